@@ -1,0 +1,69 @@
+// Configuration value types for Server and Client, with golang-ipc's defaults
+// where it has one.
+#pragma once
+
+#include <ipc/global.h>
+
+#include <QByteArray>
+
+#include <chrono>
+
+namespace ipc {
+
+constexpr quint32 DefaultMaxMessageSize = 3145728; // 3 MiB, as golang-ipc
+constexpr quint32 MinimumMaxMessageSize = 1024;    // below this the default applies
+
+// Delay between connection attempts: starts short, grows by factor up to
+// maximum. fixed() gives a constant interval (golang-ipc's RetryTimer).
+struct IPC_EXPORT RetryTimer
+{
+    std::chrono::milliseconds initial{50};
+    std::chrono::milliseconds maximum{2000};
+    double factor = 2.0;
+
+    static RetryTimer fixed(std::chrono::milliseconds interval);
+    // The delay before attempt number `attempt` (0 = the first retry).
+    std::chrono::milliseconds delayFor(int attempt) const;
+};
+
+struct IPC_EXPORT ServerConfig
+{
+    // Largest message data accepted from a client; values below 1024 mean the
+    // default, as in golang-ipc.
+    quint32 maxMessageSize = DefaultMaxMessageSize;
+    // false: the socket file is owner-only. true: every local user may connect.
+    bool unmaskPermissions = false;
+    // Noise NN (or NNpsk0 with a pre-shared key) on every connection.
+    bool encryption = true;
+    // 32 bytes, or empty. With a key only clients holding it can connect.
+    QByteArray preSharedKey;
+    int maxClients = 0; // 0 = unlimited
+    // A client that completes no handshake in this time is dropped.
+    std::chrono::milliseconds handshakeTimeout{10000};
+    // Ping a silent client this often; drop it after two silent intervals. 0 = off.
+    std::chrono::milliseconds heartbeatInterval{0};
+
+    quint32 effectiveMaxMessageSize() const;
+};
+
+struct IPC_EXPORT ClientConfig
+{
+    // How long to keep trying to connect or reconnect before giving up with
+    // Status::Timeout. 0 = forever (golang-ipc's default).
+    std::chrono::milliseconds timeout{0};
+    RetryTimer retryTimer;
+    // true: refuse a server that offers no encryption. false: accept either.
+    bool encryptionRequired = true;
+    QByteArray preSharedKey; // 32 bytes, or empty; must match the server's
+    // Messages written while not connected wait in order in a queue of at most
+    // this many; further writes are refused until the queue drains.
+    int writeQueueLimit = 1024;
+    // Largest message data accepted from the server (below 1024: default).
+    quint32 maxMessageSize = DefaultMaxMessageSize;
+    std::chrono::milliseconds handshakeTimeout{10000};
+    std::chrono::milliseconds heartbeatInterval{0}; // 0 = off
+
+    quint32 effectiveMaxMessageSize() const;
+};
+
+} // namespace ipc

@@ -1,0 +1,15 @@
+// Export macro and version of libipc.
+#pragma once
+
+#include <QtCore/qglobal.h>
+
+#if defined(IPC_BUILD_LIBRARY)
+#define IPC_EXPORT Q_DECL_EXPORT
+#else
+#define IPC_EXPORT Q_DECL_IMPORT
+#endif
+
+namespace ipc {
+// The library's version, also sent to peers in the hello message.
+IPC_EXPORT const char *libraryVersion();
+} // namespace ipc

@@ -1,0 +1,84 @@
+// ipc::Server: accepts many clients on a local socket or TCP address and
+// exchanges typed messages with each of them.
+#pragma once
+
+#include <ipc/config.h>
+#include <ipc/message.h>
+#include <ipc/types.h>
+
+#include <QList>
+#include <QObject>
+
+#include <chrono>
+#include <memory>
+
+namespace ipc {
+
+class ServerPrivate;
+
+class IPC_EXPORT Server : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY(Server)
+    Q_PROPERTY(ipc::Status status READ status NOTIFY statusChanged)
+
+public:
+    // address: "name" or "local:name" (/tmp/name.sock; a named pipe on
+    // Windows), an absolute socket path, or "tcp://host:port".
+    explicit Server(const QString &address, const ServerConfig &config = {},
+                    QObject *parent = nullptr);
+    ~Server() override;
+
+    // Starts listening. Fails with AddressInUse when a live server holds the
+    // address; a stale socket file left by a crashed server is replaced.
+    bool listen();
+    bool isListening() const;
+
+    QString address() const;
+    // The socket path or host:port actually bound (a TCP port 0 is resolved).
+    QString listeningAddress() const;
+    ServerConfig config() const;
+
+    Status status() const;
+    QString statusString() const;
+    Error error() const;
+    QString errorString() const;
+
+    QList<quint64> clientIds() const;
+    QList<ClientInfo> clients() const;
+    ClientInfo clientInfo(quint64 clientId) const; // id 0 when unknown
+    int clientCount() const;
+
+    // Sends to one connected client. Returns false (and reports why) for an
+    // unknown client, type <= 0, or data over the client's maximum size.
+    bool write(quint64 clientId, qint32 type, const QByteArray &data);
+    // Sends to every connected client; returns how many it was sent to.
+    int broadcast(qint32 type, const QByteArray &data);
+    void disconnectClient(quint64 clientId);
+
+    // For scripts and tests: runs a local event loop until a client message
+    // arrives; on timeout returns a Message::StatusNotice.
+    Message waitForMessage(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    bool waitForClient(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+public Q_SLOTS:
+    // Says goodbye to every client, stops listening and removes the socket file.
+    void close();
+
+Q_SIGNALS:
+    void statusChanged(ipc::Status status);
+    void clientConnected(quint64 clientId);
+    // A client whose connection completes its handshake becomes encrypted.
+    void clientEncrypted(quint64 clientId);
+    void clientDisconnected(quint64 clientId);
+    void messageReceived(const ipc::Message &message);
+    // An error on one connection; the server goes on serving the others.
+    void clientErrorOccurred(quint64 clientId, ipc::Error error, const QString &errorString);
+    void errorOccurred(ipc::Error error);
+
+private:
+    friend class ServerPrivate;
+    std::unique_ptr<ServerPrivate> d;
+};
+
+} // namespace ipc

@@ -1,0 +1,406 @@
+#include <ipc/client.h>
+
+#include "address.h"
+#include "logging.h"
+#include "session.h"
+#include "transport/stream.h"
+#include "wait.h"
+
+#include <QElapsedTimer>
+#include <QTimer>
+
+#include <deque>
+
+namespace ipc {
+
+namespace {
+
+// Errors that another attempt cannot fix: the two sides disagree.
+bool isFatal(Error error)
+{
+    return error == Error::EncryptionRequired || error == Error::PreSharedKeyMismatch
+        || error == Error::ProtocolMismatch || error == Error::HandshakeFailed
+        || error == Error::PermissionDenied;
+}
+
+struct QueuedMessage
+{
+    qint32 type;
+    QByteArray data;
+};
+
+} // namespace
+
+class ClientPrivate
+{
+public:
+    ClientPrivate(Client *q, const QString &addressText, const ClientConfig &config)
+        : q(q)
+        , addressText(addressText)
+        , address(Address::parse(addressText))
+        , config(config)
+    {
+        retryTimer.setSingleShot(true);
+        QObject::connect(&retryTimer, &QTimer::timeout, q, [this] { attempt(); });
+    }
+
+    void setStatus(Status s)
+    {
+        if (status == s)
+            return;
+        status = s;
+        Q_EMIT this->q->statusChanged(s);
+    }
+
+    bool fail(Error e, const QString &reason)
+    {
+        error = e;
+        errorString = reason;
+        qCInfo(lcClient).noquote() << reason;
+        Q_EMIT q->errorOccurred(e);
+        return false;
+    }
+
+    bool isTrying() const { return status == Status::Connecting || status == Status::Reconnecting; }
+
+    void start(Status trying);
+    void attempt();
+    void onStreamConnected();
+    void onAttemptFailed(Error e, const QString &reason);
+    void onEstablished();
+    void onSessionFinished(Error e, const QString &reason);
+    void retryOrGiveUp(Error e, const QString &reason);
+    void dropQueue(const QString &why);
+    void deliver(const Message &message);
+    void discardConnection();
+
+    Client *q;
+    QString addressText;
+    Address address;
+    ClientConfig config;
+    Status status = Status::NotConnected;
+    Error error = Error::NoError;
+    QString errorString;
+
+    Stream *connecting = nullptr; // a connection attempt under way
+    Session *session = nullptr;   // preamble onwards
+    QTimer retryTimer;
+    QElapsedTimer trying;         // since connecting or reconnecting began
+    int attempts = 0;
+    std::deque<QueuedMessage> queue;
+    std::deque<Message> inbox;    // messages that arrived during a blocking wait
+    int waiters = 0;
+    EncryptionInfo encryption;
+    PeerInfo server;
+};
+
+void ClientPrivate::start(Status tryingStatus)
+{
+    attempts = 0;
+    trying.start();
+    setStatus(tryingStatus);
+    attempt();
+}
+
+void ClientPrivate::attempt()
+{
+    if (!isTrying())
+        return;
+    connecting = Stream::create(address, q);
+    QObject::connect(connecting, &Stream::connected, q, [this] { onStreamConnected(); });
+    QObject::connect(connecting, &Stream::closed, q,
+                     [this](Error e, const QString &reason) { onAttemptFailed(e, reason); });
+    connecting->connectToPeer(address);
+}
+
+void ClientPrivate::onStreamConnected()
+{
+    Stream *stream = connecting;
+    connecting = nullptr;
+    stream->disconnect(q);
+    Session::Options options;
+    options.role = Session::Role::Client;
+    options.maxMessageSize = config.effectiveMaxMessageSize();
+    options.encryption = config.encryptionRequired;
+    options.preSharedKey = config.preSharedKey;
+    options.handshakeTimeout = config.handshakeTimeout;
+    options.heartbeatInterval = config.heartbeatInterval;
+    session = new Session(stream, options, q);
+    QObject::connect(session, &Session::established, q, [this] { onEstablished(); });
+    QObject::connect(session, &Session::messageReceived, q,
+                     [this](qint32 type, const QByteArray &data) { deliver(Message{type, data, 0}); });
+    QObject::connect(session, &Session::finished, q,
+                     [this](Error e, const QString &reason) { onSessionFinished(e, reason); });
+    session->start();
+}
+
+void ClientPrivate::onAttemptFailed(Error e, const QString &reason)
+{
+    connecting->deleteLater();
+    connecting = nullptr;
+    qCDebug(lcClient).noquote() << "connection attempt failed:" << reason;
+    retryOrGiveUp(e, reason);
+}
+
+void ClientPrivate::onEstablished()
+{
+    encryption = session->encryption();
+    server = session->peer();
+    attempts = 0;
+    error = Error::NoError;
+    errorString.clear();
+    setStatus(Status::Connected);
+    Q_EMIT q->connected();
+    if (status != Status::Connected)
+        return;
+    if (encryption.isEncrypted())
+        Q_EMIT q->encrypted();
+    // Send what was written while not connected, in order.
+    while (!queue.empty() && status == Status::Connected) {
+        QueuedMessage message = std::move(queue.front());
+        queue.pop_front();
+        Error e = Error::NoError;
+        QString reason;
+        if (!session->send(message.type, message.data, &e, &reason)) {
+            fail(e, reason + QStringLiteral("; 1 queued message dropped"));
+            Q_EMIT q->messagesDropped(1);
+        }
+    }
+}
+
+void ClientPrivate::onSessionFinished(Error e, const QString &reason)
+{
+    const bool wasConnected = status == Status::Connected;
+    session->deleteLater();
+    session = nullptr;
+    encryption = EncryptionInfo();
+    if (wasConnected) {
+        qCInfo(lcClient).noquote() << "disconnected:" << reason;
+        Q_EMIT q->disconnected();
+        if (status != Status::Connected)
+            return; // a slot closed or restarted the client
+        start(Status::Reconnecting);
+        return;
+    }
+    retryOrGiveUp(e, reason);
+}
+
+void ClientPrivate::retryOrGiveUp(Error e, const QString &reason)
+{
+    if (isFatal(e)) {
+        setStatus(Status::Error);
+        fail(e, reason);
+        dropQueue(reason);
+        return;
+    }
+    const qint64 elapsed = trying.elapsed();
+    const qint64 limit = config.timeout.count();
+    if (limit > 0 && elapsed >= limit) {
+        const QString why = QStringLiteral("timed out: no connection to %1 within %2 ms (last error: %3)")
+                                .arg(address.toString()).arg(limit).arg(reason);
+        setStatus(Status::Timeout);
+        fail(Error::Timeout, why);
+        dropQueue(why);
+        return;
+    }
+    qint64 delay = config.retryTimer.delayFor(attempts++).count();
+    if (limit > 0)
+        delay = qMin(delay, limit - elapsed);
+    retryTimer.start(int(qMax<qint64>(delay, 0)));
+}
+
+void ClientPrivate::dropQueue(const QString &why)
+{
+    const int count = int(queue.size());
+    if (count == 0)
+        return;
+    queue.clear();
+    errorString = QStringLiteral("%1; %2 queued message(s) dropped").arg(why).arg(count);
+    qCInfo(lcClient).noquote() << errorString;
+    Q_EMIT q->messagesDropped(count);
+}
+
+void ClientPrivate::deliver(const Message &message)
+{
+    if (waiters > 0)
+        inbox.push_back(message);
+    Q_EMIT q->messageReceived(message);
+}
+
+void ClientPrivate::discardConnection()
+{
+    retryTimer.stop();
+    if (connecting) {
+        delete connecting;
+        connecting = nullptr;
+    }
+    if (session) {
+        session->disconnect(q);
+        session->close();
+        delete session;
+        session = nullptr;
+    }
+    encryption = EncryptionInfo();
+}
+
+Client::Client(const QString &address, const ClientConfig &config, QObject *parent)
+    : QObject(parent)
+    , d(std::make_unique<ClientPrivate>(this, address, config))
+{
+    if (!d->address.isValid()) {
+        d->error = Error::InvalidAddress;
+        d->errorString = d->address.error;
+        d->status = Status::Error;
+        return;
+    }
+    if (!config.preSharedKey.isEmpty() && config.preSharedKey.size() != 32) {
+        d->error = Error::InvalidAddress;
+        d->errorString = QStringLiteral("the pre-shared key must be 32 bytes, not %1")
+                             .arg(config.preSharedKey.size());
+        d->status = Status::Error;
+        return;
+    }
+    // Start from the event loop so that the caller can connect signals first.
+    d->status = Status::Connecting;
+    QTimer::singleShot(0, this, [this] {
+        if (d->status == Status::Connecting && !d->connecting && !d->session)
+            d->start(Status::Connecting);
+    });
+}
+
+Client::~Client()
+{
+    d->discardConnection();
+}
+
+QString Client::address() const
+{
+    return d->addressText;
+}
+
+ClientConfig Client::config() const
+{
+    return d->config;
+}
+
+Status Client::status() const
+{
+    return d->status;
+}
+
+QString Client::statusString() const
+{
+    return ipc::statusString(d->status);
+}
+
+bool Client::isConnected() const
+{
+    return d->status == Status::Connected;
+}
+
+Error Client::error() const
+{
+    return d->error;
+}
+
+QString Client::errorString() const
+{
+    return d->errorString;
+}
+
+EncryptionInfo Client::encryption() const
+{
+    return d->encryption;
+}
+
+PeerInfo Client::server() const
+{
+    return d->server;
+}
+
+int Client::queuedMessageCount() const
+{
+    return int(d->queue.size());
+}
+
+bool Client::write(qint32 type, const QByteArray &data)
+{
+    if (type <= 0)
+        return d->fail(Error::InvalidMessageType,
+                       QStringLiteral("write refused: message type %1 is reserved (user types are > 0)").arg(type));
+    if (d->status == Status::Connected) {
+        Error e = Error::NoError;
+        QString reason;
+        return d->session->send(type, data, &e, &reason) || d->fail(e, reason);
+    }
+    if (!d->isTrying())
+        return d->fail(Error::NotConnected,
+                       QStringLiteral("write refused: the client is not connecting (status %1); "
+                                      "call connectToServer() first")
+                           .arg(statusString()));
+    const quint32 limit = d->server.maxMessageSize;
+    if (limit > 0 && quint64(data.size()) > limit)
+        return d->fail(Error::MessageTooLarge,
+                       QStringLiteral("write refused: %1 bytes exceed the server's maximum message size of %2 bytes")
+                           .arg(data.size()).arg(limit));
+    if (int(d->queue.size()) >= d->config.writeQueueLimit)
+        return d->fail(Error::WriteQueueFull,
+                       QStringLiteral("write refused: %1 messages already wait for a connection (writeQueueLimit)")
+                           .arg(d->queue.size()));
+    d->queue.push_back(QueuedMessage{type, data});
+    return true;
+}
+
+void Client::connectToServer()
+{
+    if (!d->address.isValid()) {
+        d->fail(Error::InvalidAddress, d->address.error);
+        return;
+    }
+    if (d->connecting || d->session || d->retryTimer.isActive())
+        return;
+    d->start(Status::Connecting);
+}
+
+void Client::close()
+{
+    if (d->status == Status::Closed)
+        return;
+    const bool wasConnected = d->status == Status::Connected;
+    d->setStatus(Status::Closing);
+    d->discardConnection();
+    if (wasConnected)
+        Q_EMIT disconnected();
+    d->dropQueue(QStringLiteral("closed"));
+    d->setStatus(Status::Closed);
+}
+
+bool Client::waitForConnected(std::chrono::milliseconds timeout)
+{
+    ++d->waiters;
+    const bool ok = waitUntil(timeout, [this] { return d->status == Status::Connected || !d->isTrying(); },
+                              this, &Client::statusChanged);
+    --d->waiters;
+    return ok && d->status == Status::Connected;
+}
+
+Message Client::waitForMessage(std::chrono::milliseconds timeout)
+{
+    ++d->waiters;
+    const auto stopped = [this] {
+        return d->status == Status::Closed || d->status == Status::Error || d->status == Status::Timeout;
+    };
+    waitUntil(timeout, [&] { return !d->inbox.empty() || stopped(); }, this,
+              &Client::messageReceived, &Client::statusChanged);
+    --d->waiters;
+    if (!d->inbox.empty()) {
+        Message message = d->inbox.front();
+        d->inbox.pop_front();
+        return message;
+    }
+    if (stopped())
+        return Message{Message::ClosedNotice, d->errorString.toUtf8(), 0};
+    return Message{Message::StatusNotice, QByteArrayLiteral("timed out waiting for a message"), 0};
+}
+
+} // namespace ipc

@@ -1,0 +1,483 @@
+#include "noise.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <climits>
+#include <cstring>
+
+namespace ipc::crypto {
+
+namespace {
+
+constexpr quint64 ReservedNonce = ~quint64(0); // 2^64-1 is never used (Noise 5.1)
+constexpr int IvSize = 12;
+constexpr int MaxMessageSize = 65535;
+
+const unsigned char *bytes(const char *p)
+{
+    return reinterpret_cast<const unsigned char *>(p);
+}
+
+// Wraps a fixed buffer without copying, so no unwiped heap copy of a key is made.
+QByteArray view(const unsigned char *p, int len)
+{
+    return QByteArray::fromRawData(reinterpret_cast<const char *>(p), len);
+}
+
+// AES-GCM nonce: 32 zero bits followed by the 64-bit counter, big-endian.
+void makeIv(quint64 n, unsigned char *iv)
+{
+    std::memset(iv, 0, 4);
+    for (int i = 0; i < 8; ++i)
+        iv[IvSize - 1 - i] = static_cast<unsigned char>(n >> (8 * i));
+}
+
+bool hmacSha256(const unsigned char *key, const unsigned char *data, size_t len, unsigned char *out)
+{
+    unsigned int outLen = 0;
+    return HMAC(EVP_sha256(), key, HashSize, data, len, out, &outLen) && outLen == HashSize;
+}
+
+// Noise HKDF with two or three outputs. out1 may alias ck: ck is only read
+// for the first HMAC, before out1 is written.
+bool hkdf(const unsigned char *ck, const unsigned char *ikm, size_t ikmLen, unsigned char *out1,
+    unsigned char *out2, unsigned char *out3 = nullptr)
+{
+    unsigned char tk[HashSize];
+    unsigned char buf[HashSize + 1] = { 0x01 };
+    bool ok = hmacSha256(ck, ikm, ikmLen, tk) && hmacSha256(tk, buf, 1, out1);
+    std::memcpy(buf, out1, HashSize);
+    buf[HashSize] = 0x02;
+    ok = ok && hmacSha256(tk, buf, sizeof buf, out2);
+    if (out3) {
+        std::memcpy(buf, out2, HashSize);
+        buf[HashSize] = 0x03;
+        ok = ok && hmacSha256(tk, buf, sizeof buf, out3);
+    }
+    OPENSSL_cleanse(tk, sizeof tk);
+    OPENSSL_cleanse(buf, sizeof buf);
+    return ok;
+}
+
+void release(unsigned char *key, EVP_CIPHER_CTX *&encrypt, EVP_CIPHER_CTX *&decrypt)
+{
+    OPENSSL_cleanse(key, KeySize);
+    EVP_CIPHER_CTX_free(encrypt); // also wipes the expanded key
+    EVP_CIPHER_CTX_free(decrypt);
+    encrypt = decrypt = nullptr;
+}
+
+} // namespace
+
+CipherState::CipherState() = default;
+
+CipherState::~CipherState()
+{
+    release(m_key, m_encrypt, m_decrypt);
+}
+
+CipherState::CipherState(CipherState &&other) noexcept
+{
+    *this = std::move(other);
+}
+
+CipherState &CipherState::operator=(CipherState &&other) noexcept
+{
+    if (this != &other) {
+        release(m_key, m_encrypt, m_decrypt);
+        std::memcpy(m_key, other.m_key, KeySize);
+        OPENSSL_cleanse(other.m_key, KeySize);
+        m_hasKey = std::exchange(other.m_hasKey, false);
+        m_nonce = std::exchange(other.m_nonce, 0);
+        m_encrypt = std::exchange(other.m_encrypt, nullptr);
+        m_decrypt = std::exchange(other.m_decrypt, nullptr);
+    }
+    return *this;
+}
+
+void CipherState::initializeKey(const QByteArray &key)
+{
+    OPENSSL_cleanse(m_key, KeySize);
+    m_hasKey = false;
+    m_nonce = 0;
+    // Contexts exist from the first attempt on, so a rejected key leaves a state
+    // that refuses to work instead of one that passes plaintext through.
+    if (!m_encrypt)
+        m_encrypt = EVP_CIPHER_CTX_new();
+    if (!m_decrypt)
+        m_decrypt = EVP_CIPHER_CTX_new();
+    if (key.size() != KeySize || !m_encrypt || !m_decrypt)
+        return;
+    std::memcpy(m_key, key.constData(), KeySize);
+    m_hasKey = EVP_EncryptInit_ex(m_encrypt, EVP_aes_256_gcm(), nullptr, m_key, nullptr) == 1
+        && EVP_DecryptInit_ex(m_decrypt, EVP_aes_256_gcm(), nullptr, m_key, nullptr) == 1;
+}
+
+bool CipherState::hasKey() const
+{
+    return m_hasKey;
+}
+
+quint64 CipherState::nonce() const
+{
+    return m_nonce;
+}
+
+void CipherState::setNonce(quint64 n)
+{
+    m_nonce = n;
+}
+
+bool CipherState::encryptWithAd(const QByteArray &ad, const char *in, qsizetype len, char *out)
+{
+    if (!m_hasKey || m_nonce == ReservedNonce || len < 0 || len > INT_MAX - TagSize
+        || ad.size() > INT_MAX)
+        return false;
+    unsigned char iv[IvSize];
+    makeIv(m_nonce, iv);
+    auto *o = reinterpret_cast<unsigned char *>(out);
+    int n = 0;
+    const bool ok = EVP_EncryptInit_ex(m_encrypt, nullptr, nullptr, nullptr, iv) == 1
+        && EVP_EncryptUpdate(m_encrypt, nullptr, &n, bytes(ad.constData()), int(ad.size())) == 1
+        && EVP_EncryptUpdate(m_encrypt, o, &n, bytes(in), int(len)) == 1
+        && EVP_EncryptFinal_ex(m_encrypt, o + len, &n) == 1
+        && EVP_CIPHER_CTX_ctrl(m_encrypt, EVP_CTRL_GCM_GET_TAG, TagSize, o + len) == 1;
+    if (ok)
+        ++m_nonce;
+    return ok;
+}
+
+bool CipherState::decryptWithAd(const QByteArray &ad, const char *in, qsizetype len, char *out)
+{
+    if (!m_hasKey || m_nonce == ReservedNonce || len < TagSize || len > INT_MAX
+        || ad.size() > INT_MAX)
+        return false;
+    const int plainLen = int(len - TagSize);
+    unsigned char tag[TagSize]; // copied first: in may equal out
+    std::memcpy(tag, in + plainLen, TagSize);
+    unsigned char iv[IvSize];
+    makeIv(m_nonce, iv);
+    auto *o = reinterpret_cast<unsigned char *>(out);
+    int n = 0;
+    const bool ok = EVP_DecryptInit_ex(m_decrypt, nullptr, nullptr, nullptr, iv) == 1
+        && EVP_DecryptUpdate(m_decrypt, nullptr, &n, bytes(ad.constData()), int(ad.size())) == 1
+        && EVP_DecryptUpdate(m_decrypt, o, &n, bytes(in), plainLen) == 1
+        && EVP_CIPHER_CTX_ctrl(m_decrypt, EVP_CTRL_GCM_SET_TAG, TagSize, tag) == 1
+        && EVP_DecryptFinal_ex(m_decrypt, o + plainLen, &n) == 1;
+    if (!ok) {
+        OPENSSL_cleanse(out, plainLen); // never hand out unauthenticated plaintext
+        return false;
+    }
+    ++m_nonce;
+    return true;
+}
+
+bool CipherState::encryptWithAd(const QByteArray &ad, const QByteArray &plain, QByteArray *out)
+{
+    if (!m_encrypt) { // never keyed: early handshake payloads travel in clear
+        *out = plain;
+        return true;
+    }
+    QByteArray sealed(plain.size() + TagSize, Qt::Uninitialized);
+    if (!encryptWithAd(ad, plain.constData(), plain.size(), sealed.data()))
+        return false;
+    *out = std::move(sealed);
+    return true;
+}
+
+bool CipherState::decryptWithAd(const QByteArray &ad, const QByteArray &cipher, QByteArray *out)
+{
+    if (!m_encrypt) {
+        *out = cipher;
+        return true;
+    }
+    if (cipher.size() < TagSize)
+        return false;
+    QByteArray plain(cipher.size() - TagSize, Qt::Uninitialized);
+    if (!decryptWithAd(ad, cipher.constData(), cipher.size(), plain.data()))
+        return false;
+    *out = std::move(plain);
+    return true;
+}
+
+struct HandshakeState::Private
+{
+    Role role = Initiator;
+    bool withPsk = false;
+    int step = 0; // next handshake message; 2 means finished
+    bool didSplit = false;
+    QString error; // sticky: a failed handshake cannot be resumed
+    unsigned char h[HashSize] = {};
+    unsigned char ck[HashSize] = {};
+    unsigned char psk[KeySize] = {};
+    unsigned char fixedE[KeySize] = {};
+    bool hasFixedE = false;
+    unsigned char re[KeySize] = {};
+    EVP_PKEY *e = nullptr;
+    CipherState cs;
+
+    ~Private()
+    {
+        OPENSSL_cleanse(ck, sizeof ck);
+        OPENSSL_cleanse(psk, sizeof psk);
+        OPENSSL_cleanse(fixedE, sizeof fixedE);
+        EVP_PKEY_free(e); // OpenSSL clears the private key on free
+    }
+
+    bool fail(const QString &why)
+    {
+        if (error.isEmpty())
+            error = why;
+        return false;
+    }
+
+    bool internalError() { return fail(QStringLiteral("internal cryptographic failure")); }
+
+    bool mixHash(const void *data, size_t len)
+    {
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        const bool ok = md && EVP_DigestInit_ex(md, EVP_sha256(), nullptr) == 1
+            && EVP_DigestUpdate(md, h, HashSize) == 1 && EVP_DigestUpdate(md, data, len) == 1
+            && EVP_DigestFinal_ex(md, h, nullptr) == 1;
+        EVP_MD_CTX_free(md);
+        return ok || internalError();
+    }
+
+    // MixKey, or MixKeyAndHash with andHash (a third HKDF output goes into h).
+    bool mixKey(const unsigned char *ikm, size_t len, bool andHash = false)
+    {
+        unsigned char th[HashSize];
+        unsigned char k[KeySize];
+        const bool ok = andHash ? hkdf(ck, ikm, len, ck, th, k) && mixHash(th, HashSize)
+                                : hkdf(ck, ikm, len, ck, k);
+        if (ok)
+            cs.initializeKey(view(k, KeySize));
+        OPENSSL_cleanse(th, sizeof th);
+        OPENSSL_cleanse(k, sizeof k);
+        return (ok && cs.hasKey()) || internalError();
+    }
+
+    // Token "e" (write): with a psk the public key also feeds the cipher key.
+    bool writeE(QByteArray *message)
+    {
+        unsigned char priv[KeySize];
+        if (hasFixedE)
+            std::memcpy(priv, fixedE, KeySize);
+        else if (RAND_bytes(priv, KeySize) != 1)
+            return fail(QStringLiteral("random number generator failed"));
+        e = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, priv, KeySize);
+        OPENSSL_cleanse(priv, sizeof priv);
+        OPENSSL_cleanse(fixedE, sizeof fixedE);
+        hasFixedE = false;
+        unsigned char pub[KeySize];
+        size_t len = KeySize;
+        if (!e || EVP_PKEY_get_raw_public_key(e, pub, &len) != 1 || len != KeySize)
+            return internalError();
+        message->append(reinterpret_cast<const char *>(pub), KeySize);
+        return mixHash(pub, KeySize) && (!withPsk || mixKey(pub, KeySize));
+    }
+
+    bool readE(const char *data)
+    {
+        std::memcpy(re, data, KeySize);
+        return mixHash(re, KeySize) && (!withPsk || mixKey(re, KeySize));
+    }
+
+    // Token "ee"; the ephemeral private key has no further use afterwards.
+    bool ee()
+    {
+        EVP_PKEY *peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, re, KeySize);
+        EVP_PKEY_CTX *ctx = peer ? EVP_PKEY_CTX_new(e, nullptr) : nullptr;
+        unsigned char shared[KeySize];
+        size_t len = KeySize;
+        bool ok = ctx && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer(ctx, peer) == 1
+            && EVP_PKEY_derive(ctx, shared, &len) == 1 && len == KeySize;
+        EVP_PKEY_CTX_free(ctx);
+        EVP_PKEY_free(peer);
+        EVP_PKEY_free(e);
+        e = nullptr;
+        if (!ok) { // OpenSSL rejects low-order points (all-zero result)
+            OPENSSL_cleanse(shared, sizeof shared);
+            return fail(QStringLiteral("key agreement failed: invalid ephemeral public key"));
+        }
+        ok = mixKey(shared, KeySize);
+        OPENSSL_cleanse(shared, sizeof shared);
+        return ok;
+    }
+
+    // Tokens of the current message: "psk, e" or "e" first, then "e, ee".
+    bool tokens(QByteArray *out, const char *in)
+    {
+        if (step == 0 && withPsk) {
+            const bool ok = mixKey(psk, KeySize, true);
+            OPENSSL_cleanse(psk, sizeof psk); // psk0 is used once
+            if (!ok)
+                return false;
+        }
+        return (out ? writeE(out) : readE(in)) && (step == 0 || ee());
+    }
+
+    bool canProceed(bool writing)
+    {
+        if (!error.isEmpty())
+            return false;
+        if (step >= 2)
+            return fail(QStringLiteral("handshake already finished"));
+        if (((step == 0) == (role == Initiator)) != writing)
+            return fail(writing
+                    ? QStringLiteral("out of turn: expected to read a handshake message")
+                    : QStringLiteral("out of turn: expected to write a handshake message"));
+        return true;
+    }
+};
+
+HandshakeState::HandshakeState(Role role, const QByteArray &prologue, const QByteArray &psk)
+    : d(std::make_unique<Private>())
+{
+    d->role = role;
+    d->withPsk = !psk.isEmpty();
+    if (psk.size() == KeySize)
+        std::memcpy(d->psk, psk.constData(), KeySize);
+    else if (d->withPsk)
+        d->fail(QStringLiteral("pre-shared key must be 32 bytes (got %1)").arg(psk.size()));
+
+    const QByteArray name = protocolName();
+    if (name.size() <= HashSize)
+        std::memcpy(d->h, name.constData(), size_t(name.size()));
+    else if (EVP_Digest(name.constData(), size_t(name.size()), d->h, nullptr, EVP_sha256(), nullptr)
+        != 1)
+        d->internalError();
+    std::memcpy(d->ck, d->h, HashSize);
+    d->mixHash(prologue.constData(), size_t(prologue.size()));
+}
+
+HandshakeState::~HandshakeState() = default;
+
+QByteArray HandshakeState::protocolNameFor(bool withPsk)
+{
+    return withPsk ? QByteArrayLiteral("Noise_NNpsk0_25519_AESGCM_SHA256")
+                   : QByteArrayLiteral("Noise_NN_25519_AESGCM_SHA256");
+}
+
+QByteArray HandshakeState::protocolName() const
+{
+    return protocolNameFor(d->withPsk);
+}
+
+bool HandshakeState::usesPsk() const
+{
+    return d->withPsk;
+}
+
+HandshakeState::Role HandshakeState::role() const
+{
+    return d->role;
+}
+
+void HandshakeState::setFixedEphemeral(const QByteArray &privateKey)
+{
+    if (privateKey.size() != KeySize) {
+        d->fail(
+            QStringLiteral("fixed ephemeral key must be 32 bytes (got %1)").arg(privateKey.size()));
+        return;
+    }
+    std::memcpy(d->fixedE, privateKey.constData(), KeySize);
+    d->hasFixedE = true;
+}
+
+bool HandshakeState::isMyTurn() const
+{
+    return d->error.isEmpty() && d->step < 2 && (d->step == 0) == (d->role == Initiator);
+}
+
+// Message 0 is "psk, e" (NNpsk0) or "e" (NN); message 1 is "e, ee".
+bool HandshakeState::writeMessage(const QByteArray &payload, QByteArray *message)
+{
+    if (!d->canProceed(true))
+        return false;
+    if (payload.size() > MaxMessageSize - KeySize - TagSize)
+        return d->fail(
+            QStringLiteral("handshake payload too large (%1 bytes)").arg(payload.size()));
+    QByteArray out;
+    QByteArray sealed;
+    const bool ok = d->tokens(&out, nullptr)
+        && (d->cs.encryptWithAd(view(d->h, HashSize), payload, &sealed)
+            || d->fail(QStringLiteral("handshake encryption failed")))
+        && d->mixHash(sealed.constData(), size_t(sealed.size()));
+    if (!ok)
+        return false;
+    *message = out + sealed;
+    ++d->step;
+    return true;
+}
+
+bool HandshakeState::readMessage(const QByteArray &message, QByteArray *payload)
+{
+    if (!d->canProceed(false))
+        return false;
+    const qsizetype need = KeySize + (d->withPsk || d->step == 1 ? TagSize : 0);
+    if (message.size() < need)
+        return d->fail(QStringLiteral("handshake message too short (got %1 bytes, need %2)")
+                           .arg(message.size())
+                           .arg(need));
+    if (message.size() > MaxMessageSize)
+        return d->fail(QStringLiteral("handshake message too long (got %1 bytes, limit %2)")
+                           .arg(message.size())
+                           .arg(MaxMessageSize));
+    const QByteArray rest = message.mid(KeySize);
+    QByteArray plain;
+    const bool ok = d->tokens(nullptr, message.constData())
+        && (d->cs.decryptWithAd(view(d->h, HashSize), rest, &plain)
+            || d->fail(QStringLiteral("handshake decryption failed: wrong pre-shared key or "
+                                      "prologue, or the message was altered")))
+        && d->mixHash(rest.constData(), size_t(rest.size()));
+    if (!ok)
+        return false;
+    if (payload)
+        *payload = plain;
+    ++d->step;
+    return true;
+}
+
+bool HandshakeState::isFinished() const
+{
+    return d->step >= 2;
+}
+
+QByteArray HandshakeState::handshakeHash() const
+{
+    return isFinished() ? QByteArray(reinterpret_cast<const char *>(d->h), HashSize) : QByteArray();
+}
+
+std::pair<CipherState, CipherState> HandshakeState::split()
+{
+    unsigned char k[2][KeySize];
+    const unsigned char empty = 0;
+    bool ok = isFinished() && !d->didSplit;
+    if (!ok)
+        d->fail(isFinished() ? QStringLiteral("split() may only be called once")
+                             : QStringLiteral("split() called before the handshake finished"));
+    else
+        ok = hkdf(d->ck, &empty, 0, k[0], k[1]) || d->internalError();
+    // The initiator sends with the first key, the responder with the second. A
+    // failed split yields states with a rejected key: they refuse to work
+    // instead of passing data through like never-keyed states.
+    const int first = d->role == Initiator ? 0 : 1;
+    std::pair<CipherState, CipherState> result;
+    result.first.initializeKey(ok ? view(k[first], KeySize) : QByteArray());
+    result.second.initializeKey(ok ? view(k[1 - first], KeySize) : QByteArray());
+    OPENSSL_cleanse(k, sizeof k);
+    OPENSSL_cleanse(d->ck, sizeof d->ck);
+    d->didSplit = true;
+    return result;
+}
+
+QString HandshakeState::errorString() const
+{
+    return d->error;
+}
+
+} // namespace ipc::crypto

@@ -1,0 +1,92 @@
+// Noise Protocol Framework (revision 34) for the patterns NN and NNpsk0 with
+// 25519, AESGCM and SHA256, on OpenSSL 3 EVP. Pure: no sockets, no event loop.
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+#include <memory>
+#include <utility>
+
+typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
+
+namespace ipc::crypto {
+
+constexpr int KeySize = 32;   // AES-256 key, X25519 key, SHA-256 output
+constexpr int TagSize = 16;   // AES-GCM tag
+constexpr int HashSize = 32;
+
+// One direction of an AEAD channel: a key and a 64-bit counter nonce.
+// The EVP context is created once when the key is set, not per record.
+class CipherState
+{
+public:
+    CipherState();
+    ~CipherState();   // wipes the key
+    CipherState(CipherState &&other) noexcept;
+    CipherState &operator=(CipherState &&other) noexcept;
+    CipherState(const CipherState &) = delete;
+    CipherState &operator=(const CipherState &) = delete;
+
+    void initializeKey(const QByteArray &key);   // 32 bytes; nonce restarts at 0
+    bool hasKey() const;
+    quint64 nonce() const;
+    void setNonce(quint64 n);
+
+    // Seals len bytes from in to out (out has room for len + TagSize; in may
+    // equal out). Fails without a key or when the nonce would reach 2^64-1.
+    bool encryptWithAd(const QByteArray &ad, const char *in, qsizetype len, char *out);
+    // Opens len bytes (ciphertext + tag) from in to out (room for len - TagSize).
+    // Fails on a bad tag, a short input or an exhausted nonce; the nonce only
+    // advances on success.
+    bool decryptWithAd(const QByteArray &ad, const char *in, qsizetype len, char *out);
+
+    // Convenience for handshake payloads: without a key they pass data through.
+    bool encryptWithAd(const QByteArray &ad, const QByteArray &plain, QByteArray *out);
+    bool decryptWithAd(const QByteArray &ad, const QByteArray &cipher, QByteArray *out);
+
+private:
+    unsigned char m_key[KeySize] = {};
+    bool m_hasKey = false;
+    quint64 m_nonce = 0;
+    EVP_CIPHER_CTX *m_encrypt = nullptr;
+    EVP_CIPHER_CTX *m_decrypt = nullptr;
+};
+
+class HandshakeState
+{
+public:
+    enum Role { Initiator, Responder };
+
+    // psk empty: Noise_NN_25519_AESGCM_SHA256; 32 bytes: Noise_NNpsk0_...
+    HandshakeState(Role role, const QByteArray &prologue, const QByteArray &psk = {});
+    ~HandshakeState();   // wipes ephemeral keys and the chaining key
+    HandshakeState(const HandshakeState &) = delete;
+    HandshakeState &operator=(const HandshakeState &) = delete;
+
+    static QByteArray protocolNameFor(bool withPsk);
+    QByteArray protocolName() const;
+    bool usesPsk() const;
+    Role role() const;
+
+    // Test vectors only: use this X25519 private key instead of a fresh one.
+    void setFixedEphemeral(const QByteArray &privateKey);
+
+    // Whose turn it is: true when this side must call writeMessage next.
+    bool isMyTurn() const;
+    bool writeMessage(const QByteArray &payload, QByteArray *message);
+    bool readMessage(const QByteArray &message, QByteArray *payload);
+    bool isFinished() const;
+
+    QByteArray handshakeHash() const;   // h, valid once finished
+    // Once finished: (sending, receiving) CipherStates for this role.
+    std::pair<CipherState, CipherState> split();
+
+    QString errorString() const;
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace ipc::crypto

@@ -1,0 +1,338 @@
+#include <ipc/server.h>
+
+#include "address.h"
+#include "logging.h"
+#include "session.h"
+#include "transport/listener.h"
+#include "transport/stream.h"
+#include "wait.h"
+
+#include <deque>
+#include <map>
+
+namespace ipc {
+
+class ServerPrivate
+{
+public:
+    struct Connection
+    {
+        Session *session = nullptr;
+        ClientInfo info;
+    };
+
+    ServerPrivate(Server *q, const QString &addressText, const ServerConfig &config)
+        : q(q)
+        , addressText(addressText)
+        , address(Address::parse(addressText))
+        , config(config)
+    {
+    }
+
+    void setStatus(Status s)
+    {
+        if (status == s)
+            return;
+        status = s;
+        Q_EMIT q->statusChanged(s);
+    }
+
+    bool fail(Error e, const QString &reason)
+    {
+        error = e;
+        errorString = reason;
+        qCInfo(lcServer).noquote() << reason;
+        Q_EMIT q->errorOccurred(e);
+        return false;
+    }
+
+    int pendingAndConnected() const { return int(connections.size()); }
+    Session *established(quint64 id) const
+    {
+        const auto it = connections.find(id);
+        return it != connections.end() && it->second.session->isEstablished() ? it->second.session
+                                                                              : nullptr;
+    }
+
+    void accept(Stream *stream);
+    void onEstablished(quint64 id);
+    void onFinished(quint64 id, Error error, const QString &reason);
+    void closeAll(bool notify);
+
+    Server *q;
+    QString addressText;
+    Address address;
+    ServerConfig config;
+    std::unique_ptr<Listener> listener;
+    Status status = Status::NotConnected;
+    Error error = Error::NoError;
+    QString errorString;
+    std::map<quint64, Connection> connections; // ordered: clients() lists by id
+    quint64 nextId = 1;
+    int waiters = 0;
+    std::deque<Message> inbox; // messages that arrived during a blocking wait
+};
+
+void ServerPrivate::accept(Stream *stream)
+{
+    const quint64 id = nextId++;
+    Session::Options options;
+    options.role = Session::Role::Server;
+    options.maxMessageSize = config.effectiveMaxMessageSize();
+    options.encryption = config.encryption;
+    options.preSharedKey = config.preSharedKey;
+    options.handshakeTimeout = config.handshakeTimeout;
+    options.heartbeatInterval = config.heartbeatInterval;
+    options.rejectAsFull = config.maxClients > 0 && pendingAndConnected() >= config.maxClients;
+
+    auto *session = new Session(stream, options, q);
+    Connection &connection = connections[id];
+    connection.session = session;
+    connection.info.id = id;
+    QObject::connect(session, &Session::established, q, [this, id] { onEstablished(id); });
+    QObject::connect(session, &Session::messageReceived, q,
+                     [this, id](qint32 type, const QByteArray &data) {
+                         Message message{type, data, id};
+                         if (waiters > 0)
+                             inbox.push_back(message);
+                         Q_EMIT q->messageReceived(message);
+                     });
+    QObject::connect(session, &Session::finished, q,
+                     [this, id](Error e, const QString &reason) { onFinished(id, e, reason); });
+    session->start();
+}
+
+void ServerPrivate::onEstablished(quint64 id)
+{
+    Connection &connection = connections.at(id);
+    connection.info.peer = connection.session->peer();
+    connection.info.encryption = connection.session->encryption();
+    connection.info.connectedAt = QDateTime::currentDateTimeUtc();
+    qCInfo(lcServer) << "client" << id << "connected, pid" << connection.info.peer.pid;
+    Q_EMIT q->clientConnected(id);
+    if (connection.info.encryption.isEncrypted() && connections.count(id))
+        Q_EMIT q->clientEncrypted(id);
+}
+
+void ServerPrivate::onFinished(quint64 id, Error e, const QString &reason)
+{
+    const auto it = connections.find(id);
+    if (it == connections.end())
+        return;
+    const bool wasConnected = !it->second.info.connectedAt.isNull();
+    it->second.session->deleteLater();
+    connections.erase(it);
+    if (e != Error::NoError) {
+        qCInfo(lcServer).noquote() << "client" << id << "error:" << reason;
+        Q_EMIT q->clientErrorOccurred(id, e, reason);
+    }
+    if (wasConnected)
+        Q_EMIT q->clientDisconnected(id);
+}
+
+void ServerPrivate::closeAll(bool notify)
+{
+    std::vector<Session *> sessions;
+    for (const auto &entry : connections)
+        sessions.push_back(entry.second.session);
+    for (Session *session : sessions) {
+        if (!notify)
+            session->disconnect(q);
+        session->close();
+    }
+    if (!notify) {
+        for (Session *session : sessions)
+            delete session;
+        connections.clear();
+    }
+    if (listener)
+        listener->close();
+    listener.reset();
+}
+
+Server::Server(const QString &address, const ServerConfig &config, QObject *parent)
+    : QObject(parent)
+    , d(std::make_unique<ServerPrivate>(this, address, config))
+{
+    if (!d->address.isValid()) {
+        d->error = Error::InvalidAddress;
+        d->errorString = d->address.error;
+        d->status = Status::Error;
+    }
+}
+
+Server::~Server()
+{
+    d->closeAll(false);
+}
+
+bool Server::listen()
+{
+    if (isListening())
+        return true;
+    if (!d->address.isValid()) {
+        d->setStatus(Status::Error);
+        return d->fail(Error::InvalidAddress, d->address.error);
+    }
+    if (!d->config.preSharedKey.isEmpty() && d->config.preSharedKey.size() != 32) {
+        d->setStatus(Status::Error);
+        return d->fail(Error::InvalidAddress, QStringLiteral("the pre-shared key must be 32 bytes, not %1")
+                                                  .arg(d->config.preSharedKey.size()));
+    }
+    auto listener = Listener::create(d->address);
+    Listener::Options options;
+    options.worldAccess = d->config.unmaskPermissions;
+    options.authenticated = !d->config.preSharedKey.isEmpty();
+    if (!listener->listen(d->address, options)) {
+        d->setStatus(Status::Error);
+        return d->fail(listener->error(), listener->errorString());
+    }
+    connect(listener.get(), &Listener::newStream, this, [this](Stream *stream) { d->accept(stream); });
+    d->listener = std::move(listener);
+    d->error = Error::NoError;
+    d->errorString.clear();
+    qCInfo(lcServer).noquote() << "listening on" << d->listener->listeningAddress();
+    d->setStatus(Status::Listening);
+    return true;
+}
+
+bool Server::isListening() const
+{
+    return d->listener != nullptr;
+}
+
+QString Server::address() const
+{
+    return d->addressText;
+}
+
+QString Server::listeningAddress() const
+{
+    return d->listener ? d->listener->listeningAddress() : QString();
+}
+
+ServerConfig Server::config() const
+{
+    return d->config;
+}
+
+Status Server::status() const
+{
+    return d->status;
+}
+
+QString Server::statusString() const
+{
+    return ipc::statusString(d->status);
+}
+
+Error Server::error() const
+{
+    return d->error;
+}
+
+QString Server::errorString() const
+{
+    return d->errorString;
+}
+
+QList<quint64> Server::clientIds() const
+{
+    QList<quint64> ids;
+    for (const auto &entry : d->connections) {
+        if (entry.second.session->isEstablished())
+            ids.append(entry.first);
+    }
+    return ids;
+}
+
+QList<ClientInfo> Server::clients() const
+{
+    QList<ClientInfo> list;
+    for (const auto &entry : d->connections) {
+        if (entry.second.session->isEstablished())
+            list.append(entry.second.info);
+    }
+    return list;
+}
+
+ClientInfo Server::clientInfo(quint64 clientId) const
+{
+    return d->established(clientId) ? d->connections.at(clientId).info : ClientInfo();
+}
+
+int Server::clientCount() const
+{
+    return int(clientIds().size());
+}
+
+bool Server::write(quint64 clientId, qint32 type, const QByteArray &data)
+{
+    if (type <= 0)
+        return d->fail(Error::InvalidMessageType,
+                       QStringLiteral("write refused: message type %1 is reserved (user types are > 0)").arg(type));
+    Session *session = d->established(clientId);
+    if (!session)
+        return d->fail(Error::NotConnected,
+                       QStringLiteral("write refused: no connected client with id %1").arg(clientId));
+    Error error = Error::NoError;
+    QString reason;
+    if (!session->send(type, data, &error, &reason))
+        return d->fail(error, reason);
+    return true;
+}
+
+int Server::broadcast(qint32 type, const QByteArray &data)
+{
+    if (type <= 0) {
+        d->fail(Error::InvalidMessageType,
+                QStringLiteral("broadcast refused: message type %1 is reserved (user types are > 0)").arg(type));
+        return 0;
+    }
+    int sent = 0;
+    for (quint64 id : clientIds()) {
+        Error error = Error::NoError;
+        QString reason;
+        if (d->connections.at(id).session->send(type, data, &error, &reason))
+            ++sent;
+        else
+            Q_EMIT clientErrorOccurred(id, error, reason);
+    }
+    return sent;
+}
+
+void Server::disconnectClient(quint64 clientId)
+{
+    const auto it = d->connections.find(clientId);
+    if (it != d->connections.end())
+        it->second.session->close();
+}
+
+Message Server::waitForMessage(std::chrono::milliseconds timeout)
+{
+    ++d->waiters;
+    const bool got = waitUntil(timeout, [this] { return !d->inbox.empty(); }, this,
+                               &Server::messageReceived);
+    --d->waiters;
+    if (!got)
+        return Message{Message::StatusNotice, QByteArrayLiteral("timed out waiting for a message"), 0};
+    Message message = d->inbox.front();
+    d->inbox.pop_front();
+    return message;
+}
+
+bool Server::waitForClient(std::chrono::milliseconds timeout)
+{
+    return waitUntil(timeout, [this] { return clientCount() > 0; }, this, &Server::clientConnected);
+}
+
+void Server::close()
+{
+    if (!isListening() && d->connections.empty())
+        return;
+    d->setStatus(Status::Closing);
+    d->closeAll(true);
+    d->setStatus(Status::Closed);
+}
+
+} // namespace ipc

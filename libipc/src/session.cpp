@@ -1,0 +1,485 @@
+#include "session.h"
+
+#include "logging.h"
+#include "transport/stream.h"
+#include "wire/control.h"
+#include "wire/frame_writer.h"
+#include "wire/preamble.h"
+
+#include <ipc/config.h>
+
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <QIODevice>
+#include <QPointer>
+#include <QtEndian>
+
+namespace ipc {
+
+namespace {
+
+// Noise handshake messages here are 32 to 96 bytes.
+constexpr quint32 MaxHandshakeFrame = 1024;
+
+QString processName()
+{
+    if (!QCoreApplication::instance())
+        return QString();
+    return QFileInfo(QCoreApplication::applicationFilePath()).fileName();
+}
+
+} // namespace
+
+Session::Session(Stream *stream, const Options &options, QObject *parent)
+    : QObject(parent)
+    , m_stream(stream)
+    , m_options(options)
+    , m_state(options.role == Role::Client ? State::AwaitPreamble : State::AwaitReply)
+    , m_reader(MaxHandshakeFrame)
+{
+    m_stream->setParent(this);
+    connect(m_stream, &Stream::readyRead, this, &Session::onReadyRead);
+    connect(m_stream, &Stream::closed, this, &Session::onStreamClosed);
+
+    m_handshakeTimer.setSingleShot(true);
+    connect(&m_handshakeTimer, &QTimer::timeout, this, [this] {
+        abort(Error::HandshakeTimeout,
+              QStringLiteral("no handshake completed within %1 ms").arg(m_options.handshakeTimeout.count()));
+    });
+    connect(&m_heartbeatTimer, &QTimer::timeout, this, &Session::onHeartbeat);
+}
+
+Session::~Session() = default;
+
+void Session::start()
+{
+    if (m_options.handshakeTimeout.count() > 0)
+        m_handshakeTimer.start(m_options.handshakeTimeout);
+    if (m_options.role == Role::Server) {
+        using wire::Security;
+        const Security security = m_options.rejectAsFull ? Security::ServerFull
+            : !m_options.encryption                      ? Security::Plain
+            : m_options.preSharedKey.isEmpty()           ? Security::NoiseNN
+                                                         : Security::NoiseNNpsk0;
+        m_preamble = wire::encodePreamble(security);
+        m_stream->device()->write(m_preamble);
+        if (m_options.rejectAsFull) {
+            finish(Error::ServerFull, QStringLiteral("refused: the server is at its maximum number of clients"));
+            return;
+        }
+    }
+    onReadyRead(); // bytes may have arrived before the session existed
+}
+
+void Session::onReadyRead()
+{
+    if (m_state == State::Finished)
+        return;
+    QIODevice *device = m_stream->device();
+    const qint64 available = device->bytesAvailable();
+    if (available <= 0)
+        return;
+    const qint64 got = device->read(m_reader.reserve(available), available);
+    if (got > 0) {
+        m_reader.commit(got);
+        m_heardSinceTick = true;
+    }
+    processInput();
+}
+
+// Returns false once the session has finished (the caller must stop).
+bool Session::processInput()
+{
+    QPointer<Session> alive(this);
+    while (alive && m_state != State::Finished) {
+        if (m_state == State::AwaitPreamble) {
+            char preamble[wire::PreambleSize];
+            if (!m_reader.takeRaw(preamble, wire::PreambleSize))
+                return true;
+            if (!handlePreamble(preamble))
+                return false;
+            continue;
+        }
+        if (m_state == State::AwaitReply) {
+            char reply;
+            if (!m_reader.takeRaw(&reply, 1))
+                return true;
+            if (!handleReply(quint8(reply)))
+                return false;
+            continue;
+        }
+        char *body = nullptr;
+        qsizetype size = 0;
+        switch (m_reader.next(&body, &size)) {
+        case wire::FrameReader::Result::NeedMore:
+            return true;
+        case wire::FrameReader::Result::Error:
+            finish(Error::MessageTooLarge, m_reader.errorString());
+            return false;
+        case wire::FrameReader::Result::Frame:
+            if (m_state == State::Handshake ? !handleHandshakeMessage(body, size)
+                                            : !handleRecord(body, size))
+                return false;
+            break;
+        }
+    }
+    return false;
+}
+
+bool Session::handlePreamble(const char *preamble)
+{
+    using wire::Reply;
+    using wire::Security;
+    m_preamble = QByteArray(preamble, wire::PreambleSize);
+    const quint8 version = quint8(preamble[0]);
+    const Security security = Security(quint8(preamble[1]));
+    const bool havePsk = !m_options.preSharedKey.isEmpty();
+
+    auto refuse = [this](Reply reply, Error error, const QString &reason) {
+        const char code = char(reply);
+        m_stream->device()->write(&code, 1);
+        finish(error, reason);
+        return false;
+    };
+    if (version != wire::ProtocolVersion) {
+        return refuse(Reply::VersionMismatch, Error::ProtocolMismatch,
+                      version == 2 ? QStringLiteral("the server speaks golang-ipc protocol version 2, not libipc's native protocol")
+                                   : QStringLiteral("the server speaks unknown protocol version %1").arg(version));
+    }
+    switch (security) {
+    case Security::ServerFull:
+        finish(Error::ServerFull, QStringLiteral("the server is at its maximum number of clients"));
+        return false;
+    case Security::Plain:
+        if (m_options.encryption)
+            return refuse(Reply::EncryptionRequired, Error::EncryptionRequired,
+                          QStringLiteral("the server offers no encryption and this client requires it"));
+        if (havePsk)
+            return refuse(Reply::PreSharedKeyMismatch, Error::PreSharedKeyMismatch,
+                          QStringLiteral("this client has a pre-shared key but the server is plain"));
+        break;
+    case Security::NoiseNN:
+        if (havePsk)
+            return refuse(Reply::PreSharedKeyMismatch, Error::PreSharedKeyMismatch,
+                          QStringLiteral("this client has a pre-shared key but the server uses none"));
+        break;
+    case Security::NoiseNNpsk0:
+        if (!havePsk)
+            return refuse(Reply::PreSharedKeyMismatch, Error::PreSharedKeyMismatch,
+                          QStringLiteral("the server requires a pre-shared key and this client has none"));
+        break;
+    default:
+        return refuse(Reply::UnknownSecurity, Error::ProtocolMismatch,
+                      QStringLiteral("the server offers unknown security mode %1").arg(int(security)));
+    }
+
+    const char ok = char(Reply::Ok);
+    m_stream->device()->write(&ok, 1);
+    m_preamble.append(ok);
+    if (security == Security::Plain) {
+        sendHello();
+        m_state = State::AwaitHello;
+        return true;
+    }
+    beginHandshake(m_preamble);
+    QByteArray message;
+    if (!m_handshake->writeMessage(QByteArray(), &message)) {
+        finish(Error::HandshakeFailed, QStringLiteral("handshake failed: %1").arg(m_handshake->errorString()));
+        return false;
+    }
+    sendHandshakeMessage(message);
+    m_state = State::Handshake;
+    return true;
+}
+
+bool Session::handleReply(quint8 reply)
+{
+    using wire::Reply;
+    if (Reply(reply) != Reply::Ok) {
+        const Error error = Reply(reply) == Reply::EncryptionRequired ? Error::EncryptionRequired
+            : Reply(reply) == Reply::PreSharedKeyMismatch             ? Error::PreSharedKeyMismatch
+                                                                      : Error::ProtocolMismatch;
+        finish(error, QStringLiteral("the client refused the connection: %1")
+                          .arg(wire::replyDescription(Reply(reply))));
+        return false;
+    }
+    m_preamble.append(char(reply));
+    if (!m_options.encryption) {
+        sendHello();
+        m_state = State::AwaitHello;
+        return true;
+    }
+    beginHandshake(m_preamble);
+    m_state = State::Handshake;
+    return true;
+}
+
+void Session::beginHandshake(const QByteArray &prologue)
+{
+    const auto role = m_options.role == Role::Client ? crypto::HandshakeState::Initiator
+                                                     : crypto::HandshakeState::Responder;
+    m_handshake = std::make_unique<crypto::HandshakeState>(role, prologue, m_options.preSharedKey);
+}
+
+bool Session::handleHandshakeMessage(char *body, qsizetype size)
+{
+    QByteArray payload;
+    if (!m_handshake->readMessage(QByteArray::fromRawData(body, size), &payload)) {
+        const QString cause = m_handshake->usesPsk()
+            ? QStringLiteral("wrong pre-shared key or altered handshake: %1")
+            : QStringLiteral("altered or malformed handshake: %1");
+        finish(Error::HandshakeFailed,
+               QStringLiteral("handshake failed: ") + cause.arg(m_handshake->errorString()));
+        return false;
+    }
+    if (!m_handshake->isFinished()) {
+        QByteArray message;
+        if (!m_handshake->writeMessage(QByteArray(), &message)) {
+            finish(Error::HandshakeFailed, QStringLiteral("handshake failed: %1").arg(m_handshake->errorString()));
+            return false;
+        }
+        sendHandshakeMessage(message);
+    }
+    if (m_handshake->isFinished())
+        finishHandshake();
+    return true;
+}
+
+void Session::finishHandshake()
+{
+    m_encryption.protocol = QString::fromLatin1(m_handshake->protocolName());
+    m_encryption.preSharedKeyAuthenticated = m_handshake->usesPsk();
+    m_encryption.handshakeHash = m_handshake->handshakeHash();
+    auto [send, receive] = m_handshake->split();
+    m_sendCipher = std::move(send);
+    m_receiveCipher = std::move(receive);
+    m_handshake.reset(); // wipes ephemeral keys and the chaining key
+    m_encrypted = true;
+    qCDebug(lcCrypto) << "channel encrypted with" << m_encryption.protocol;
+    sendHello();
+    m_state = State::AwaitHello;
+}
+
+void Session::sendHello()
+{
+    wire::Hello hello;
+    hello.maxMessageSize = m_options.maxMessageSize;
+    hello.pid = quint64(QCoreApplication::applicationPid());
+    hello.processName = processName();
+    hello.libraryVersion = QString::fromLatin1(libraryVersion());
+    const QByteArray data = wire::encodeHello(hello);
+    sendRecord(0, data.constData(), data.size());
+    // Records carry at most our limit of data, the type and the AEAD tag.
+    m_reader.setMaxFrameSize(m_options.maxMessageSize + wire::TypeSize
+                             + (m_encrypted ? crypto::TagSize : 0));
+}
+
+void Session::sendHandshakeMessage(const QByteArray &message)
+{
+    m_out.resize(0);
+    wire::appendFrame(m_out, message);
+    m_stream->device()->write(m_out);
+}
+
+bool Session::handleRecord(char *body, qsizetype size)
+{
+    if (m_encrypted) {
+        if (!m_receiveCipher.decryptWithAd(QByteArray(), body, size, body)) {
+            finish(Error::DecryptionFailed,
+                   QStringLiteral("a record failed to open (%1 bytes): it was altered, replayed, "
+                                  "reordered or reflected")
+                       .arg(size));
+            return false;
+        }
+        size -= crypto::TagSize;
+    }
+    if (size < wire::TypeSize) {
+        finish(Error::ProtocolError,
+               QStringLiteral("malformed frame: %1 bytes cannot hold a message type").arg(size));
+        return false;
+    }
+    const qint32 type = qint32(qFromBigEndian<quint32>(body));
+    const char *data = body + wire::TypeSize;
+    const qsizetype dataSize = size - wire::TypeSize;
+    if (type == 0)
+        return handleControl(data, dataSize);
+    if (type < 0) {
+        finish(Error::ProtocolError,
+               QStringLiteral("malformed frame: message type %1 is not allowed on the wire").arg(type));
+        return false;
+    }
+    if (m_state != State::Established) {
+        finish(Error::ProtocolError,
+               QStringLiteral("protocol error: message type %1 arrived before the hello").arg(type));
+        return false;
+    }
+    Q_EMIT messageReceived(type, QByteArray(data, dataSize));
+    return true;
+}
+
+bool Session::handleControl(const char *data, qsizetype size)
+{
+    if (size < 1) {
+        finish(Error::ProtocolError, QStringLiteral("malformed control message: empty"));
+        return false;
+    }
+    const auto kind = wire::ControlKind(quint8(data[0]));
+    if (m_state == State::AwaitHello) {
+        if (kind != wire::ControlKind::Hello) {
+            finish(Error::ProtocolError,
+                   QStringLiteral("protocol error: expected hello, got control kind %1").arg(int(kind)));
+            return false;
+        }
+        return handleHello(data, size);
+    }
+    quint64 token = 0;
+    switch (kind) {
+    case wire::ControlKind::Hello:
+        finish(Error::ProtocolError, QStringLiteral("protocol error: a second hello"));
+        return false;
+    case wire::ControlKind::Goodbye:
+        finish(Error::NoError, QStringLiteral("the peer closed the connection"));
+        return false;
+    case wire::ControlKind::Ping:
+        if (wire::decodeToken(data, size, &token)) {
+            const QByteArray pong = wire::encodeControl(wire::ControlKind::Pong, token);
+            sendRecord(0, pong.constData(), pong.size());
+        }
+        return true;
+    case wire::ControlKind::Pong:
+        m_pingOutstanding = false;
+        return true;
+    }
+    qCDebug(lcWire) << "ignoring unknown control kind" << int(kind);
+    return true;
+}
+
+bool Session::handleHello(const char *data, qsizetype size)
+{
+    wire::Hello hello;
+    QString error;
+    if (!wire::decodeHello(data, size, &hello, &error)) {
+        finish(Error::ProtocolError, error);
+        return false;
+    }
+    m_peer.pid = qint64(hello.pid);
+    m_peer.processName = hello.processName;
+    m_peer.libraryVersion = hello.libraryVersion;
+    m_peer.maxMessageSize = hello.maxMessageSize;
+    m_state = State::Established;
+    m_handshakeTimer.stop();
+    if (m_options.heartbeatInterval.count() > 0)
+        m_heartbeatTimer.start(m_options.heartbeatInterval);
+    Q_EMIT established();
+    return m_state == State::Established;
+}
+
+bool Session::send(qint32 type, const QByteArray &data, Error *error, QString *reason)
+{
+    if (m_state != State::Established) {
+        *error = Error::NotConnected;
+        *reason = QStringLiteral("write refused: not connected");
+        return false;
+    }
+    if (quint64(data.size()) > m_peer.maxMessageSize) {
+        *error = Error::MessageTooLarge;
+        *reason = QStringLiteral("write refused: %1 bytes exceed the peer's maximum message size of %2 bytes")
+                      .arg(data.size()).arg(m_peer.maxMessageSize);
+        return false;
+    }
+    if (!sendRecord(type, data.constData(), data.size())) {
+        *error = Error::ConnectionLost;
+        *reason = QStringLiteral("write refused: the connection has ended");
+        return false;
+    }
+    return true;
+}
+
+bool Session::sendRecord(qint32 type, const char *data, qsizetype size)
+{
+    m_out.resize(0);
+    const qsizetype body = wire::appendMessageFrame(m_out, type, data, size,
+                                                    m_encrypted ? crypto::TagSize : 0);
+    if (m_encrypted) {
+        char *p = m_out.data() + body;
+        if (!m_sendCipher.encryptWithAd(QByteArray(), p, wire::TypeSize + size, p)) {
+            finish(Error::ProtocolError,
+                   QStringLiteral("nonce exhausted: the connection must be re-established"));
+            return false;
+        }
+    }
+    m_stream->device()->write(m_out);
+    return true;
+}
+
+void Session::onHeartbeat()
+{
+    if (m_heardSinceTick) {
+        m_heardSinceTick = false;
+        m_pingOutstanding = false;
+        return;
+    }
+    if (m_pingOutstanding) {
+        finish(Error::ConnectionLost,
+               QStringLiteral("the peer stopped answering: no data for %1 ms")
+                   .arg(2 * m_options.heartbeatInterval.count()));
+        return;
+    }
+    m_pingOutstanding = true;
+    const QByteArray ping = wire::encodeControl(wire::ControlKind::Ping, 0);
+    sendRecord(0, ping.constData(), ping.size());
+}
+
+void Session::onStreamClosed(Error error, const QString &reason)
+{
+    onReadyRead(); // a peer's last frames (a goodbye) may still be buffered
+    if (m_state == State::Finished)
+        return;
+    const QString truncated = m_reader.truncationError();
+    if (!truncated.isEmpty()) {
+        finish(Error::ProtocolError, truncated);
+    } else if (m_state == State::Handshake && m_options.role == Role::Client) {
+        finish(Error::HandshakeFailed,
+               QStringLiteral("handshake failed: the server closed the connection during the handshake%1")
+                   .arg(m_options.preSharedKey.isEmpty() ? QString()
+                                                         : QStringLiteral(" (wrong pre-shared key?)")));
+    } else if (m_state != State::Established) {
+        finish(error, QStringLiteral("the peer closed the connection before the handshake completed"));
+    } else {
+        finish(error, reason);
+    }
+}
+
+void Session::close()
+{
+    if (m_state == State::Finished)
+        return;
+    if (m_state == State::Established) {
+        const QByteArray goodbye = wire::encodeControl(wire::ControlKind::Goodbye);
+        sendRecord(0, goodbye.constData(), goodbye.size());
+    }
+    finish(Error::NoError, QStringLiteral("closed"));
+}
+
+void Session::abort(Error error, const QString &reason)
+{
+    finish(error, reason);
+}
+
+void Session::finish(Error error, const QString &reason)
+{
+    if (m_state == State::Finished)
+        return;
+    m_state = State::Finished;
+    m_handshakeTimer.stop();
+    m_heartbeatTimer.stop();
+    m_handshake.reset();
+    m_sendCipher = crypto::CipherState();
+    m_receiveCipher = crypto::CipherState();
+    m_stream->close();
+    if (error != Error::NoError)
+        qCDebug(lcWire).noquote() << "connection ended:" << reason;
+    Q_EMIT finished(error, reason);
+}
+
+} // namespace ipc

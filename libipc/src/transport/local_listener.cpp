@@ -1,0 +1,91 @@
+#include "local_listener.h"
+
+#include "logging.h"
+#include "transport/stream.h"
+
+#include <QFileInfo>
+#include <QLocalServer>
+#include <QLocalSocket>
+
+#ifdef Q_OS_UNIX
+#include <sys/stat.h>
+#endif
+
+namespace ipc {
+
+LocalListener::LocalListener()
+    : m_server(new QLocalServer(this))
+{
+    connect(m_server, &QLocalServer::newConnection, this, &LocalListener::acceptPending);
+}
+
+LocalListener::~LocalListener()
+{
+    close();
+}
+
+bool LocalListener::listen(const Address &address, const Options &options)
+{
+    const QString path = address.localPath;
+    if (!clearStaleSocket(path))
+        return false;
+    m_server->setSocketOptions(options.worldAccess ? QLocalServer::WorldAccessOption
+                                                   : QLocalServer::UserAccessOption);
+    if (!m_server->listen(path)) {
+        const Error error = m_server->serverError() == QAbstractSocket::AddressInUseError
+            ? Error::AddressInUse
+            : m_server->serverError() == QAbstractSocket::SocketAccessError ? Error::PermissionDenied
+                                                                            : Error::SocketError;
+        return fail(error, QStringLiteral("cannot listen on %1: %2").arg(path, m_server->errorString()));
+    }
+    return true;
+}
+
+// golang-ipc deletes whatever is at the path, stealing a live server's name.
+// Here a file that still accepts connections is a live server: refuse.
+bool LocalListener::clearStaleSocket(const QString &path)
+{
+#ifdef Q_OS_UNIX
+    struct stat info;
+    if (::lstat(QFile::encodeName(path).constData(), &info) != 0)
+        return true; // nothing there
+    if (!S_ISSOCK(info.st_mode))
+        return fail(Error::AddressInUse,
+                    QStringLiteral("address in use: %1 exists and is not a socket").arg(path));
+    QLocalSocket probe;
+    probe.connectToServer(path);
+    if (probe.waitForConnected(1000)) {
+        probe.abort();
+        return fail(Error::AddressInUse,
+                    QStringLiteral("address in use: a live server is listening on %1").arg(path));
+    }
+    if (probe.error() == QLocalSocket::SocketAccessError)
+        return fail(Error::PermissionDenied,
+                    QStringLiteral("cannot listen on %1: the socket belongs to another user").arg(path));
+    qCInfo(lcServer) << "removing stale socket file" << path;
+    if (!QLocalServer::removeServer(path))
+        return fail(Error::PermissionDenied,
+                    QStringLiteral("cannot remove the stale socket file %1").arg(path));
+#else
+    Q_UNUSED(path)
+#endif
+    return true;
+}
+
+void LocalListener::acceptPending()
+{
+    while (QLocalSocket *socket = m_server->nextPendingConnection())
+        Q_EMIT newStream(new Stream(socket));
+}
+
+void LocalListener::close()
+{
+    m_server->close(); // also removes the socket file
+}
+
+QString LocalListener::listeningAddress() const
+{
+    return m_server->fullServerName();
+}
+
+} // namespace ipc

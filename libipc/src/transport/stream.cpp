@@ -1,0 +1,171 @@
+#include "stream.h"
+
+#include <QLocalSocket>
+#include <QTcpSocket>
+
+namespace ipc {
+
+namespace {
+
+Error fromLocalError(QLocalSocket::LocalSocketError error)
+{
+    switch (error) {
+    case QLocalSocket::ServerNotFoundError: return Error::ServerNotFound;
+    case QLocalSocket::ConnectionRefusedError: return Error::ConnectionRefused;
+    case QLocalSocket::PeerClosedError: return Error::ConnectionLost;
+    case QLocalSocket::SocketAccessError: return Error::PermissionDenied;
+    case QLocalSocket::SocketTimeoutError: return Error::Timeout;
+    default: return Error::SocketError;
+    }
+}
+
+Error fromTcpError(QAbstractSocket::SocketError error)
+{
+    switch (error) {
+    case QAbstractSocket::ConnectionRefusedError: return Error::ConnectionRefused;
+    case QAbstractSocket::HostNotFoundError: return Error::ServerNotFound;
+    case QAbstractSocket::RemoteHostClosedError: return Error::ConnectionLost;
+    case QAbstractSocket::SocketAccessError: return Error::PermissionDenied;
+    case QAbstractSocket::SocketTimeoutError: return Error::Timeout;
+    default: return Error::SocketError;
+    }
+}
+
+// Keeps a flood from a peer from growing Qt's read buffer without bound.
+constexpr qint64 ReadBufferSize = 4 << 20;
+
+} // namespace
+
+Stream *Stream::create(const Address &address, QObject *parent)
+{
+    if (address.kind == Address::Tcp)
+        return new Stream(new QTcpSocket, parent);
+    return new Stream(new QLocalSocket, parent);
+}
+
+void Stream::connectToPeer(const Address &address)
+{
+    m_peerName = address.toString();
+    if (m_tcp)
+        m_tcp->connectToHost(address.host, address.port);
+    else
+        m_local->connectToServer(address.localPath);
+}
+
+Stream::Stream(QLocalSocket *socket, QObject *parent)
+    : QObject(parent)
+    , m_local(socket)
+{
+    attach(socket);
+    connect(socket, &QLocalSocket::connected, this, &Stream::onConnected);
+    connect(socket, &QLocalSocket::disconnected, this, [this] {
+        finish(Error::ConnectionLost, QStringLiteral("the peer closed the connection"));
+    });
+    connect(socket, &QLocalSocket::errorOccurred, this, [this](QLocalSocket::LocalSocketError e) {
+        if (e == QLocalSocket::PeerClosedError)
+            return; // disconnected() follows
+        finish(fromLocalError(e), describe(fromLocalError(e), m_local->errorString()));
+    });
+    if (socket->state() == QLocalSocket::ConnectedState)
+        m_connected = true;
+}
+
+Stream::Stream(QTcpSocket *socket, QObject *parent)
+    : QObject(parent)
+    , m_tcp(socket)
+{
+    attach(socket);
+    connect(socket, &QTcpSocket::connected, this, &Stream::onConnected);
+    connect(socket, &QTcpSocket::disconnected, this, [this] {
+        finish(Error::ConnectionLost, QStringLiteral("the peer closed the connection"));
+    });
+    connect(socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
+        if (e == QAbstractSocket::RemoteHostClosedError)
+            return; // disconnected() follows
+        finish(fromTcpError(e), describe(fromTcpError(e), m_tcp->errorString()));
+    });
+    if (socket->state() == QAbstractSocket::ConnectedState) {
+        m_connected = true;
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    }
+}
+
+Stream::~Stream()
+{
+    if (m_device) {
+        m_device->disconnect(this);
+        if (m_local)
+            m_local->abort();
+        else
+            m_tcp->abort();
+        delete m_device;
+    }
+}
+
+void Stream::attach(QIODevice *device)
+{
+    m_device = device;
+    device->setParent(this);
+    if (m_local)
+        m_local->setReadBufferSize(ReadBufferSize);
+    else
+        m_tcp->setReadBufferSize(ReadBufferSize);
+    connect(device, &QIODevice::readyRead, this, &Stream::readyRead);
+}
+
+void Stream::onConnected()
+{
+    m_connected = true;
+    if (m_tcp)
+        m_tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    Q_EMIT connected();
+}
+
+qint64 Stream::bytesToWrite() const
+{
+    return m_device ? m_device->bytesToWrite() : 0;
+}
+
+void Stream::flush()
+{
+    if (m_local)
+        m_local->flush();
+    else if (m_tcp)
+        m_tcp->flush();
+}
+
+void Stream::close()
+{
+    if (m_finished)
+        return;
+    m_finished = true; // a close we asked for is not reported as a loss
+    flush();
+    m_device->disconnect(this);
+    if (m_local)
+        m_local->abort();
+    else
+        m_tcp->abort();
+}
+
+// Qt's texts for a failed connect are vague ("Invalid name"); say what happened.
+QString Stream::describe(Error error, const QString &systemText) const
+{
+    const QString peer = m_peerName.isEmpty() ? QStringLiteral("the peer") : m_peerName;
+    switch (error) {
+    case Error::ServerNotFound: return QStringLiteral("failed to connect: no server at %1").arg(peer);
+    case Error::ConnectionRefused: return QStringLiteral("failed to connect: connection refused by %1").arg(peer);
+    case Error::PermissionDenied: return QStringLiteral("failed to connect: permission denied for %1").arg(peer);
+    default: return systemText;
+    }
+}
+
+void Stream::finish(Error error, const QString &reason)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_connected = false;
+    Q_EMIT closed(error, reason);
+}
+
+} // namespace ipc

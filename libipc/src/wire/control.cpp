@@ -1,0 +1,75 @@
+#include "control.h"
+
+#include <QtEndian>
+
+namespace ipc::wire {
+
+namespace {
+
+void appendString(QByteArray &out, const QString &text)
+{
+    const QByteArray utf8 = text.toUtf8().left(MaxHelloStringBytes);
+    out.append(char(utf8.size()));
+    out.append(utf8);
+}
+
+bool readString(const char *&p, const char *end, QString *text)
+{
+    if (p >= end)
+        return false;
+    const int length = quint8(*p++);
+    if (end - p < length)
+        return false;
+    *text = QString::fromUtf8(p, length);
+    p += length;
+    return true;
+}
+
+} // namespace
+
+QByteArray encodeHello(const Hello &hello)
+{
+    QByteArray out(1 + 4 + 8, Qt::Uninitialized);
+    out[0] = char(ControlKind::Hello);
+    qToBigEndian<quint32>(hello.maxMessageSize, out.data() + 1);
+    qToBigEndian<quint64>(hello.pid, out.data() + 5);
+    appendString(out, hello.processName);
+    appendString(out, hello.libraryVersion);
+    return out;
+}
+
+bool decodeHello(const char *data, qsizetype size, Hello *hello, QString *error)
+{
+    const char *p = data;
+    const char *end = data + size;
+    if (size < 1 + 4 + 8 || ControlKind(quint8(*p)) != ControlKind::Hello) {
+        *error = QStringLiteral("malformed hello message (%1 bytes)").arg(size);
+        return false;
+    }
+    hello->maxMessageSize = qFromBigEndian<quint32>(p + 1);
+    hello->pid = qFromBigEndian<quint64>(p + 5);
+    p += 13;
+    if (!readString(p, end, &hello->processName) || !readString(p, end, &hello->libraryVersion)) {
+        *error = QStringLiteral("malformed hello message: truncated string");
+        return false;
+    }
+    return true;
+}
+
+QByteArray encodeControl(ControlKind kind, quint64 token)
+{
+    QByteArray out(1 + 8, Qt::Uninitialized);
+    out[0] = char(kind);
+    qToBigEndian<quint64>(token, out.data() + 1);
+    return out;
+}
+
+bool decodeToken(const char *data, qsizetype size, quint64 *token)
+{
+    if (size < 9)
+        return false;
+    *token = qFromBigEndian<quint64>(data + 1);
+    return true;
+}
+
+} // namespace ipc::wire

@@ -1,0 +1,27 @@
+#include "preamble.h"
+
+namespace ipc::wire {
+
+QByteArray encodePreamble(Security security)
+{
+    QByteArray bytes(PreambleSize, Qt::Uninitialized);
+    bytes[0] = char(ProtocolVersion);
+    bytes[1] = char(security);
+    return bytes;
+}
+
+QString replyDescription(Reply reply)
+{
+    switch (reply) {
+    case Reply::Ok: return QStringLiteral("ok");
+    case Reply::VersionMismatch: return QStringLiteral("the client speaks another protocol version");
+    case Reply::EncryptionRequired:
+        return QStringLiteral("the client requires encryption and this server offers none");
+    case Reply::PreSharedKeyMismatch:
+        return QStringLiteral("the client and this server disagree on using a pre-shared key");
+    case Reply::UnknownSecurity: return QStringLiteral("the client does not know the offered security mode");
+    }
+    return QStringLiteral("unknown reply code %1").arg(int(reply));
+}
+
+} // namespace ipc::wire

@@ -1,0 +1,613 @@
+// Server and Client in one process over real local sockets (and TCP
+// loopback), through the public API only.
+#include "testnames.h"
+
+#include <ipc/client.h>
+#include <ipc/server.h>
+
+#include <QFile>
+#include <QLocalServer>
+#include <QLocalSocket>
+#include <QSignalSpy>
+#include <QtTest>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+using namespace std::chrono_literals;
+using ipc::Client;
+using ipc::ClientConfig;
+using ipc::Error;
+using ipc::Message;
+using ipc::Server;
+using ipc::ServerConfig;
+using ipc::Status;
+
+namespace {
+
+ServerConfig plainServer()
+{
+    ServerConfig config;
+    config.encryption = false;
+    return config;
+}
+
+ClientConfig plainClient()
+{
+    ClientConfig config;
+    config.encryptionRequired = false;
+    return config;
+}
+
+ClientConfig quickRetry(ClientConfig config = {})
+{
+    config.retryTimer = ipc::RetryTimer::fixed(20ms);
+    return config;
+}
+
+void echoEverything(Server &server)
+{
+    QObject::connect(&server, &Server::messageReceived, &server, [&server](const Message &m) {
+        server.write(m.clientId, m.type, m.data);
+    });
+}
+
+// Leaves a socket file behind, as a crashed server does.
+bool makeStaleSocket(const QString &path)
+{
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    const QByteArray bytes = QFile::encodeName(path);
+    std::memcpy(addr.sun_path, bytes.constData(), size_t(bytes.size()));
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return ok;
+}
+
+} // namespace
+
+class TestLocal : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void echo_data()
+    {
+        QTest::addColumn<bool>("encrypted");
+        QTest::addColumn<QString>("protocol");
+        QTest::newRow("default (encrypted)") << true << "Noise_NN_25519_AESGCM_SHA256";
+        QTest::newRow("plain") << false << "none";
+    }
+
+    void echo()
+    {
+        QFETCH(bool, encrypted);
+        QFETCH(QString, protocol);
+        const QString name = uniqueName("echo");
+        Server server(name, encrypted ? ServerConfig() : plainServer());
+        echoEverything(server);
+        QVERIFY2(server.listen(), qPrintable(server.errorString()));
+        QCOMPARE(server.status(), Status::Listening);
+        QCOMPARE(server.listeningAddress(), socketPathFor(name));
+
+        Client client(name, encrypted ? ClientConfig() : plainClient());
+        QSignalSpy connected(&client, &Client::connected);
+        QSignalSpy encryptedSpy(&client, &Client::encrypted);
+        QSignalSpy received(&client, &Client::messageReceived);
+        QVERIFY(connected.wait(10000));
+        QCOMPARE(client.status(), Status::Connected);
+        QCOMPARE(client.statusString(), QStringLiteral("Connected"));
+        QCOMPARE(encryptedSpy.count(), encrypted ? 1 : 0);
+        QCOMPARE(client.encryption().protocol, protocol);
+        QCOMPARE(client.server().pid, QCoreApplication::applicationPid());
+        QCOMPARE(client.server().maxMessageSize, ipc::DefaultMaxMessageSize);
+
+        QVERIFY(client.write(42, QByteArrayLiteral("hello, server")));
+        QVERIFY(client.write(43, QByteArray())); // empty data is a message too
+        QTRY_COMPARE_WITH_TIMEOUT(received.count(), 2, 10000);
+        const auto first = received.at(0).at(0).value<Message>();
+        QCOMPARE(first.type, 42);
+        QCOMPARE(first.data, QByteArrayLiteral("hello, server"));
+        QCOMPARE(received.at(1).at(0).value<Message>().type, 43);
+        QVERIFY(received.at(1).at(0).value<Message>().data.isEmpty());
+
+        const QList<ipc::ClientInfo> clients = server.clients();
+        QCOMPARE(clients.size(), 1);
+        QCOMPARE(clients.first().encryption.protocol, protocol);
+        QCOMPARE(clients.first().peer.pid, QCoreApplication::applicationPid());
+        QVERIFY(!clients.first().peer.processName.isEmpty());
+        // Both ends hold the same handshake hash (empty when plain).
+        QCOMPARE(clients.first().encryption.handshakeHash, client.encryption().handshakeHash);
+        QCOMPARE(client.encryption().handshakeHash.size(), encrypted ? 32 : 0);
+    }
+
+    void largeMessages()
+    {
+        const QString name = uniqueName("large");
+        Server server(name);
+        echoEverything(server);
+        QVERIFY(server.listen());
+        Client client(name);
+        QVERIFY(client.waitForConnected(10s));
+        QByteArray big(ipc::DefaultMaxMessageSize, Qt::Uninitialized);
+        for (int i = 0; i < big.size(); ++i)
+            big[i] = char(i * 7);
+        QVERIFY(client.write(1, big));
+        const Message reply = client.waitForMessage(30s);
+        QCOMPARE(reply.type, 1);
+        QVERIFY(reply.data == big);
+    }
+
+    void manyClientsAndBroadcast()
+    {
+        const QString name = uniqueName("broadcast");
+        Server server(name);
+        QSignalSpy serverGot(&server, &Server::messageReceived);
+        QVERIFY(server.listen());
+        std::vector<std::unique_ptr<Client>> clients;
+        std::vector<std::unique_ptr<QSignalSpy>> spies;
+        for (int i = 0; i < 4; ++i) {
+            clients.push_back(std::make_unique<Client>(name));
+            spies.push_back(std::make_unique<QSignalSpy>(clients.back().get(), &Client::messageReceived));
+        }
+        for (auto &client : clients)
+            QVERIFY(client->waitForConnected(10s));
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientCount(), 4, 10000);
+
+        const QList<quint64> ids = server.clientIds();
+        QCOMPARE(QSet<quint64>(ids.begin(), ids.end()).size(), 4);
+        QCOMPARE(server.broadcast(7, QByteArrayLiteral("to all")), 4);
+        for (auto &spy : spies) {
+            QTRY_COMPARE_WITH_TIMEOUT(spy->count(), 1, 10000);
+            QCOMPARE(spy->at(0).at(0).value<Message>().data, QByteArrayLiteral("to all"));
+        }
+
+        // Each client's message carries its own id; a reply reaches only it.
+        for (int i = 0; i < 4; ++i)
+            clients[i]->write(1, QByteArray::number(i));
+        QTRY_COMPARE_WITH_TIMEOUT(serverGot.count(), 4, 10000);
+        for (const auto &args : serverGot) {
+            const auto m = args.at(0).value<Message>();
+            QVERIFY(server.write(m.clientId, 2, m.data));
+        }
+        for (int i = 0; i < 4; ++i) {
+            QTRY_COMPARE_WITH_TIMEOUT(spies[i]->count(), 2, 10000);
+            QCOMPARE(spies[i]->at(1).at(0).value<Message>().data, QByteArray::number(i));
+        }
+
+        QSignalSpy gone(&server, &Server::clientDisconnected);
+        clients[0]->close();
+        QVERIFY(gone.wait(10000));
+        QCOMPARE(server.clientCount(), 3);
+        QCOMPARE(server.broadcast(7, QByteArrayLiteral("again")), 3);
+    }
+
+    void reconnectDeliversQueuedMessagesInOrder()
+    {
+        const QString name = uniqueName("reconnect");
+        auto server = std::make_unique<Server>(name);
+        QVERIFY(server->listen());
+        Client client(name, quickRetry());
+        QSignalSpy statuses(&client, &Client::statusChanged);
+        QVERIFY(client.waitForConnected(10s));
+
+        QSignalSpy disconnected(&client, &Client::disconnected);
+        server.reset();
+        QVERIFY(disconnected.wait(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(client.status(), Status::Reconnecting, 10000);
+        for (int i = 1; i <= 5; ++i)
+            QVERIFY(client.write(i, QByteArray::number(i)));
+        QCOMPARE(client.queuedMessageCount(), 5);
+
+        server = std::make_unique<Server>(name);
+        QSignalSpy got(server.get(), &Server::messageReceived);
+        QVERIFY(server->listen());
+        QTRY_COMPARE_WITH_TIMEOUT(got.count(), 5, 10000);
+        for (int i = 0; i < 5; ++i) {
+            const auto m = got.at(i).at(0).value<Message>();
+            QCOMPARE(m.type, i + 1);
+            QCOMPARE(m.data, QByteArray::number(i + 1));
+        }
+        QCOMPARE(client.status(), Status::Connected);
+        QCOMPARE(client.queuedMessageCount(), 0);
+        QList<Status> seen;
+        for (const auto &args : statuses)
+            seen.append(args.at(0).value<Status>());
+        QVERIFY(seen.contains(Status::Reconnecting));
+        QCOMPARE(seen.last(), Status::Connected);
+    }
+
+    void clientTimeoutReportsDroppedMessages()
+    {
+        ClientConfig config = quickRetry();
+        config.timeout = 300ms;
+        Client client(uniqueName("nobody"), config);
+        QSignalSpy dropped(&client, &Client::messagesDropped);
+        QSignalSpy errors(&client, &Client::errorOccurred);
+        QVERIFY(client.write(1, "a"));
+        QVERIFY(client.write(2, "b"));
+        QVERIFY(client.write(3, "c"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.status(), Status::Timeout, 10000);
+        QCOMPARE(client.error(), Error::Timeout);
+        QCOMPARE(dropped.count(), 1);
+        QCOMPARE(dropped.at(0).at(0).toInt(), 3);
+        QVERIFY2(client.errorString().contains(QLatin1String("3 queued message(s) dropped")),
+                 qPrintable(client.errorString()));
+        QVERIFY(errors.count() >= 1);
+        QCOMPARE(client.statusString(), QStringLiteral("Timeout"));
+        QVERIFY(!client.write(4, "d")); // nothing queues once given up
+    }
+
+    void writeQueueLimit()
+    {
+        ClientConfig config = quickRetry();
+        config.writeQueueLimit = 2;
+        Client client(uniqueName("queue"), config);
+        QVERIFY(client.write(1, "a"));
+        QVERIFY(client.write(1, "b"));
+        QVERIFY(!client.write(1, "c"));
+        QCOMPARE(client.error(), Error::WriteQueueFull);
+        QVERIFY(client.errorString().contains(QLatin1String("2 messages already wait")));
+        QCOMPARE(client.queuedMessageCount(), 2);
+        QSignalSpy dropped(&client, &Client::messagesDropped);
+        client.close();
+        QCOMPARE(dropped.count(), 1);
+        QCOMPARE(dropped.at(0).at(0).toInt(), 2);
+    }
+
+    void typeZeroAndNegativeRefused()
+    {
+        const QString name = uniqueName("types");
+        Server server(name);
+        QVERIFY(server.listen());
+        Client client(name);
+        QVERIFY(client.waitForConnected(10s));
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientCount(), 1, 10000);
+        QSignalSpy clientErrors(&client, &Client::errorOccurred);
+        QVERIFY(!client.write(0, "control"));
+        QCOMPARE(client.error(), Error::InvalidMessageType);
+        QVERIFY(client.errorString().contains(QLatin1String("reserved")));
+        QVERIFY(!client.write(-1, "notice"));
+        QCOMPARE(clientErrors.count(), 2);
+        const quint64 id = server.clientIds().first();
+        QVERIFY(!server.write(id, 0, "x"));
+        QCOMPARE(server.error(), Error::InvalidMessageType);
+        QCOMPARE(server.broadcast(0, "x"), 0);
+        QVERIFY(!server.write(id + 1000, 1, "x"));
+        QCOMPARE(server.error(), Error::NotConnected);
+        // The refused calls did not harm the connection.
+        QSignalSpy got(&server, &Server::messageReceived);
+        QVERIFY(client.write(1, "still fine"));
+        QVERIFY(got.wait(10000));
+        QCOMPARE(client.status(), Status::Connected);
+    }
+
+    void oversizedWriteRefused()
+    {
+        const QString name = uniqueName("oversized");
+        ServerConfig config;
+        config.maxMessageSize = 2048;
+        Server server(name, config);
+        QSignalSpy got(&server, &Server::messageReceived);
+        QVERIFY(server.listen());
+        Client client(name);
+        QVERIFY(client.waitForConnected(10s));
+        QCOMPARE(client.server().maxMessageSize, 2048u);
+        QVERIFY(!client.write(1, QByteArray(2049, 'x')));
+        QCOMPARE(client.error(), Error::MessageTooLarge);
+        QVERIFY2(client.errorString().contains(QLatin1String("2049 bytes exceed")), qPrintable(client.errorString()));
+        QVERIFY(client.write(1, QByteArray(2048, 'y')));
+        QVERIFY(got.wait(10000));
+        QCOMPARE(got.at(0).at(0).value<Message>().data.size(), 2048);
+        QCOMPARE(client.status(), Status::Connected);
+    }
+
+    void smallLimitFallsBackToDefault()
+    {
+        ServerConfig config;
+        config.maxMessageSize = 100;
+        QCOMPARE(config.effectiveMaxMessageSize(), ipc::DefaultMaxMessageSize);
+        config.maxMessageSize = 1024;
+        QCOMPARE(config.effectiveMaxMessageSize(), 1024u);
+    }
+
+    void socketOwnerOnlyByDefault()
+    {
+        const QString name = uniqueName("perm");
+        Server server(name);
+        QVERIFY(server.listen());
+        struct stat info;
+        QCOMPARE(::stat(QFile::encodeName(socketPathFor(name)).constData(), &info), 0);
+        QVERIFY(S_ISSOCK(info.st_mode));
+        QCOMPARE(info.st_mode & 077, 0u);
+    }
+
+    void socketWorldAccessWhenUnmasked()
+    {
+        const QString name = uniqueName("unmask");
+        ServerConfig config;
+        config.unmaskPermissions = true;
+        Server server(name, config);
+        QVERIFY(server.listen());
+        struct stat info;
+        QCOMPARE(::stat(QFile::encodeName(socketPathFor(name)).constData(), &info), 0);
+        QCOMPARE(info.st_mode & 0777, 0777u);
+    }
+
+    void staleSocketIsReused()
+    {
+        const QString name = uniqueName("stale");
+        QVERIFY(makeStaleSocket(socketPathFor(name)));
+        QVERIFY(QFile::exists(socketPathFor(name)));
+        Server server(name);
+        QVERIFY2(server.listen(), qPrintable(server.errorString()));
+        Client client(name);
+        QVERIFY(client.waitForConnected(10s));
+    }
+
+    void liveNameConflict()
+    {
+        const QString name = uniqueName("conflict");
+        Server first(name);
+        QVERIFY(first.listen());
+        Server second(name);
+        QSignalSpy errors(&second, &Server::errorOccurred);
+        QVERIFY(!second.listen());
+        QCOMPARE(second.error(), Error::AddressInUse);
+        QCOMPARE(second.status(), Status::Error);
+        QCOMPARE(errors.count(), 1);
+        QVERIFY2(second.errorString().contains(QLatin1String("address in use")), qPrintable(second.errorString()));
+        // The first server still owns the name and serves.
+        Client client(name);
+        QVERIFY(client.waitForConnected(10s));
+        QTRY_COMPARE_WITH_TIMEOUT(first.clientCount(), 1, 10000);
+    }
+
+    void regularFileIsNotRemoved()
+    {
+        const QString name = uniqueName("file");
+        QFile file(socketPathFor(name));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("precious");
+        file.close();
+        Server server(name);
+        QVERIFY(!server.listen());
+        QCOMPARE(server.error(), Error::AddressInUse);
+        QVERIFY(server.errorString().contains(QLatin1String("not a socket")));
+        QVERIFY(QFile::exists(socketPathFor(name)));
+        QFile::remove(socketPathFor(name));
+    }
+
+    void invalidAddresses()
+    {
+        Server server{QString()};
+        QVERIFY(!server.listen());
+        QCOMPARE(server.error(), Error::InvalidAddress);
+        QVERIFY(server.errorString().contains(QLatin1String("empty")));
+
+        Client client(QStringLiteral("no/slashes"));
+        QCOMPARE(client.status(), Status::Error);
+        QCOMPARE(client.error(), Error::InvalidAddress);
+        QVERIFY(!client.waitForConnected(100ms));
+        QVERIFY(!client.write(1, "x"));
+    }
+
+    void closeDuringConnect()
+    {
+        Client client(uniqueName("never"), quickRetry());
+        QTRY_COMPARE_WITH_TIMEOUT(client.status(), Status::Connecting, 10000);
+        QSignalSpy statuses(&client, &Client::statusChanged);
+        client.close();
+        QCOMPARE(client.status(), Status::Closed);
+        QCOMPARE(statuses.count(), 2); // Closing, Closed
+        QVERIFY(client.findChildren<QLocalSocket *>().isEmpty());
+        QVERIFY(!client.waitForConnected(50ms)); // no attempt runs any more
+        QCOMPARE(client.status(), Status::Closed);
+    }
+
+    void closeDuringHandshake()
+    {
+        // A listener that accepts and never speaks keeps the client mid-handshake.
+        const QString name = uniqueName("hsclose");
+        QLocalServer silent;
+        QVERIFY(silent.listen(socketPathFor(name)));
+        QSignalSpy accepting(&silent, &QLocalServer::newConnection);
+        Client client(name);
+        QVERIFY(accepting.wait(10000));
+        QLocalSocket *accepted = silent.nextPendingConnection();
+        QSignalSpy peerGone(accepted, &QLocalSocket::disconnected);
+        QCOMPARE(client.status(), Status::Connecting);
+        QCOMPARE(client.findChildren<QLocalSocket *>().size(), 1);
+        client.close();
+        QCOMPARE(client.status(), Status::Closed);
+        QVERIFY(client.findChildren<QLocalSocket *>().isEmpty());
+        QVERIFY(peerGone.wait(10000));
+    }
+
+    void serverCloseIsCleanAndClientsReconnect()
+    {
+        const QString name = uniqueName("srvclose");
+        Server server(name);
+        QVERIFY(server.listen());
+        Client client(name, quickRetry());
+        QVERIFY(client.waitForConnected(10s));
+        QSignalSpy disconnected(&client, &Client::disconnected);
+        server.close();
+        QCOMPARE(server.status(), Status::Closed);
+        QVERIFY(!QFile::exists(socketPathFor(name)));
+        QVERIFY(disconnected.wait(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(client.status(), Status::Reconnecting, 10000);
+        QVERIFY(server.listen());
+        QVERIFY(client.waitForConnected(10s));
+    }
+
+    void maxClients()
+    {
+        const QString name = uniqueName("full");
+        ServerConfig config;
+        config.maxClients = 1;
+        Server server(name, config);
+        QSignalSpy refused(&server, &Server::clientErrorOccurred);
+        QVERIFY(server.listen());
+        Client first(name);
+        QVERIFY(first.waitForConnected(10s));
+        Client second(name, quickRetry());
+        QSignalSpy secondErrors(&second, &Client::errorOccurred);
+        QVERIFY(refused.wait(10000));
+        QCOMPARE(refused.at(0).at(1).value<Error>(), Error::ServerFull);
+        QCOMPARE(second.status(), Status::Connecting); // it keeps trying
+        first.close();
+        QVERIFY(second.waitForConnected(10s));
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientCount(), 1, 10000);
+    }
+
+    void waitForMessageKeepsBurst()
+    {
+        const QString name = uniqueName("burst");
+        Server server(name);
+        QVERIFY(server.listen());
+        connect(&server, &Server::clientConnected, &server, [&server](quint64 id) {
+            for (int i = 1; i <= 3; ++i)
+                server.write(id, i, QByteArray::number(i));
+        });
+        Client client(name);
+        QVERIFY(client.waitForConnected(10s));
+        for (int i = 1; i <= 3; ++i)
+            QCOMPARE(client.waitForMessage(10s).type, i);
+        const Message none = client.waitForMessage(50ms);
+        QCOMPARE(none.type, qint32(Message::StatusNotice));
+        QVERIFY(none.isNotice());
+    }
+
+    void encryptionRequiredRefusesPlainServer()
+    {
+        const QString name = uniqueName("required");
+        Server server(name, plainServer());
+        QSignalSpy serverErrors(&server, &Server::clientErrorOccurred);
+        QVERIFY(server.listen());
+        Client client(name); // encryptionRequired defaults to true
+        QSignalSpy errors(&client, &Client::errorOccurred);
+        QVERIFY(errors.wait(10000));
+        QCOMPARE(client.error(), Error::EncryptionRequired);
+        QCOMPARE(client.status(), Status::Error);
+        QVERIFY(client.errorString().contains(QLatin1String("offers no encryption")));
+        QVERIFY(serverErrors.wait(10000) || serverErrors.count() == 1);
+        QCOMPARE(serverErrors.at(0).at(1).value<Error>(), Error::EncryptionRequired);
+        QCOMPARE(server.clientCount(), 0);
+    }
+
+    void optionalEncryptionAcceptsEither()
+    {
+        const QString name = uniqueName("either");
+        Server server(name); // encrypted
+        QVERIFY(server.listen());
+        Client client(name, plainClient()); // does not require it
+        QVERIFY(client.waitForConnected(10s));
+        QVERIFY(client.encryption().isEncrypted());
+    }
+
+    void preSharedKey_data()
+    {
+        QTest::addColumn<QByteArray>("serverKey");
+        QTest::addColumn<QByteArray>("clientKey");
+        QTest::addColumn<Error>("expected");
+        const QByteArray key(32, 'k');
+        QTest::newRow("same key") << key << key << Error::NoError;
+        QTest::newRow("wrong key") << key << QByteArray(32, 'w') << Error::HandshakeFailed;
+        QTest::newRow("client has none") << key << QByteArray() << Error::PreSharedKeyMismatch;
+        QTest::newRow("server has none") << QByteArray() << key << Error::PreSharedKeyMismatch;
+    }
+
+    void preSharedKey()
+    {
+        QFETCH(QByteArray, serverKey);
+        QFETCH(QByteArray, clientKey);
+        QFETCH(Error, expected);
+        const QString name = uniqueName("psk");
+        ServerConfig serverConfig;
+        serverConfig.preSharedKey = serverKey;
+        Server server(name, serverConfig);
+        QSignalSpy serverGot(&server, &Server::messageReceived);
+        QSignalSpy serverErrors(&server, &Server::clientErrorOccurred);
+        QVERIFY(server.listen());
+        ClientConfig clientConfig;
+        clientConfig.preSharedKey = clientKey;
+        Client client(name, clientConfig);
+        client.write(1, "secret"); // queued; must never arrive with a bad key
+        if (expected == Error::NoError) {
+            QVERIFY(client.waitForConnected(10s));
+            QCOMPARE(client.encryption().protocol, QStringLiteral("Noise_NNpsk0_25519_AESGCM_SHA256"));
+            QVERIFY(client.encryption().preSharedKeyAuthenticated);
+            QVERIFY(serverGot.wait(10000));
+            QCOMPARE(server.clients().first().encryption.preSharedKeyAuthenticated, true);
+            return;
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(client.status(), Status::Error, 10000);
+        QCOMPARE(client.error(), expected);
+        QTRY_COMPARE_WITH_TIMEOUT(serverErrors.count(), 1, 10000);
+        QCOMPARE(serverErrors.at(0).at(1).value<Error>(), expected);
+        QVERIFY2(!serverErrors.at(0).at(2).toString().isEmpty(), "server names the cause");
+        QCOMPARE(serverGot.count(), 0);
+        QCOMPARE(server.clientCount(), 0);
+    }
+
+    void badPreSharedKeyLength()
+    {
+        ServerConfig config;
+        config.preSharedKey = "short";
+        Server server(uniqueName("pskshort"), config);
+        QVERIFY(!server.listen());
+        QVERIFY(server.errorString().contains(QLatin1String("32 bytes")));
+        ClientConfig clientConfig;
+        clientConfig.preSharedKey = "short";
+        Client client(uniqueName("pskshort"), clientConfig);
+        QCOMPARE(client.status(), Status::Error);
+        QVERIFY(client.errorString().contains(QLatin1String("32 bytes")));
+    }
+
+    void tcpEcho_data()
+    {
+        QTest::addColumn<QString>("host");
+        QTest::newRow("ipv4") << "127.0.0.1";
+        QTest::newRow("ipv6") << "[::1]";
+    }
+
+    void tcpEcho()
+    {
+        QFETCH(QString, host);
+        Server server(QStringLiteral("tcp://%1:0").arg(host));
+        echoEverything(server);
+        QVERIFY2(server.listen(), qPrintable(server.errorString()));
+        const QString bound = server.listeningAddress();
+        QVERIFY(!bound.endsWith(QLatin1String(":0")));
+        Client client(bound);
+        QVERIFY2(client.waitForConnected(10s), qPrintable(client.errorString()));
+        QVERIFY(client.encryption().isEncrypted());
+        QVERIFY(client.write(5, "over tcp"));
+        const Message reply = client.waitForMessage(10s);
+        QCOMPARE(reply.data, QByteArrayLiteral("over tcp"));
+    }
+
+    void tcpPortInUse()
+    {
+        Server first(QStringLiteral("tcp://127.0.0.1:0"));
+        QVERIFY(first.listen());
+        Server second(first.listeningAddress());
+        QVERIFY(!second.listen());
+        QCOMPARE(second.error(), Error::AddressInUse);
+        QVERIFY(second.errorString().contains(QLatin1String("in use")));
+    }
+
+    void statusStrings()
+    {
+        QCOMPARE(ipc::statusString(Status::NotConnected), QStringLiteral("Not Connected"));
+        QCOMPARE(ipc::statusString(Status::Reconnecting), QStringLiteral("Reconnecting"));
+        QCOMPARE(int(Status::Disconnected), 9);
+    }
+};
+
+QTEST_MAIN(TestLocal)
+#include "tst_local.moc"
