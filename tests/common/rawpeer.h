@@ -1,0 +1,39 @@
+// A hand-driven client for attack tests: speaks the native protocol byte by
+// byte over a real QLocalSocket so a test can alter, replay or cut anything.
+#pragma once
+
+#include "crypto/noise.h"
+
+#include <QByteArray>
+#include <QLocalSocket>
+
+class RawPeer
+{
+public:
+    explicit RawPeer(const QString &socketPath);
+
+    QLocalSocket socket;
+    QByteArray preamble;          // what the server sent first
+    ipc::crypto::CipherState sendCipher;
+    ipc::crypto::CipherState receiveCipher;
+
+    bool isConnected() const { return socket.state() == QLocalSocket::ConnectedState; }
+    bool waitForBytes(qint64 count);
+    bool waitForDisconnected();
+    QByteArray read(qint64 count);  // empty when the bytes never came
+    QByteArray readFrame();         // one frame's body, or empty
+    void send(const QByteArray &bytes);
+
+    // Reads the preamble and answers ok. prologueOverride: the prologue the
+    // peer pretends to have seen (a man in the middle's edit).
+    bool readPreambleAndAccept();
+    // The whole client side; returns false with errorString on failure.
+    bool handshake(bool encrypted, const QByteArray &psk = {},
+                   const QByteArray &prologueOverride = {});
+    QString errorString;
+
+    static QByteArray helloData(quint32 maxMessageSize = 1 << 20);
+    static QByteArray plainFrame(qint32 type, const QByteArray &data);
+    QByteArray sealedFrame(qint32 type, const QByteArray &data);
+    bool openFrame(QByteArray body, qint32 *type, QByteArray *data);
+};

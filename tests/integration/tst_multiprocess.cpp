@@ -1,4 +1,215 @@
+// Two real processes: the peer helper runs under QProcess, this test is the
+// other side. Processes are stopped only by the pid QProcess started.
+#include "testnames.h"
+
+#include <ipc/client.h>
+#include <ipc/server.h>
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QtTest>
-class T : public QObject { Q_OBJECT private Q_SLOTS: void placeholder() { QVERIFY(true); } };
-QTEST_MAIN(T)
+
+#include <grp.h>
+#include <unistd.h>
+
+using namespace std::chrono_literals;
+using ipc::Message;
+using ipc::Status;
+
+namespace {
+
+const QString peerPath = QStringLiteral(IPC_PEER_PATH);
+
+// Starts the helper as an echo server and waits for its "listening" line.
+bool startServerProcess(QProcess &process, const QString &address, QStringList extra = {})
+{
+    process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    process.start(peerPath, QStringList{QStringLiteral("server"), address} + extra);
+    if (!process.waitForStarted(10000))
+        return false;
+    QSignalSpy output(&process, &QProcess::readyReadStandardOutput);
+    while (!process.canReadLine()) {
+        if (process.state() != QProcess::Running || !output.wait(10000))
+            return false;
+    }
+    return process.readLine().startsWith("listening");
+}
+
+bool waitForExit(QProcess &process)
+{
+    if (process.state() == QProcess::NotRunning)
+        return true;
+    QSignalSpy finished(&process, &QProcess::finished);
+    return finished.wait(30000);
+}
+
+void stop(QProcess &process)
+{
+    if (process.state() != QProcess::NotRunning) {
+        process.kill(); // only the process this test started
+        process.waitForFinished(10000);
+    }
+}
+
+} // namespace
+
+class TestMultiProcess : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void clientHereServerThere_data()
+    {
+        QTest::addColumn<bool>("encrypted");
+        QTest::newRow("encrypted") << true;
+        QTest::newRow("plain") << false;
+    }
+
+    void clientHereServerThere()
+    {
+        QFETCH(bool, encrypted);
+        const QString name = uniqueName("mp");
+        QProcess serverProcess;
+        QVERIFY(startServerProcess(serverProcess, name,
+                                   encrypted ? QStringList() : QStringList{QStringLiteral("--plain")}));
+        ipc::ClientConfig config;
+        config.encryptionRequired = encrypted;
+        ipc::Client client(name, config);
+        QVERIFY2(client.waitForConnected(10s), qPrintable(client.errorString()));
+        QCOMPARE(client.encryption().isEncrypted(), encrypted);
+        QCOMPARE(client.server().pid, serverProcess.processId());
+        for (int i = 1; i <= 100; ++i)
+            QVERIFY(client.write(i, QByteArray::number(i * i)));
+        for (int i = 1; i <= 100; ++i) {
+            const Message reply = client.waitForMessage(10s);
+            QCOMPARE(reply.type, i);
+            QCOMPARE(reply.data, QByteArray::number(i * i));
+        }
+        stop(serverProcess);
+    }
+
+    void serverHereClientsThere()
+    {
+        const QString name = uniqueName("mpserver");
+        ipc::Server server(name);
+        connect(&server, &ipc::Server::messageReceived, &server,
+                [&server](const Message &m) { server.write(m.clientId, m.type, m.data); });
+        QVERIFY(server.listen());
+        std::vector<std::unique_ptr<QProcess>> clients;
+        for (int i = 0; i < 3; ++i) {
+            clients.push_back(std::make_unique<QProcess>());
+            clients.back()->start(peerPath, {QStringLiteral("client"), name, QStringLiteral("50")});
+        }
+        for (auto &process : clients) {
+            QVERIFY(waitForExit(*process));
+            const QByteArray out = process->readAllStandardOutput();
+            QVERIFY2(process->exitCode() == 0, out.constData());
+            QVERIFY2(out.startsWith("ok 50 Noise_NN_25519_AESGCM_SHA256"), out.constData());
+        }
+    }
+
+    // A server process killed outright leaves its socket file behind: the
+    // next server reuses it, and the client reconnects and delivers what it
+    // queued meanwhile, in order.
+    void serverCrashAndRestart()
+    {
+        const QString name = uniqueName("crash");
+        QProcess first;
+        QVERIFY(startServerProcess(first, name));
+        ipc::ClientConfig config;
+        config.retryTimer = ipc::RetryTimer::fixed(20ms);
+        ipc::Client client(name, config);
+        QVERIFY(client.waitForConnected(10s));
+
+        QSignalSpy disconnected(&client, &ipc::Client::disconnected);
+        stop(first);
+        QVERIFY(disconnected.wait(10000) || disconnected.count() == 1);
+        QVERIFY(QFile::exists(socketPathFor(name))); // the crash left it
+        QTRY_COMPARE_WITH_TIMEOUT(client.status(), Status::Reconnecting, 10000);
+        for (int i = 1; i <= 10; ++i)
+            QVERIFY(client.write(i, QByteArray::number(i)));
+
+        QProcess second;
+        QVERIFY(startServerProcess(second, name));
+        for (int i = 1; i <= 10; ++i) {
+            const Message reply = client.waitForMessage(10s);
+            QCOMPARE(reply.type, i);
+        }
+        QCOMPARE(client.server().pid, second.processId());
+        stop(second);
+    }
+
+    void peerProcessHonoursClientTimeout()
+    {
+        QProcess process;
+        process.start(peerPath, {QStringLiteral("client"), uniqueName("absent"), QStringLiteral("1"),
+                                 QStringLiteral("--timeout"), QStringLiteral("300")});
+        QVERIFY(waitForExit(process));
+        QCOMPARE(process.exitCode(), 1);
+        const QByteArray out = process.readAllStandardOutput();
+        QVERIFY2(out.contains("timed out"), out.constData());
+    }
+
+    // Owner-only sockets keep other users out; unmaskPermissions lets them in.
+    void otherUserAccess_data()
+    {
+        QTest::addColumn<bool>("unmask");
+        QTest::newRow("owner only (default)") << false;
+        QTest::newRow("unmaskPermissions") << true;
+    }
+
+    void otherUserAccess()
+    {
+        QFETCH(bool, unmask);
+        if (::geteuid() != 0)
+            QSKIP("needs root to start a peer as another user");
+        // Copies of the helper and the library where the other user can run them.
+        QTemporaryDir dir(QStringLiteral("/tmp/ipcpeer-XXXXXX"));
+        QVERIFY(dir.isValid());
+        QFile::setPermissions(dir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner
+                                  | QFileDevice::ExeOwner | QFileDevice::ReadOther | QFileDevice::ExeOther
+                                  | QFileDevice::ReadGroup | QFileDevice::ExeGroup);
+        const QString peerCopy = dir.filePath(QStringLiteral("ipc_test_peer"));
+        QVERIFY(QFile::copy(peerPath, peerCopy));
+        const QFileInfo peerInfo(peerPath);
+        const QDir libDir(QFileInfo(peerInfo.dir(), QStringLiteral("../libipc")).absoluteFilePath());
+        for (const QString &lib : libDir.entryList({QStringLiteral("libipc.so*")}, QDir::Files))
+            QVERIFY(QFile::copy(libDir.filePath(lib), dir.filePath(lib)));
+
+        const QString name = uniqueName("otheruser");
+        ipc::ServerConfig config;
+        config.unmaskPermissions = unmask;
+        ipc::Server server(name, config);
+        connect(&server, &ipc::Server::messageReceived, &server,
+                [&server](const Message &m) { server.write(m.clientId, m.type, m.data); });
+        QVERIFY(server.listen());
+
+        QProcess process;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("LD_LIBRARY_PATH"), dir.path());
+        process.setProcessEnvironment(env);
+        process.setChildProcessModifier([] {
+            const gid_t nogroup = 65534;
+            if (::setgroups(1, &nogroup) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)
+                ::_exit(3);
+        });
+        process.start(peerCopy, {QStringLiteral("client"), name, QStringLiteral("1"),
+                                 QStringLiteral("--timeout"), QStringLiteral("500")});
+        QVERIFY(waitForExit(process));
+        const QByteArray out = process.readAllStandardOutput();
+        QVERIFY2(process.exitCode() != 3, "could not switch to the unprivileged user");
+        if (unmask) {
+            QVERIFY2(process.exitCode() == 0, out.constData());
+        } else {
+            QCOMPARE(process.exitCode(), 1);
+            QVERIFY2(out.contains("permission denied"), out.constData());
+        }
+    }
+};
+
+QTEST_MAIN(TestMultiProcess)
 #include "tst_multiprocess.moc"
