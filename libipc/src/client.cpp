@@ -187,7 +187,8 @@ void ClientPrivate::onSessionFinished(Error e, const QString &reason)
 
 void ClientPrivate::retryOrGiveUp(Error e, const QString &reason)
 {
-    if (isFatal(e)) {
+    const bool outOfAttempts = config.maxAttempts > 0 && attempts + 1 >= config.maxAttempts;
+    if (isFatal(e) || outOfAttempts) {
         setStatus(Status::Error);
         fail(e, reason);
         dropQueue(reason);
@@ -230,14 +231,17 @@ void ClientPrivate::deliver(const Message &message)
 void ClientPrivate::discardConnection()
 {
     retryTimer.stop();
+    // deleteLater: close() may run inside a slot of this very session.
     if (connecting) {
-        delete connecting;
+        connecting->disconnect(q);
+        connecting->close();
+        connecting->deleteLater();
         connecting = nullptr;
     }
     if (session) {
         session->disconnect(q);
         session->close();
-        delete session;
+        session->deleteLater();
         session = nullptr;
     }
     encryption = EncryptionInfo();

@@ -62,7 +62,7 @@ void Session::start()
             : m_options.preSharedKey.isEmpty()           ? Security::NoiseNN
                                                          : Security::NoiseNNpsk0;
         m_preamble = wire::encodePreamble(security);
-        m_stream->device()->write(m_preamble);
+        m_stream->write(m_preamble);
         if (m_options.rejectAsFull) {
             finish(Error::ServerFull, QStringLiteral("refused: the server is at its maximum number of clients"));
             return;
@@ -136,8 +136,7 @@ bool Session::handlePreamble(const char *preamble)
     const bool havePsk = !m_options.preSharedKey.isEmpty();
 
     auto refuse = [this](Reply reply, Error error, const QString &reason) {
-        const char code = char(reply);
-        m_stream->device()->write(&code, 1);
+        m_stream->write(QByteArray(1, char(reply)));
         finish(error, reason);
         return false;
     };
@@ -174,7 +173,7 @@ bool Session::handlePreamble(const char *preamble)
     }
 
     const char ok = char(Reply::Ok);
-    m_stream->device()->write(&ok, 1);
+    m_stream->write(QByteArray(1, ok));
     m_preamble.append(ok);
     if (security == Security::Plain) {
         sendHello();
@@ -278,7 +277,7 @@ void Session::sendHandshakeMessage(const QByteArray &message)
 {
     m_out.resize(0);
     wire::appendFrame(m_out, message);
-    m_stream->device()->write(m_out);
+    m_stream->write(m_out);
 }
 
 bool Session::handleRecord(char *body, qsizetype size)
@@ -408,8 +407,7 @@ bool Session::sendRecord(qint32 type, const char *data, qsizetype size)
             return false;
         }
     }
-    m_stream->device()->write(m_out);
-    return true;
+    return m_stream->write(m_out);
 }
 
 void Session::onHeartbeat()

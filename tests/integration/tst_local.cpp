@@ -41,6 +41,20 @@ ClientConfig plainClient()
     return config;
 }
 
+// "local" or "tcp": where a test's server listens. TCP uses port 0 and the
+// test then connects to server.listeningAddress().
+QString listenAddress(const QString &transport, const char *tag)
+{
+    return transport == QLatin1String("tcp") ? QStringLiteral("tcp://127.0.0.1:0") : uniqueName(tag);
+}
+
+void addTransportRows()
+{
+    QTest::addColumn<QString>("transport");
+    QTest::newRow("local") << QStringLiteral("local");
+    QTest::newRow("tcp") << QStringLiteral("tcp");
+}
+
 ClientConfig quickRetry(ClientConfig config = {})
 {
     config.retryTimer = ipc::RetryTimer::fixed(20ms);
@@ -76,24 +90,30 @@ class TestLocal : public QObject
 private Q_SLOTS:
     void echo_data()
     {
+        QTest::addColumn<QString>("transport");
         QTest::addColumn<bool>("encrypted");
         QTest::addColumn<QString>("protocol");
-        QTest::newRow("default (encrypted)") << true << "Noise_NN_25519_AESGCM_SHA256";
-        QTest::newRow("plain") << false << "none";
+        for (const char *transport : {"local", "tcp"}) {
+            QTest::addRow("%s, default (encrypted)", transport)
+                << QString::fromLatin1(transport) << true << "Noise_NN_25519_AESGCM_SHA256";
+            QTest::addRow("%s, plain", transport) << QString::fromLatin1(transport) << false << "none";
+        }
     }
 
     void echo()
     {
+        QFETCH(QString, transport);
         QFETCH(bool, encrypted);
         QFETCH(QString, protocol);
-        const QString name = uniqueName("echo");
+        const QString name = listenAddress(transport, "echo");
         Server server(name, encrypted ? ServerConfig() : plainServer());
         echoEverything(server);
         QVERIFY2(server.listen(), qPrintable(server.errorString()));
         QCOMPARE(server.status(), Status::Listening);
-        QCOMPARE(server.listeningAddress(), socketPathFor(name));
+        if (transport == QLatin1String("local"))
+            QCOMPARE(server.listeningAddress(), socketPathFor(name));
 
-        Client client(name, encrypted ? ClientConfig() : plainClient());
+        Client client(server.listeningAddress(), encrypted ? ClientConfig() : plainClient());
         QSignalSpy connected(&client, &Client::connected);
         QSignalSpy encryptedSpy(&client, &Client::encrypted);
         QSignalSpy received(&client, &Client::messageReceived);
@@ -141,12 +161,15 @@ private Q_SLOTS:
         QVERIFY(reply.data == big);
     }
 
+    void manyClientsAndBroadcast_data() { addTransportRows(); }
+
     void manyClientsAndBroadcast()
     {
-        const QString name = uniqueName("broadcast");
-        Server server(name);
+        QFETCH(QString, transport);
+        Server server(listenAddress(transport, "broadcast"));
         QSignalSpy serverGot(&server, &Server::messageReceived);
         QVERIFY(server.listen());
+        const QString name = server.listeningAddress();
         std::vector<std::unique_ptr<Client>> clients;
         std::vector<std::unique_ptr<QSignalSpy>> spies;
         for (int i = 0; i < 4; ++i) {
@@ -185,11 +208,14 @@ private Q_SLOTS:
         QCOMPARE(server.broadcast(7, QByteArrayLiteral("again")), 3);
     }
 
+    void reconnectDeliversQueuedMessagesInOrder_data() { addTransportRows(); }
+
     void reconnectDeliversQueuedMessagesInOrder()
     {
-        const QString name = uniqueName("reconnect");
-        auto server = std::make_unique<Server>(name);
+        QFETCH(QString, transport);
+        auto server = std::make_unique<Server>(listenAddress(transport, "reconnect"));
         QVERIFY(server->listen());
+        const QString name = server->listeningAddress(); // the same port again for TCP
         Client client(name, quickRetry());
         QSignalSpy statuses(&client, &Client::statusChanged);
         QVERIFY(client.waitForConnected(10s));
@@ -285,15 +311,17 @@ private Q_SLOTS:
         QCOMPARE(client.status(), Status::Connected);
     }
 
+    void oversizedWriteRefused_data() { addTransportRows(); }
+
     void oversizedWriteRefused()
     {
-        const QString name = uniqueName("oversized");
+        QFETCH(QString, transport);
         ServerConfig config;
         config.maxMessageSize = 2048;
-        Server server(name, config);
+        Server server(listenAddress(transport, "oversized"), config);
         QSignalSpy got(&server, &Server::messageReceived);
         QVERIFY(server.listen());
-        Client client(name);
+        Client client(server.listeningAddress());
         QVERIFY(client.waitForConnected(10s));
         QCOMPARE(client.server().maxMessageSize, 2048u);
         QVERIFY(!client.write(1, QByteArray(2049, 'x')));
@@ -403,7 +431,7 @@ private Q_SLOTS:
         client.close();
         QCOMPARE(client.status(), Status::Closed);
         QCOMPARE(statuses.count(), 2); // Closing, Closed
-        QVERIFY(client.findChildren<QLocalSocket *>().isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(client.findChildren<QLocalSocket *>().isEmpty(), 10000);
         QVERIFY(!client.waitForConnected(50ms)); // no attempt runs any more
         QCOMPARE(client.status(), Status::Closed);
     }
@@ -423,8 +451,8 @@ private Q_SLOTS:
         QCOMPARE(client.findChildren<QLocalSocket *>().size(), 1);
         client.close();
         QCOMPARE(client.status(), Status::Closed);
-        QVERIFY(client.findChildren<QLocalSocket *>().isEmpty());
-        QVERIFY(peerGone.wait(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(client.findChildren<QLocalSocket *>().isEmpty(), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(peerGone.count(), 1, 10000);
     }
 
     void serverCloseIsCleanAndClientsReconnect()
@@ -511,28 +539,33 @@ private Q_SLOTS:
 
     void preSharedKey_data()
     {
+        QTest::addColumn<QString>("transport");
         QTest::addColumn<QByteArray>("serverKey");
         QTest::addColumn<QByteArray>("clientKey");
         QTest::addColumn<Error>("expected");
         const QByteArray key(32, 'k');
-        QTest::newRow("same key") << key << key << Error::NoError;
-        QTest::newRow("wrong key") << key << QByteArray(32, 'w') << Error::HandshakeFailed;
-        QTest::newRow("client has none") << key << QByteArray() << Error::PreSharedKeyMismatch;
-        QTest::newRow("server has none") << QByteArray() << key << Error::PreSharedKeyMismatch;
+        for (const char *t : {"local", "tcp"}) {
+            const QString transport = QString::fromLatin1(t);
+            QTest::addRow("%s, same key", t) << transport << key << key << Error::NoError;
+            QTest::addRow("%s, wrong key", t) << transport << key << QByteArray(32, 'w') << Error::HandshakeFailed;
+            QTest::addRow("%s, client has none", t) << transport << key << QByteArray() << Error::PreSharedKeyMismatch;
+            QTest::addRow("%s, server has none", t) << transport << QByteArray() << key << Error::PreSharedKeyMismatch;
+        }
     }
 
     void preSharedKey()
     {
+        QFETCH(QString, transport);
         QFETCH(QByteArray, serverKey);
         QFETCH(QByteArray, clientKey);
         QFETCH(Error, expected);
-        const QString name = uniqueName("psk");
         ServerConfig serverConfig;
         serverConfig.preSharedKey = serverKey;
-        Server server(name, serverConfig);
+        Server server(listenAddress(transport, "psk"), serverConfig);
         QSignalSpy serverGot(&server, &Server::messageReceived);
         QSignalSpy serverErrors(&server, &Server::clientErrorOccurred);
         QVERIFY(server.listen());
+        const QString name = server.listeningAddress();
         ClientConfig clientConfig;
         clientConfig.preSharedKey = clientKey;
         Client client(name, clientConfig);

@@ -52,6 +52,9 @@ struct IPC_EXPORT ClientConfig
     // Status::Timeout. 0 = forever (golang-ipc's default).
     std::chrono::milliseconds timeout{0};
     RetryTimer retryTimer;
+    // Connection attempts before giving up with the last attempt's error
+    // (Status::Error). 0 = no limit but timeout. 1 = fail at once, as MinIPC.
+    int maxAttempts = 0;
     // true: refuse a server that offers no encryption. false: accept either.
     bool encryptionRequired = true;
     QByteArray preSharedKey; // 32 bytes, or empty; must match the server's

@@ -2,6 +2,7 @@
 
 #include <QLocalSocket>
 #include <QTcpSocket>
+#include <QTimer>
 
 namespace ipc {
 
@@ -33,6 +34,16 @@ Error fromTcpError(QAbstractSocket::SocketError error)
 
 // Keeps a flood from a peer from growing Qt's read buffer without bound.
 constexpr qint64 ReadBufferSize = 4 << 20;
+// How long a closed socket may keep sending what was written before it.
+constexpr int DrainTimeout = 30000;
+
+void abortSocket(QIODevice *device)
+{
+    if (auto *local = qobject_cast<QLocalSocket *>(device))
+        local->abort();
+    else if (auto *tcp = qobject_cast<QTcpSocket *>(device))
+        tcp->abort();
+}
 
 } // namespace
 
@@ -94,10 +105,7 @@ Stream::~Stream()
 {
     if (m_device) {
         m_device->disconnect(this);
-        if (m_local)
-            m_local->abort();
-        else
-            m_tcp->abort();
+        abortSocket(m_device);
         delete m_device;
     }
 }
@@ -126,6 +134,11 @@ qint64 Stream::bytesToWrite() const
     return m_device ? m_device->bytesToWrite() : 0;
 }
 
+bool Stream::write(const QByteArray &bytes)
+{
+    return !m_finished && m_device && m_device->write(bytes) == bytes.size();
+}
+
 void Stream::flush()
 {
     if (m_local)
@@ -139,12 +152,31 @@ void Stream::close()
     if (m_finished)
         return;
     m_finished = true; // a close we asked for is not reported as a loss
+    m_connected = false;
     flush();
     m_device->disconnect(this);
-    if (m_local)
-        m_local->abort();
-    else
-        m_tcp->abort();
+    if (m_device->bytesToWrite() == 0) {
+        abortSocket(m_device);
+        return;
+    }
+    // The kernel has not taken everything yet: let the socket drain on its
+    // own so close() stays immediate and what was written still leaves.
+    QIODevice *draining = m_device;
+    m_device = nullptr;
+    m_local = nullptr;
+    m_tcp = nullptr;
+    draining->setParent(nullptr);
+    QTimer::singleShot(DrainTimeout, draining, [draining] {
+        abortSocket(draining);
+        draining->deleteLater();
+    });
+    if (auto *local = qobject_cast<QLocalSocket *>(draining)) {
+        connect(local, &QLocalSocket::disconnected, local, &QObject::deleteLater);
+        local->disconnectFromServer();
+    } else if (auto *tcp = qobject_cast<QTcpSocket *>(draining)) {
+        connect(tcp, &QTcpSocket::disconnected, tcp, &QObject::deleteLater);
+        tcp->disconnectFromHost();
+    }
 }
 
 // Qt's texts for a failed connect are vague ("Invalid name"); say what happened.

@@ -31,6 +31,8 @@ public:
     QIODevice *device() const { return m_device; }
     bool isConnected() const { return m_connected; }
     qint64 bytesToWrite() const;
+    // Queues bytes for the peer; false once the stream is closed.
+    bool write(const QByteArray &bytes);
 
     // Flushes what the kernel accepts now, then closes; never blocks.
     void close();

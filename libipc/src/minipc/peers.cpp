@@ -1,0 +1,120 @@
+#include "peers.h"
+
+#include "wait.h"
+
+#include <ipc/client.h>
+#include <ipc/server.h>
+
+#include <QTcpSocket>
+
+namespace ipc {
+
+Peer::~Peer() = default;
+
+LinePeer::LinePeer(QTcpSocket *socket, qsizetype maxLength)
+    : m_socket(socket)
+    , m_reader(maxLength)
+{
+}
+
+bool LinePeer::send(const QByteArray &message)
+{
+    QByteArray line;
+    if (!encodeLine(message, &line, &m_error))
+        return false;
+    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState) {
+        m_error = QStringLiteral("send failed: the connection is closed");
+        return false;
+    }
+    m_socket->write(line);
+    return true;
+}
+
+QByteArray LinePeer::receive(std::chrono::milliseconds timeout)
+{
+    QByteArray line;
+    LineReader::Result result = LineReader::Result::NeedMore;
+    const auto closed = [this] {
+        return !m_socket || m_socket->state() != QAbstractSocket::ConnectedState;
+    };
+    const auto ready = [&] {
+        if (m_socket)
+            m_reader.append(m_socket->readAll()); // still readable after a disconnect
+        result = m_reader.next(&line);
+        return result != LineReader::Result::NeedMore || closed();
+    };
+    if (m_socket)
+        waitUntil(timeout, ready, m_socket.data(), &QTcpSocket::readyRead, &QTcpSocket::disconnected);
+    if (result == LineReader::Result::Line)
+        return line;
+    m_error = result == LineReader::Result::Error ? m_reader.errorString()
+        : closed() ? QStringLiteral("receive failed: the peer closed the connection before a full line")
+                   : QStringLiteral("receive failed: no line within %1 ms").arg(timeout.count());
+    return QByteArray();
+}
+
+ServerSidePeer::ServerSidePeer(Server *server, quint64 clientId)
+    : m_server(server)
+    , m_clientId(clientId)
+{
+    m_connection = QObject::connect(server, &Server::messageReceived, server,
+                                    [this](const Message &message) {
+                                        if (message.clientId == m_clientId)
+                                            m_inbox.push_back(message.data);
+                                    });
+}
+
+ServerSidePeer::~ServerSidePeer()
+{
+    QObject::disconnect(m_connection);
+}
+
+bool ServerSidePeer::send(const QByteArray &message)
+{
+    if (m_server->write(m_clientId, MinipcMessageType, message))
+        return true;
+    m_error = m_server->errorString();
+    return false;
+}
+
+QByteArray ServerSidePeer::receive(std::chrono::milliseconds timeout)
+{
+    const auto ready = [this] {
+        return !m_inbox.empty() || m_server->clientInfo(m_clientId).id == 0;
+    };
+    waitUntil(timeout, ready, m_server, &Server::messageReceived, &Server::clientDisconnected);
+    if (m_inbox.empty()) {
+        m_error = m_server->clientInfo(m_clientId).id == 0
+            ? QStringLiteral("receive failed: the client disconnected")
+            : QStringLiteral("receive failed: no message within %1 ms").arg(timeout.count());
+        return QByteArray();
+    }
+    QByteArray data = m_inbox.front();
+    m_inbox.pop_front();
+    return data;
+}
+
+ClientSidePeer::ClientSidePeer(Client *client)
+    : m_client(client)
+{
+}
+
+bool ClientSidePeer::send(const QByteArray &message)
+{
+    if (m_client->write(MinipcMessageType, message))
+        return true;
+    m_error = m_client->errorString();
+    return false;
+}
+
+QByteArray ClientSidePeer::receive(std::chrono::milliseconds timeout)
+{
+    const Message message = m_client->waitForMessage(timeout);
+    if (message.isNotice()) {
+        m_error = QStringLiteral("receive failed: %1").arg(QString::fromUtf8(message.data));
+        return QByteArray();
+    }
+    return message.data;
+}
+
+} // namespace ipc
