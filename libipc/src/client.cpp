@@ -40,6 +40,7 @@ public:
         , address(Address::parse(addressText))
         , config(config)
     {
+        retryTimer.setParent(q); // moveToThread() takes it along
         retryTimer.setSingleShot(true);
         QObject::connect(&retryTimer, &QTimer::timeout, q, [this] { attempt(); });
     }
@@ -70,6 +71,7 @@ public:
     void onEstablished();
     void onSessionFinished(Error e, const QString &reason);
     void retryOrGiveUp(Error e, const QString &reason);
+    void giveUp(Status finalStatus, Error e, const QString &reason);
     void dropQueue(const QString &why);
     void deliver(const Message &message);
     void discardConnection();
@@ -176,6 +178,11 @@ void ClientPrivate::onSessionFinished(Error e, const QString &reason)
     encryption = EncryptionInfo();
     if (wasConnected) {
         qCInfo(lcClient).noquote() << "disconnected:" << reason;
+        if (e != Error::NoError) {
+            fail(e, reason); // an unexpected loss (dead peer, broken record) is worth a signal
+            if (status != Status::Connected)
+                return;
+        }
         Q_EMIT q->disconnected();
         if (status != Status::Connected)
             return; // a slot closed or restarted the client
@@ -189,9 +196,7 @@ void ClientPrivate::retryOrGiveUp(Error e, const QString &reason)
 {
     const bool outOfAttempts = config.maxAttempts > 0 && attempts + 1 >= config.maxAttempts;
     if (isFatal(e) || outOfAttempts) {
-        setStatus(Status::Error);
-        fail(e, reason);
-        dropQueue(reason);
+        giveUp(Status::Error, e, reason);
         return;
     }
     const qint64 elapsed = trying.elapsed();
@@ -199,15 +204,24 @@ void ClientPrivate::retryOrGiveUp(Error e, const QString &reason)
     if (limit > 0 && elapsed >= limit) {
         const QString why = QStringLiteral("timed out: no connection to %1 within %2 ms (last error: %3)")
                                 .arg(address.toString()).arg(limit).arg(reason);
-        setStatus(Status::Timeout);
-        fail(Error::Timeout, why);
-        dropQueue(why);
+        giveUp(Status::Timeout, Error::Timeout, why);
         return;
     }
     qint64 delay = config.retryTimer.delayFor(attempts++).count();
     if (limit > 0)
         delay = qMin(delay, limit - elapsed);
     retryTimer.start(int(qMax<qint64>(delay, 0)));
+}
+
+// The error is in place before the status changes, so a slot reacting to
+// the status can read it; unsent messages are reported last.
+void ClientPrivate::giveUp(Status finalStatus, Error e, const QString &reason)
+{
+    error = e;
+    errorString = reason;
+    setStatus(finalStatus);
+    fail(e, reason);
+    dropQueue(reason);
 }
 
 void ClientPrivate::dropQueue(const QString &why)

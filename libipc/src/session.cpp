@@ -41,6 +41,9 @@ Session::Session(Stream *stream, const Options &options, QObject *parent)
     connect(m_stream, &Stream::readyRead, this, &Session::onReadyRead);
     connect(m_stream, &Stream::closed, this, &Session::onStreamClosed);
 
+    // Parented so that moveToThread() takes the timers along.
+    m_handshakeTimer.setParent(this);
+    m_heartbeatTimer.setParent(this);
     m_handshakeTimer.setSingleShot(true);
     connect(&m_handshakeTimer, &QTimer::timeout, this, [this] {
         abort(Error::HandshakeTimeout,

@@ -13,7 +13,9 @@ namespace ipc {
 template <typename Sender, typename Condition, typename... Signals>
 bool waitUntil(std::chrono::milliseconds timeout, Condition done, Sender *sender, Signals... wakeups)
 {
-    if (done())
+    // done() is called once per wake-up: it may consume what it checks for.
+    bool satisfied = done();
+    if (satisfied)
         return true;
     QEventLoop loop;
     QTimer timer;
@@ -21,9 +23,11 @@ bool waitUntil(std::chrono::milliseconds timeout, Condition done, Sender *sender
     QObject::connect(&timer, &QTimer::timeout, &loop, &QEventLoop::quit);
     (QObject::connect(sender, wakeups, &loop, &QEventLoop::quit), ...);
     timer.start(timeout);
-    while (!done() && timer.isActive())
+    while (!satisfied && timer.isActive()) {
         loop.exec();
-    return done();
+        satisfied = done();
+    }
+    return satisfied;
 }
 
 } // namespace ipc

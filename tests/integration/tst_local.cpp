@@ -9,6 +9,7 @@
 #include <QLocalServer>
 #include <QLocalSocket>
 #include <QSignalSpy>
+#include <QThread>
 #include <QtTest>
 
 #include <sys/socket.h>
@@ -632,6 +633,32 @@ private Q_SLOTS:
         QVERIFY(!second.listen());
         QCOMPARE(second.error(), Error::AddressInUse);
         QVERIFY(second.errorString().contains(QLatin1String("in use")));
+    }
+
+    // A Server moved to a worker thread serves a Client in this thread.
+    void serverInWorkerThread()
+    {
+        QThread worker;
+        worker.start();
+        const QString name = uniqueName("thread");
+        auto *server = new Server(name);
+        server->moveToThread(&worker);
+        bool listening = false;
+        QMetaObject::invokeMethod(server, [&] {
+            listening = server->listen();
+            QObject::connect(server, &Server::messageReceived, server, [server](const Message &m) {
+                server->write(m.clientId, m.type, m.data + " from " + QByteArray::number(quintptr(QThread::currentThread())));
+            });
+        }, Qt::BlockingQueuedConnection);
+        QVERIFY(listening);
+        Client client(name);
+        QVERIFY(client.waitForConnected(10s));
+        client.write(1, "hi");
+        const Message reply = client.waitForMessage(10s);
+        QCOMPARE(reply.data, QByteArray("hi from ") + QByteArray::number(quintptr(&worker)));
+        QMetaObject::invokeMethod(server, [server] { delete server; }, Qt::BlockingQueuedConnection);
+        worker.quit();
+        worker.wait();
     }
 
     void statusStrings()

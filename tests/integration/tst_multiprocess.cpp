@@ -14,6 +14,7 @@
 #include <QtTest>
 
 #include <grp.h>
+#include <signal.h>
 #include <unistd.h>
 
 using namespace std::chrono_literals;
@@ -152,6 +153,57 @@ private Q_SLOTS:
         QCOMPARE(process.exitCode(), 1);
         const QByteArray out = process.readAllStandardOutput();
         QVERIFY2(out.contains("timed out"), out.constData());
+    }
+
+    // A server that stops answering (here: a stopped process on TCP) is found
+    // by the client's heartbeat; the client reconnects once it answers again.
+    void clientDetectsDeadServer()
+    {
+        QProcess serverProcess;
+        serverProcess.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        serverProcess.start(peerPath, {QStringLiteral("server"), QStringLiteral("tcp://127.0.0.1:0")});
+        QVERIFY(serverProcess.waitForStarted(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(serverProcess.canReadLine(), 10000);
+        const QString address = QString::fromUtf8(serverProcess.readLine().trimmed()).section(QLatin1Char(' '), 1);
+        ipc::ClientConfig config;
+        config.heartbeatInterval = 100ms;
+        config.retryTimer = ipc::RetryTimer::fixed(20ms);
+        ipc::Client client(address, config);
+        QVERIFY2(client.waitForConnected(10s), qPrintable(client.errorString()));
+        QSignalSpy errors(&client, &ipc::Client::errorOccurred);
+
+        ::kill(pid_t(serverProcess.processId()), SIGSTOP); // the process this test started
+        QTRY_COMPARE_WITH_TIMEOUT(errors.count(), 1, 20000);
+        QCOMPARE(client.error(), ipc::Error::ConnectionLost);
+        QVERIFY2(client.errorString().contains(QLatin1String("stopped answering")), qPrintable(client.errorString()));
+        QVERIFY(client.status() == Status::Reconnecting || client.status() == Status::Connecting
+                || client.status() == Status::Connected);
+
+        ::kill(pid_t(serverProcess.processId()), SIGCONT);
+        QVERIFY(client.waitForConnected(20s));
+        stop(serverProcess);
+    }
+
+    void serverDetectsDeadClient()
+    {
+        ipc::ServerConfig config;
+        config.heartbeatInterval = 100ms;
+        ipc::Server server(QStringLiteral("tcp://127.0.0.1:0"), config);
+        QSignalSpy errors(&server, &ipc::Server::clientErrorOccurred);
+        QSignalSpy gone(&server, &ipc::Server::clientDisconnected);
+        QVERIFY(server.listen());
+        QProcess clientProcess;
+        clientProcess.start(peerPath, {QStringLiteral("idle-client"), server.listeningAddress()});
+        QTRY_VERIFY_WITH_TIMEOUT(clientProcess.canReadLine(), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientCount(), 1, 10000);
+
+        ::kill(pid_t(clientProcess.processId()), SIGSTOP);
+        QTRY_COMPARE_WITH_TIMEOUT(gone.count(), 1, 20000);
+        QCOMPARE(errors.count(), 1);
+        QCOMPARE(errors.at(0).at(1).value<ipc::Error>(), ipc::Error::ConnectionLost);
+        QVERIFY(errors.at(0).at(2).toString().contains(QLatin1String("stopped answering")));
+        QCOMPARE(server.clientCount(), 0);
+        stop(clientProcess); // SIGKILL ends a stopped process too
     }
 
     // Owner-only sockets keep other users out; unmaskPermissions lets them in.

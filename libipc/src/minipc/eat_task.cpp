@@ -2,6 +2,7 @@
 #include "logging.h"
 #include "minipc/line_reader.h"
 #include "minipc/peers.h"
+#include "minipc/run_later.h"
 
 #include <ipc/client.h>
 #include <ipc/minipc.h>
@@ -20,6 +21,7 @@ public:
         , options(options)
         , lines(options.maxMessageSize)
     {
+        deadline.setParent(q); // moveToThread() takes it along
         deadline.setSingleShot(true);
         QObject::connect(&deadline, &QTimer::timeout, q, [this] {
             finish(false, QStringLiteral("timed out: no message within %1 ms").arg(this->options.timeout.count()));
@@ -40,6 +42,7 @@ public:
     QTimer deadline;
 
     std::unique_ptr<Client> client;      // native wire
+    std::unique_ptr<ClientSidePeer> peer; // keeps messages for the callback
     std::unique_ptr<QTcpSocket> socket;  // line wire
     LineReader lines;
 };
@@ -60,16 +63,14 @@ void EatTaskPrivate::startNative()
     config.timeout = options.connectTimeout;
     config.maxAttempts = options.connectTimeout.count() > 0 ? 0 : 1;
     client = std::make_unique<Client>(address, config);
+    peer = std::make_unique<ClientSidePeer>(client.get());
     QObject::connect(client.get(), &Client::statusChanged, q, [this](Status status) {
         if (status == Status::Error || status == Status::Timeout)
             finish(false, connectFailure(client->errorString()));
     });
     QObject::connect(client.get(), &Client::connected, q, [this] {
-        if (!callback)
-            return; // the message arrives through messageReceived
-        ClientSidePeer peer(client.get());
-        const QByteArray value = callback(peer);
-        finish(true, QString(), value);
+        if (callback) // else the message arrives through messageReceived
+            runLater(q, [this] { finish(true, QString(), callback(*peer)); });
     });
     QObject::connect(client.get(), &Client::messageReceived, q, [this](const Message &message) {
         if (!callback)
@@ -103,9 +104,10 @@ void EatTaskPrivate::startLine()
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         if (!callback)
             return;
-        LinePeer peer(socket.get(), options.maxMessageSize);
-        const QByteArray value = callback(peer);
-        finish(true, QString(), value);
+        runLater(q, [this] {
+            LinePeer peer(socket.get(), options.maxMessageSize);
+            finish(true, QString(), callback(peer));
+        });
     });
     QObject::connect(socket.get(), &QTcpSocket::readyRead, q, [this] {
         if (!callback)

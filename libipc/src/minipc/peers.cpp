@@ -97,6 +97,13 @@ QByteArray ServerSidePeer::receive(std::chrono::milliseconds timeout)
 ClientSidePeer::ClientSidePeer(Client *client)
     : m_client(client)
 {
+    m_connection = QObject::connect(client, &Client::messageReceived, client,
+                                    [this](const Message &message) { m_inbox.push_back(message.data); });
+}
+
+ClientSidePeer::~ClientSidePeer()
+{
+    QObject::disconnect(m_connection);
 }
 
 bool ClientSidePeer::send(const QByteArray &message)
@@ -109,12 +116,17 @@ bool ClientSidePeer::send(const QByteArray &message)
 
 QByteArray ClientSidePeer::receive(std::chrono::milliseconds timeout)
 {
-    const Message message = m_client->waitForMessage(timeout);
-    if (message.isNotice()) {
-        m_error = QStringLiteral("receive failed: %1").arg(QString::fromUtf8(message.data));
+    const auto stopped = [this] { return m_client->status() != Status::Connected; };
+    waitUntil(timeout, [&] { return !m_inbox.empty() || stopped(); }, m_client,
+              &Client::messageReceived, &Client::statusChanged);
+    if (m_inbox.empty()) {
+        m_error = stopped() ? QStringLiteral("receive failed: the connection closed (%1)").arg(m_client->errorString())
+                            : QStringLiteral("receive failed: no message within %1 ms").arg(timeout.count());
         return QByteArray();
     }
-    return message.data;
+    QByteArray data = m_inbox.front();
+    m_inbox.pop_front();
+    return data;
 }
 
 } // namespace ipc

@@ -50,17 +50,21 @@ private:
     QString m_error;
 };
 
-// A native client's connection to its server.
+// A native client's connection to its server. Create it before the client
+// connects: it keeps every message from then on for receive().
 class ClientSidePeer : public Peer
 {
 public:
     explicit ClientSidePeer(Client *client);
+    ~ClientSidePeer() override;
     bool send(const QByteArray &message) override;
     QByteArray receive(std::chrono::milliseconds timeout) override;
     QString errorString() const override { return m_error; }
 
 private:
     Client *m_client;
+    QMetaObject::Connection m_connection;
+    std::deque<QByteArray> m_inbox;
     QString m_error;
 };
 

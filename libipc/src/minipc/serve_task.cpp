@@ -2,6 +2,7 @@
 #include "logging.h"
 #include "minipc/line_reader.h"
 #include "minipc/peers.h"
+#include "minipc/run_later.h"
 
 #include <ipc/minipc.h>
 #include <ipc/server.h>
@@ -25,6 +26,7 @@ public:
         , broadcast(qMax(broadcast, 1))
         , options(options)
     {
+        deadline.setParent(q); // moveToThread() takes it along
         deadline.setSingleShot(true);
         QObject::connect(&deadline, &QTimer::timeout, q, [this] { onDeadline(); });
     }
@@ -67,7 +69,8 @@ bool ServeTaskPrivate::startNative()
     config.maxMessageSize = options.maxMessageSize;
     config.maxClients = broadcast;
     server = std::make_unique<Server>(address, config);
-    QObject::connect(server.get(), &Server::clientConnected, q, [this](quint64 id) { onNativeArrived(id); });
+    QObject::connect(server.get(), &Server::clientConnected, q,
+                     [this](quint64 id) { runLater(q, [this, id] { onNativeArrived(id); }); });
     QObject::connect(server.get(), &Server::clientDisconnected, q, [this](quint64 id) { onNativeLeft(id); });
     if (!server->listen()) {
         finish(false, QStringLiteral("failed to create server: %1").arg(server->errorString()));
