@@ -7,6 +7,7 @@
 #include "wire/preamble.h"
 
 #include <ipc/config.h>
+#include <ipc/log.h>
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -315,6 +316,9 @@ bool Session::handleRecord(char *body, qsizetype size)
                QStringLiteral("protocol error: message type %1 arrived before the hello").arg(type));
         return false;
     }
+    // Payload bytes reach the log only when secret logging is on.
+    qCDebug(lcWire).noquote() << "received type" << type << "with" << dataSize << "bytes:"
+                              << Secret(QByteArray(data, dataSize));
     Q_EMIT messageReceived(type, QByteArray(data, dataSize));
     return true;
 }

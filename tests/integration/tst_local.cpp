@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QLocalServer>
 #include <QLocalSocket>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QThread>
 #include <QtTest>
@@ -659,6 +660,21 @@ private Q_SLOTS:
         QMetaObject::invokeMethod(server, [server] { delete server; }, Qt::BlockingQueuedConnection);
         worker.quit();
         worker.wait();
+    }
+
+    // Binds all interfaces for a moment (no traffic): the warning must name the risk.
+    void warnsWhenExposedWithoutKey()
+    {
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("without a pre-shared key: anyone who can reach this port can connect")));
+        Server exposed(QStringLiteral("tcp://0.0.0.0:0"));
+        QVERIFY(exposed.listen());
+        exposed.close();
+        QTest::failOnWarning(QRegularExpression(QStringLiteral("without a pre-shared key")));
+        ServerConfig keyed;
+        keyed.preSharedKey = QByteArray(32, 'k');
+        Server guarded(QStringLiteral("tcp://0.0.0.0:0"), keyed);
+        QVERIFY(guarded.listen());
     }
 
     void statusStrings()
