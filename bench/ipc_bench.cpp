@@ -1,0 +1,365 @@
+// ipc_bench: libipc side by side with raw Qt sockets, two processes each
+// side. Prints a table and writes JSON; see README.md here.
+//   ipc_bench [--quick] [--json FILE] [--only IMPL,IMPL]
+// Internal: ipc_bench --peer IMPL server|sinks|idle ADDRESS [N] [M]
+#include "transports.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSysInfo>
+#include <QTextStream>
+#include <QThread>
+#include <QTimer>
+#include <QtEndian>
+
+#include <algorithm>
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace {
+
+QByteArray u64(quint64 v)
+{
+    QByteArray b(8, Qt::Uninitialized);
+    qToBigEndian<quint64>(v, b.data());
+    return b;
+}
+
+quint64 rssBytes()
+{
+    QFile statm(QStringLiteral("/proc/self/statm"));
+    if (!statm.open(QIODevice::ReadOnly))
+        return 0;
+    return statm.readAll().split(' ').value(1).toULongLong() * quint64(::sysconf(_SC_PAGESIZE));
+}
+
+void raiseFileLimit()
+{
+    rlimit limit;
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+// Runs the event loop until done() or the deadline (benchmarks may wait a
+// fixed time; tests never do).
+bool runUntil(const std::function<bool()> &done, int timeoutMs = 120000)
+{
+    QElapsedTimer timer;
+    timer.start();
+    QEventLoop loop;
+    while (!done()) {
+        if (timer.elapsed() > timeoutMs)
+            return false;
+        loop.processEvents(QEventLoop::WaitForMoreEvents, 50);
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------- peer side
+
+int runPeer(const QStringList &args)
+{
+    const Impl impl = implByName(args.value(2));
+    const QString role = args.value(3);
+    const QString address = args.value(4);
+    QTextStream out(stdout);
+    if (role == QLatin1String("server")) {
+        auto server = makeServer(impl);
+        quint64 sunk = 0;
+        BenchServer *s = server.get();
+        server->onMessage = [&](quint64 c, const QByteArray &p) {
+            switch (p.isEmpty() ? 0 : p.at(0)) {
+            case 'e': s->send(c, p); break;
+            case 's': ++sunk; break;
+            case 'f': s->send(c, u64(sunk)); sunk = 0; break;
+            case 'r': s->send(c, u64(rssBytes()) + u64(quint64(s->connectionCount()))); break;
+            }
+        };
+        if (!server->listen(address))
+            return 1;
+        out << "ready " << server->address() << Qt::endl;
+        return QCoreApplication::exec();
+    }
+    const int n = args.value(5).toInt();
+    const int m = args.value(6).toInt();
+    std::vector<std::unique_ptr<BenchClient>> clients;
+    for (int i = 0; i < n; ++i) {
+        clients.push_back(makeClient(impl));
+        BenchClient *c = clients.back().get();
+        if (role == QLatin1String("sinks")) {
+            auto received = std::make_shared<int>(0);
+            c->onMessage = [c, received, m](const QByteArray &) {
+                if (++*received == m) {
+                    c->send("d");
+                    c->flush();
+                }
+            };
+        }
+        if (!c->connectTo(address, 30000))
+            return 1;
+    }
+    out << "ready" << Qt::endl;
+    return QCoreApplication::exec();
+}
+
+// -------------------------------------------------------------- driver side
+
+struct Peer
+{
+    QProcess process;
+    QString address;
+
+    bool start(const Impl &impl, const QStringList &roleArgs)
+    {
+        process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        process.start(QCoreApplication::applicationFilePath(), QStringList{QStringLiteral("--peer"), impl.name} + roleArgs);
+        if (!process.waitForStarted(10000))
+            return false;
+        if (!runUntil([&] { return process.canReadLine() || process.state() != QProcess::Running; }, 120000))
+            return false;
+        const QByteArray line = process.readLine().trimmed();
+        address = QString::fromUtf8(line.mid(6));
+        return line.startsWith("ready");
+    }
+
+    ~Peer()
+    {
+        process.kill();
+        process.waitForFinished(10000);
+    }
+};
+
+QString localName(const char *tag)
+{
+    return QStringLiteral("/tmp/ipcbench_%1_%2.sock").arg(QLatin1String(tag)).arg(QCoreApplication::applicationPid());
+}
+
+struct Figures
+{
+    QJsonObject values; // scenario -> value
+};
+
+// Round trip of a 64-byte message: median and p99 in microseconds.
+void roundTrip(const Impl &impl, BenchClient &client, int count, QJsonObject &out)
+{
+    const QByteArray payload = QByteArray(1, 'e') + QByteArray(63, 'x');
+    std::vector<qint64> samples;
+    samples.reserve(size_t(count));
+    QElapsedTimer clock;
+    int warm = count / 10;
+    client.onMessage = [&](const QByteArray &) {
+        if (warm > 0)
+            --warm;
+        else
+            samples.push_back(clock.nsecsElapsed());
+        if (int(samples.size()) < count) {
+            clock.start();
+            client.send(payload);
+            client.flush();
+        }
+    };
+    clock.start();
+    client.send(payload);
+    client.flush();
+    runUntil([&] { return int(samples.size()) >= count; });
+    std::sort(samples.begin(), samples.end());
+    out[QStringLiteral("rtt64_median_us")] = double(samples[samples.size() / 2]) / 1000.0;
+    out[QStringLiteral("rtt64_p99_us")] = double(samples[samples.size() * 99 / 100]) / 1000.0;
+    Q_UNUSED(impl)
+}
+
+// One-way throughput: count messages of `size` bytes, then a flush request
+// whose reply says how many arrived. Returns messages per second.
+double oneWay(BenchClient &client, int count, int size)
+{
+    QByteArray payload(size, 'x');
+    payload[0] = 's';
+    bool replied = false;
+    quint64 arrived = 0;
+    client.onMessage = [&](const QByteArray &p) {
+        arrived = qFromBigEndian<quint64>(p.constData());
+        replied = true;
+    };
+    QElapsedTimer clock;
+    clock.start();
+    for (int i = 0; i < count; ++i) {
+        client.send(payload);
+        if ((i & 255) == 255)
+            QCoreApplication::processEvents(); // let the socket drain, as an app's loop would
+    }
+    client.send("f");
+    client.flush();
+    runUntil([&] { return replied; });
+    const double seconds = double(clock.nsecsElapsed()) / 1e9;
+    if (arrived != quint64(count))
+        qWarning("one-way: %llu of %d arrived", arrived, count);
+    return count / seconds;
+}
+
+double setupRate(const Impl &impl, const QString &address, int count)
+{
+    QElapsedTimer clock;
+    clock.start();
+    for (int i = 0; i < count; ++i) {
+        auto client = makeClient(impl);
+        if (!client->connectTo(address, 30000))
+            return 0;
+    }
+    return count / (double(clock.nsecsElapsed()) / 1e9);
+}
+
+// Server here, 100 clients in a peer process; 1 KiB broadcasts.
+double broadcastRate(const Impl &impl, int clients, int messages)
+{
+    auto server = makeServer(impl);
+    int done = 0;
+    server->onMessage = [&](quint64, const QByteArray &p) {
+        if (p == "d")
+            ++done;
+    };
+    if (!server->listen(localName("broadcast")))
+        return 0;
+    Peer sinks;
+    if (!sinks.start(impl, {QStringLiteral("sinks"), server->address(), QString::number(clients), QString::number(messages)}))
+        return 0;
+    runUntil([&] { return server->connectionCount() >= clients; });
+    const QByteArray payload(1024, 'b');
+    QElapsedTimer clock;
+    clock.start();
+    for (int i = 0; i < messages; ++i) {
+        server->broadcast(payload);
+        QCoreApplication::processEvents();
+    }
+    runUntil([&] { return done >= clients; });
+    return double(clients) * messages / (double(clock.nsecsElapsed()) / 1e9);
+}
+
+// RSS growth of the server process per idle connection.
+double idleMemory(const Impl &impl, const QString &address, BenchClient &probe, int connections)
+{
+    auto askRss = [&](quint64 *rss, quint64 *count) {
+        bool got = false;
+        probe.onMessage = [&](const QByteArray &p) {
+            *rss = qFromBigEndian<quint64>(p.constData());
+            *count = qFromBigEndian<quint64>(p.constData() + 8);
+            got = true;
+        };
+        probe.send("r");
+        probe.flush();
+        runUntil([&] { return got; });
+    };
+    quint64 before = 0, after = 0, count = 0;
+    askRss(&before, &count);
+    Peer idle;
+    if (!idle.start(impl, {QStringLiteral("idle"), address, QString::number(connections)}))
+        return 0;
+    do {
+        askRss(&after, &count);
+    } while (count < quint64(connections + 1));
+    return double(after - before) / connections;
+}
+
+QJsonObject runImpl(const Impl &impl, bool quick)
+{
+    QJsonObject figures;
+    Peer server;
+    if (!server.start(impl, {QStringLiteral("server"), impl.local ? localName("server") : QStringLiteral("tcp://127.0.0.1:0")})) {
+        qWarning("could not start the %s peer", qPrintable(impl.name));
+        return figures;
+    }
+    auto client = makeClient(impl);
+    if (!client->connectTo(server.address, 30000))
+        return figures;
+    roundTrip(impl, *client, quick ? 2000 : 20000, figures);
+    figures[QStringLiteral("oneway64_msgs_per_s")] = oneWay(*client, quick ? 50000 : 500000, 64);
+    figures[QStringLiteral("oneway1m_gb_per_s")] = oneWay(*client, quick ? 100 : 1000, 1 << 20) * (1 << 20) / 1e9;
+    figures[QStringLiteral("setup_per_s")] = setupRate(impl, server.address, quick ? 200 : 2000);
+    figures[QStringLiteral("broadcast1k_100_msgs_per_s")] = broadcastRate(impl, 100, quick ? 100 : 1000);
+    figures[QStringLiteral("idle_bytes_per_connection")] = idleMemory(impl, server.address, *client, quick ? 200 : 1000);
+    return figures;
+}
+
+const QList<QPair<QString, QString>> scenarios = {
+    {QStringLiteral("rtt64_median_us"), QStringLiteral("round trip 64 B, median (us)")},
+    {QStringLiteral("rtt64_p99_us"), QStringLiteral("round trip 64 B, p99 (us)")},
+    {QStringLiteral("oneway64_msgs_per_s"), QStringLiteral("one-way 64 B (msgs/s)")},
+    {QStringLiteral("oneway1m_gb_per_s"), QStringLiteral("one-way 1 MiB (GB/s)")},
+    {QStringLiteral("broadcast1k_100_msgs_per_s"), QStringLiteral("broadcast 1 KiB to 100 (msgs/s)")},
+    {QStringLiteral("setup_per_s"), QStringLiteral("connection set-up (/s)")},
+    {QStringLiteral("idle_bytes_per_connection"), QStringLiteral("server RSS per idle connection (B)")},
+};
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    raiseFileLimit();
+    const QStringList args = app.arguments();
+    if (args.value(1) == QLatin1String("--peer"))
+        return runPeer(args);
+
+    const bool quick = args.contains(QStringLiteral("--quick"));
+    const QString jsonPath = args.value(args.indexOf(QStringLiteral("--json")) + 1, QStringLiteral("bench-results.json"));
+    const int onlyIndex = args.indexOf(QStringLiteral("--only"));
+    const QStringList only = onlyIndex > 0 ? args.value(onlyIndex + 1).split(QLatin1Char(',')) : QStringList();
+
+    QJsonObject results;
+    for (const Impl &impl : allImpls()) {
+        if (!only.isEmpty() && !only.contains(impl.name) && !impl.name.startsWith(QLatin1String("raw")))
+            continue;
+        QTextStream(stderr) << "running " << impl.name << Qt::endl;
+        results[impl.name] = runImpl(impl, quick);
+    }
+
+    // Ratios against the raw socket of the same transport, same run.
+    QJsonArray rows;
+    QTextStream out(stdout);
+    out << qSetFieldWidth(36) << Qt::left << "scenario";
+    const QList<Impl> impls = allImpls();
+    for (const Impl &impl : impls)
+        out << qSetFieldWidth(24) << impl.name;
+    out << qSetFieldWidth(0) << Qt::endl;
+    for (const auto &[key, label] : scenarios) {
+        out << qSetFieldWidth(36) << label;
+        for (const Impl &impl : impls) {
+            const QJsonObject figures = results.value(impl.name).toObject();
+            if (!figures.contains(key)) {
+                out << qSetFieldWidth(24) << "-";
+                continue;
+            }
+            const double value = figures.value(key).toDouble();
+            const double raw = results.value(impl.local ? QStringLiteral("raw-local") : QStringLiteral("raw-tcp"))
+                                   .toObject().value(key).toDouble();
+            const double ratio = raw > 0 ? value / raw : 0;
+            QString cell = QString::number(value, 'g', 4);
+            if (impl.libipc)
+                cell += QStringLiteral(" (%1x)").arg(ratio, 0, 'f', 2);
+            out << qSetFieldWidth(24) << cell;
+            rows.append(QJsonObject{{QStringLiteral("impl"), impl.name},
+                                    {QStringLiteral("scenario"), key},
+                                    {QStringLiteral("value"), value},
+                                    {QStringLiteral("ratio_to_raw"), ratio}});
+        }
+        out << qSetFieldWidth(0) << Qt::endl;
+    }
+    QJsonObject document{
+        {QStringLiteral("machine"), QJsonObject{{QStringLiteral("cpus"), QThread::idealThreadCount()},
+                                                {QStringLiteral("os"), QSysInfo::prettyProductName()},
+                                                {QStringLiteral("kernel"), QSysInfo::kernelVersion()},
+                                                {QStringLiteral("quick"), quick}}},
+        {QStringLiteral("results"), rows}};
+    QFile json(jsonPath);
+    if (json.open(QIODevice::WriteOnly))
+        json.write(QJsonDocument(document).toJson());
+    out << "JSON written to " << jsonPath << Qt::endl;
+    return 0;
+}

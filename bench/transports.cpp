@@ -1,0 +1,268 @@
+#include "transports.h"
+
+#include <ipc/client.h>
+#include <ipc/server.h>
+
+#include <QLocalServer>
+#include <QLocalSocket>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QtEndian>
+
+#include <map>
+
+namespace {
+
+// Minimal framing over a raw socket: length (4, big-endian) + payload,
+// parsed with an offset so a burst costs no per-frame trimming.
+class RawConnection : public QObject
+{
+public:
+    explicit RawConnection(QIODevice *device)
+        : m_device(device)
+    {
+        connect(device, &QIODevice::readyRead, this, &RawConnection::onReadyRead);
+    }
+
+    void send(const QByteArray &payload)
+    {
+        char header[4];
+        qToBigEndian<quint32>(quint32(payload.size()), header);
+        m_device->write(header, 4);
+        m_device->write(payload);
+    }
+
+    void flush()
+    {
+        if (auto *local = qobject_cast<QLocalSocket *>(m_device))
+            local->flush();
+        else if (auto *tcp = qobject_cast<QTcpSocket *>(m_device))
+            tcp->flush();
+    }
+
+    std::function<void(const QByteArray &)> onMessage;
+
+private:
+    void onReadyRead()
+    {
+        m_buffer.append(m_device->readAll());
+        qsizetype offset = 0;
+        while (m_buffer.size() - offset >= 4) {
+            const quint32 length = qFromBigEndian<quint32>(m_buffer.constData() + offset);
+            if (m_buffer.size() - offset - 4 < qsizetype(length))
+                break;
+            if (onMessage)
+                onMessage(m_buffer.mid(offset + 4, length));
+            offset += 4 + length;
+        }
+        m_buffer.remove(0, offset);
+    }
+
+    QIODevice *m_device;
+    QByteArray m_buffer;
+};
+
+class RawClient : public BenchClient
+{
+public:
+    explicit RawClient(bool local)
+    {
+        if (local)
+            m_socket.reset(new QLocalSocket);
+        else
+            m_socket.reset(new QTcpSocket);
+        m_connection = std::make_unique<RawConnection>(m_socket.get());
+        m_connection->onMessage = [this](const QByteArray &p) { if (onMessage) onMessage(p); };
+    }
+
+    bool connectTo(const QString &address, int timeoutMs) override
+    {
+        if (auto *local = qobject_cast<QLocalSocket *>(m_socket.get())) {
+            local->connectToServer(address);
+            return local->waitForConnected(timeoutMs);
+        }
+        auto *tcp = static_cast<QTcpSocket *>(m_socket.get());
+        const QString hostPort = address.mid(6); // tcp://
+        tcp->connectToHost(hostPort.section(QLatin1Char(':'), 0, 0), hostPort.section(QLatin1Char(':'), 1).toUShort());
+        if (!tcp->waitForConnected(timeoutMs))
+            return false;
+        tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        return true;
+    }
+
+    void send(const QByteArray &payload) override { m_connection->send(payload); }
+    void flush() override { m_connection->flush(); }
+
+private:
+    std::unique_ptr<QIODevice> m_socket;
+    std::unique_ptr<RawConnection> m_connection;
+};
+
+class RawServer : public BenchServer
+{
+public:
+    explicit RawServer(bool local)
+        : m_local(local)
+    {
+    }
+
+    bool listen(const QString &address) override
+    {
+        if (m_local) {
+            m_localServer = std::make_unique<QLocalServer>();
+            QLocalServer::removeServer(address);
+            QObject::connect(m_localServer.get(), &QLocalServer::newConnection, [this] {
+                while (QLocalSocket *s = m_localServer->nextPendingConnection())
+                    adopt(s);
+            });
+            return m_localServer->listen(address);
+        }
+        m_tcpServer = std::make_unique<QTcpServer>();
+        QObject::connect(m_tcpServer.get(), &QTcpServer::newConnection, [this] {
+            while (QTcpSocket *s = m_tcpServer->nextPendingConnection()) {
+                s->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+                adopt(s);
+            }
+        });
+        return m_tcpServer->listen(QHostAddress::LocalHost, 0);
+    }
+
+    QString address() const override
+    {
+        return m_local ? m_localServer->fullServerName()
+                       : QStringLiteral("tcp://127.0.0.1:%1").arg(m_tcpServer->serverPort());
+    }
+
+    void send(quint64 connection, const QByteArray &payload) override
+    {
+        const auto it = m_connections.find(connection);
+        if (it != m_connections.end())
+            it->second->send(payload);
+    }
+
+    void broadcast(const QByteArray &payload) override
+    {
+        for (auto &entry : m_connections)
+            entry.second->send(payload);
+    }
+
+    int connectionCount() const override { return int(m_connections.size()); }
+
+private:
+    void adopt(QIODevice *socket)
+    {
+        const quint64 id = ++m_nextId;
+        auto connection = std::make_unique<RawConnection>(socket);
+        connection->onMessage = [this, id](const QByteArray &p) { if (onMessage) onMessage(id, p); };
+        auto destroy = [this, id] { m_connections.erase(id); };
+        if (auto *local = qobject_cast<QLocalSocket *>(socket))
+            QObject::connect(local, &QLocalSocket::disconnected, connection.get(), destroy, Qt::QueuedConnection);
+        else
+            QObject::connect(static_cast<QTcpSocket *>(socket), &QTcpSocket::disconnected, connection.get(), destroy, Qt::QueuedConnection);
+        socket->setParent(connection.get());
+        m_connections[id] = std::move(connection);
+    }
+
+    bool m_local;
+    std::unique_ptr<QLocalServer> m_localServer;
+    std::unique_ptr<QTcpServer> m_tcpServer;
+    std::map<quint64, std::unique_ptr<RawConnection>> m_connections;
+    quint64 m_nextId = 0;
+};
+
+class IpcClient : public BenchClient
+{
+public:
+    explicit IpcClient(bool encrypted)
+    {
+        m_config.encryptionRequired = encrypted;
+        m_config.maxMessageSize = 64 << 20;
+        m_config.writeQueueLimit = 1 << 30;
+    }
+
+    bool connectTo(const QString &address, int timeoutMs) override
+    {
+        m_client = std::make_unique<ipc::Client>(address, m_config);
+        QObject::connect(m_client.get(), &ipc::Client::messageReceived, [this](const ipc::Message &m) {
+            if (onMessage)
+                onMessage(m.data);
+        });
+        return m_client->waitForConnected(std::chrono::milliseconds(timeoutMs));
+    }
+
+    void send(const QByteArray &payload) override { m_client->write(1, payload); }
+    void flush() override {}
+
+private:
+    ipc::ClientConfig m_config;
+    std::unique_ptr<ipc::Client> m_client;
+};
+
+class IpcServer : public BenchServer
+{
+public:
+    IpcServer(bool local, bool encrypted)
+        : m_local(local)
+    {
+        m_config.encryption = encrypted;
+        m_config.maxMessageSize = 64 << 20;
+        m_config.handshakeTimeout = std::chrono::seconds(60);
+    }
+
+    bool listen(const QString &address) override
+    {
+        m_server = std::make_unique<ipc::Server>(m_local ? address : QStringLiteral("tcp://127.0.0.1:0"), m_config);
+        QObject::connect(m_server.get(), &ipc::Server::messageReceived, [this](const ipc::Message &m) {
+            if (onMessage)
+                onMessage(m.clientId, m.data);
+        });
+        return m_server->listen();
+    }
+
+    QString address() const override { return m_server->listeningAddress(); }
+    void send(quint64 connection, const QByteArray &payload) override { m_server->write(connection, 1, payload); }
+    void broadcast(const QByteArray &payload) override { m_server->broadcast(1, payload); }
+    int connectionCount() const override { return m_server->clientCount(); }
+
+private:
+    bool m_local;
+    ipc::ServerConfig m_config;
+    std::unique_ptr<ipc::Server> m_server;
+};
+
+} // namespace
+
+QList<Impl> allImpls()
+{
+    return {
+        {QStringLiteral("raw-local"), true, false, false},
+        {QStringLiteral("libipc-local-plain"), true, true, false},
+        {QStringLiteral("libipc-local-encrypted"), true, true, true},
+        {QStringLiteral("raw-tcp"), false, false, false},
+        {QStringLiteral("libipc-tcp-plain"), false, true, false},
+        {QStringLiteral("libipc-tcp-encrypted"), false, true, true},
+    };
+}
+
+Impl implByName(const QString &name)
+{
+    for (const Impl &impl : allImpls()) {
+        if (impl.name == name)
+            return impl;
+    }
+    return Impl{};
+}
+
+std::unique_ptr<BenchClient> makeClient(const Impl &impl)
+{
+    if (impl.libipc)
+        return std::make_unique<IpcClient>(impl.encrypted);
+    return std::make_unique<RawClient>(impl.local);
+}
+
+std::unique_ptr<BenchServer> makeServer(const Impl &impl)
+{
+    if (impl.libipc)
+        return std::make_unique<IpcServer>(impl.local, impl.encrypted);
+    return std::make_unique<RawServer>(impl.local);
+}

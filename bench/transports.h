@@ -1,0 +1,50 @@
+// The things being compared, behind one small interface each side: raw
+// QLocalSocket / QTcpSocket with minimal 4-byte-length framing (the
+// baseline), and libipc's Server / Client (native protocol, plain or
+// encrypted). Everything is driven by the Qt event loop, as an application
+// would be.
+#pragma once
+
+#include <QByteArray>
+#include <QObject>
+#include <QString>
+
+#include <functional>
+#include <memory>
+
+struct Impl
+{
+    QString name;      // "raw-local", "libipc-local-plain", ...
+    bool local = true; // local socket or TCP
+    bool libipc = false;
+    bool encrypted = false;
+};
+
+// Client side of one connection.
+class BenchClient
+{
+public:
+    virtual ~BenchClient() = default;
+    virtual bool connectTo(const QString &address, int timeoutMs) = 0;
+    virtual void send(const QByteArray &payload) = 0;
+    virtual void flush() = 0;
+    std::function<void(const QByteArray &payload)> onMessage;
+};
+
+// Server side: any number of connections.
+class BenchServer
+{
+public:
+    virtual ~BenchServer() = default;
+    virtual bool listen(const QString &address) = 0;
+    virtual QString address() const = 0; // for clients of the same impl
+    virtual void send(quint64 connection, const QByteArray &payload) = 0;
+    virtual void broadcast(const QByteArray &payload) = 0;
+    virtual int connectionCount() const = 0;
+    std::function<void(quint64 connection, const QByteArray &payload)> onMessage;
+};
+
+std::unique_ptr<BenchClient> makeClient(const Impl &impl);
+std::unique_ptr<BenchServer> makeServer(const Impl &impl);
+Impl implByName(const QString &name);
+QList<Impl> allImpls();
