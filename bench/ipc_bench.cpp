@@ -1,7 +1,9 @@
 // ipc_bench: libipc side by side with raw Qt sockets, two processes each
 // side. Prints a table and writes JSON; see README.md here.
 //   ipc_bench [--quick] [--json FILE] [--only IMPL,IMPL]
+//             [--scenarios rtt,oneway64,oneway1m,setup,broadcast,idle,reference]
 // Internal: ipc_bench --peer IMPL server|sinks|idle ADDRESS [N] [M]
+#include "crypto_reference.h"
 #include "transports.h"
 
 #include <QCoreApplication>
@@ -267,23 +269,46 @@ double idleMemory(const Impl &impl, const QString &address, BenchClient &probe, 
     return double(after - before) / connections;
 }
 
+QStringList selectedScenarios; // empty: all
+
+bool wanted(const char *scenario)
+{
+    return selectedScenarios.isEmpty() || selectedScenarios.contains(QLatin1String(scenario));
+}
+
 QJsonObject runImpl(const Impl &impl, bool quick)
 {
     QJsonObject figures;
+    const QString serverAddress = impl.local ? localName("server") : QStringLiteral("tcp://127.0.0.1:0");
+    {
+        // Idle memory first, on a fresh server process, before other
+        // scenarios leave freed memory behind for new connections to reuse.
+        Peer server;
+        auto probe = makeClient(impl);
+        if (wanted("idle") && impl.kind != Impl::Zmq && impl.kind != Impl::Qtro && server.start(impl, {QStringLiteral("server"), serverAddress})
+            && probe->connectTo(server.address, 30000))
+            figures[QStringLiteral("idle_bytes_per_connection")] = idleMemory(impl, server.address, *probe, quick ? 200 : 1000);
+    }
     Peer server;
-    if (!server.start(impl, {QStringLiteral("server"), impl.local ? localName("server") : QStringLiteral("tcp://127.0.0.1:0")})) {
+    if (!server.start(impl, {QStringLiteral("server"), serverAddress})) {
         qWarning("could not start the %s peer", qPrintable(impl.name));
         return figures;
     }
     auto client = makeClient(impl);
     if (!client->connectTo(server.address, 30000))
         return figures;
-    roundTrip(impl, *client, quick ? 2000 : 20000, figures);
-    figures[QStringLiteral("oneway64_msgs_per_s")] = oneWay(*client, quick ? 50000 : 500000, 64);
-    figures[QStringLiteral("oneway1m_gb_per_s")] = oneWay(*client, quick ? 100 : 1000, 1 << 20) * (1 << 20) / 1e9;
-    figures[QStringLiteral("setup_per_s")] = setupRate(impl, server.address, quick ? 200 : 2000);
-    figures[QStringLiteral("broadcast1k_100_msgs_per_s")] = broadcastRate(impl, 100, quick ? 100 : 1000);
-    figures[QStringLiteral("idle_bytes_per_connection")] = idleMemory(impl, server.address, *client, quick ? 200 : 1000);
+    if (wanted("rtt"))
+        roundTrip(impl, *client, quick ? 2000 : 20000, figures);
+    if (wanted("oneway64"))
+        figures[QStringLiteral("oneway64_msgs_per_s")] = oneWay(*client, quick ? 50000 : 500000, 64);
+    if (wanted("oneway1m"))
+        figures[QStringLiteral("oneway1m_gb_per_s")] = oneWay(*client, quick ? 100 : 1000, 1 << 20) * (1 << 20) / 1e9;
+    if (impl.kind == Impl::Zmq)
+        return figures; // ZeroMQ connects lazily and learns peers only from their messages
+    if (wanted("setup"))
+        figures[QStringLiteral("setup_per_s")] = setupRate(impl, server.address, quick ? 200 : 2000);
+    if (wanted("broadcast") && impl.kind != Impl::Qtro)
+        figures[QStringLiteral("broadcast1k_100_msgs_per_s")] = broadcastRate(impl, 100, quick ? 100 : 1000);
     return figures;
 }
 
@@ -309,15 +334,28 @@ int main(int argc, char **argv)
 
     const bool quick = args.contains(QStringLiteral("--quick"));
     const QString jsonPath = args.value(args.indexOf(QStringLiteral("--json")) + 1, QStringLiteral("bench-results.json"));
+    const int scenariosIndex = args.indexOf(QStringLiteral("--scenarios"));
+    if (scenariosIndex > 0)
+        selectedScenarios = args.value(scenariosIndex + 1).split(QLatin1Char(','));
     const int onlyIndex = args.indexOf(QStringLiteral("--only"));
     const QStringList only = onlyIndex > 0 ? args.value(onlyIndex + 1).split(QLatin1Char(',')) : QStringList();
 
     QJsonObject results;
     for (const Impl &impl : allImpls()) {
-        if (!only.isEmpty() && !only.contains(impl.name) && !impl.name.startsWith(QLatin1String("raw")))
+        if (!only.isEmpty() && !only.contains(impl.name) && impl.kind != Impl::Raw)
             continue;
         QTextStream(stderr) << "running " << impl.name << Qt::endl;
         results[impl.name] = runImpl(impl, quick);
+    }
+
+    const double referenceSeconds = quick ? 0.2 : 1.0;
+    QJsonObject reference;
+    if (wanted("reference")) {
+        reference = QJsonObject{
+            {QStringLiteral("openssl_aes256gcm_64_records_per_s"), aesGcmRecordsPerSecond(64, referenceSeconds)},
+            {QStringLiteral("openssl_aes256gcm_1m_gb_per_s"), aesGcmRecordsPerSecond(1 << 20, referenceSeconds) * (1 << 20) / 1e9},
+            {QStringLiteral("openssl_x25519_ops_per_s"), x25519OperationsPerSecond(referenceSeconds)},
+        };
     }
 
     // Ratios against the raw socket of the same transport, same run.
@@ -341,7 +379,7 @@ int main(int argc, char **argv)
                                    .toObject().value(key).toDouble();
             const double ratio = raw > 0 ? value / raw : 0;
             QString cell = QString::number(value, 'g', 4);
-            if (impl.libipc)
+            if (impl.kind != Impl::Raw)
                 cell += QStringLiteral(" (%1x)").arg(ratio, 0, 'f', 2);
             out << qSetFieldWidth(24) << cell;
             rows.append(QJsonObject{{QStringLiteral("impl"), impl.name},
@@ -351,7 +389,20 @@ int main(int argc, char **argv)
         }
         out << qSetFieldWidth(0) << Qt::endl;
     }
+    out << Qt::endl << "OpenSSL on one core: AES-256-GCM " << reference.value(QStringLiteral("openssl_aes256gcm_64_records_per_s")).toDouble()
+        << " records/s at 64 B, " << reference.value(QStringLiteral("openssl_aes256gcm_1m_gb_per_s")).toDouble()
+        << " GB/s at 1 MiB; X25519 " << reference.value(QStringLiteral("openssl_x25519_ops_per_s")).toDouble() << " ops/s" << Qt::endl;
+    for (const QString &name : {QStringLiteral("libipc-local-encrypted"), QStringLiteral("libipc-tcp-encrypted")}) {
+        const double rate = results.value(name).toObject().value(QStringLiteral("oneway64_msgs_per_s")).toDouble();
+        const double ratio = rate / reference.value(QStringLiteral("openssl_aes256gcm_64_records_per_s")).toDouble();
+        out << name << " one-way 64 B = " << QString::number(ratio, 'f', 2) << "x OpenSSL's 64-byte rate" << Qt::endl;
+        rows.append(QJsonObject{{QStringLiteral("impl"), name},
+                                {QStringLiteral("scenario"), QStringLiteral("oneway64_vs_openssl")},
+                                {QStringLiteral("value"), rate},
+                                {QStringLiteral("ratio_to_openssl"), ratio}});
+    }
     QJsonObject document{
+        {QStringLiteral("reference"), reference},
         {QStringLiteral("machine"), QJsonObject{{QStringLiteral("cpus"), QThread::idealThreadCount()},
                                                 {QStringLiteral("os"), QSysInfo::prettyProductName()},
                                                 {QStringLiteral("kernel"), QSysInfo::kernelVersion()},

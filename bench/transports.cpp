@@ -1,5 +1,12 @@
 #include "transports.h"
 
+#ifdef IPC_BENCH_HAVE_ZMQ
+#include "zmq_transport.h"
+#endif
+#ifdef IPC_BENCH_HAVE_QTRO
+#include "qtro_transport.h"
+#endif
+
 #include <ipc/client.h>
 #include <ipc/server.h>
 
@@ -234,14 +241,24 @@ private:
 
 QList<Impl> allImpls()
 {
-    return {
-        {QStringLiteral("raw-local"), true, false, false},
-        {QStringLiteral("libipc-local-plain"), true, true, false},
-        {QStringLiteral("libipc-local-encrypted"), true, true, true},
-        {QStringLiteral("raw-tcp"), false, false, false},
-        {QStringLiteral("libipc-tcp-plain"), false, true, false},
-        {QStringLiteral("libipc-tcp-encrypted"), false, true, true},
+    QList<Impl> impls = {
+        {QStringLiteral("raw-local"), Impl::Raw, true, false},
+        {QStringLiteral("libipc-local-plain"), Impl::Libipc, true, false},
+        {QStringLiteral("libipc-local-encrypted"), Impl::Libipc, true, true},
+#ifdef IPC_BENCH_HAVE_ZMQ
+        {QStringLiteral("zeromq-ipc"), Impl::Zmq, true, false},
+#endif
+#ifdef IPC_BENCH_HAVE_QTRO
+        {QStringLiteral("qtro-local"), Impl::Qtro, true, false},
+#endif
+        {QStringLiteral("raw-tcp"), Impl::Raw, false, false},
+        {QStringLiteral("libipc-tcp-plain"), Impl::Libipc, false, false},
+        {QStringLiteral("libipc-tcp-encrypted"), Impl::Libipc, false, true},
+#ifdef IPC_BENCH_HAVE_QTRO
+        {QStringLiteral("qtro-tcp"), Impl::Qtro, false, false},
+#endif
     };
+    return impls;
 }
 
 Impl implByName(const QString &name)
@@ -255,14 +272,28 @@ Impl implByName(const QString &name)
 
 std::unique_ptr<BenchClient> makeClient(const Impl &impl)
 {
-    if (impl.libipc)
-        return std::make_unique<IpcClient>(impl.encrypted);
-    return std::make_unique<RawClient>(impl.local);
+    switch (impl.kind) {
+    case Impl::Libipc: return std::make_unique<IpcClient>(impl.encrypted);
+#ifdef IPC_BENCH_HAVE_ZMQ
+    case Impl::Zmq: return makeZmqClient();
+#endif
+#ifdef IPC_BENCH_HAVE_QTRO
+    case Impl::Qtro: return makeQtroClient();
+#endif
+    default: return std::make_unique<RawClient>(impl.local);
+    }
 }
 
 std::unique_ptr<BenchServer> makeServer(const Impl &impl)
 {
-    if (impl.libipc)
-        return std::make_unique<IpcServer>(impl.local, impl.encrypted);
-    return std::make_unique<RawServer>(impl.local);
+    switch (impl.kind) {
+    case Impl::Libipc: return std::make_unique<IpcServer>(impl.local, impl.encrypted);
+#ifdef IPC_BENCH_HAVE_ZMQ
+    case Impl::Zmq: return makeZmqServer();
+#endif
+#ifdef IPC_BENCH_HAVE_QTRO
+    case Impl::Qtro: return makeQtroServer(impl.local);
+#endif
+    default: return std::make_unique<RawServer>(impl.local);
+    }
 }

@@ -14,10 +14,12 @@
 
 struct Impl
 {
+    enum Kind { Raw, Libipc, Zmq, Qtro };
     QString name;      // "raw-local", "libipc-local-plain", ...
+    Kind kind = Raw;
     bool local = true; // local socket or TCP
-    bool libipc = false;
     bool encrypted = false;
+    bool libipc() const { return kind == Libipc; }
 };
 
 // Client side of one connection.

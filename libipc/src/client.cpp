@@ -129,8 +129,7 @@ void ClientPrivate::onStreamConnected()
     options.heartbeatInterval = config.heartbeatInterval;
     session = new Session(stream, options, q);
     QObject::connect(session, &Session::established, q, [this] { onEstablished(); });
-    QObject::connect(session, &Session::messageReceived, q,
-                     [this](qint32 type, const QByteArray &data) { deliver(Message{type, data, 0}); });
+    session->onMessage = [this](qint32 type, const QByteArray &data) { deliver(Message{type, data, 0}); };
     QObject::connect(session, &Session::finished, q,
                      [this](Error e, const QString &reason) { onSessionFinished(e, reason); });
     session->start();
@@ -151,22 +150,35 @@ void ClientPrivate::onEstablished()
     attempts = 0;
     error = Error::NoError;
     errorString.clear();
-    setStatus(Status::Connected);
-    Q_EMIT q->connected();
-    if (status != Status::Connected)
-        return;
-    if (encryption.isEncrypted())
-        Q_EMIT q->encrypted();
-    // Send what was written while not connected, in order.
-    while (!queue.empty() && status == Status::Connected) {
+    // What was written while not connected goes first, in order, before any
+    // slot below can write something newer.
+    int refused = 0;
+    QString refusal;
+    Error refusalError = Error::NoError;
+    while (!queue.empty() && session) {
         QueuedMessage message = std::move(queue.front());
         queue.pop_front();
         Error e = Error::NoError;
         QString reason;
-        if (!session->send(message.type, message.data, &e, &reason)) {
-            fail(e, reason + QStringLiteral("; 1 queued message dropped"));
-            Q_EMIT q->messagesDropped(1);
+        if (session->send(message.type, message.data, &e, &reason))
+            continue;
+        if (e != Error::MessageTooLarge) {
+            queue.push_front(std::move(message)); // the connection ended: keep it for the next one
+            break;
         }
+        ++refused;
+        refusal = reason;
+        refusalError = e;
+    }
+    if (!session)
+        return; // the connection ended while sending; a retry is under way
+    setStatus(Status::Connected);
+    Q_EMIT q->connected();
+    if (status == Status::Connected && encryption.isEncrypted())
+        Q_EMIT q->encrypted();
+    if (refused > 0) {
+        fail(refusalError, QStringLiteral("%1; %2 queued message(s) dropped").arg(refusal).arg(refused));
+        Q_EMIT q->messagesDropped(refused);
     }
 }
 
@@ -176,20 +188,22 @@ void ClientPrivate::onSessionFinished(Error e, const QString &reason)
     session->deleteLater();
     session = nullptr;
     encryption = EncryptionInfo();
-    if (wasConnected) {
-        qCInfo(lcClient).noquote() << "disconnected:" << reason;
-        if (e != Error::NoError) {
-            fail(e, reason); // an unexpected loss (dead peer, broken record) is worth a signal
-            if (status != Status::Connected)
-                return;
-        }
-        Q_EMIT q->disconnected();
-        if (status != Status::Connected)
-            return; // a slot closed or restarted the client
-        start(Status::Reconnecting);
+    if (!wasConnected) {
+        retryOrGiveUp(e, reason);
         return;
     }
-    retryOrGiveUp(e, reason);
+    qCInfo(lcClient).noquote() << "disconnected:" << reason;
+    // Leave Connected before anyone hears of it, so slots see a client that
+    // queues writes instead of one with no connection behind it.
+    attempts = 0;
+    trying.start();
+    setStatus(Status::Reconnecting);
+    if (e != Error::NoError && status == Status::Reconnecting)
+        fail(e, reason); // an unexpected loss (dead peer, broken record) is worth a signal
+    if (status == Status::Reconnecting)
+        Q_EMIT q->disconnected();
+    if (status == Status::Reconnecting && !connecting && !session)
+        attempt(); // unless a slot closed or restarted the client
 }
 
 void ClientPrivate::retryOrGiveUp(Error e, const QString &reason)
@@ -254,6 +268,7 @@ void ClientPrivate::discardConnection()
     }
     if (session) {
         session->disconnect(q);
+        session->onMessage = nullptr;
         session->close();
         session->deleteLater();
         session = nullptr;
@@ -346,7 +361,7 @@ bool Client::write(qint32 type, const QByteArray &data)
     if (type <= 0)
         return d->fail(Error::InvalidMessageType,
                        QStringLiteral("write refused: message type %1 is reserved (user types are > 0)").arg(type));
-    if (d->status == Status::Connected) {
+    if (d->status == Status::Connected && d->session) {
         Error e = Error::NoError;
         QString reason;
         return d->session->send(type, data, &e, &reason) || d->fail(e, reason);

@@ -19,7 +19,8 @@ std::chrono::milliseconds RetryTimer::delayFor(int attempt) const
 
 static quint32 effectiveMax(quint32 configured)
 {
-    return configured < MinimumMaxMessageSize ? DefaultMaxMessageSize : configured;
+    return configured < MinimumMaxMessageSize ? DefaultMaxMessageSize
+                                              : qMin(configured, MaximumMaxMessageSize);
 }
 
 quint32 ServerConfig::effectiveMaxMessageSize() const

@@ -46,6 +46,16 @@ public:
         return false;
     }
 
+    // The error is in place before the status changes, so a slot reacting
+    // to statusChanged(Error) reads the right cause.
+    bool failListen(Error e, const QString &reason)
+    {
+        error = e;
+        errorString = reason;
+        setStatus(Status::Error);
+        return fail(e, reason);
+    }
+
     int pendingAndConnected() const { return int(connections.size()); }
     Session *established(quint64 id) const
     {
@@ -90,13 +100,12 @@ void ServerPrivate::accept(Stream *stream)
     connection.session = session;
     connection.info.id = id;
     QObject::connect(session, &Session::established, q, [this, id] { onEstablished(id); });
-    QObject::connect(session, &Session::messageReceived, q,
-                     [this, id](qint32 type, const QByteArray &data) {
-                         Message message{type, data, id};
-                         if (waiters > 0)
-                             inbox.push_back(message);
-                         Q_EMIT q->messageReceived(message);
-                     });
+    session->onMessage = [this, id](qint32 type, const QByteArray &data) {
+        const Message message{type, data, id};
+        if (waiters > 0)
+            inbox.push_back(message);
+        Q_EMIT q->messageReceived(message);
+    };
     QObject::connect(session, &Session::finished, q,
                      [this, id](Error e, const QString &reason) { onFinished(id, e, reason); });
     session->start();
@@ -109,8 +118,9 @@ void ServerPrivate::onEstablished(quint64 id)
     connection.info.encryption = connection.session->encryption();
     connection.info.connectedAt = QDateTime::currentDateTimeUtc();
     qCInfo(lcServer) << "client" << id << "connected, pid" << connection.info.peer.pid;
-    Q_EMIT q->clientConnected(id);
-    if (connection.info.encryption.isEncrypted() && connections.count(id))
+    const bool encrypted = connection.info.encryption.isEncrypted();
+    Q_EMIT q->clientConnected(id); // a slot may drop the client: `connection` may dangle now
+    if (encrypted && connections.count(id))
         Q_EMIT q->clientEncrypted(id);
 }
 
@@ -136,8 +146,10 @@ void ServerPrivate::closeAll(bool notify)
     for (const auto &entry : connections)
         sessions.push_back(entry.second.session);
     for (Session *session : sessions) {
-        if (!notify)
+        if (!notify) {
             session->disconnect(q);
+            session->onMessage = nullptr;
+        }
         session->close();
     }
     if (!notify) {
@@ -170,23 +182,22 @@ bool Server::listen()
 {
     if (isListening())
         return true;
-    if (!d->address.isValid()) {
-        d->setStatus(Status::Error);
-        return d->fail(Error::InvalidAddress, d->address.error);
-    }
-    if (!d->config.preSharedKey.isEmpty() && d->config.preSharedKey.size() != 32) {
-        d->setStatus(Status::Error);
-        return d->fail(Error::InvalidAddress, QStringLiteral("the pre-shared key must be 32 bytes, not %1")
-                                                  .arg(d->config.preSharedKey.size()));
-    }
+    if (!d->address.isValid())
+        return d->failListen(Error::InvalidAddress, d->address.error);
+    if (!d->config.preSharedKey.isEmpty() && d->config.preSharedKey.size() != 32)
+        return d->failListen(Error::InvalidAddress, QStringLiteral("the pre-shared key must be 32 bytes, not %1")
+                                                        .arg(d->config.preSharedKey.size()));
+    // A key is enforced by the Noise handshake: without encryption it would
+    // be silently ignored and any client could connect.
+    if (!d->config.preSharedKey.isEmpty() && !d->config.encryption)
+        return d->failListen(Error::InvalidAddress,
+                             QStringLiteral("a pre-shared key needs encryption: it cannot be enforced with encryption = false"));
     auto listener = Listener::create(d->address);
     Listener::Options options;
     options.worldAccess = d->config.unmaskPermissions;
-    options.authenticated = !d->config.preSharedKey.isEmpty();
-    if (!listener->listen(d->address, options)) {
-        d->setStatus(Status::Error);
-        return d->fail(listener->error(), listener->errorString());
-    }
+    options.authenticated = d->config.encryption && !d->config.preSharedKey.isEmpty();
+    if (!listener->listen(d->address, options))
+        return d->failListen(listener->error(), listener->errorString());
     connect(listener.get(), &Listener::newStream, this, [this](Stream *stream) { d->accept(stream); });
     d->listener = std::move(listener);
     d->error = Error::NoError;
@@ -291,9 +302,12 @@ int Server::broadcast(qint32 type, const QByteArray &data)
     }
     int sent = 0;
     for (quint64 id : clientIds()) {
+        Session *session = d->established(id); // a slot below may have dropped it
+        if (!session)
+            continue;
         Error error = Error::NoError;
         QString reason;
-        if (d->connections.at(id).session->send(type, data, &error, &reason))
+        if (session->send(type, data, &error, &reason))
             ++sent;
         else
             Q_EMIT clientErrorOccurred(id, error, reason);

@@ -21,6 +21,9 @@ namespace {
 
 // Noise handshake messages here are 32 to 96 bytes.
 constexpr quint32 MaxHandshakeFrame = 1024;
+// From this size on, message data is not copied into a frame buffer: Qt's
+// write buffer holds large QByteArrays by reference (its chunk size is 4 KiB).
+constexpr qsizetype LargeMessage = 4096;
 
 QString processName()
 {
@@ -270,8 +273,7 @@ void Session::sendHello()
     hello.pid = quint64(QCoreApplication::applicationPid());
     hello.processName = processName();
     hello.libraryVersion = QString::fromLatin1(libraryVersion());
-    const QByteArray data = wire::encodeHello(hello);
-    sendRecord(0, data.constData(), data.size());
+    sendRecord(0, wire::encodeHello(hello));
     // Records carry at most our limit of data, the type and the AEAD tag.
     m_reader.setMaxFrameSize(m_options.maxMessageSize + wire::TypeSize
                              + (m_encrypted ? crypto::TagSize : 0));
@@ -319,7 +321,8 @@ bool Session::handleRecord(char *body, qsizetype size)
     // Payload bytes reach the log only when secret logging is on.
     qCDebug(lcWire).noquote() << "received type" << type << "with" << dataSize << "bytes:"
                               << Secret(QByteArray(data, dataSize));
-    Q_EMIT messageReceived(type, QByteArray(data, dataSize));
+    if (onMessage)
+        onMessage(type, QByteArray(data, dataSize));
     return true;
 }
 
@@ -348,8 +351,7 @@ bool Session::handleControl(const char *data, qsizetype size)
         return false;
     case wire::ControlKind::Ping:
         if (wire::decodeToken(data, size, &token)) {
-            const QByteArray pong = wire::encodeControl(wire::ControlKind::Pong, token);
-            sendRecord(0, pong.constData(), pong.size());
+            sendRecord(0, wire::encodeControl(wire::ControlKind::Pong, token));
         }
         return true;
     case wire::ControlKind::Pong:
@@ -376,8 +378,9 @@ bool Session::handleHello(const char *data, qsizetype size)
     m_handshakeTimer.stop();
     if (m_options.heartbeatInterval.count() > 0)
         m_heartbeatTimer.start(m_options.heartbeatInterval);
+    QPointer<Session> alive(this);
     Q_EMIT established();
-    return m_state == State::Established;
+    return alive && m_state == State::Established;
 }
 
 bool Session::send(qint32 type, const QByteArray &data, Error *error, QString *reason)
@@ -393,7 +396,7 @@ bool Session::send(qint32 type, const QByteArray &data, Error *error, QString *r
                       .arg(data.size()).arg(m_peer.maxMessageSize);
         return false;
     }
-    if (!sendRecord(type, data.constData(), data.size())) {
+    if (!sendRecord(type, data)) {
         *error = Error::ConnectionLost;
         *reason = QStringLiteral("write refused: the connection has ended");
         return false;
@@ -401,20 +404,43 @@ bool Session::send(qint32 type, const QByteArray &data, Error *error, QString *r
     return true;
 }
 
-bool Session::sendRecord(qint32 type, const char *data, qsizetype size)
+bool Session::sendRecord(qint32 type, const QByteArray &data)
 {
-    m_out.resize(0);
-    const qsizetype body = wire::appendMessageFrame(m_out, type, data, size,
-                                                    m_encrypted ? crypto::TagSize : 0);
-    if (m_encrypted) {
+    const qsizetype size = data.size();
+    const int tag = m_encrypted ? crypto::TagSize : 0;
+    if (size < LargeMessage) {
+        // Small: one frame built in a reused buffer, one write.
+        m_out.resize(0);
+        const qsizetype body = wire::appendMessageFrame(m_out, type, data.constData(), size, tag);
         char *p = m_out.data() + body;
-        if (!m_sendCipher.encryptWithAd(QByteArray(), p, wire::TypeSize + size, p)) {
-            finish(Error::ProtocolError,
-                   QStringLiteral("nonce exhausted: the connection must be re-established"));
-            return false;
-        }
+        if (m_encrypted && !m_sendCipher.encryptWithAd(QByteArray(), p, wire::TypeSize + size, p))
+            return nonceExhausted();
+        return m_stream->write(m_out);
     }
-    return m_stream->write(m_out);
+    if (!m_encrypted) {
+        // Large and plain: the header alone, then the caller's bytes, which
+        // QIODevice keeps by reference instead of copying.
+        m_out.resize(0);
+        wire::appendMessageFrame(m_out, type, nullptr, 0, 0);
+        qToBigEndian<quint32>(quint32(wire::TypeSize + size), m_out.data());
+        return m_stream->write(m_out) && m_stream->write(data);
+    }
+    // Large and encrypted: sealed straight from the caller's bytes into a
+    // buffer of its own, which is then written without another copy.
+    QByteArray frame(wire::LengthSize + wire::TypeSize + size + tag, Qt::Uninitialized);
+    qToBigEndian<quint32>(quint32(wire::TypeSize + size + tag), frame.data());
+    char typeBytes[wire::TypeSize];
+    qToBigEndian<quint32>(quint32(type), typeBytes);
+    if (!m_sendCipher.encryptWithAd(QByteArray(), typeBytes, wire::TypeSize, data.constData(), size,
+                                    frame.data() + wire::LengthSize))
+        return nonceExhausted();
+    return m_stream->write(frame);
+}
+
+bool Session::nonceExhausted()
+{
+    finish(Error::ProtocolError, QStringLiteral("nonce exhausted: the connection must be re-established"));
+    return false;
 }
 
 void Session::onHeartbeat()
@@ -431,23 +457,24 @@ void Session::onHeartbeat()
         return;
     }
     m_pingOutstanding = true;
-    const QByteArray ping = wire::encodeControl(wire::ControlKind::Ping, 0);
-    sendRecord(0, ping.constData(), ping.size());
+    sendRecord(0, wire::encodeControl(wire::ControlKind::Ping, 0));
 }
 
 void Session::onStreamClosed(Error error, const QString &reason)
 {
+    QPointer<Session> alive(this);
     onReadyRead(); // a peer's last frames (a goodbye) may still be buffered
-    if (m_state == State::Finished)
+    if (!alive || m_state == State::Finished)
         return;
     const QString truncated = m_reader.truncationError();
     if (!truncated.isEmpty()) {
         finish(Error::ProtocolError, truncated);
-    } else if (m_state == State::Handshake && m_options.role == Role::Client) {
+    } else if (m_state == State::Handshake && m_options.role == Role::Client
+               && !m_options.preSharedKey.isEmpty()) {
+        // A server closes mid-handshake when our key fails its check.
         finish(Error::HandshakeFailed,
-               QStringLiteral("handshake failed: the server closed the connection during the handshake%1")
-                   .arg(m_options.preSharedKey.isEmpty() ? QString()
-                                                         : QStringLiteral(" (wrong pre-shared key?)")));
+               QStringLiteral("handshake failed: the server closed the connection during the "
+                              "handshake (wrong pre-shared key?)"));
     } else if (m_state != State::Established) {
         finish(error, QStringLiteral("the peer closed the connection before the handshake completed"));
     } else {
@@ -460,8 +487,7 @@ void Session::close()
     if (m_state == State::Finished)
         return;
     if (m_state == State::Established) {
-        const QByteArray goodbye = wire::encodeControl(wire::ControlKind::Goodbye);
-        sendRecord(0, goodbye.constData(), goodbye.size());
+        sendRecord(0, wire::encodeControl(wire::ControlKind::Goodbye));
     }
     finish(Error::NoError, QStringLiteral("closed"));
 }

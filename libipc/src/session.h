@@ -13,6 +13,7 @@
 #include <QTimer>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 
 namespace ipc {
@@ -57,9 +58,13 @@ public:
     // dropping a client); emits finished(error, reason).
     void abort(Error error, const QString &reason);
 
+    // Called for every user message. A plain callback, not a signal: the
+    // owner re-emits it as its own signal, and one emission per message is
+    // enough.
+    std::function<void(qint32 type, const QByteArray &data)> onMessage;
+
 Q_SIGNALS:
     void established();
-    void messageReceived(qint32 type, const QByteArray &data);
     // Once, when the connection has ended; error is NoError for a goodbye.
     void finished(ipc::Error error, const QString &reason);
 
@@ -78,8 +83,9 @@ private:
     void beginHandshake(const QByteArray &prologue);
     void finishHandshake();
     void sendHello();
-    bool sendRecord(qint32 type, const char *data, qsizetype size);
+    bool sendRecord(qint32 type, const QByteArray &data);
     void sendHandshakeMessage(const QByteArray &message);
+    bool nonceExhausted();
     void onHeartbeat();
     void finish(Error error, const QString &reason);
 

@@ -677,6 +677,113 @@ private Q_SLOTS:
         QVERIFY(guarded.listen());
     }
 
+    // Slots may act on the server or client from inside its signals.
+    void dropClientFromConnectedSlot()
+    {
+        const QString name = uniqueName("reject");
+        Server server(name);
+        QSignalSpy gone(&server, &Server::clientDisconnected);
+        QSignalSpy encrypted(&server, &Server::clientEncrypted);
+        connect(&server, &Server::clientConnected, &server, [&server](quint64 id) { server.disconnectClient(id); });
+        QVERIFY(server.listen());
+        Client client(name, quickRetry());
+        QVERIFY(gone.wait(10000));
+        QCOMPARE(encrypted.count(), 0); // dropped before it could be announced
+        QCOMPARE(server.clientCount(), 0);
+    }
+
+    void writeFromDisconnectedSlotIsQueued()
+    {
+        const QString name = uniqueName("dropwrite");
+        auto server = std::make_unique<Server>(name);
+        QVERIFY(server->listen());
+        Client client(name, quickRetry());
+        QVERIFY(client.waitForConnected(10s));
+        bool accepted = false;
+        Status seen = Status::Connected;
+        connect(&client, &Client::disconnected, &client, [&] {
+            seen = client.status();
+            accepted = client.write(1, "written while going down");
+        });
+        QSignalSpy disconnected(&client, &Client::disconnected);
+        server.reset();
+        QVERIFY(disconnected.wait(10000));
+        QCOMPARE(seen, Status::Reconnecting);
+        QVERIFY(accepted);
+        QCOMPARE(client.queuedMessageCount(), 1);
+        server = std::make_unique<Server>(name);
+        QSignalSpy got(server.get(), &Server::messageReceived);
+        QVERIFY(server->listen());
+        QVERIFY(got.wait(10000));
+        QCOMPARE(got.at(0).at(0).value<Message>().data, QByteArray("written while going down"));
+    }
+
+    void queuedMessagesPrecedeWritesFromConnectedSlot()
+    {
+        const QString name = uniqueName("order");
+        Client client(name, quickRetry());
+        QVERIFY(client.write(1, "queued first"));
+        connect(&client, &Client::connected, &client, [&client] { client.write(2, "written on connect"); });
+        Server server(name);
+        QSignalSpy got(&server, &Server::messageReceived);
+        QVERIFY(server.listen());
+        QTRY_COMPARE_WITH_TIMEOUT(got.count(), 2, 10000);
+        QCOMPARE(got.at(0).at(0).value<Message>().type, 1);
+        QCOMPARE(got.at(1).at(0).value<Message>().type, 2);
+    }
+
+    void preSharedKeyNeedsEncryption()
+    {
+        ServerConfig config;
+        config.encryption = false;
+        config.preSharedKey = QByteArray(32, 'k');
+        Server server(uniqueName("pskplain"), config);
+        QSignalSpy statuses(&server, &Server::statusChanged);
+        connect(&server, &Server::statusChanged, &server, [&server](Status) {
+            QCOMPARE(server.error(), Error::InvalidAddress); // set before the status changes
+        });
+        QVERIFY(!server.listen());
+        QVERIFY2(server.errorString().contains(QLatin1String("needs encryption")), qPrintable(server.errorString()));
+        QCOMPARE(statuses.count(), 1);
+    }
+
+    // Without a key, a server vanishing mid-handshake is a lost connection,
+    // not a verdict: the client keeps trying.
+    void serverClosingMidHandshakeIsRetried()
+    {
+        const QString name = uniqueName("midhs");
+        QLocalServer flaky;
+        QVERIFY(flaky.listen(socketPathFor(name)));
+        int accepted = 0;
+        connect(&flaky, &QLocalServer::newConnection, &flaky, [&] {
+            QLocalSocket *socket = flaky.nextPendingConnection();
+            ++accepted;
+            socket->write(QByteArray("\x03\x01", 2)); // native, Noise NN
+            connect(socket, &QLocalSocket::readyRead, socket, [socket] { socket->abort(); });
+        });
+        Client client(name, quickRetry());
+        QTRY_VERIFY_WITH_TIMEOUT(accepted >= 3, 10000);
+        QVERIFY(client.status() == Status::Connecting);
+        QVERIFY(client.error() != Error::HandshakeFailed);
+    }
+
+    void hugeLimitIsCapped()
+    {
+        const QString name = uniqueName("huge");
+        ServerConfig config;
+        config.maxMessageSize = 0xFFFFFFFFu;
+        QCOMPARE(config.effectiveMaxMessageSize(), ipc::MaximumMaxMessageSize);
+        Server server(name, config);
+        echoEverything(server);
+        QVERIFY(server.listen());
+        ClientConfig clientConfig;
+        clientConfig.maxMessageSize = 0xFFFFFFFFu;
+        Client client(name, clientConfig);
+        QVERIFY(client.waitForConnected(10s));
+        client.write(1, "fits");
+        QCOMPARE(client.waitForMessage(10s).data, QByteArray("fits"));
+    }
+
     void statusStrings()
     {
         QCOMPARE(ipc::statusString(Status::NotConnected), QStringLiteral("Not Connected"));

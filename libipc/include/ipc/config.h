@@ -12,6 +12,7 @@ namespace ipc {
 
 constexpr quint32 DefaultMaxMessageSize = 3145728; // 3 MiB, as golang-ipc
 constexpr quint32 MinimumMaxMessageSize = 1024;    // below this the default applies
+constexpr quint32 MaximumMaxMessageSize = 1u << 30; // larger values are capped to 1 GiB
 
 // Delay between connection attempts: starts short, grows by factor up to
 // maximum. fixed() gives a constant interval (golang-ipc's RetryTimer).

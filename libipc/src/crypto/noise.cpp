@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
@@ -28,6 +29,18 @@ QByteArray view(const unsigned char *p, int len)
 }
 
 // AES-GCM nonce: 32 zero bits followed by the 64-bit counter, big-endian.
+// Reads or sets the GCM tag through the provider's parameters directly: the
+// EVP_CIPHER_CTX_ctrl() path translates each call into the same parameters
+// first, which costs as much as sealing a small record.
+bool tagParam(EVP_CIPHER_CTX *ctx, unsigned char *tag, bool get)
+{
+    OSSL_PARAM params[2] = {
+        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, TagSize),
+        OSSL_PARAM_construct_end(),
+    };
+    return (get ? EVP_CIPHER_CTX_get_params(ctx, params) : EVP_CIPHER_CTX_set_params(ctx, params)) == 1;
+}
+
 void makeIv(quint64 n, unsigned char *iv)
 {
     std::memset(iv, 0, 4);
@@ -133,18 +146,28 @@ void CipherState::setNonce(quint64 n)
 
 bool CipherState::encryptWithAd(const QByteArray &ad, const char *in, qsizetype len, char *out)
 {
-    if (!m_hasKey || m_nonce == ReservedNonce || len < 0 || len > INT_MAX - TagSize
-        || ad.size() > INT_MAX)
+    return encryptWithAd(ad, nullptr, 0, in, len, out);
+}
+
+bool CipherState::encryptWithAd(const QByteArray &ad, const char *head, qsizetype headLen,
+                                const char *in, qsizetype len, char *out)
+{
+    const qsizetype total = headLen + len;
+    if (!m_hasKey || m_nonce == ReservedNonce || headLen < 0 || len < 0
+        || total > INT_MAX - TagSize || ad.size() > INT_MAX)
         return false;
     unsigned char iv[IvSize];
     makeIv(m_nonce, iv);
     auto *o = reinterpret_cast<unsigned char *>(out);
     int n = 0;
+    // Empty associated data (every transport record) needs no update call.
     const bool ok = EVP_EncryptInit_ex(m_encrypt, nullptr, nullptr, nullptr, iv) == 1
-        && EVP_EncryptUpdate(m_encrypt, nullptr, &n, bytes(ad.constData()), int(ad.size())) == 1
-        && EVP_EncryptUpdate(m_encrypt, o, &n, bytes(in), int(len)) == 1
-        && EVP_EncryptFinal_ex(m_encrypt, o + len, &n) == 1
-        && EVP_CIPHER_CTX_ctrl(m_encrypt, EVP_CTRL_GCM_GET_TAG, TagSize, o + len) == 1;
+        && (ad.isEmpty()
+            || EVP_EncryptUpdate(m_encrypt, nullptr, &n, bytes(ad.constData()), int(ad.size())) == 1)
+        && (headLen == 0 || EVP_EncryptUpdate(m_encrypt, o, &n, bytes(head), int(headLen)) == 1)
+        && EVP_EncryptUpdate(m_encrypt, o + headLen, &n, bytes(in), int(len)) == 1
+        && EVP_EncryptFinal_ex(m_encrypt, o + total, &n) == 1
+        && tagParam(m_encrypt, o + total, /*get=*/true);
     if (ok)
         ++m_nonce;
     return ok;
@@ -163,9 +186,10 @@ bool CipherState::decryptWithAd(const QByteArray &ad, const char *in, qsizetype 
     auto *o = reinterpret_cast<unsigned char *>(out);
     int n = 0;
     const bool ok = EVP_DecryptInit_ex(m_decrypt, nullptr, nullptr, nullptr, iv) == 1
-        && EVP_DecryptUpdate(m_decrypt, nullptr, &n, bytes(ad.constData()), int(ad.size())) == 1
+        && (ad.isEmpty()
+            || EVP_DecryptUpdate(m_decrypt, nullptr, &n, bytes(ad.constData()), int(ad.size())) == 1)
         && EVP_DecryptUpdate(m_decrypt, o, &n, bytes(in), plainLen) == 1
-        && EVP_CIPHER_CTX_ctrl(m_decrypt, EVP_CTRL_GCM_SET_TAG, TagSize, tag) == 1
+        && tagParam(m_decrypt, tag, /*get=*/false)
         && EVP_DecryptFinal_ex(m_decrypt, o + plainLen, &n) == 1;
     if (!ok) {
         OPENSSL_cleanse(out, plainLen); // never hand out unauthenticated plaintext

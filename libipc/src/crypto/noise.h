@@ -36,6 +36,10 @@ public:
     // Seals len bytes from in to out (out has room for len + TagSize; in may
     // equal out). Fails without a key or when the nonce would reach 2^64-1.
     bool encryptWithAd(const QByteArray &ad, const char *in, qsizetype len, char *out);
+    // Seals head || in as one record without first copying them together
+    // (out has room for headLen + len + TagSize).
+    bool encryptWithAd(const QByteArray &ad, const char *head, qsizetype headLen, const char *in,
+                       qsizetype len, char *out);
     // Opens len bytes (ciphertext + tag) from in to out (room for len - TagSize).
     // Fails on a bad tag, a short input or an exhausted nonce; the nonce only
     // advances on success.

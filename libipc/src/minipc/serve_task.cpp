@@ -81,9 +81,11 @@ bool ServeTaskPrivate::startNative()
 
 void ServeTaskPrivate::onNativeArrived(quint64 id)
 {
+    if (served || server->clientInfo(id).id == 0)
+        return; // left again before this deferred call ran
     waiting.append(id);
     Q_EMIT q->clientArrived(int(waiting.size()));
-    if (int(waiting.size()) < broadcast || served)
+    if (int(waiting.size()) < broadcast)
         return;
     QList<Peer *> peers;
     std::vector<std::unique_ptr<ServerSidePeer>> owned;

@@ -62,6 +62,12 @@ bool LocalListener::clearStaleSocket(const QString &path)
     if (probe.error() == QLocalSocket::SocketAccessError)
         return fail(Error::PermissionDenied,
                     QStringLiteral("cannot listen on %1: the socket belongs to another user").arg(path));
+    // Only a refusal proves nobody is there; a busy live server can also
+    // fail the probe (a full backlog times out) and must keep its file.
+    if (probe.error() != QLocalSocket::ConnectionRefusedError
+        && probe.error() != QLocalSocket::ServerNotFoundError)
+        return fail(Error::AddressInUse,
+                    QStringLiteral("address in use: %1 did not answer (%2)").arg(path, probe.errorString()));
     qCInfo(lcServer) << "removing stale socket file" << path;
     if (!QLocalServer::removeServer(path))
         return fail(Error::PermissionDenied,
