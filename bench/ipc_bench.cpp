@@ -1,6 +1,6 @@
 // ipc_bench: libipc side by side with raw Qt sockets, two processes each
 // side. Prints a table and writes JSON; see README.md here.
-//   ipc_bench [--quick] [--json FILE] [--only IMPL,IMPL]
+//   ipc_bench [--quick] [--repeat N] [--json FILE] [--only IMPL,IMPL[,no-raw]]
 //             [--scenarios rtt,oneway64,oneway1m,setup,broadcast,idle,reference]
 // Internal: ipc_bench --peer IMPL server|sinks|idle ADDRESS [N] [M]
 #include "crypto_reference.h"
@@ -17,6 +17,7 @@
 #include <QSysInfo>
 #include <QTextStream>
 #include <QThread>
+#include <QMap>
 #include <QTimer>
 #include <QtEndian>
 
@@ -31,6 +32,18 @@ QByteArray u64(quint64 v)
     QByteArray b(8, Qt::Uninitialized);
     qToBigEndian<quint64>(v, b.data());
     return b;
+}
+
+QByteArray cpuModel()
+{
+    QFile info(QStringLiteral("/proc/cpuinfo"));
+    if (!info.open(QIODevice::ReadOnly))
+        return QByteArray();
+    for (const QByteArray &line : info.readAll().split('\n')) {
+        if (line.startsWith("model name"))
+            return line.mid(line.indexOf(':') + 1).trimmed();
+    }
+    return QByteArray();
 }
 
 quint64 rssBytes()
@@ -192,10 +205,13 @@ double oneWay(BenchClient &client, int count, int size)
     };
     QElapsedTimer clock;
     clock.start();
+    // Return to the event loop every 256 messages or 1 MiB, as an
+    // application's loop would, so the socket drains while we produce.
+    const int yieldEvery = qMax(1, qMin(256, (1 << 20) / size));
     for (int i = 0; i < count; ++i) {
         client.send(payload);
-        if ((i & 255) == 255)
-            QCoreApplication::processEvents(); // let the socket drain, as an app's loop would
+        if (i % yieldEvery == yieldEvery - 1)
+            QCoreApplication::processEvents();
     }
     client.send("f");
     client.flush();
@@ -322,6 +338,30 @@ const QList<QPair<QString, QString>> scenarios = {
     {QStringLiteral("idle_bytes_per_connection"), QStringLiteral("server RSS per idle connection (B)")},
 };
 
+double median(QList<double> values)
+{
+    if (values.isEmpty())
+        return 0;
+    std::sort(values.begin(), values.end());
+    const qsizetype n = values.size();
+    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+QJsonObject measureReference(bool quick)
+{
+    const double seconds = quick ? 0.2 : 1.0;
+    return QJsonObject{
+        {QStringLiteral("openssl_aes256gcm_64_records_per_s"), aesGcmRecordsPerSecond(64, seconds)},
+        {QStringLiteral("openssl_aes256gcm_1m_gb_per_s"), aesGcmRecordsPerSecond(1 << 20, seconds) * (1 << 20) / 1e9},
+        {QStringLiteral("openssl_x25519_ops_per_s"), x25519OperationsPerSecond(seconds)},
+    };
+}
+
+QString rawFor(const Impl &impl)
+{
+    return impl.local ? QStringLiteral("raw-local") : QStringLiteral("raw-tcp");
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -334,80 +374,109 @@ int main(int argc, char **argv)
 
     const bool quick = args.contains(QStringLiteral("--quick"));
     const QString jsonPath = args.value(args.indexOf(QStringLiteral("--json")) + 1, QStringLiteral("bench-results.json"));
+    const int repeatIndex = args.indexOf(QStringLiteral("--repeat"));
+    const int repeats = repeatIndex > 0 ? qMax(1, args.value(repeatIndex + 1).toInt()) : 1;
     const int scenariosIndex = args.indexOf(QStringLiteral("--scenarios"));
     if (scenariosIndex > 0)
         selectedScenarios = args.value(scenariosIndex + 1).split(QLatin1Char(','));
     const int onlyIndex = args.indexOf(QStringLiteral("--only"));
     const QStringList only = onlyIndex > 0 ? args.value(onlyIndex + 1).split(QLatin1Char(',')) : QStringList();
-
-    QJsonObject results;
+    QList<Impl> impls;
     for (const Impl &impl : allImpls()) {
-        if (!only.isEmpty() && !only.contains(impl.name) && impl.kind != Impl::Raw)
-            continue;
-        QTextStream(stderr) << "running " << impl.name << Qt::endl;
-        results[impl.name] = runImpl(impl, quick);
+        if (only.isEmpty() || only.contains(impl.name)
+            || (impl.kind == Impl::Raw && !only.contains(QStringLiteral("no-raw"))))
+            impls.append(impl);
     }
 
-    const double referenceSeconds = quick ? 0.2 : 1.0;
-    QJsonObject reference;
-    if (wanted("reference")) {
-        reference = QJsonObject{
-            {QStringLiteral("openssl_aes256gcm_64_records_per_s"), aesGcmRecordsPerSecond(64, referenceSeconds)},
-            {QStringLiteral("openssl_aes256gcm_1m_gb_per_s"), aesGcmRecordsPerSecond(1 << 20, referenceSeconds) * (1 << 20) / 1e9},
-            {QStringLiteral("openssl_x25519_ops_per_s"), x25519OperationsPerSecond(referenceSeconds)},
-        };
+    // Every figure is measured `repeats` times; ratios are taken inside each
+    // run (machines drift between runs) and the medians reported.
+    QMap<QString, QList<double>> values, ratios; // key: impl/scenario
+    QMap<QString, QList<double>> referenceValues;
+    QJsonArray runs;
+    for (int run = 0; run < repeats; ++run) {
+        QJsonObject results;
+        for (const Impl &impl : impls) {
+            QTextStream(stderr) << "run " << run + 1 << "/" << repeats << ": " << impl.name << Qt::endl;
+            results[impl.name] = runImpl(impl, quick);
+        }
+        const QJsonObject reference = wanted("reference") ? measureReference(quick) : QJsonObject();
+        for (auto it = reference.begin(); it != reference.end(); ++it)
+            referenceValues[it.key()].append(it.value().toDouble());
+        for (const Impl &impl : impls) {
+            const QJsonObject figures = results.value(impl.name).toObject();
+            const QJsonObject raw = results.value(rawFor(impl)).toObject();
+            for (auto it = figures.begin(); it != figures.end(); ++it) {
+                const QString key = impl.name + QLatin1Char('/') + it.key();
+                values[key].append(it.value().toDouble());
+                const double base = raw.value(it.key()).toDouble();
+                ratios[key].append(base > 0 ? it.value().toDouble() / base : 0);
+            }
+            const double aes64 = reference.value(QStringLiteral("openssl_aes256gcm_64_records_per_s")).toDouble();
+            if (impl.encrypted && aes64 > 0 && figures.contains(QStringLiteral("oneway64_msgs_per_s")))
+                ratios[impl.name + QStringLiteral("/oneway64_vs_openssl")].append(
+                    figures.value(QStringLiteral("oneway64_msgs_per_s")).toDouble() / aes64);
+        }
+        runs.append(QJsonObject{{QStringLiteral("results"), results}, {QStringLiteral("reference"), reference}});
     }
 
-    // Ratios against the raw socket of the same transport, same run.
     QJsonArray rows;
     QTextStream out(stdout);
+    out << (repeats > 1 ? QStringLiteral("medians of %1 runs; ").arg(repeats) : QString())
+        << "(ratio to the raw socket of the same transport, same run)" << Qt::endl;
     out << qSetFieldWidth(36) << Qt::left << "scenario";
-    const QList<Impl> impls = allImpls();
     for (const Impl &impl : impls)
         out << qSetFieldWidth(24) << impl.name;
     out << qSetFieldWidth(0) << Qt::endl;
-    for (const auto &[key, label] : scenarios) {
+    for (const auto &[scenario, label] : scenarios) {
         out << qSetFieldWidth(36) << label;
         for (const Impl &impl : impls) {
-            const QJsonObject figures = results.value(impl.name).toObject();
-            if (!figures.contains(key)) {
+            const QString key = impl.name + QLatin1Char('/') + scenario;
+            if (!values.contains(key)) {
                 out << qSetFieldWidth(24) << "-";
                 continue;
             }
-            const double value = figures.value(key).toDouble();
-            const double raw = results.value(impl.local ? QStringLiteral("raw-local") : QStringLiteral("raw-tcp"))
-                                   .toObject().value(key).toDouble();
-            const double ratio = raw > 0 ? value / raw : 0;
+            const double value = median(values.value(key));
+            const double ratio = median(ratios.value(key));
             QString cell = QString::number(value, 'g', 4);
             if (impl.kind != Impl::Raw)
                 cell += QStringLiteral(" (%1x)").arg(ratio, 0, 'f', 2);
             out << qSetFieldWidth(24) << cell;
             rows.append(QJsonObject{{QStringLiteral("impl"), impl.name},
-                                    {QStringLiteral("scenario"), key},
+                                    {QStringLiteral("scenario"), scenario},
                                     {QStringLiteral("value"), value},
                                     {QStringLiteral("ratio_to_raw"), ratio}});
         }
         out << qSetFieldWidth(0) << Qt::endl;
     }
-    out << Qt::endl << "OpenSSL on one core: AES-256-GCM " << reference.value(QStringLiteral("openssl_aes256gcm_64_records_per_s")).toDouble()
-        << " records/s at 64 B, " << reference.value(QStringLiteral("openssl_aes256gcm_1m_gb_per_s")).toDouble()
-        << " GB/s at 1 MiB; X25519 " << reference.value(QStringLiteral("openssl_x25519_ops_per_s")).toDouble() << " ops/s" << Qt::endl;
-    for (const QString &name : {QStringLiteral("libipc-local-encrypted"), QStringLiteral("libipc-tcp-encrypted")}) {
-        const double rate = results.value(name).toObject().value(QStringLiteral("oneway64_msgs_per_s")).toDouble();
-        const double ratio = rate / reference.value(QStringLiteral("openssl_aes256gcm_64_records_per_s")).toDouble();
-        out << name << " one-way 64 B = " << QString::number(ratio, 'f', 2) << "x OpenSSL's 64-byte rate" << Qt::endl;
-        rows.append(QJsonObject{{QStringLiteral("impl"), name},
+    QJsonObject reference;
+    for (auto it = referenceValues.begin(); it != referenceValues.end(); ++it)
+        reference[it.key()] = median(it.value());
+    if (!reference.isEmpty()) {
+        out << Qt::endl << "OpenSSL on one core: AES-256-GCM "
+            << reference.value(QStringLiteral("openssl_aes256gcm_64_records_per_s")).toDouble() << " records/s at 64 B, "
+            << reference.value(QStringLiteral("openssl_aes256gcm_1m_gb_per_s")).toDouble() << " GB/s at 1 MiB; X25519 "
+            << reference.value(QStringLiteral("openssl_x25519_ops_per_s")).toDouble() << " ops/s" << Qt::endl;
+    }
+    for (const Impl &impl : impls) {
+        const QString key = impl.name + QStringLiteral("/oneway64_vs_openssl");
+        if (!ratios.contains(key))
+            continue;
+        const double ratio = median(ratios.value(key));
+        out << impl.name << ": one-way 64 B = " << QString::number(ratio, 'f', 2) << "x OpenSSL's 64-byte AES-GCM rate" << Qt::endl;
+        rows.append(QJsonObject{{QStringLiteral("impl"), impl.name},
                                 {QStringLiteral("scenario"), QStringLiteral("oneway64_vs_openssl")},
-                                {QStringLiteral("value"), rate},
                                 {QStringLiteral("ratio_to_openssl"), ratio}});
     }
-    QJsonObject document{
-        {QStringLiteral("reference"), reference},
+    const QJsonObject document{
         {QStringLiteral("machine"), QJsonObject{{QStringLiteral("cpus"), QThread::idealThreadCount()},
                                                 {QStringLiteral("os"), QSysInfo::prettyProductName()},
                                                 {QStringLiteral("kernel"), QSysInfo::kernelVersion()},
-                                                {QStringLiteral("quick"), quick}}},
-        {QStringLiteral("results"), rows}};
+                                                {QStringLiteral("cpu"), QString::fromUtf8(cpuModel())}}},
+        {QStringLiteral("quick"), quick},
+        {QStringLiteral("repeats"), repeats},
+        {QStringLiteral("reference"), reference},
+        {QStringLiteral("results"), rows},
+        {QStringLiteral("runs"), runs}};
     QFile json(jsonPath);
     if (json.open(QIODevice::WriteOnly))
         json.write(QJsonDocument(document).toJson());

@@ -267,8 +267,7 @@ void ClientPrivate::discardConnection()
         connecting = nullptr;
     }
     if (session) {
-        session->disconnect(q);
-        session->onMessage = nullptr;
+        session->disconnect(q); // a finished session delivers no more messages
         session->close();
         session->deleteLater();
         session = nullptr;

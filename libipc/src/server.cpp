@@ -147,8 +147,7 @@ void ServerPrivate::closeAll(bool notify)
         sessions.push_back(entry.second.session);
     for (Session *session : sessions) {
         if (!notify) {
-            session->disconnect(q);
-            session->onMessage = nullptr;
+            session->disconnect(q); // a finished session delivers no more messages
         }
         session->close();
     }

@@ -288,12 +288,20 @@ void Session::sendHandshakeMessage(const QByteArray &message)
 
 bool Session::handleRecord(char *body, qsizetype size)
 {
+    static const QString altered = QStringLiteral(
+        "a record failed to open (%1 bytes): it was altered, replayed, reordered or reflected");
+    QByteArray largeData; // a large message decrypted straight into its own buffer
     if (m_encrypted) {
-        if (!m_receiveCipher.decryptWithAd(QByteArray(), body, size, body)) {
-            finish(Error::DecryptionFailed,
-                   QStringLiteral("a record failed to open (%1 bytes): it was altered, replayed, "
-                                  "reordered or reflected")
-                       .arg(size));
+        const qsizetype dataSize = size - crypto::TagSize - wire::TypeSize;
+        if (dataSize >= LargeMessage) {
+            largeData = QByteArray(dataSize, Qt::Uninitialized);
+            if (!m_receiveCipher.decryptWithAd(QByteArray(), body, size, body, wire::TypeSize,
+                                               largeData.data())) {
+                finish(Error::DecryptionFailed, altered.arg(size));
+                return false;
+            }
+        } else if (!m_receiveCipher.decryptWithAd(QByteArray(), body, size, body)) {
+            finish(Error::DecryptionFailed, altered.arg(size));
             return false;
         }
         size -= crypto::TagSize;
@@ -307,7 +315,7 @@ bool Session::handleRecord(char *body, qsizetype size)
     const char *data = body + wire::TypeSize;
     const qsizetype dataSize = size - wire::TypeSize;
     if (type == 0)
-        return handleControl(data, dataSize);
+        return handleControl(largeData.isNull() ? data : largeData.constData(), dataSize);
     if (type < 0) {
         finish(Error::ProtocolError,
                QStringLiteral("malformed frame: message type %1 is not allowed on the wire").arg(type));
@@ -318,11 +326,13 @@ bool Session::handleRecord(char *body, qsizetype size)
                QStringLiteral("protocol error: message type %1 arrived before the hello").arg(type));
         return false;
     }
+    if (largeData.isNull())
+        largeData = QByteArray(data, dataSize);
     // Payload bytes reach the log only when secret logging is on.
     qCDebug(lcWire).noquote() << "received type" << type << "with" << dataSize << "bytes:"
-                              << Secret(QByteArray(data, dataSize));
+                              << Secret(largeData);
     if (onMessage)
-        onMessage(type, QByteArray(data, dataSize));
+        onMessage(type, largeData);
     return true;
 }
 
@@ -373,7 +383,11 @@ bool Session::handleHello(const char *data, qsizetype size)
     m_peer.pid = qint64(hello.pid);
     m_peer.processName = hello.processName;
     m_peer.libraryVersion = hello.libraryVersion;
-    m_peer.maxMessageSize = hello.maxMessageSize;
+    // The same rule as our own setting: under 1024 means the default, and
+    // nothing above the cap, whatever a foreign peer announces.
+    ServerConfig normalised;
+    normalised.maxMessageSize = hello.maxMessageSize;
+    m_peer.maxMessageSize = normalised.effectiveMaxMessageSize();
     m_state = State::Established;
     m_handshakeTimer.stop();
     if (m_options.heartbeatInterval.count() > 0)
@@ -427,13 +441,18 @@ bool Session::sendRecord(qint32 type, const QByteArray &data)
     }
     // Large and encrypted: sealed straight from the caller's bytes into a
     // buffer of its own, which is then written without another copy.
-    QByteArray frame(wire::LengthSize + wire::TypeSize + size + tag, Qt::Uninitialized);
+    const qsizetype frameSize = wire::LengthSize + wire::TypeSize + size + tag;
+    QByteArray frame;
+    if (m_spareFrame.isDetached() && m_spareFrame.capacity() >= frameSize)
+        frame = std::move(m_spareFrame); // Qt's write buffer let go of it: reuse its pages
+    frame.resize(frameSize);
     qToBigEndian<quint32>(quint32(wire::TypeSize + size + tag), frame.data());
     char typeBytes[wire::TypeSize];
     qToBigEndian<quint32>(quint32(type), typeBytes);
     if (!m_sendCipher.encryptWithAd(QByteArray(), typeBytes, wire::TypeSize, data.constData(), size,
                                     frame.data() + wire::LengthSize))
         return nonceExhausted();
+    m_spareFrame = frame;
     return m_stream->write(frame);
 }
 

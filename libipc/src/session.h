@@ -93,7 +93,8 @@ private:
     Options m_options;
     State m_state;
     wire::FrameReader m_reader;
-    QByteArray m_out; // reused for every outgoing frame
+    QByteArray m_out; // reused for every small outgoing frame
+    QByteArray m_spareFrame; // the last large sealed frame, reused once written
     QByteArray m_preamble; // server preamble + client reply: the Noise prologue
     std::unique_ptr<crypto::HandshakeState> m_handshake;
     crypto::CipherState m_sendCipher;

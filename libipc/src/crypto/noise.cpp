@@ -175,24 +175,36 @@ bool CipherState::encryptWithAd(const QByteArray &ad, const char *head, qsizetyp
 
 bool CipherState::decryptWithAd(const QByteArray &ad, const char *in, qsizetype len, char *out)
 {
-    if (!m_hasKey || m_nonce == ReservedNonce || len < TagSize || len > INT_MAX
-        || ad.size() > INT_MAX)
+    return decryptWithAd(ad, in, len, nullptr, 0, out);
+}
+
+bool CipherState::decryptWithAd(const QByteArray &ad, const char *in, qsizetype len, char *head,
+                                qsizetype headLen, char *out)
+{
+    if (!m_hasKey || m_nonce == ReservedNonce || len < TagSize + headLen || len > INT_MAX
+        || ad.size() > INT_MAX || headLen < 0)
         return false;
     const int plainLen = int(len - TagSize);
+    const int restLen = plainLen - int(headLen);
     unsigned char tag[TagSize]; // copied first: in may equal out
     std::memcpy(tag, in + plainLen, TagSize);
     unsigned char iv[IvSize];
     makeIv(m_nonce, iv);
+    auto *h = reinterpret_cast<unsigned char *>(head);
     auto *o = reinterpret_cast<unsigned char *>(out);
     int n = 0;
     const bool ok = EVP_DecryptInit_ex(m_decrypt, nullptr, nullptr, nullptr, iv) == 1
         && (ad.isEmpty()
             || EVP_DecryptUpdate(m_decrypt, nullptr, &n, bytes(ad.constData()), int(ad.size())) == 1)
-        && EVP_DecryptUpdate(m_decrypt, o, &n, bytes(in), plainLen) == 1
+        && (headLen == 0 || EVP_DecryptUpdate(m_decrypt, h, &n, bytes(in), int(headLen)) == 1)
+        && EVP_DecryptUpdate(m_decrypt, o, &n, bytes(in + headLen), restLen) == 1
         && tagParam(m_decrypt, tag, /*get=*/false)
-        && EVP_DecryptFinal_ex(m_decrypt, o + plainLen, &n) == 1;
+        && EVP_DecryptFinal_ex(m_decrypt, o + restLen, &n) == 1;
     if (!ok) {
-        OPENSSL_cleanse(out, plainLen); // never hand out unauthenticated plaintext
+        // Never hand out unauthenticated plaintext.
+        if (headLen > 0)
+            OPENSSL_cleanse(head, size_t(headLen));
+        OPENSSL_cleanse(out, size_t(restLen));
         return false;
     }
     ++m_nonce;

@@ -44,6 +44,10 @@ public:
     // Fails on a bad tag, a short input or an exhausted nonce; the nonce only
     // advances on success.
     bool decryptWithAd(const QByteArray &ad, const char *in, qsizetype len, char *out);
+    // Opens a record into two places: the first headLen plaintext bytes to
+    // head, the rest to out (so a message body lands in its own buffer).
+    bool decryptWithAd(const QByteArray &ad, const char *in, qsizetype len, char *head,
+                       qsizetype headLen, char *out);
 
     // Convenience for handshake payloads: without a key they pass data through.
     bool encryptWithAd(const QByteArray &ad, const QByteArray &plain, QByteArray *out);

@@ -77,7 +77,8 @@ void EatTaskPrivate::startNative()
             finish(true, QString(), message.data);
     });
     QObject::connect(client.get(), &Client::disconnected, q, [this] {
-        finish(false, QStringLiteral("the server closed the connection before sending a message"));
+        if (!callback) // with a callback, its receive() reports a closed connection
+            finish(false, QStringLiteral("the server closed the connection before sending a message"));
     });
     if (client->status() == Status::Error)
         finish(false, connectFailure(client->errorString()));

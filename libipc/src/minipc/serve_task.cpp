@@ -13,6 +13,8 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <map>
+
 namespace ipc {
 
 class ServeTaskPrivate
@@ -55,6 +57,7 @@ public:
     // Native wire
     std::unique_ptr<Server> server;
     QList<quint64> waiting;
+    std::map<quint64, std::unique_ptr<ServerSidePeer>> peers; // one per arrived client
     QSet<quint64> stillConnected;
     // Line wire
     std::unique_ptr<QTcpServer> listener;
@@ -69,8 +72,11 @@ bool ServeTaskPrivate::startNative()
     config.maxMessageSize = options.maxMessageSize;
     config.maxClients = broadcast;
     server = std::make_unique<Server>(address, config);
-    QObject::connect(server.get(), &Server::clientConnected, q,
-                     [this](quint64 id) { runLater(q, [this, id] { onNativeArrived(id); }); });
+    QObject::connect(server.get(), &Server::clientConnected, q, [this](quint64 id) {
+        // The peer collects the client's messages from now on, before serving.
+        peers[id] = std::make_unique<ServerSidePeer>(server.get(), id);
+        runLater(q, [this, id] { onNativeArrived(id); });
+    });
     QObject::connect(server.get(), &Server::clientDisconnected, q, [this](quint64 id) { onNativeLeft(id); });
     if (!server->listen()) {
         finish(false, QStringLiteral("failed to create server: %1").arg(server->errorString()));
@@ -87,14 +93,12 @@ void ServeTaskPrivate::onNativeArrived(quint64 id)
     Q_EMIT q->clientArrived(int(waiting.size()));
     if (int(waiting.size()) < broadcast)
         return;
-    QList<Peer *> peers;
-    std::vector<std::unique_ptr<ServerSidePeer>> owned;
+    QList<Peer *> served;
     for (quint64 client : waiting) {
-        owned.push_back(std::make_unique<ServerSidePeer>(server.get(), client));
-        peers.append(owned.back().get());
+        served.append(peers.at(client).get());
         stillConnected.insert(client);
     }
-    serveAll(peers);
+    serveAll(served);
 }
 
 // Eaters close after their message: the task ends when all have left.
@@ -102,6 +106,7 @@ void ServeTaskPrivate::onNativeLeft(quint64 id)
 {
     if (!served) {
         waiting.removeAll(id);
+        peers.erase(id);
         return;
     }
     stillConnected.remove(id);
@@ -142,6 +147,8 @@ void ServeTaskPrivate::onLineArrived()
         }
         socket->setParent(q);
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        // Unread until all have arrived: bound what a chatty client can park here.
+        socket->setReadBufferSize(qint64(options.maxMessageSize) + 2);
         sockets.append(socket);
         Q_EMIT q->clientArrived(int(sockets.size()));
     }

@@ -106,7 +106,10 @@ Stream::~Stream()
     if (m_device) {
         m_device->disconnect(this);
         abortSocket(m_device);
-        delete m_device;
+        // The socket may be inside its own readyRead() right now (a user
+        // deleting a Client from a slot): let Qt unwind before it goes.
+        m_device->setParent(nullptr);
+        m_device->deleteLater();
     }
 }
 

@@ -65,8 +65,18 @@ FrameReader::Result FrameReader::next(char **body, qsizetype *size)
                       .arg(length).arg(m_maxFrameSize);
         return Result::Error;
     }
-    if (available() < HeaderSize + qsizetype(length))
+    if (available() < HeaderSize + qsizetype(length)) {
+        // Room for the whole frame now, while little of it has arrived: the
+        // tail slides to the front once, instead of a large partial frame later.
+        if (m_buffer.size() - m_begin < HeaderSize + qsizetype(length) && m_begin > 0) {
+            std::memmove(m_buffer.data(), m_buffer.constData() + m_begin, size_t(available()));
+            m_end -= m_begin;
+            m_begin = 0;
+        }
+        if (m_buffer.size() < HeaderSize + qsizetype(length))
+            m_buffer.resize(HeaderSize + qsizetype(length)); // the length is within the limit
         return Result::NeedMore;
+    }
     *body = m_buffer.data() + m_begin + HeaderSize;
     *size = length;
     m_begin += HeaderSize + qsizetype(length);
