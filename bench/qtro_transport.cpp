@@ -3,9 +3,8 @@
 #include <QRemoteObjectDynamicReplica>
 #include <QRemoteObjectHost>
 #include <QRemoteObjectNode>
+#include <QTcpServer>
 #include <QUrl>
-
-#include <unistd.h>
 
 namespace {
 
@@ -64,8 +63,13 @@ public:
     {
         m_url = m_local ? QStringLiteral("local:%1").arg(address.section(QLatin1Char('/'), -1))
                         : QStringLiteral("tcp://127.0.0.1:%1").arg(address.section(QLatin1Char(':'), -1).toInt());
-        if (!m_local && m_url.endsWith(QLatin1String(":0")))
-            m_url = QStringLiteral("tcp://127.0.0.1:%1").arg(47000 + ::getpid() % 10000);
+        if (!m_local && m_url.endsWith(QLatin1String(":0"))) {
+            // A remote objects host needs a concrete port: take one the
+            // system just handed out.
+            QTcpServer probe;
+            probe.listen(QHostAddress::LocalHost, 0);
+            m_url = QStringLiteral("tcp://127.0.0.1:%1").arg(probe.serverPort());
+        }
         m_host = std::make_unique<QRemoteObjectHost>(QUrl(m_url));
         m_source.onPing = [this](const QByteArray &p) { if (onMessage) onMessage(1, p); };
         return m_host->enableRemoting(&m_source, QStringLiteral("Echo"));

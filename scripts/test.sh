@@ -4,4 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 export QT_QPA_PLATFORM=offscreen
+# A few seconds of the benchmark so it cannot rot (its figures are not judged here).
+timeout 300 build/bench/ipc_bench --quick --json build/bench-smoke.json > /dev/null
+echo "benchmark smoke run completed"
 ctest --test-dir build --output-on-failure --parallel 2 --timeout 600

@@ -50,7 +50,7 @@ Session::Session(Stream *stream, const Options &options, QObject *parent)
     m_heartbeatTimer.setParent(this);
     m_handshakeTimer.setSingleShot(true);
     connect(&m_handshakeTimer, &QTimer::timeout, this, [this] {
-        abort(Error::HandshakeTimeout,
+        finish(Error::HandshakeTimeout,
               QStringLiteral("no handshake completed within %1 ms").arg(m_options.handshakeTimeout.count()));
     });
     connect(&m_heartbeatTimer, &QTimer::timeout, this, &Session::onHeartbeat);
@@ -509,11 +509,6 @@ void Session::close()
         sendRecord(0, wire::encodeControl(wire::ControlKind::Goodbye));
     }
     finish(Error::NoError, QStringLiteral("closed"));
-}
-
-void Session::abort(Error error, const QString &reason)
-{
-    finish(error, reason);
 }
 
 void Session::finish(Error error, const QString &reason)

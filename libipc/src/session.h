@@ -44,7 +44,6 @@ public:
 
     void start();
     bool isEstablished() const { return m_state == State::Established; }
-    bool isFinished() const { return m_state == State::Finished; }
 
     const PeerInfo &peer() const { return m_peer; }
     const EncryptionInfo &encryption() const { return m_encryption; }
@@ -54,9 +53,6 @@ public:
     bool send(qint32 type, const QByteArray &data, Error *error, QString *reason);
     // Says goodbye and closes; emits finished(NoError).
     void close();
-    // Ends the connection because of a local decision (for example a server
-    // dropping a client); emits finished(error, reason).
-    void abort(Error error, const QString &reason);
 
     // Called for every user message. A plain callback, not a signal: the
     // owner re-emits it as its own signal, and one emission per message is

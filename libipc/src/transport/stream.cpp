@@ -77,8 +77,6 @@ Stream::Stream(QLocalSocket *socket, QObject *parent)
             return; // disconnected() follows
         finish(fromLocalError(e), describe(fromLocalError(e), m_local->errorString()));
     });
-    if (socket->state() == QLocalSocket::ConnectedState)
-        m_connected = true;
 }
 
 Stream::Stream(QTcpSocket *socket, QObject *parent)
@@ -95,10 +93,8 @@ Stream::Stream(QTcpSocket *socket, QObject *parent)
             return; // disconnected() follows
         finish(fromTcpError(e), describe(fromTcpError(e), m_tcp->errorString()));
     });
-    if (socket->state() == QAbstractSocket::ConnectedState) {
-        m_connected = true;
+    if (socket->state() == QAbstractSocket::ConnectedState) // accepted by a server
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    }
 }
 
 Stream::~Stream()
@@ -126,15 +122,9 @@ void Stream::attach(QIODevice *device)
 
 void Stream::onConnected()
 {
-    m_connected = true;
     if (m_tcp)
         m_tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     Q_EMIT connected();
-}
-
-qint64 Stream::bytesToWrite() const
-{
-    return m_device ? m_device->bytesToWrite() : 0;
 }
 
 bool Stream::write(const QByteArray &bytes)
@@ -155,7 +145,6 @@ void Stream::close()
     if (m_finished)
         return;
     m_finished = true; // a close we asked for is not reported as a loss
-    m_connected = false;
     flush();
     m_device->disconnect(this);
     if (m_device->bytesToWrite() == 0) {
@@ -199,7 +188,6 @@ void Stream::finish(Error error, const QString &reason)
     if (m_finished)
         return;
     m_finished = true;
-    m_connected = false;
     Q_EMIT closed(error, reason);
 }
 

@@ -29,8 +29,6 @@ public:
     ~Stream() override;
 
     QIODevice *device() const { return m_device; }
-    bool isConnected() const { return m_connected; }
-    qint64 bytesToWrite() const;
     // Queues bytes for the peer; false once the stream is closed.
     bool write(const QByteArray &bytes);
 
@@ -54,7 +52,6 @@ private:
     QString m_peerName; // for error texts
     QLocalSocket *m_local = nullptr;
     QTcpSocket *m_tcp = nullptr;
-    bool m_connected = false;
     bool m_finished = false;
 };
 
