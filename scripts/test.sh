@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, builds, runs every test.
+# The whole test suite: installs what is missing, builds, runs every test,
+# then runs them again under the address, undefined-behaviour and leak
+# sanitizers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -8,3 +10,4 @@ export QT_QPA_PLATFORM=offscreen
 timeout 300 build/bench/ipc_bench --quick --json build/bench-smoke.json > /dev/null
 echo "benchmark smoke run completed"
 ctest --test-dir build --output-on-failure --parallel 2 --timeout 600
+bash scripts/sanitize.sh

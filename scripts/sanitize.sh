@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The test suite again under AddressSanitizer, UndefinedBehaviorSanitizer and
+# LeakSanitizer, in ./build-sanitize (examples and benchmark left out).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    -DLIBIPC_BUILD_EXAMPLES=OFF -DLIBIPC_WARNINGS_AS_ERRORS=ON \
+    -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" -DCMAKE_SHARED_LINKER_FLAGS="$flags"
+cmake --build build-sanitize --parallel 2
+export QT_QPA_PLATFORM=offscreen ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+# The consumer test installs and builds a separate project: nothing to sanitize there.
+ctest --test-dir build-sanitize --output-on-failure --parallel 2 --timeout 600 -E consumer_package
