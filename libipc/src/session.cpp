@@ -15,6 +15,8 @@
 #include <QPointer>
 #include <QtEndian>
 
+#include <cstring>
+
 namespace ipc {
 
 namespace {
@@ -80,18 +82,63 @@ void Session::start()
 
 void Session::onReadyRead()
 {
-    if (m_state == State::Finished)
-        return;
-    QIODevice *device = m_stream->device();
-    const qint64 available = device->bytesAvailable();
-    if (available <= 0)
-        return;
-    const qint64 got = device->read(m_reader.reserve(available), available);
-    if (got > 0) {
+    QPointer<Session> alive(this);
+    while (alive && m_state != State::Finished) {
+        if (m_largeBody && !readLargeBody())
+            return;
+        QIODevice *device = m_stream->device();
+        const qint64 available = device->bytesAvailable();
+        if (available <= 0)
+            return;
+        const qint64 got = device->read(m_reader.reserve(available), available);
+        if (got <= 0)
+            return;
         m_reader.commit(got);
         m_heardSinceTick = true;
+        if (!processInput() || !takeOverLargeBody())
+            return;
     }
-    processInput();
+}
+
+// Plain, established, and large: the rest of this frame's body goes straight
+// into the QByteArray the application receives. Returns whether to go on.
+bool Session::takeOverLargeBody()
+{
+    const qint64 length = m_reader.pendingBodyLength();
+    if (m_encrypted || m_state != State::Established || length - wire::TypeSize < LargeMessage
+        || m_reader.bufferedBodySize() < wire::TypeSize)
+        return false;
+    const qint32 type = qint32(qFromBigEndian<quint32>(m_reader.bufferedBody()));
+    if (type <= 0)
+        return false; // the ordinary path reports it once the frame is whole
+    LargeBody body;
+    body.type = type;
+    body.data = QByteArray(length - wire::TypeSize, Qt::Uninitialized);
+    body.filled = m_reader.bufferedBodySize() - wire::TypeSize;
+    std::memcpy(body.data.data(), m_reader.bufferedBody() + wire::TypeSize, size_t(body.filled));
+    m_reader.discardBuffered();
+    m_largeBody = std::move(body);
+    return true;
+}
+
+// Returns true once the body is complete and delivered (reading goes on).
+bool Session::readLargeBody()
+{
+    QIODevice *device = m_stream->device();
+    LargeBody &body = *m_largeBody;
+    const qint64 wanted = body.data.size() - body.filled;
+    const qint64 got = device->read(body.data.data() + body.filled, wanted);
+    if (got > 0) {
+        body.filled += got;
+        m_heardSinceTick = true;
+    }
+    if (body.filled < body.data.size())
+        return false;
+    const LargeBody complete = std::move(*m_largeBody);
+    m_largeBody.reset();
+    if (onMessage)
+        onMessage(complete.type, complete.data);
+    return true;
 }
 
 // Returns false once the session has finished (the caller must stop).
@@ -485,7 +532,11 @@ void Session::onStreamClosed(Error error, const QString &reason)
     onReadyRead(); // a peer's last frames (a goodbye) may still be buffered
     if (!alive || m_state == State::Finished)
         return;
-    const QString truncated = m_reader.truncationError();
+    const QString truncated = m_largeBody
+        ? QStringLiteral("connection closed inside a frame (%1 of %2 bytes)")
+              .arg(m_largeBody->filled + wire::TypeSize)
+              .arg(m_largeBody->data.size() + wire::TypeSize)
+        : m_reader.truncationError();
     if (!truncated.isEmpty()) {
         finish(Error::ProtocolError, truncated);
     } else if (m_state == State::Handshake && m_options.role == Role::Client
@@ -516,6 +567,7 @@ void Session::finish(Error error, const QString &reason)
     if (m_state == State::Finished)
         return;
     m_state = State::Finished;
+    m_largeBody.reset();
     m_handshakeTimer.stop();
     m_heartbeatTimer.stop();
     m_handshake.reset();

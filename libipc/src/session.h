@@ -15,6 +15,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace ipc {
 
@@ -68,6 +69,8 @@ private:
     enum class State { AwaitPreamble, AwaitReply, Handshake, AwaitHello, Established, Finished };
 
     void onReadyRead();
+    bool takeOverLargeBody();
+    bool readLargeBody();
     void onStreamClosed(Error error, const QString &reason);
     bool processInput();
     bool handlePreamble(const char *preamble);
@@ -91,6 +94,15 @@ private:
     wire::FrameReader m_reader;
     QByteArray m_out; // reused for every small outgoing frame
     QByteArray m_spareFrame; // the last large sealed frame, reused once written
+    // A large plain message read straight from the socket into the buffer the
+    // application receives, instead of through m_reader and a copy.
+    struct LargeBody
+    {
+        QByteArray data;
+        qsizetype filled = 0;
+        qint32 type = 0;
+    };
+    std::optional<LargeBody> m_largeBody;
     QByteArray m_preamble; // server preamble + client reply: the Noise prologue
     std::unique_ptr<crypto::HandshakeState> m_handshake;
     crypto::CipherState m_sendCipher;

@@ -137,6 +137,24 @@ private Q_SLOTS:
         QCOMPARE(f.received->count(), 0);
     }
 
+    // A large plain body is read straight into its own buffer; cut short, it
+    // is still reported as a truncated frame and delivers nothing.
+    void truncatedLargeFrameAtEof()
+    {
+        Fixture f(false);
+        QVERIFY(f.listening);
+        RawPeer raw(socketPathFor(f.name));
+        QVERIFY(raw.handshake(false));
+        raw.send(RawPeer::plainFrame(1, QByteArray(100000, 'x')).left(60000));
+        raw.socket.disconnectFromServer();
+        QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
+        QCOMPARE(f.lastError(), Error::ProtocolError);
+        QVERIFY2(f.lastReason().contains(QLatin1String("closed inside a frame (59996 of 100004 bytes)")),
+                 qPrintable(f.lastReason()));
+        QCOMPARE(f.received->count(), 0);
+        QVERIFY(f.goodClientStillServed());
+    }
+
     void flippedBitInRecord()
     {
         Fixture f(true);

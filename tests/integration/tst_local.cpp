@@ -146,21 +146,38 @@ private Q_SLOTS:
         QCOMPARE(client.encryption().handshakeHash.size(), encrypted ? 32 : 0);
     }
 
+    // Around the 4 KiB line where large messages skip the frame buffers, in
+    // both directions, several in a row so they share reads with others.
+    void largeMessages_data()
+    {
+        QTest::addColumn<bool>("encrypted");
+        QTest::newRow("encrypted") << true;
+        QTest::newRow("plain") << false;
+    }
+
     void largeMessages()
     {
+        QFETCH(bool, encrypted);
         const QString name = uniqueName("large");
-        Server server(name);
+        Server server(name, encrypted ? ServerConfig() : plainServer());
         echoEverything(server);
         QVERIFY(server.listen());
-        Client client(name);
+        Client client(name, encrypted ? ClientConfig() : plainClient());
         QVERIFY(client.waitForConnected(10s));
-        QByteArray big(ipc::DefaultMaxMessageSize, Qt::Uninitialized);
-        for (int i = 0; i < big.size(); ++i)
-            big[i] = char(i * 7);
-        QVERIFY(client.write(1, big));
-        const Message reply = client.waitForMessage(30s);
-        QCOMPARE(reply.type, 1);
-        QVERIFY(reply.data == big);
+        const QList<int> sizes = {4095, 4096, 4097, 5, 1 << 20, 0, 100000, int(ipc::DefaultMaxMessageSize), 3};
+        QList<QByteArray> sent;
+        for (int size : sizes) {
+            QByteArray data(size, Qt::Uninitialized);
+            for (int i = 0; i < size; ++i)
+                data[i] = char(i * 7 + size);
+            sent.append(data);
+            QVERIFY(client.write(1 + int(sent.size()), data));
+        }
+        for (int i = 0; i < sent.size(); ++i) {
+            const Message reply = client.waitForMessage(30s);
+            QCOMPARE(reply.type, 2 + i);
+            QVERIFY2(reply.data == sent.at(i), qPrintable(QStringLiteral("message %1 differs").arg(i)));
+        }
     }
 
     void manyClientsAndBroadcast_data() { addTransportRows(); }

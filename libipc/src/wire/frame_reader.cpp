@@ -83,6 +83,14 @@ FrameReader::Result FrameReader::next(char **body, qsizetype *size)
     return Result::Frame;
 }
 
+qint64 FrameReader::pendingBodyLength() const
+{
+    if (!m_error.isEmpty() || available() < HeaderSize)
+        return -1;
+    const quint32 length = qFromBigEndian<quint32>(m_buffer.constData() + m_begin);
+    return available() < HeaderSize + qsizetype(length) && length <= m_maxFrameSize ? qint64(length) : -1;
+}
+
 QString FrameReader::truncationError() const
 {
     if (available() == 0)

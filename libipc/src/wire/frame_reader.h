@@ -38,6 +38,14 @@ public:
     // At end of stream: what a partial frame left behind, or empty.
     QString truncationError() const;
 
+    // A frame whose header has arrived but not all of its body: its body
+    // length, else -1. With bufferedBody(), lets a caller take the body over
+    // and read the rest of it straight from the socket.
+    qint64 pendingBodyLength() const;
+    const char *bufferedBody() const { return m_buffer.constData() + m_begin + HeaderSize; }
+    qsizetype bufferedBodySize() const { return available() - HeaderSize; }
+    void discardBuffered() { m_begin = m_end; }
+
 private:
     QByteArray m_buffer;
     qsizetype m_begin = 0;
