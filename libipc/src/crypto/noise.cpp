@@ -41,6 +41,30 @@ bool tagParam(EVP_CIPHER_CTX *ctx, unsigned char *tag, bool get)
     return (get ? EVP_CIPHER_CTX_get_params(ctx, params) : EVP_CIPHER_CTX_set_params(ctx, params)) == 1;
 }
 
+void makeIv(quint64 n, unsigned char *iv);
+
+// The nonce lives in the cipher context as GCM's invocation counter: set
+// once here, the context then builds each record's IV itself and counts up
+// (the last 8 bytes, big-endian, exactly Noise's nonce layout). Setting the
+// IV through EVP_EncryptInit_ex() per record costs a round of provider
+// parameter look-ups every time.
+bool startIvCounter(EVP_CIPHER_CTX *ctx, quint64 nonce)
+{
+    unsigned char iv[IvSize];
+    makeIv(nonce, iv);
+    return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IV_FIXED, -1, iv) == 1;
+}
+
+bool nextIv(EVP_CIPHER_CTX *ctx)
+{
+    unsigned char iv[IvSize];
+    OSSL_PARAM params[2] = {
+        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_GET_IV_GEN, iv, IvSize),
+        OSSL_PARAM_construct_end(),
+    };
+    return EVP_CIPHER_CTX_get_params(ctx, params) == 1;
+}
+
 void makeIv(quint64 n, unsigned char *iv)
 {
     std::memset(iv, 0, 4);
@@ -126,7 +150,8 @@ void CipherState::initializeKey(const QByteArray &key)
         return;
     std::memcpy(m_key, key.constData(), KeySize);
     m_hasKey = EVP_EncryptInit_ex(m_encrypt, EVP_aes_256_gcm(), nullptr, m_key, nullptr) == 1
-        && EVP_DecryptInit_ex(m_decrypt, EVP_aes_256_gcm(), nullptr, m_key, nullptr) == 1;
+        && EVP_DecryptInit_ex(m_decrypt, EVP_aes_256_gcm(), nullptr, m_key, nullptr) == 1
+        && startIvCounter(m_encrypt, 0) && startIvCounter(m_decrypt, 0);
 }
 
 bool CipherState::hasKey() const
@@ -142,6 +167,8 @@ quint64 CipherState::nonce() const
 void CipherState::setNonce(quint64 n)
 {
     m_nonce = n;
+    if (m_hasKey)
+        m_hasKey = startIvCounter(m_encrypt, n) && startIvCounter(m_decrypt, n);
 }
 
 bool CipherState::encryptWithAd(const QByteArray &ad, const char *in, qsizetype len, char *out)
@@ -156,12 +183,10 @@ bool CipherState::encryptWithAd(const QByteArray &ad, const char *head, qsizetyp
     if (!m_hasKey || m_nonce == ReservedNonce || headLen < 0 || len < 0
         || total > INT_MAX - TagSize || ad.size() > INT_MAX)
         return false;
-    unsigned char iv[IvSize];
-    makeIv(m_nonce, iv);
     auto *o = reinterpret_cast<unsigned char *>(out);
     int n = 0;
     // Empty associated data (every transport record) needs no update call.
-    const bool ok = EVP_EncryptInit_ex(m_encrypt, nullptr, nullptr, nullptr, iv) == 1
+    const bool ok = nextIv(m_encrypt)
         && (ad.isEmpty()
             || EVP_EncryptUpdate(m_encrypt, nullptr, &n, bytes(ad.constData()), int(ad.size())) == 1)
         && (headLen == 0 || EVP_EncryptUpdate(m_encrypt, o, &n, bytes(head), int(headLen)) == 1)
@@ -188,12 +213,10 @@ bool CipherState::decryptWithAd(const QByteArray &ad, const char *in, qsizetype 
     const int restLen = plainLen - int(headLen);
     unsigned char tag[TagSize]; // copied first: in may equal out
     std::memcpy(tag, in + plainLen, TagSize);
-    unsigned char iv[IvSize];
-    makeIv(m_nonce, iv);
     auto *h = reinterpret_cast<unsigned char *>(head);
     auto *o = reinterpret_cast<unsigned char *>(out);
     int n = 0;
-    const bool ok = EVP_DecryptInit_ex(m_decrypt, nullptr, nullptr, nullptr, iv) == 1
+    const bool ok = nextIv(m_decrypt)
         && (ad.isEmpty()
             || EVP_DecryptUpdate(m_decrypt, nullptr, &n, bytes(ad.constData()), int(ad.size())) == 1)
         && (headLen == 0 || EVP_DecryptUpdate(m_decrypt, h, &n, bytes(in), int(headLen)) == 1)
@@ -201,6 +224,8 @@ bool CipherState::decryptWithAd(const QByteArray &ad, const char *in, qsizetype 
         && tagParam(m_decrypt, tag, /*get=*/false)
         && EVP_DecryptFinal_ex(m_decrypt, o + restLen, &n) == 1;
     if (!ok) {
+        // The context's counter moved on; ours did not: bring it back.
+        startIvCounter(m_decrypt, m_nonce);
         // Never hand out unauthenticated plaintext.
         if (headLen > 0)
             OPENSSL_cleanse(head, size_t(headLen));
