@@ -84,8 +84,11 @@ void Session::onReadyRead()
 {
     QPointer<Session> alive(this);
     while (alive && m_state != State::Finished) {
-        if (m_largeBody && !readLargeBody())
-            return;
+        if (m_largeBody) {
+            if (!readLargeBody())
+                return;
+            continue; // delivery may have closed or deleted us: check again
+        }
         QIODevice *device = m_stream->device();
         const qint64 available = device->bytesAvailable();
         if (available <= 0)

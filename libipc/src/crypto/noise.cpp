@@ -195,6 +195,8 @@ bool CipherState::encryptWithAd(const QByteArray &ad, const char *head, qsizetyp
         && tagParam(m_encrypt, o + total, /*get=*/true);
     if (ok)
         ++m_nonce;
+    else
+        startIvCounter(m_encrypt, m_nonce); // the context's counter may have moved on
     return ok;
 }
 

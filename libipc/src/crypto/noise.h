@@ -18,6 +18,8 @@ constexpr int HashSize = 32;
 
 // One direction of an AEAD channel: a key and a 64-bit counter nonce.
 // The EVP context is created once when the key is set, not per record.
+// Use one CipherState in one direction only (as Split() hands them out):
+// the encrypting and decrypting contexts each keep their own counter.
 class CipherState
 {
 public:

@@ -63,7 +63,7 @@ void EatTaskPrivate::startNative()
     config.timeout = options.connectTimeout;
     config.maxAttempts = options.connectTimeout.count() > 0 ? 0 : 1;
     client = std::make_unique<Client>(address, config);
-    peer = std::make_unique<ClientSidePeer>(client.get());
+    peer = std::make_unique<ClientSidePeer>(client.get(), 2 * qsizetype(options.maxMessageSize));
     QObject::connect(client.get(), &Client::statusChanged, q, [this](Status status) {
         if (status == Status::Error || status == Status::Timeout)
             finish(false, connectFailure(client->errorString()));

@@ -32,11 +32,32 @@ private:
     QString m_error;
 };
 
+// Messages kept for a later receive(), up to a byte limit: a peer that sends
+// more than it is asked for must not grow our memory.
+class Inbox
+{
+public:
+    explicit Inbox(qsizetype maxBytes)
+        : m_maxBytes(maxBytes)
+    {
+    }
+    bool push(const QByteArray &message); // false: over the limit, not kept
+    bool isEmpty() const { return m_messages.empty(); }
+    QByteArray take();
+    qsizetype maxBytes() const { return m_maxBytes; }
+
+private:
+    std::deque<QByteArray> m_messages;
+    qsizetype m_bytes = 0;
+    qsizetype m_maxBytes;
+};
+
 // One of a native server's clients.
 class ServerSidePeer : public Peer
 {
 public:
-    ServerSidePeer(Server *server, quint64 clientId);
+    // collect: keep the client's messages for receive() (a callback may ask).
+    ServerSidePeer(Server *server, quint64 clientId, bool collect, qsizetype maxBuffered);
     ~ServerSidePeer() override;
     bool send(const QByteArray &message) override;
     QByteArray receive(std::chrono::milliseconds timeout) override;
@@ -46,7 +67,7 @@ private:
     Server *m_server;
     quint64 m_clientId;
     QMetaObject::Connection m_connection;
-    std::deque<QByteArray> m_inbox; // this client's messages, kept from the start
+    Inbox m_inbox; // this client's messages, kept from its arrival on
     QString m_error;
 };
 
@@ -55,7 +76,7 @@ private:
 class ClientSidePeer : public Peer
 {
 public:
-    explicit ClientSidePeer(Client *client);
+    ClientSidePeer(Client *client, qsizetype maxBuffered);
     ~ClientSidePeer() override;
     bool send(const QByteArray &message) override;
     QByteArray receive(std::chrono::milliseconds timeout) override;
@@ -64,7 +85,8 @@ public:
 private:
     Client *m_client;
     QMetaObject::Connection m_connection;
-    std::deque<QByteArray> m_inbox;
+    Inbox m_inbox;
+    bool m_overflowed = false;
     QString m_error;
 };
 

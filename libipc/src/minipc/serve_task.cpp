@@ -74,7 +74,8 @@ bool ServeTaskPrivate::startNative()
     server = std::make_unique<Server>(address, config);
     QObject::connect(server.get(), &Server::clientConnected, q, [this](quint64 id) {
         // The peer collects the client's messages from now on, before serving.
-        peers[id] = std::make_unique<ServerSidePeer>(server.get(), id);
+        peers[id] = std::make_unique<ServerSidePeer>(server.get(), id, bool(callback),
+                                                     2 * qsizetype(options.maxMessageSize));
         runLater(q, [this, id] { onNativeArrived(id); });
     });
     QObject::connect(server.get(), &Server::clientDisconnected, q, [this](quint64 id) { onNativeLeft(id); });
