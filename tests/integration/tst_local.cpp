@@ -801,6 +801,34 @@ private Q_SLOTS:
         QCOMPARE(client.waitForMessage(10s).data, QByteArray("fits"));
     }
 
+    // Deleting a Client from its own messageReceived() is what applications
+    // do; the socket under it must outlive the signal (checked under ASan).
+    void deleteClientFromMessageSlot_data()
+    {
+        QTest::addColumn<int>("size");
+        QTest::newRow("small") << 10;
+        QTest::newRow("large, read straight into its buffer") << (1 << 20);
+    }
+
+    void deleteClientFromMessageSlot()
+    {
+        QFETCH(int, size);
+        const QString name = uniqueName("delete");
+        Server server(name, plainServer());
+        QVERIFY(server.listen());
+        connect(&server, &Server::clientConnected, &server,
+                [&server, size](quint64 id) { server.write(id, 1, QByteArray(size, 'z')); });
+        auto *client = new Client(name, plainClient());
+        bool deleted = false;
+        connect(client, &Client::messageReceived, client, [&](const Message &m) {
+            QCOMPARE(m.data.size(), size);
+            delete client;
+            deleted = true;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(deleted, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientCount(), 0, 10000);
+    }
+
     void statusStrings()
     {
         QCOMPARE(ipc::statusString(Status::NotConnected), QStringLiteral("Not Connected"));
