@@ -1,6 +1,7 @@
 // Hostile or broken peers: each case must close only that connection with
 // an error naming the cause, deliver nothing bad, and leave the server
 // serving its other clients.
+#include "echo.h"
 #include "rawpeer.h"
 #include "testnames.h"
 
@@ -27,8 +28,7 @@ struct Fixture
     {
         config.encryption = encrypted;
         server = std::make_unique<ipc::Server>(name, config);
-        QObject::connect(server.get(), &ipc::Server::messageReceived, server.get(),
-                         [this](const Message &m) { server->write(m.clientId, m.type, m.data); });
+        echoEverything(*server);
         errors = std::make_unique<QSignalSpy>(server.get(), &ipc::Server::clientErrorOccurred);
         received = std::make_unique<QSignalSpy>(server.get(), &ipc::Server::messageReceived);
         listening = server->listen();

@@ -1,5 +1,6 @@
 // Server and Client in one process over real local sockets (and TCP
 // loopback), through the public API only.
+#include "echo.h"
 #include "testnames.h"
 
 #include <ipc/client.h>
@@ -61,13 +62,6 @@ ClientConfig quickRetry(ClientConfig config = {})
 {
     config.retryTimer = ipc::RetryTimer::fixed(20ms);
     return config;
-}
-
-void echoEverything(Server &server)
-{
-    QObject::connect(&server, &Server::messageReceived, &server, [&server](const Message &m) {
-        server.write(m.clientId, m.type, m.data);
-    });
 }
 
 // Leaves a socket file behind, as a crashed server does.

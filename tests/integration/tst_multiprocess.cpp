@@ -1,5 +1,6 @@
 // Two real processes: the peer helper runs under QProcess, this test is the
 // other side. Processes are stopped only by the pid QProcess started.
+#include "echo.h"
 #include "testnames.h"
 
 #include <ipc/client.h>
@@ -97,8 +98,7 @@ private Q_SLOTS:
     {
         const QString name = uniqueName("mpserver");
         ipc::Server server(name);
-        connect(&server, &ipc::Server::messageReceived, &server,
-                [&server](const Message &m) { server.write(m.clientId, m.type, m.data); });
+        echoEverything(server);
         QVERIFY(server.listen());
         std::vector<std::unique_ptr<QProcess>> clients;
         for (int i = 0; i < 3; ++i) {
@@ -236,8 +236,7 @@ private Q_SLOTS:
         ipc::ServerConfig config;
         config.unmaskPermissions = unmask;
         ipc::Server server(name, config);
-        connect(&server, &ipc::Server::messageReceived, &server,
-                [&server](const Message &m) { server.write(m.clientId, m.type, m.data); });
+        echoEverything(server);
         QVERIFY(server.listen());
 
         QProcess process;
