@@ -14,7 +14,7 @@ inline ipc::MinipcOptions exampleOptions(int argc, char **argv)
     ipc::MinipcOptions options;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--line") == 0)
-            options.wire = ipc::Wire::Line;
+            options.protocol = ipc::Protocol::Line;
     }
     return options;
 }

@@ -1,8 +1,10 @@
 #include <ipc/client.h>
 
 #include "address.h"
+#include "config_check.h"
 #include "logging.h"
 #include "session.h"
+#include "session_observer.h"
 #include "transport/stream.h"
 #include "wait.h"
 
@@ -62,7 +64,18 @@ public:
         return false;
     }
 
-    bool isTrying() const { return status == Status::Connecting || status == Status::Reconnecting; }
+    // A client also counts as trying before its first attempt has begun.
+    bool isTrying() const
+    {
+        return startPending || status == Status::Connecting || status == Status::Reconnecting;
+    }
+    // The constructor's cause stays: later calls report it again unchanged.
+    bool failMisconfigured()
+    {
+        qCInfo(lcClient).noquote() << errorString;
+        Q_EMIT q->errorOccurred(error);
+        return false;
+    }
 
     void start(Status trying);
     void attempt();
@@ -83,6 +96,8 @@ public:
     Status status = Status::NotConnected;
     Error error = Error::NoError;
     QString errorString;
+    bool misconfigured = false; // a bad address or configuration: nothing will connect
+    bool startPending = false;  // constructed; the first attempt starts from the event loop
 
     Stream *connecting = nullptr; // a connection attempt under way
     Session *session = nullptr;   // preamble onwards
@@ -98,6 +113,7 @@ public:
 
 void ClientPrivate::start(Status tryingStatus)
 {
+    startPending = false;
     attempts = 0;
     trying.start();
     setStatus(tryingStatus);
@@ -121,12 +137,15 @@ void ClientPrivate::onStreamConnected()
     connecting = nullptr;
     stream->disconnect(q);
     Session::Options options;
-    options.role = Session::Role::Client;
-    options.maxMessageSize = config.effectiveMaxMessageSize();
-    options.encryption = config.encryptionRequired;
-    options.preSharedKey = config.preSharedKey;
+    options.protocol.role = Session::Role::Client;
+    options.protocol.protocol = config.protocol;
+    options.protocol.maxMessageSize = config.effectiveMaxMessageSize();
+    options.protocol.encryption = config.encryptionRequired;
+    options.protocol.preSharedKey = config.preSharedKey;
     options.handshakeTimeout = config.handshakeTimeout;
     options.heartbeatInterval = config.heartbeatInterval;
+    options.observer = defaultSessionObserver();
+    options.id = nextConnectionId();
     session = new Session(stream, options, q);
     QObject::connect(session, &Session::established, q, [this] { onEstablished(); });
     session->onMessage = [this](qint32 type, const QByteArray &data) { deliver(Message{type, data, 0}); };
@@ -279,23 +298,22 @@ Client::Client(const QString &address, const ClientConfig &config, QObject *pare
     : QObject(parent)
     , d(std::make_unique<ClientPrivate>(this, address, config))
 {
-    if (!d->address.isValid()) {
-        d->error = Error::InvalidAddress;
-        d->errorString = d->address.error;
+    const QString configError = configurationError(config);
+    if (!d->address.isValid() || !configError.isEmpty()) {
+        d->misconfigured = true;
+        d->error = d->address.isValid() ? Error::InvalidConfiguration : Error::InvalidAddress;
+        d->errorString = d->address.isValid() ? configError : d->address.error;
         d->status = Status::Error;
+        qCWarning(lcClient).noquote() << d->errorString;
+        // From the event loop, so that a slot connected after construction hears it.
+        QMetaObject::invokeMethod(this, [this] { Q_EMIT errorOccurred(d->error); }, Qt::QueuedConnection);
         return;
     }
-    if (!config.preSharedKey.isEmpty() && config.preSharedKey.size() != 32) {
-        d->error = Error::InvalidAddress;
-        d->errorString = QStringLiteral("the pre-shared key must be 32 bytes, not %1")
-                             .arg(config.preSharedKey.size());
-        d->status = Status::Error;
-        return;
-    }
-    // Start from the event loop so that the caller can connect signals first.
-    d->status = Status::Connecting;
+    // Start from the event loop so that the caller can connect signals first
+    // and see statusChanged(Connecting).
+    d->startPending = true;
     QTimer::singleShot(0, this, [this] {
-        if (d->status == Status::Connecting && !d->connecting && !d->session)
+        if (d->startPending)
             d->start(Status::Connecting);
     });
 }
@@ -345,7 +363,7 @@ EncryptionInfo Client::encryption() const
     return d->encryption;
 }
 
-PeerInfo Client::server() const
+PeerInfo Client::serverInfo() const
 {
     return d->server;
 }
@@ -357,6 +375,8 @@ int Client::queuedMessageCount() const
 
 bool Client::write(qint32 type, const QByteArray &data)
 {
+    if (d->misconfigured)
+        return d->failMisconfigured();
     if (type <= 0)
         return d->fail(Error::InvalidMessageType,
                        QStringLiteral("write refused: message type %1 is reserved (user types are > 0)").arg(type));
@@ -385,8 +405,8 @@ bool Client::write(qint32 type, const QByteArray &data)
 
 void Client::connectToServer()
 {
-    if (!d->address.isValid()) {
-        d->fail(Error::InvalidAddress, d->address.error);
+    if (d->misconfigured) {
+        d->failMisconfigured();
         return;
     }
     if (d->connecting || d->session || d->retryTimer.isActive())
@@ -396,7 +416,8 @@ void Client::connectToServer()
 
 void Client::close()
 {
-    if (d->status == Status::Closed)
+    d->startPending = false;
+    if (d->status == Status::Closed || d->misconfigured)
         return;
     const bool wasConnected = d->status == Status::Connected;
     d->setStatus(Status::Closing);

@@ -1,8 +1,10 @@
 #include <ipc/server.h>
 
 #include "address.h"
+#include "config_check.h"
 #include "logging.h"
 #include "session.h"
+#include "session_observer.h"
 #include "transport/listener.h"
 #include "transport/stream.h"
 #include "wait.h"
@@ -46,6 +48,14 @@ public:
         return false;
     }
 
+    // A failure that concerns one client only: its signal, not the server's error.
+    bool failClient(quint64 id, Error e, const QString &reason)
+    {
+        qCInfo(lcServer).noquote() << "client" << id << "error:" << reason;
+        Q_EMIT q->clientErrorOccurred(id, e, reason);
+        return false;
+    }
+
     // The error is in place before the status changes, so a slot reacting
     // to statusChanged(Error) reads the right cause.
     bool failListen(Error e, const QString &reason)
@@ -65,6 +75,7 @@ public:
     }
 
     void accept(Stream *stream);
+    bool writeTo(quint64 id, qint32 type, const QByteArray &data);
     void onEstablished(quint64 id);
     void onFinished(quint64 id, Error error, const QString &reason);
     void closeAll(bool notify);
@@ -77,23 +88,26 @@ public:
     Status status = Status::NotConnected;
     Error error = Error::NoError;
     QString errorString;
+    bool misconfigured = false; // the constructor found an error that listen() cannot fix
     std::map<quint64, Connection> connections; // ordered: clients() lists by id
-    quint64 nextId = 1;
     int waiters = 0;
     std::deque<Message> inbox; // messages that arrived during a blocking wait
 };
 
 void ServerPrivate::accept(Stream *stream)
 {
-    const quint64 id = nextId++;
+    const quint64 id = nextConnectionId();
     Session::Options options;
-    options.role = Session::Role::Server;
-    options.maxMessageSize = config.effectiveMaxMessageSize();
-    options.encryption = config.encryption;
-    options.preSharedKey = config.preSharedKey;
+    options.protocol.role = Session::Role::Server;
+    options.protocol.protocol = config.protocol;
+    options.protocol.maxMessageSize = config.effectiveMaxMessageSize();
+    options.protocol.encryption = config.encryption;
+    options.protocol.preSharedKey = config.preSharedKey;
+    options.protocol.rejectAsFull = config.maxClients > 0 && pendingAndConnected() >= config.maxClients;
     options.handshakeTimeout = config.handshakeTimeout;
     options.heartbeatInterval = config.heartbeatInterval;
-    options.rejectAsFull = config.maxClients > 0 && pendingAndConnected() >= config.maxClients;
+    options.observer = defaultSessionObserver();
+    options.id = id;
 
     auto *session = new Session(stream, options, q);
     Connection &connection = connections[id];
@@ -132,10 +146,8 @@ void ServerPrivate::onFinished(quint64 id, Error e, const QString &reason)
     const bool wasConnected = !it->second.info.connectedAt.isNull();
     it->second.session->deleteLater();
     connections.erase(it);
-    if (e != Error::NoError) {
-        qCInfo(lcServer).noquote() << "client" << id << "error:" << reason;
-        Q_EMIT q->clientErrorOccurred(id, e, reason);
-    }
+    if (e != Error::NoError)
+        failClient(id, e, reason);
     if (wasConnected)
         Q_EMIT q->clientDisconnected(id);
 }
@@ -161,15 +173,34 @@ void ServerPrivate::closeAll(bool notify)
     listener.reset();
 }
 
+bool ServerPrivate::writeTo(quint64 id, qint32 type, const QByteArray &data)
+{
+    if (type <= 0)
+        return failClient(id, Error::InvalidMessageType,
+                          QStringLiteral("write refused: message type %1 is reserved (user types are > 0)").arg(type));
+    const auto it = connections.find(id);
+    if (it == connections.end() || !it->second.session->isEstablished())
+        return failClient(id, Error::NotConnected,
+                          QStringLiteral("write refused: no connected client with id %1").arg(id));
+    Error e = Error::NoError;
+    QString reason;
+    return it->second.session->send(type, data, &e, &reason) || failClient(id, e, reason);
+}
+
 Server::Server(const QString &address, const ServerConfig &config, QObject *parent)
     : QObject(parent)
     , d(std::make_unique<ServerPrivate>(this, address, config))
 {
-    if (!d->address.isValid()) {
-        d->error = Error::InvalidAddress;
-        d->errorString = d->address.error;
-        d->status = Status::Error;
-    }
+    const QString configError = configurationError(config);
+    if (d->address.isValid() && configError.isEmpty())
+        return;
+    d->misconfigured = true;
+    d->error = d->address.isValid() ? Error::InvalidConfiguration : Error::InvalidAddress;
+    d->errorString = d->address.isValid() ? configError : d->address.error;
+    d->status = Status::Error;
+    qCWarning(lcServer).noquote() << d->errorString;
+    // From the event loop, so that a slot connected after construction hears it.
+    QMetaObject::invokeMethod(this, [this] { Q_EMIT errorOccurred(d->error); }, Qt::QueuedConnection);
 }
 
 Server::~Server()
@@ -181,16 +212,8 @@ bool Server::listen()
 {
     if (isListening())
         return true;
-    if (!d->address.isValid())
-        return d->failListen(Error::InvalidAddress, d->address.error);
-    if (!d->config.preSharedKey.isEmpty() && d->config.preSharedKey.size() != 32)
-        return d->failListen(Error::InvalidAddress, QStringLiteral("the pre-shared key must be 32 bytes, not %1")
-                                                        .arg(d->config.preSharedKey.size()));
-    // A key is enforced by the Noise handshake: without encryption it would
-    // be silently ignored and any client could connect.
-    if (!d->config.preSharedKey.isEmpty() && !d->config.encryption)
-        return d->failListen(Error::InvalidAddress,
-                             QStringLiteral("a pre-shared key needs encryption: it cannot be enforced with encryption = false"));
+    if (d->misconfigured) // the first cause stands
+        return d->failListen(d->error, d->errorString);
     auto listener = Listener::create(d->address);
     Listener::Options options;
     options.worldAccess = d->config.unmaskPermissions;
@@ -278,18 +301,7 @@ int Server::clientCount() const
 
 bool Server::write(quint64 clientId, qint32 type, const QByteArray &data)
 {
-    if (type <= 0)
-        return d->fail(Error::InvalidMessageType,
-                       QStringLiteral("write refused: message type %1 is reserved (user types are > 0)").arg(type));
-    Session *session = d->established(clientId);
-    if (!session)
-        return d->fail(Error::NotConnected,
-                       QStringLiteral("write refused: no connected client with id %1").arg(clientId));
-    Error error = Error::NoError;
-    QString reason;
-    if (!session->send(type, data, &error, &reason))
-        return d->fail(error, reason);
-    return true;
+    return d->writeTo(clientId, type, data);
 }
 
 int Server::broadcast(qint32 type, const QByteArray &data)
@@ -301,15 +313,8 @@ int Server::broadcast(qint32 type, const QByteArray &data)
     }
     int sent = 0;
     for (quint64 id : clientIds()) {
-        Session *session = d->established(id); // a slot below may have dropped it
-        if (!session)
-            continue;
-        Error error = Error::NoError;
-        QString reason;
-        if (session->send(type, data, &error, &reason))
+        if (d->established(id) && d->writeTo(id, type, data)) // a slot below may have dropped it
             ++sent;
-        else
-            Q_EMIT clientErrorOccurred(id, error, reason);
     }
     return sent;
 }

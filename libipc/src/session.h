@@ -1,10 +1,12 @@
-// Session: one connected peer, whatever the transport. Runs preamble ->
-// Noise handshake (when encrypted) -> hello exchange -> message frames, and
-// reports messages, its end and the cause of that end. Server and Client
-// each own their sessions.
+// Session: the engine for one connected peer, whatever the wire and the
+// device. It reads what arrives over a Stream, feeds it to the protocol
+// adapter, flushes what the adapter writes, delivers messages, runs the
+// handshake and heartbeat timers, and finishes exactly once with a cause.
+// Large plain message bodies are read straight into the buffer the
+// application receives. Server and Client each own their sessions.
 #pragma once
 
-#include "crypto/noise.h"
+#include "protocol/adapter.h"
 #include "wire/frame_reader.h"
 
 #include <ipc/types.h>
@@ -19,6 +21,7 @@
 
 namespace ipc {
 
+class SessionObserver;
 class Stream;
 
 class Session : public QObject
@@ -26,17 +29,15 @@ class Session : public QObject
     Q_OBJECT
 
 public:
-    enum class Role { Client, Server };
+    using Role = protocol::Role;
 
     struct Options
     {
-        Role role = Role::Client;
-        quint32 maxMessageSize = 0;  // the largest message data this side accepts
-        bool encryption = true;      // server: offer Noise; client: require it
-        QByteArray preSharedKey;     // 32 bytes or empty
+        protocol::Settings protocol;
         std::chrono::milliseconds handshakeTimeout{10000};
         std::chrono::milliseconds heartbeatInterval{0};
-        bool rejectAsFull = false;   // server: announce "full" and close
+        SessionObserver *observer = nullptr;
+        quint64 id = 0; // the connection's id, as the observer and the Server know it
     };
 
     // Takes ownership of a connected stream.
@@ -45,12 +46,15 @@ public:
 
     void start();
     bool isEstablished() const { return m_state == State::Established; }
+    quint64 id() const { return m_options.id; }
 
+    // Known once established.
     const PeerInfo &peer() const { return m_peer; }
     const EncryptionInfo &encryption() const { return m_encryption; }
 
-    // Sends one message. Fails (returning the reason) when not established or
-    // when data exceeds the peer's maximum message size.
+    // Sends one message. Fails (returning the reason) when not established,
+    // when data exceeds the peer's maximum message size, or when the wire
+    // cannot carry it.
     bool send(qint32 type, const QByteArray &data, Error *error, QString *reason);
     // Says goodbye and closes; emits finished(NoError).
     void close();
@@ -66,36 +70,28 @@ Q_SIGNALS:
     void finished(ipc::Error error, const QString &reason);
 
 private:
-    enum class State { AwaitPreamble, AwaitReply, Handshake, AwaitHello, Established, Finished };
+    enum class State { Handshake, Established, Finished };
 
     void onReadyRead();
+    bool processInput();
+    bool handle(protocol::Event &event);
+    bool pickAdapter();
     bool takeOverLargeBody();
     bool readLargeBody();
+    void deliver(qint32 type, const QByteArray &data);
+    bool flushOutput();
     void onStreamClosed(Error error, const QString &reason);
-    bool processInput();
-    bool handlePreamble(const char *preamble);
-    bool handleReply(quint8 reply);
-    bool handleHandshakeMessage(char *body, qsizetype size);
-    bool handleRecord(char *body, qsizetype size);
-    bool handleControl(const char *data, qsizetype size);
-    bool handleHello(const char *data, qsizetype size);
-    void beginHandshake(const QByteArray &prologue);
-    void finishHandshake();
-    void sendHello();
-    bool sendRecord(qint32 type, const QByteArray &data);
-    void sendHandshakeMessage(const QByteArray &message);
-    bool nonceExhausted();
     void onHeartbeat();
     void finish(Error error, const QString &reason);
 
     Stream *m_stream;
     Options m_options;
-    State m_state;
+    State m_state = State::Handshake;
+    std::unique_ptr<protocol::Adapter> m_adapter; // null until the wire is known
     wire::FrameReader m_reader;
-    QByteArray m_out; // reused for every small outgoing frame
-    QByteArray m_spareFrame; // the last large sealed frame, reused once written
-    // A large plain message read straight from the socket into the buffer the
-    // application receives, instead of through m_reader and a copy.
+    protocol::Output m_output;
+    // A large plain message read straight from the device into the buffer
+    // the application receives, instead of through m_reader and a copy.
     struct LargeBody
     {
         QByteArray data;
@@ -103,11 +99,6 @@ private:
         qint32 type = 0;
     };
     std::optional<LargeBody> m_largeBody;
-    QByteArray m_preamble; // server preamble + client reply: the Noise prologue
-    std::unique_ptr<crypto::HandshakeState> m_handshake;
-    crypto::CipherState m_sendCipher;
-    crypto::CipherState m_receiveCipher;
-    bool m_encrypted = false;
     PeerInfo m_peer;
     EncryptionInfo m_encryption;
     QTimer m_handshakeTimer;

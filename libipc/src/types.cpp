@@ -32,6 +32,7 @@ const int registered = [] {
     qRegisterMetaType<ipc::Status>();
     qRegisterMetaType<ipc::Error>();
     qRegisterMetaType<ipc::EncryptionInfo>();
+    qRegisterMetaType<ipc::PeerInfo>();
     qRegisterMetaType<ipc::ClientInfo>();
     return 0;
 }();

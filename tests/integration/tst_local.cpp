@@ -118,8 +118,8 @@ private Q_SLOTS:
         QCOMPARE(client.statusString(), QStringLiteral("Connected"));
         QCOMPARE(encryptedSpy.count(), encrypted ? 1 : 0);
         QCOMPARE(client.encryption().protocol, protocol);
-        QCOMPARE(client.server().pid, QCoreApplication::applicationPid());
-        QCOMPARE(client.server().maxMessageSize, ipc::DefaultMaxMessageSize);
+        QCOMPARE(client.serverInfo().pid, QCoreApplication::applicationPid());
+        QCOMPARE(client.serverInfo().maxMessageSize, ipc::DefaultMaxMessageSize);
 
         QVERIFY(client.write(42, QByteArrayLiteral("hello, server")));
         QVERIFY(client.write(43, QByteArray())); // empty data is a message too
@@ -312,11 +312,23 @@ private Q_SLOTS:
         QVERIFY(!client.write(-1, "notice"));
         QCOMPARE(clientErrors.count(), 2);
         const quint64 id = server.clientIds().first();
+        // A refused write is that client's error, never the server's own.
+        QSignalSpy perClient(&server, &Server::clientErrorOccurred);
+        QSignalSpy serverErrors(&server, &Server::errorOccurred);
         QVERIFY(!server.write(id, 0, "x"));
-        QCOMPARE(server.error(), Error::InvalidMessageType);
-        QCOMPARE(server.broadcast(0, "x"), 0);
+        QCOMPARE(perClient.count(), 1);
+        QCOMPARE(perClient.at(0).at(0).toULongLong(), id);
+        QCOMPARE(perClient.at(0).at(1).value<Error>(), Error::InvalidMessageType);
         QVERIFY(!server.write(id + 1000, 1, "x"));
-        QCOMPARE(server.error(), Error::NotConnected);
+        QCOMPARE(perClient.count(), 2);
+        QCOMPARE(perClient.at(1).at(0).toULongLong(), id + 1000);
+        QCOMPARE(perClient.at(1).at(1).value<Error>(), Error::NotConnected);
+        QCOMPARE(serverErrors.count(), 0);
+        QCOMPARE(server.error(), Error::NoError);
+        // A broadcast of a reserved type concerns no client: the server's error.
+        QCOMPARE(server.broadcast(0, "x"), 0);
+        QCOMPARE(server.error(), Error::InvalidMessageType);
+        QCOMPARE(serverErrors.count(), 1);
         // The refused calls did not harm the connection.
         QSignalSpy got(&server, &Server::messageReceived);
         QVERIFY(client.write(1, "still fine"));
@@ -336,7 +348,7 @@ private Q_SLOTS:
         QVERIFY(server.listen());
         Client client(server.listeningAddress());
         QVERIFY(client.waitForConnected(10s));
-        QCOMPARE(client.server().maxMessageSize, 2048u);
+        QCOMPARE(client.serverInfo().maxMessageSize, 2048u);
         QVERIFY(!client.write(1, QByteArray(2049, 'x')));
         QCOMPARE(client.error(), Error::MessageTooLarge);
         QVERIFY2(client.errorString().contains(QLatin1String("2049 bytes exceed")), qPrintable(client.errorString()));
@@ -748,14 +760,16 @@ private Q_SLOTS:
         ServerConfig config;
         config.encryption = false;
         config.preSharedKey = QByteArray(32, 'k');
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("needs encryption")));
         Server server(uniqueName("pskplain"), config);
+        // Found by the constructor: the status and the cause hold it at once.
+        QCOMPARE(server.status(), Status::Error);
+        QCOMPARE(server.error(), Error::InvalidConfiguration);
         QSignalSpy statuses(&server, &Server::statusChanged);
-        connect(&server, &Server::statusChanged, &server, [&server](Status) {
-            QCOMPARE(server.error(), Error::InvalidAddress); // set before the status changes
-        });
         QVERIFY(!server.listen());
         QVERIFY2(server.errorString().contains(QLatin1String("needs encryption")), qPrintable(server.errorString()));
-        QCOMPARE(statuses.count(), 1);
+        QCOMPARE(server.error(), Error::InvalidConfiguration);
+        QCOMPARE(statuses.count(), 0); // it was in Error all along
     }
 
     // Without a key, a server vanishing mid-handshake is a lost connection,

@@ -83,7 +83,7 @@ private Q_SLOTS:
         ipc::Client client(name, config);
         QVERIFY2(client.waitForConnected(10s), qPrintable(client.errorString()));
         QCOMPARE(client.encryption().isEncrypted(), encrypted);
-        QCOMPARE(client.server().pid, serverProcess.processId());
+        QCOMPARE(client.serverInfo().pid, serverProcess.processId());
         for (int i = 1; i <= 100; ++i)
             QVERIFY(client.write(i, QByteArray::number(i * i)));
         for (int i = 1; i <= 100; ++i) {
@@ -140,7 +140,7 @@ private Q_SLOTS:
             const Message reply = client.waitForMessage(10s);
             QCOMPARE(reply.type, i);
         }
-        QCOMPARE(client.server().pid, second.processId());
+        QCOMPARE(client.serverInfo().pid, second.processId());
         stop(second);
     }
 

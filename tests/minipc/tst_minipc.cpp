@@ -18,23 +18,23 @@ using namespace std::chrono_literals;
 using ipc::EatTask;
 using ipc::MinipcOptions;
 using ipc::ServeTask;
-using ipc::Wire;
+using ipc::Protocol;
 
 namespace {
 
-MinipcOptions optionsFor(Wire wire)
+MinipcOptions optionsFor(Protocol protocol)
 {
     MinipcOptions options;
-    options.wire = wire;
+    options.protocol = protocol;
     options.timeout = 20s;
     return options;
 }
 
 void addWireRows()
 {
-    QTest::addColumn<Wire>("wire");
-    QTest::newRow("native") << Wire::Native;
-    QTest::newRow("line") << Wire::Line;
+    QTest::addColumn<Protocol>("wire");
+    QTest::newRow("native") << Protocol::Native;
+    QTest::newRow("line") << Protocol::Line;
 }
 
 // A port nothing listens on right now: bound, then released.
@@ -68,7 +68,7 @@ private Q_SLOTS:
 
     void serveThenEat()
     {
-        QFETCH(Wire, wire);
+        QFETCH(Protocol, wire);
         ServeTask serve(QStringLiteral("tcp://127.0.0.1:0"), "Hello, client!", 1, optionsFor(wire));
         QSignalSpy served(&serve, &ServeTask::finished);
         QVERIFY(serve.start());
@@ -83,9 +83,9 @@ private Q_SLOTS:
     void serveOverLocalSocket()
     {
         const QString name = uniqueName("minipc");
-        ServeTask serve(name, "local too", 1, optionsFor(Wire::Native));
+        ServeTask serve(name, "local too", 1, optionsFor(Protocol::Native));
         QVERIFY(serve.start());
-        const ipc::MinipcResult eaten = ipc::eat(name, {}, optionsFor(Wire::Native));
+        const ipc::MinipcResult eaten = ipc::eat(name, {}, optionsFor(Protocol::Native));
         QVERIFY2(eaten.ok, qPrintable(eaten.error));
         QCOMPARE(eaten.value, QByteArray("local too"));
     }
@@ -94,7 +94,7 @@ private Q_SLOTS:
 
     void broadcastToThreeClients()
     {
-        QFETCH(Wire, wire);
+        QFETCH(Protocol, wire);
         ServeTask serve(QStringLiteral("tcp://127.0.0.1:0"), "Broadcast message", 3, optionsFor(wire));
         QSignalSpy arrivals(&serve, &ServeTask::clientArrived);
         QVERIFY(serve.start());
@@ -120,7 +120,7 @@ private Q_SLOTS:
 
     void customCallbacks()
     {
-        QFETCH(Wire, wire);
+        QFETCH(Protocol, wire);
         // The server runs in a worker thread, as a separate program would:
         // both sides' callbacks block in receive() without nesting.
         QThread worker;
@@ -165,7 +165,7 @@ private Q_SLOTS:
 
     void eatBeforeServeSucceedsWithRetry()
     {
-        QFETCH(Wire, wire);
+        QFETCH(Protocol, wire);
         const QString address = tcpAddress(freePort());
         std::unique_ptr<ServeTask> serve;
         QString firstError;
@@ -224,7 +224,7 @@ private Q_SLOTS:
 
     void eatFailsFastWithCause()
     {
-        QFETCH(Wire, wire);
+        QFETCH(Protocol, wire);
         const ipc::MinipcResult result = ipc::eat(tcpAddress(freePort()), {}, optionsFor(wire));
         QVERIFY(!result.ok);
         QVERIFY2(result.error.startsWith(QLatin1String("failed to connect: connection refused")),
@@ -235,7 +235,7 @@ private Q_SLOTS:
 
     void portInUse()
     {
-        QFETCH(Wire, wire);
+        QFETCH(Protocol, wire);
         QTcpServer holder;
         QVERIFY(holder.listen(QHostAddress::LocalHost, 0));
         const ipc::MinipcResult result = ipc::serve(tcpAddress(holder.serverPort()), "x", 1, {},
@@ -249,14 +249,14 @@ private Q_SLOTS:
     void newlineRefusedInLineMode()
     {
         const ipc::MinipcResult result = ipc::serve(QStringLiteral("tcp://127.0.0.1:0"), "two\nlines",
-                                                    1, {}, optionsFor(Wire::Line));
+                                                    1, {}, optionsFor(Protocol::Line));
         QVERIFY(!result.ok);
         QVERIFY2(result.error.contains(QLatin1String("newline")), qPrintable(result.error));
     }
 
     void serveTimesOutWithoutClients()
     {
-        MinipcOptions options = optionsFor(Wire::Line);
+        MinipcOptions options = optionsFor(Protocol::Line);
         options.timeout = 200ms;
         const ipc::MinipcResult result = ipc::serve(QStringLiteral("tcp://127.0.0.1:0"), "x", 2, {}, options);
         QVERIFY(!result.ok);
@@ -276,8 +276,8 @@ private Q_SLOTS:
         QVERIFY2(line.startsWith("listening "), line.constData());
         const QString address = tcpAddress(quint16(line.mid(10).toUInt()));
         // MinIPC sends only once every client has arrived: both eat at once.
-        EatTask first(address, optionsFor(Wire::Line));
-        EatTask second(address, optionsFor(Wire::Line));
+        EatTask first(address, optionsFor(Protocol::Line));
+        EatTask second(address, optionsFor(Protocol::Line));
         first.start();
         second.start();
         QTRY_VERIFY_WITH_TIMEOUT(first.isFinished() && second.isFinished(), 20000);
@@ -293,7 +293,7 @@ private Q_SLOTS:
     {
         if (lua().isEmpty())
             QSKIP("lua5.4 is not installed (scripts/setup.sh installs it)");
-        ServeTask serve(QStringLiteral("tcp://127.0.0.1:0"), "secret share 12345", 2, optionsFor(Wire::Line));
+        ServeTask serve(QStringLiteral("tcp://127.0.0.1:0"), "secret share 12345", 2, optionsFor(Protocol::Line));
         QVERIFY(serve.start());
         const QString port = serve.listeningAddress().section(QLatin1Char(':'), -1);
         std::vector<std::unique_ptr<QProcess>> eaters;

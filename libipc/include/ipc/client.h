@@ -1,5 +1,15 @@
 // ipc::Client: connects to an ipc::Server by itself, reconnects after the
 // server goes away, and queues messages written while not connected.
+//
+// Status values a Client reaches: NotConnected (just constructed), then
+// Connecting, Connected, Reconnecting (after a connection is lost), Closing
+// and Closed (close()), Timeout (ClientConfig::timeout ran out) and Error (a
+// bad address or configuration, a fatal mismatch with the server, or
+// maxAttempts spent).
+//
+// Threads: a Client lives in the thread that created it, like any QObject;
+// moveToThread() moves it with its connection. Call its functions from that
+// thread (or through queued connections to its slots).
 #pragma once
 
 #include <ipc/config.h>
@@ -22,8 +32,13 @@ class IPC_EXPORT Client : public QObject
     Q_PROPERTY(ipc::Status status READ status NOTIFY statusChanged)
 
 public:
-    // Starts connecting once control returns to the event loop, so signals
-    // connected right after construction see every state change.
+    // Starts connecting once control returns to the event loop, so a slot
+    // connected right after construction sees every state change, the first
+    // statusChanged(Connecting) included. Writes made before then are queued.
+    // A malformed address or configuration puts the client in Status::Error
+    // at once (InvalidAddress or InvalidConfiguration, with errorString()
+    // saying why); errorOccurred() follows from the event loop, and later
+    // calls report that same cause again.
     explicit Client(const QString &address, const ClientConfig &config = {},
                     QObject *parent = nullptr);
     ~Client() override;
@@ -38,7 +53,7 @@ public:
     QString errorString() const;
 
     EncryptionInfo encryption() const; // of the current connection
-    PeerInfo server() const;           // what the server said in its hello
+    PeerInfo serverInfo() const;       // what the server said in its hello
     int queuedMessageCount() const;    // written, waiting for a connection
 
     // For scripts and tests: run a local event loop (no busy waiting).

@@ -14,6 +14,19 @@ constexpr quint32 DefaultMaxMessageSize = 3145728; // 3 MiB, as golang-ipc
 constexpr quint32 MinimumMaxMessageSize = 1024;    // below this the default applies
 constexpr quint32 MaximumMaxMessageSize = 1u << 30; // larger values are capped to 1 GiB
 
+// The wire a connection speaks.
+enum class Protocol {
+    // libipc's own: framed, Noise-encrypted by default, hello with limits.
+    Native,
+    // golang-ipc's protocol version 2 (P-384 ECDH + AES-256-GCM, or plain).
+    // Not implemented yet: configuring it fails with InvalidConfiguration.
+    GolangIpcV2,
+    // MinIPC's wire: plain TCP or local stream, one newline-terminated
+    // message per line, no handshake, no encryption (the encryption settings
+    // do not apply) and type 1 for every message received.
+    Line,
+};
+
 // Delay between connection attempts: starts short, grows by factor up to
 // maximum. fixed() gives a constant interval (golang-ipc's RetryTimer).
 struct IPC_EXPORT RetryTimer
@@ -27,8 +40,13 @@ struct IPC_EXPORT RetryTimer
     std::chrono::milliseconds delayFor(int attempt) const;
 };
 
+// A configuration a Server or Client cannot use (a key of the wrong length,
+// a key without encryption, a negative limit) makes the constructor put the
+// object in Status::Error with Error::InvalidConfiguration and a reason.
 struct IPC_EXPORT ServerConfig
 {
+    // The wire every client of this server speaks.
+    Protocol protocol = Protocol::Native;
     // Largest message data accepted from a client; values below 1024 mean the
     // default, as in golang-ipc.
     quint32 maxMessageSize = DefaultMaxMessageSize;
@@ -36,9 +54,10 @@ struct IPC_EXPORT ServerConfig
     bool unmaskPermissions = false;
     // Noise NN (or NNpsk0 with a pre-shared key) on every connection.
     bool encryption = true;
-    // 32 bytes, or empty. With a key only clients holding it can connect.
+    // 32 bytes, or empty. With a key only clients holding it can connect;
+    // it needs encryption.
     QByteArray preSharedKey;
-    int maxClients = 0; // 0 = unlimited
+    int maxClients = 0; // 0 = unlimited; negative is a configuration error
     // A client that completes no handshake in this time is dropped.
     std::chrono::milliseconds handshakeTimeout{10000};
     // Ping a silent client this often; drop it after two silent intervals. 0 = off.
@@ -49,6 +68,10 @@ struct IPC_EXPORT ServerConfig
 
 struct IPC_EXPORT ClientConfig
 {
+    // Native: the server's first byte decides the wire (libipc's native
+    // protocol, or golang-ipc v2 once supported). Line: MinIPC's line wire,
+    // which the client must be told since a line server may say nothing first.
+    Protocol protocol = Protocol::Native;
     // How long to keep trying to connect or reconnect before giving up with
     // Status::Timeout. 0 = forever (golang-ipc's default).
     std::chrono::milliseconds timeout{0};

@@ -2,9 +2,10 @@
 // retry a task with growing delays. Blocking calls for a plain main() (they
 // run their own event loop) and asynchronous tasks with signals.
 //
-// Two wires: Native (libipc's framed, encrypted protocol; the default) and
-// Line (MinIPC's plain TCP: one newline-terminated message per connection,
-// so Qt programs and MinIPC Lua programs can serve to and eat from each other).
+// Two wires: Protocol::Native (libipc's framed, encrypted protocol; the
+// default) and Protocol::Line (MinIPC's plain wire: newline-terminated
+// messages, so Qt programs and MinIPC Lua programs can serve to and eat from
+// each other).
 #pragma once
 
 #include <ipc/config.h>
@@ -26,17 +27,15 @@ namespace ipc {
 // MinIPC's defaults: 127.0.0.1, port 6969 ("tcp://" alone means this).
 constexpr const char *MinipcDefaultAddress = "tcp://127.0.0.1:6969";
 
-enum class Wire { Native, Line };
-
 struct IPC_EXPORT MinipcOptions
 {
-    Wire wire = Wire::Native;
+    Protocol protocol = Protocol::Native;
     // The whole call: serve waits this long for its clients, eat for its message.
     std::chrono::milliseconds timeout{30000};
     // How long eat keeps trying to reach a server. 0 = one attempt, as MinIPC
     // (wrap eat in retry() to wait for a server that starts later).
     std::chrono::milliseconds connectTimeout{0};
-    // Native wire only.
+    // Native protocol only: the line wire is plain.
     bool encryption = true;
     QByteArray preSharedKey;
     // Largest message accepted (a line's length in Line mode).

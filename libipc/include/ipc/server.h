@@ -1,5 +1,14 @@
 // ipc::Server: accepts many clients on a local socket or TCP address and
 // exchanges typed messages with each of them.
+//
+// Status values a Server reaches: NotConnected (constructed), Listening,
+// Closing and Closed (close()), Error (a bad address or configuration, or a
+// failed listen()). Connection states belong to each client, whose
+// arrivals, departures and errors have signals of their own.
+//
+// Threads: a Server lives in the thread that created it, like any QObject;
+// moveToThread() moves it with its connections. Call its functions from
+// that thread (or through queued connections to its slots).
 #pragma once
 
 #include <ipc/config.h>
@@ -24,7 +33,11 @@ class IPC_EXPORT Server : public QObject
 
 public:
     // address: "name" or "local:name" (/tmp/name.sock; a named pipe on
-    // Windows), an absolute socket path, or "tcp://host:port".
+    // Windows), an absolute socket path, or "tcp://host:port". A malformed
+    // address or configuration puts the server in Status::Error at once
+    // (InvalidAddress or InvalidConfiguration, with errorString() saying
+    // why); errorOccurred() follows from the event loop, so a slot
+    // connected right after construction hears it.
     explicit Server(const QString &address, const ServerConfig &config = {},
                     QObject *parent = nullptr);
     ~Server() override;
@@ -49,19 +62,23 @@ public:
     ClientInfo clientInfo(quint64 clientId) const; // id 0 when unknown
     int clientCount() const;
 
-    // Sends to one connected client. Returns false (and reports why) for an
-    // unknown client, type <= 0, or data over the client's maximum size.
-    bool write(quint64 clientId, qint32 type, const QByteArray &data);
-    // Sends to every connected client; returns how many it was sent to.
-    int broadcast(qint32 type, const QByteArray &data);
-    void disconnectClient(quint64 clientId);
-
     // For scripts and tests: runs a local event loop until a client message
     // arrives; on timeout returns a Message::StatusNotice.
     Message waitForMessage(std::chrono::milliseconds timeout = std::chrono::seconds(30));
     bool waitForClient(std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 public Q_SLOTS:
+    // Sends to one connected client. Returns false for an unknown client,
+    // type <= 0, or data over the client's maximum size, and reports why
+    // through clientErrorOccurred(clientId, ...): a write's failure is that
+    // client's, never the server's own error.
+    bool write(quint64 clientId, qint32 type, const QByteArray &data);
+    // Sends to every connected client; returns how many it was sent to. A
+    // client it could not be sent to gets clientErrorOccurred, as in write().
+    // Type <= 0 is refused as the server's own error (errorOccurred).
+    int broadcast(qint32 type, const QByteArray &data);
+    // Says goodbye to one client and closes its connection.
+    void disconnectClient(quint64 clientId);
     // Says goodbye to every client, stops listening and removes the socket file.
     void close();
 
@@ -72,7 +89,9 @@ Q_SIGNALS:
     void clientEncrypted(quint64 clientId);
     void clientDisconnected(quint64 clientId);
     void messageReceived(const ipc::Message &message);
-    // An error on one connection; the server goes on serving the others.
+    // An error on one connection (a broken or hostile peer, which is then
+    // closed, or a write to it that was refused); the server goes on
+    // serving the others.
     void clientErrorOccurred(quint64 clientId, ipc::Error error, const QString &errorString);
     void errorOccurred(ipc::Error error);
 

@@ -33,6 +33,7 @@ IPC_EXPORT QString statusString(Status status);
 enum class Error {
     NoError,
     InvalidAddress,       // empty or malformed address
+    InvalidConfiguration, // a ServerConfig or ClientConfig that cannot work (key length, limits)
     AddressInUse,         // a live server already holds the name or port
     PermissionDenied,     // the socket file or port cannot be used by this user
     ServerNotFound,       // nothing listens at the address
@@ -88,4 +89,5 @@ struct IPC_EXPORT ClientInfo
 } // namespace ipc
 
 Q_DECLARE_METATYPE(ipc::EncryptionInfo)
+Q_DECLARE_METATYPE(ipc::PeerInfo)
 Q_DECLARE_METATYPE(ipc::ClientInfo)

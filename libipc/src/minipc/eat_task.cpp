@@ -1,13 +1,10 @@
-#include "address.h"
 #include "logging.h"
-#include "minipc/line_reader.h"
 #include "minipc/peers.h"
 #include "minipc/run_later.h"
 
 #include <ipc/client.h>
 #include <ipc/minipc.h>
 
-#include <QTcpSocket>
 #include <QTimer>
 
 namespace ipc {
@@ -19,7 +16,6 @@ public:
         : q(q)
         , address(address)
         , options(options)
-        , lines(options.maxMessageSize)
     {
         deadline.setParent(q); // moveToThread() takes it along
         deadline.setSingleShot(true);
@@ -28,9 +24,7 @@ public:
         });
     }
 
-    void startNative();
-    void startLine();
-    void onLineReadable();
+    void start();
     void finish(bool ok, const QString &error = QString(), const QByteArray &value = QByteArray());
 
     EatTask *q;
@@ -41,10 +35,8 @@ public:
     bool finished = false;
     QTimer deadline;
 
-    std::unique_ptr<Client> client;      // native wire
+    std::unique_ptr<Client> client;
     std::unique_ptr<ClientSidePeer> peer; // keeps messages for the callback
-    std::unique_ptr<QTcpSocket> socket;  // line wire
-    LineReader lines;
 };
 
 static QString connectFailure(const QString &reason)
@@ -54,9 +46,10 @@ static QString connectFailure(const QString &reason)
         : QStringLiteral("failed to connect: %1").arg(reason);
 }
 
-void EatTaskPrivate::startNative()
+void EatTaskPrivate::start()
 {
     ClientConfig config;
+    config.protocol = options.protocol;
     config.encryptionRequired = options.encryption;
     config.preSharedKey = options.preSharedKey;
     config.maxMessageSize = options.maxMessageSize;
@@ -84,56 +77,6 @@ void EatTaskPrivate::startNative()
         finish(false, connectFailure(client->errorString()));
 }
 
-void EatTaskPrivate::startLine()
-{
-    const Address parsed = Address::parse(address);
-    if (parsed.kind != Address::Tcp) {
-        finish(false, QStringLiteral("failed to connect: the line wire needs a tcp:// address%1")
-                          .arg(parsed.error.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(parsed.error)));
-        return;
-    }
-    socket = std::make_unique<QTcpSocket>();
-    QObject::connect(socket.get(), &QTcpSocket::errorOccurred, q, [this](QAbstractSocket::SocketError e) {
-        if (e == QAbstractSocket::RemoteHostClosedError)
-            return; // disconnected() decides
-        if (e == QAbstractSocket::ConnectionRefusedError)
-            finish(false, QStringLiteral("failed to connect: connection refused"));
-        else
-            finish(false, connectFailure(socket->errorString()));
-    });
-    QObject::connect(socket.get(), &QTcpSocket::connected, q, [this] {
-        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        if (!callback)
-            return;
-        runLater(q, [this] {
-            LinePeer peer(socket.get(), options.maxMessageSize);
-            finish(true, QString(), callback(peer));
-        });
-    });
-    QObject::connect(socket.get(), &QTcpSocket::readyRead, q, [this] {
-        if (!callback)
-            onLineReadable();
-    });
-    QObject::connect(socket.get(), &QTcpSocket::disconnected, q, [this] {
-        if (callback)
-            return;
-        onLineReadable();
-        finish(false, QStringLiteral("the server closed the connection before a full line"));
-    });
-    socket->connectToHost(parsed.host, parsed.port);
-}
-
-void EatTaskPrivate::onLineReadable()
-{
-    lines.append(socket->readAll());
-    QByteArray line;
-    switch (lines.next(&line)) {
-    case LineReader::Result::Line: finish(true, QString(), line); break;
-    case LineReader::Result::Error: finish(false, lines.errorString()); break;
-    case LineReader::Result::NeedMore: break;
-    }
-}
-
 void EatTaskPrivate::finish(bool ok, const QString &error, const QByteArray &value)
 {
     if (finished)
@@ -146,10 +89,6 @@ void EatTaskPrivate::finish(bool ok, const QString &error, const QByteArray &val
     if (client) {
         client->disconnect(q);
         client->close();
-    }
-    if (socket) {
-        socket->disconnect(q);
-        socket->abort();
     }
     if (!ok)
         qCInfo(lcClient).noquote() << "eat failed:" << error;
@@ -173,10 +112,7 @@ void EatTask::start()
 {
     if (d->options.timeout.count() > 0)
         d->deadline.start(d->options.timeout);
-    if (d->options.wire == Wire::Line)
-        d->startLine();
-    else
-        d->startNative();
+    d->start();
 }
 
 MinipcResult EatTask::result() const

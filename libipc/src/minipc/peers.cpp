@@ -5,53 +5,10 @@
 #include <ipc/client.h>
 #include <ipc/server.h>
 
-#include <QTcpSocket>
 
 namespace ipc {
 
 Peer::~Peer() = default;
-
-LinePeer::LinePeer(QTcpSocket *socket, qsizetype maxLength)
-    : m_socket(socket)
-    , m_reader(maxLength)
-{
-}
-
-bool LinePeer::send(const QByteArray &message)
-{
-    QByteArray line;
-    if (!encodeLine(message, &line, &m_error))
-        return false;
-    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState) {
-        m_error = QStringLiteral("send failed: the connection is closed");
-        return false;
-    }
-    m_socket->write(line);
-    return true;
-}
-
-QByteArray LinePeer::receive(std::chrono::milliseconds timeout)
-{
-    QByteArray line;
-    LineReader::Result result = LineReader::Result::NeedMore;
-    const auto closed = [this] {
-        return !m_socket || m_socket->state() != QAbstractSocket::ConnectedState;
-    };
-    const auto ready = [&] {
-        if (m_socket)
-            m_reader.append(m_socket->readAll()); // still readable after a disconnect
-        result = m_reader.next(&line);
-        return result != LineReader::Result::NeedMore || closed();
-    };
-    if (m_socket)
-        waitUntil(timeout, ready, m_socket.data(), &QTcpSocket::readyRead, &QTcpSocket::disconnected);
-    if (result == LineReader::Result::Line)
-        return line;
-    m_error = result == LineReader::Result::Error ? m_reader.errorString()
-        : closed() ? QStringLiteral("receive failed: the peer closed the connection before a full line")
-                   : QStringLiteral("receive failed: no line within %1 ms").arg(timeout.count());
-    return QByteArray();
-}
 
 bool Inbox::push(const QByteArray &message)
 {
@@ -75,6 +32,11 @@ ServerSidePeer::ServerSidePeer(Server *server, quint64 clientId, bool collect, q
     , m_clientId(clientId)
     , m_inbox(maxBuffered)
 {
+    m_errors = QObject::connect(server, &Server::clientErrorOccurred, server,
+                                [this](quint64 id, Error, const QString &reason) {
+                                    if (id == m_clientId)
+                                        m_error = reason;
+                                });
     if (!collect)
         return;
     m_connection = QObject::connect(server, &Server::messageReceived, server, [this](const Message &message) {
@@ -89,14 +51,12 @@ ServerSidePeer::ServerSidePeer(Server *server, quint64 clientId, bool collect, q
 ServerSidePeer::~ServerSidePeer()
 {
     QObject::disconnect(m_connection);
+    QObject::disconnect(m_errors);
 }
 
 bool ServerSidePeer::send(const QByteArray &message)
 {
-    if (m_server->write(m_clientId, MinipcMessageType, message))
-        return true;
-    m_error = m_server->errorString();
-    return false;
+    return m_server->write(m_clientId, MinipcMessageType, message); // a failure sets m_error
 }
 
 QByteArray ServerSidePeer::receive(std::chrono::milliseconds timeout)

@@ -1,7 +1,6 @@
-// The Peer handles serve's and eat's callbacks receive, one per wire and side.
+// The Peer handles serve's and eat's callbacks receive, one per side; the
+// wire is the Server's or Client's.
 #pragma once
-
-#include "minipc/line_reader.h"
 
 #include <ipc/message.h>
 #include <ipc/minipc.h>
@@ -10,27 +9,10 @@
 
 #include <deque>
 
-class QTcpSocket;
-
 namespace ipc {
 
 class Client;
 class Server;
-
-// A plain TCP socket speaking MinIPC's line wire.
-class LinePeer : public Peer
-{
-public:
-    LinePeer(QTcpSocket *socket, qsizetype maxLength);
-    bool send(const QByteArray &message) override;
-    QByteArray receive(std::chrono::milliseconds timeout) override;
-    QString errorString() const override { return m_error; }
-
-private:
-    QPointer<QTcpSocket> m_socket;
-    LineReader m_reader;
-    QString m_error;
-};
 
 // Messages kept for a later receive(), up to a byte limit: a peer that sends
 // more than it is asked for must not grow our memory.
@@ -67,6 +49,7 @@ private:
     Server *m_server;
     quint64 m_clientId;
     QMetaObject::Connection m_connection;
+    QMetaObject::Connection m_errors;
     Inbox m_inbox; // this client's messages, kept from its arrival on
     QString m_error;
 };

@@ -3,6 +3,12 @@
 #include "local_listener.h"
 #include "tcp_listener.h"
 
+#include <QFile>
+
+#ifdef Q_OS_UNIX
+#include <sys/socket.h>
+#endif
+
 namespace ipc {
 
 std::unique_ptr<Listener> Listener::create(const Address &address)
@@ -17,6 +23,25 @@ bool Listener::fail(Error error, const QString &reason)
     m_error = error;
     m_errorString = reason;
     return false;
+}
+
+int Listener::maximumBacklog()
+{
+#ifdef Q_OS_LINUX
+    // listen() caps the backlog at this value anyway; asking for it says so.
+    QFile limit(QStringLiteral("/proc/sys/net/core/somaxconn"));
+    if (limit.open(QIODevice::ReadOnly)) {
+        bool ok = false;
+        const int value = limit.readLine().trimmed().toInt(&ok);
+        if (ok && value > 0)
+            return value;
+    }
+#endif
+#ifdef SOMAXCONN
+    return SOMAXCONN;
+#else
+    return 128;
+#endif
 }
 
 } // namespace ipc

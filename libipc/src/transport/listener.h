@@ -39,6 +39,9 @@ Q_SIGNALS:
 protected:
     using QObject::QObject;
     bool fail(Error error, const QString &reason);
+    // The system's largest listen backlog (Qt's default of 50 refuses a burst
+    // of connects that the server would then serve fine).
+    static int maximumBacklog();
 
 private:
     Error m_error = Error::NoError;

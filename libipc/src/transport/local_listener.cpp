@@ -1,6 +1,7 @@
 #include "local_listener.h"
 
 #include "logging.h"
+#include "transport/socket_liveness.h"
 #include "transport/stream.h"
 
 #include <QFileInfo>
@@ -31,6 +32,7 @@ bool LocalListener::listen(const Address &address, const Options &options)
         return false;
     m_server->setSocketOptions(options.worldAccess ? QLocalServer::WorldAccessOption
                                                    : QLocalServer::UserAccessOption);
+    m_server->setListenBacklogSize(maximumBacklog());
     if (!m_server->listen(path)) {
         const Error error = m_server->serverError() == QAbstractSocket::AddressInUseError
             ? Error::AddressInUse
@@ -52,6 +54,13 @@ bool LocalListener::clearStaleSocket(const QString &path)
     if (!S_ISSOCK(info.st_mode))
         return fail(Error::AddressInUse,
                     QStringLiteral("address in use: %1 exists and is not a socket").arg(path));
+    if (const std::optional<bool> live = isListeningSocketFile(path)) {
+        if (*live)
+            return fail(Error::AddressInUse,
+                        QStringLiteral("address in use: a live server is listening on %1").arg(path));
+        return removeStaleSocket(path);
+    }
+    // No list to read: ask the socket itself.
     QLocalSocket probe;
     probe.connectToServer(path);
     if (probe.waitForConnected(1000)) {
@@ -68,13 +77,19 @@ bool LocalListener::clearStaleSocket(const QString &path)
         && probe.error() != QLocalSocket::ServerNotFoundError)
         return fail(Error::AddressInUse,
                     QStringLiteral("address in use: %1 did not answer (%2)").arg(path, probe.errorString()));
+    return removeStaleSocket(path);
+#else
+    Q_UNUSED(path)
+    return true;
+#endif
+}
+
+bool LocalListener::removeStaleSocket(const QString &path)
+{
     qCInfo(lcServer) << "removing stale socket file" << path;
     if (!QLocalServer::removeServer(path))
         return fail(Error::PermissionDenied,
                     QStringLiteral("cannot remove the stale socket file %1").arg(path));
-#else
-    Q_UNUSED(path)
-#endif
     return true;
 }
 

@@ -22,6 +22,7 @@ public:
 
 private:
     bool clearStaleSocket(const QString &path);
+    bool removeStaleSocket(const QString &path);
     void acceptPending();
 
     QLocalServer *m_server;

@@ -37,12 +37,14 @@ constexpr qint64 ReadBufferSize = 4 << 20;
 // How long a closed socket may keep sending what was written before it.
 constexpr int DrainTimeout = 30000;
 
-void abortSocket(QIODevice *device)
+void abortDevice(QIODevice *device)
 {
     if (auto *local = qobject_cast<QLocalSocket *>(device))
         local->abort();
     else if (auto *tcp = qobject_cast<QTcpSocket *>(device))
         tcp->abort();
+    else
+        device->close();
 }
 
 } // namespace
@@ -59,65 +61,56 @@ void Stream::connectToPeer(const Address &address)
     m_peerName = address.toString();
     if (m_tcp)
         m_tcp->connectToHost(address.host, address.port);
-    else
+    else if (m_local)
         m_local->connectToServer(address.localPath);
 }
 
-Stream::Stream(QLocalSocket *socket, QObject *parent)
+Stream::Stream(QIODevice *device, QObject *parent)
     : QObject(parent)
-    , m_local(socket)
+    , m_device(device)
+    , m_local(qobject_cast<QLocalSocket *>(device))
+    , m_tcp(qobject_cast<QTcpSocket *>(device))
 {
-    attach(socket);
-    connect(socket, &QLocalSocket::connected, this, &Stream::onConnected);
-    connect(socket, &QLocalSocket::disconnected, this, [this] {
+    device->setParent(this);
+    connect(device, &QIODevice::readyRead, this, &Stream::readyRead);
+    const auto peerClosed = [this] {
         finish(Error::ConnectionLost, QStringLiteral("the peer closed the connection"));
-    });
-    connect(socket, &QLocalSocket::errorOccurred, this, [this](QLocalSocket::LocalSocketError e) {
-        if (e == QLocalSocket::PeerClosedError)
-            return; // disconnected() follows
-        finish(fromLocalError(e), describe(fromLocalError(e), m_local->errorString()));
-    });
-}
-
-Stream::Stream(QTcpSocket *socket, QObject *parent)
-    : QObject(parent)
-    , m_tcp(socket)
-{
-    attach(socket);
-    connect(socket, &QTcpSocket::connected, this, &Stream::onConnected);
-    connect(socket, &QTcpSocket::disconnected, this, [this] {
-        finish(Error::ConnectionLost, QStringLiteral("the peer closed the connection"));
-    });
-    connect(socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
-        if (e == QAbstractSocket::RemoteHostClosedError)
-            return; // disconnected() follows
-        finish(fromTcpError(e), describe(fromTcpError(e), m_tcp->errorString()));
-    });
-    if (socket->state() == QAbstractSocket::ConnectedState) // accepted by a server
-        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    };
+    if (m_local) {
+        m_local->setReadBufferSize(ReadBufferSize);
+        connect(m_local, &QLocalSocket::connected, this, &Stream::onConnected);
+        connect(m_local, &QLocalSocket::disconnected, this, peerClosed);
+        connect(m_local, &QLocalSocket::errorOccurred, this, [this](QLocalSocket::LocalSocketError e) {
+            if (e == QLocalSocket::PeerClosedError)
+                return; // disconnected() follows
+            finish(fromLocalError(e), describe(fromLocalError(e), m_local->errorString()));
+        });
+    } else if (m_tcp) {
+        m_tcp->setReadBufferSize(ReadBufferSize);
+        connect(m_tcp, &QTcpSocket::connected, this, &Stream::onConnected);
+        connect(m_tcp, &QTcpSocket::disconnected, this, peerClosed);
+        connect(m_tcp, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
+            if (e == QAbstractSocket::RemoteHostClosedError)
+                return; // disconnected() follows
+            finish(fromTcpError(e), describe(fromTcpError(e), m_tcp->errorString()));
+        });
+        if (m_tcp->state() == QAbstractSocket::ConnectedState) // accepted by a server
+            m_tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    } else {
+        connect(device, &QIODevice::readChannelFinished, this, peerClosed);
+    }
 }
 
 Stream::~Stream()
 {
     if (m_device) {
         m_device->disconnect(this);
-        abortSocket(m_device);
+        abortDevice(m_device);
         // The socket may be inside its own readyRead() right now (a user
         // deleting a Client from a slot): let Qt unwind before it goes.
         m_device->setParent(nullptr);
         m_device->deleteLater();
     }
-}
-
-void Stream::attach(QIODevice *device)
-{
-    m_device = device;
-    device->setParent(this);
-    if (m_local)
-        m_local->setReadBufferSize(ReadBufferSize);
-    else
-        m_tcp->setReadBufferSize(ReadBufferSize);
-    connect(device, &QIODevice::readyRead, this, &Stream::readyRead);
 }
 
 void Stream::onConnected()
@@ -148,7 +141,11 @@ void Stream::close()
     flush();
     m_device->disconnect(this);
     if (m_device->bytesToWrite() == 0) {
-        abortSocket(m_device);
+        abortDevice(m_device);
+        return;
+    }
+    if (!m_local && !m_tcp) {
+        m_device->close();
         return;
     }
     // The kernel has not taken everything yet: let the socket drain on its
@@ -159,7 +156,7 @@ void Stream::close()
     m_tcp = nullptr;
     draining->setParent(nullptr);
     QTimer::singleShot(DrainTimeout, draining, [draining] {
-        abortSocket(draining);
+        abortDevice(draining);
         draining->deleteLater();
     });
     if (auto *local = qobject_cast<QLocalSocket *>(draining)) {
@@ -169,6 +166,20 @@ void Stream::close()
         connect(tcp, &QTcpSocket::disconnected, tcp, &QObject::deleteLater);
         tcp->disconnectFromHost();
     }
+}
+
+QString Stream::peerName() const
+{
+    if (!m_peerName.isEmpty())
+        return m_peerName;
+    if (m_tcp) {
+        Address peer;
+        peer.kind = Address::Tcp;
+        peer.host = m_tcp->peerAddress();
+        peer.port = m_tcp->peerPort();
+        return peer.toString();
+    }
+    return m_local ? QStringLiteral("local") : QStringLiteral("device");
 }
 
 // Qt's texts for a failed connect are vague ("Invalid name"); say what happened.

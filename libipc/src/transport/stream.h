@@ -1,5 +1,6 @@
-// One byte stream to a peer, over a QLocalSocket or a QTcpSocket, with the
-// two sockets' signals and errors folded into one shape.
+// One byte stream to a peer over any QIODevice: a QLocalSocket or a
+// QTcpSocket (their signals and errors folded into one shape), or any other
+// device (an in-memory pipe in tests), whose end is readChannelFinished().
 #pragma once
 
 #include "address.h"
@@ -23,12 +24,13 @@ public:
     // caller's connections are made (a local connect can finish at once).
     static Stream *create(const Address &address, QObject *parent = nullptr);
     void connectToPeer(const Address &address);
-    // Server side: wraps an accepted socket.
-    explicit Stream(QLocalSocket *socket, QObject *parent = nullptr);
-    explicit Stream(QTcpSocket *socket, QObject *parent = nullptr);
+    // Wraps an open device (an accepted socket); takes ownership.
+    explicit Stream(QIODevice *device, QObject *parent = nullptr);
     ~Stream() override;
 
     QIODevice *device() const { return m_device; }
+    // Who is at the other end, for logs and telemetry.
+    QString peerName() const;
     // Queues bytes for the peer; false once the stream is closed.
     bool write(const QByteArray &bytes);
 
@@ -43,7 +45,6 @@ Q_SIGNALS:
     void closed(ipc::Error error, const QString &reason);
 
 private:
-    void attach(QIODevice *device);
     void onConnected();
     void finish(Error error, const QString &reason);
     QString describe(Error error, const QString &systemText) const;

@@ -21,6 +21,7 @@ TcpListener::~TcpListener()
 
 bool TcpListener::listen(const Address &address, const Options &options)
 {
+    m_server->setListenBacklogSize(maximumBacklog());
     if (!m_server->listen(address.host, address.port)) {
         const bool inUse = m_server->serverError() == QAbstractSocket::AddressInUseError;
         return fail(inUse ? Error::AddressInUse : Error::SocketError,

@@ -53,6 +53,14 @@ bool FrameReader::takeRaw(char *out, qsizetype n)
     return true;
 }
 
+bool FrameReader::peek(char *out, qsizetype n) const
+{
+    if (available() < n)
+        return false;
+    std::memcpy(out, m_buffer.constData() + m_begin, size_t(n));
+    return true;
+}
+
 FrameReader::Result FrameReader::next(char **body, qsizetype *size)
 {
     if (!m_error.isEmpty())

@@ -28,6 +28,8 @@ public:
     qsizetype available() const { return m_end - m_begin; }
     // Unframed bytes (the preamble): copies n bytes out when that many arrived.
     bool takeRaw(char *out, qsizetype n);
+    // The same without consuming them.
+    bool peek(char *out, qsizetype n) const;
 
     // The next complete frame. body points into the reader's buffer, is
     // writable (for decryption in place) and stays valid until the next

@@ -5,7 +5,7 @@
 #include <QByteArray>
 #include <QString>
 
-namespace ipc {
+namespace ipc::wire {
 
 class LineReader
 {
@@ -13,13 +13,14 @@ public:
     explicit LineReader(qsizetype maxLength);
     enum class Result { NeedMore, Line, Error };
 
-    void append(const QByteArray &bytes);
+    void append(const char *data, qsizetype size);
     Result next(QByteArray *line);
     QString errorString() const { return m_error; }
-    bool hasPartialLine() const { return !m_buffer.isEmpty(); }
+    qsizetype partialLineSize() const { return m_buffer.size() - m_begin; }
 
 private:
     QByteArray m_buffer;
+    qsizetype m_begin = 0; // where the next line starts
     qsizetype m_maxLength;
     QString m_error;
 };
@@ -27,4 +28,4 @@ private:
 // The bytes a line message travels as, or an error for one that contains a LF.
 bool encodeLine(const QByteArray &message, QByteArray *line, QString *error);
 
-} // namespace ipc
+} // namespace ipc::wire

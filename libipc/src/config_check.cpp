@@ -1,0 +1,79 @@
+#include "config_check.h"
+
+#include <cmath>
+
+namespace ipc {
+
+namespace {
+
+QString keyError(const QByteArray &key)
+{
+    if (!key.isEmpty() && key.size() != 32)
+        return QStringLiteral("invalid configuration: the pre-shared key must be 32 bytes, not %1").arg(key.size());
+    return QString();
+}
+
+QString negative(const char *field)
+{
+    return QStringLiteral("invalid configuration: %1 must not be negative").arg(QLatin1String(field));
+}
+
+QString protocolError(Protocol protocol)
+{
+    if (protocol == Protocol::GolangIpcV2)
+        return QStringLiteral("invalid configuration: golang-ipc protocol version 2 is not supported yet");
+    return QString();
+}
+
+} // namespace
+
+QString configurationError(const ServerConfig &config)
+{
+    if (QString error = protocolError(config.protocol); !error.isEmpty())
+        return error;
+    if (QString error = keyError(config.preSharedKey); !error.isEmpty())
+        return error;
+    if (config.protocol == Protocol::Line && !config.preSharedKey.isEmpty())
+        return QStringLiteral("invalid configuration: the line wire has no encryption to enforce a pre-shared key");
+    // A key is enforced by the Noise handshake: without encryption it would
+    // be silently ignored and any client could connect.
+    if (!config.preSharedKey.isEmpty() && !config.encryption)
+        return QStringLiteral("invalid configuration: a pre-shared key needs encryption: it cannot be enforced "
+                              "with encryption = false");
+    if (config.maxClients < 0)
+        return negative("maxClients");
+    if (config.handshakeTimeout.count() < 0)
+        return negative("handshakeTimeout");
+    if (config.heartbeatInterval.count() < 0)
+        return negative("heartbeatInterval");
+    return QString();
+}
+
+QString configurationError(const ClientConfig &config)
+{
+    if (QString error = protocolError(config.protocol); !error.isEmpty())
+        return error;
+    if (QString error = keyError(config.preSharedKey); !error.isEmpty())
+        return error;
+    if (config.protocol == Protocol::Line && !config.preSharedKey.isEmpty())
+        return QStringLiteral("invalid configuration: the line wire has no encryption to check a pre-shared key");
+    if (config.timeout.count() < 0)
+        return negative("timeout");
+    if (config.maxAttempts < 0)
+        return negative("maxAttempts");
+    if (config.writeQueueLimit < 0)
+        return negative("writeQueueLimit");
+    if (config.handshakeTimeout.count() < 0)
+        return negative("handshakeTimeout");
+    if (config.heartbeatInterval.count() < 0)
+        return negative("heartbeatInterval");
+    const RetryTimer &retry = config.retryTimer;
+    if (retry.initial.count() < 0 || retry.maximum.count() < 0)
+        return negative("retryTimer");
+    if (!std::isfinite(retry.factor) || retry.factor < 1.0)
+        return QStringLiteral("invalid configuration: retryTimer.factor must be a number of at least 1, not %1")
+            .arg(retry.factor);
+    return QString();
+}
+
+} // namespace ipc

@@ -1,0 +1,155 @@
+// One wire's rules for one connection, without I/O: the engine (Session)
+// feeds an adapter the bytes that arrived and flushes what the adapter writes
+// into an Output. Each wire is one Adapter subclass; the engine never asks
+// which wire it runs. Pure enough to drive from a unit test or a fuzzer.
+#pragma once
+
+#include "wire/frame_reader.h"
+
+#include <ipc/config.h>
+#include <ipc/types.h>
+
+#include <QByteArray>
+#include <QString>
+
+#include <memory>
+
+namespace ipc::protocol {
+
+enum class Role { Client, Server };
+
+// What an adapter is told about its side of the connection.
+struct Settings
+{
+    Role role = Role::Client;
+    Protocol protocol = Protocol::Native;
+    quint32 maxMessageSize = DefaultMaxMessageSize; // the largest data this side accepts
+    bool encryption = true;    // server: offer it; client: require it
+    QByteArray preSharedKey;   // 32 bytes or empty
+    bool rejectAsFull = false; // server: tell the client it is full, then end
+};
+
+// Bytes for the engine to write, in order: bytes(), then block().
+class Output
+{
+public:
+    // Small pieces, built in place in a buffer the engine reuses.
+    QByteArray &bytes() { return m_bytes; }
+    // A large block the device keeps by reference instead of copying.
+    void setBlock(const QByteArray &block) { m_block = block; }
+    // Push what is here to the kernel at once, as a write of its own: some
+    // peers read each handshake record with a single read.
+    void requestFlush() { m_flush = true; }
+
+    // For the engine.
+    QByteArray &block() { return m_block; }
+    bool flushRequested() const { return m_flush; }
+    void clearFlush() { m_flush = false; }
+
+private:
+    QByteArray m_bytes;
+    QByteArray m_block;
+    bool m_flush = false;
+};
+
+// What one step of an adapter came to.
+struct Event
+{
+    enum Kind {
+        NeedMore,    // nothing more to do until more bytes arrive
+        Progress,    // a step was taken; call next() again
+        Established, // the connection is ready for messages
+        Message,     // a user message: type and data
+        Closed,      // the peer ended the connection on purpose
+        Failed,      // the connection cannot go on: error and reason
+    };
+
+    Kind kind = NeedMore;
+    qint32 type = 0;
+    QByteArray data;
+    Error error = Error::NoError;
+    QString reason;
+
+    static Event needMore() { return Event{}; }
+    static Event progress() { return of(Progress); }
+    static Event established() { return of(Established); }
+    static Event message(qint32 type, QByteArray data)
+    {
+        Event event = of(Message);
+        event.type = type;
+        event.data = std::move(data);
+        return event;
+    }
+    static Event closed(const QString &why) { return ended(Closed, Error::NoError, why); }
+    static Event failed(Error error, const QString &why) { return ended(Failed, error, why); }
+
+private:
+    static Event of(Kind kind)
+    {
+        Event event;
+        event.kind = kind;
+        return event;
+    }
+    static Event ended(Kind kind, Error error, const QString &why)
+    {
+        Event event = of(kind);
+        event.error = error;
+        event.reason = why;
+        return event;
+    }
+};
+
+class Adapter
+{
+public:
+    explicit Adapter(const Settings &settings)
+        : m_settings(settings)
+    {
+    }
+    virtual ~Adapter();
+    Adapter(const Adapter &) = delete;
+    Adapter &operator=(const Adapter &) = delete;
+
+    // The connection is open: a side that speaks first writes its greeting.
+    // Returns Progress, or Failed when the connection must end at once.
+    virtual Event start(Output &out) = 0;
+    // One step over what has arrived in `in`: consumes what it uses.
+    virtual Event next(wire::FrameReader &in, Output &out) = 0;
+    // Encodes one user message (type > 0, size within peer().maxMessageSize,
+    // both checked by the engine). Refused: this message cannot travel on
+    // this wire. Broken: the connection cannot carry anything more.
+    enum class WriteResult { Written, Refused, Broken };
+    virtual WriteResult writeMessage(qint32 type, const QByteArray &data, Output &out, Error *error,
+                                     QString *reason) = 0;
+    // The stream ended (error and reason as the transport saw it): how the
+    // connection's end is reported, given what was left unread in `in`.
+    virtual Event endOfStream(const wire::FrameReader &in, Error error, const QString &reason) const = 0;
+
+    // Before a close this side asked for. Default: nothing to say.
+    virtual void writeGoodbye(Output &out);
+    // A message the peer must answer, for heartbeats. False: the wire has none.
+    virtual bool writePing(Output &out);
+    // When the frame now arriving in `in` is a large plain user message whose
+    // header and type have arrived: its type and data size, and `in` keeps the
+    // data bytes that already came (bufferedBody() after the type). The engine
+    // then reads the rest straight into the buffer the application receives.
+    virtual bool pendingLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize) const;
+
+    // Known once established.
+    const PeerInfo &peer() const { return m_peer; }
+    const EncryptionInfo &encryption() const { return m_encryption; }
+    const Settings &settings() const { return m_settings; }
+
+protected:
+    Settings m_settings;
+    PeerInfo m_peer;
+    EncryptionInfo m_encryption;
+};
+
+// The adapter for a connection whose wire is known from the start: every
+// server, and a client told to speak the line wire. Null for a native client,
+// which picks its adapter from the server's first byte (adapterForGreeting).
+std::unique_ptr<Adapter> createAdapter(const Settings &settings);
+std::unique_ptr<Adapter> adapterForGreeting(quint8 firstByte, const Settings &settings);
+
+} // namespace ipc::protocol

@@ -1,0 +1,409 @@
+#include "protocol/native.h"
+
+#include "logging.h"
+#include "wire/control.h"
+#include "wire/frame_writer.h"
+#include "wire/preamble.h"
+
+#include <ipc/log.h>
+
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <QtEndian>
+
+#include <cstring>
+
+namespace ipc::protocol {
+
+namespace {
+
+// Noise handshake messages here are 32 to 96 bytes.
+constexpr quint32 MaxHandshakeFrame = 1024;
+// From this size on, message data is not copied into a frame buffer: Qt's
+// write buffer holds large QByteArrays by reference (its chunk size is 4 KiB).
+constexpr qsizetype LargeMessage = 4096;
+
+QString processName()
+{
+    if (!QCoreApplication::instance())
+        return QString();
+    return QFileInfo(QCoreApplication::applicationFilePath()).fileName();
+}
+
+} // namespace
+
+NativeAdapter::NativeAdapter(const Settings &settings)
+    : Adapter(settings)
+    , m_state(settings.role == Role::Client ? State::AwaitPreamble : State::AwaitReply)
+{
+}
+
+NativeAdapter::~NativeAdapter() = default;
+
+Event NativeAdapter::fail(Error error, const QString &reason)
+{
+    m_state = State::Ended;
+    m_handshake.reset(); // wipes ephemeral keys and the chaining key
+    return Event::failed(error, reason);
+}
+
+Event NativeAdapter::start(Output &out)
+{
+    if (m_settings.role == Role::Client)
+        return Event::progress(); // the server speaks first
+    using wire::Security;
+    const Security security = m_settings.rejectAsFull      ? Security::ServerFull
+        : !m_settings.encryption                            ? Security::Plain
+        : m_settings.preSharedKey.isEmpty()                 ? Security::NoiseNN
+                                                            : Security::NoiseNNpsk0;
+    m_prologue = wire::encodePreamble(security);
+    out.bytes().append(m_prologue);
+    if (m_settings.rejectAsFull)
+        return fail(Error::ServerFull, QStringLiteral("refused: the server is at its maximum number of clients"));
+    return Event::progress();
+}
+
+Event NativeAdapter::next(wire::FrameReader &in, Output &out)
+{
+    if (m_state == State::AwaitPreamble) {
+        char preamble[wire::PreambleSize];
+        return in.takeRaw(preamble, wire::PreambleSize) ? handlePreamble(preamble, in, out) : Event::needMore();
+    }
+    if (m_state == State::AwaitReply) {
+        char reply;
+        return in.takeRaw(&reply, 1) ? handleReply(quint8(reply), in, out) : Event::needMore();
+    }
+    char *body = nullptr;
+    qsizetype size = 0;
+    switch (in.next(&body, &size)) {
+    case wire::FrameReader::Result::NeedMore:
+        return Event::needMore();
+    case wire::FrameReader::Result::Error:
+        return fail(Error::MessageTooLarge, in.errorString());
+    case wire::FrameReader::Result::Frame:
+        break;
+    }
+    return m_state == State::Handshake ? handleHandshakeMessage(body, size, in, out)
+                                       : handleRecord(body, size, out);
+}
+
+Event NativeAdapter::handlePreamble(const char *preamble, wire::FrameReader &in, Output &out)
+{
+    using wire::Reply;
+    using wire::Security;
+    m_prologue = QByteArray(preamble, wire::PreambleSize);
+    const quint8 version = quint8(preamble[0]);
+    const Security security = Security(quint8(preamble[1]));
+    const bool havePsk = !m_settings.preSharedKey.isEmpty();
+
+    auto refuse = [&](Reply reply, Error error, const QString &reason) {
+        out.bytes().append(char(reply));
+        return fail(error, reason);
+    };
+    if (version != wire::ProtocolVersion) {
+        return refuse(Reply::VersionMismatch, Error::ProtocolMismatch,
+                      version == 2 ? QStringLiteral("the server speaks golang-ipc protocol version 2, not libipc's native protocol")
+                                   : QStringLiteral("the server speaks unknown protocol version %1").arg(version));
+    }
+    switch (security) {
+    case Security::ServerFull:
+        return fail(Error::ServerFull, QStringLiteral("the server is at its maximum number of clients"));
+    case Security::Plain:
+        if (m_settings.encryption)
+            return refuse(Reply::EncryptionRequired, Error::EncryptionRequired,
+                          QStringLiteral("the server offers no encryption and this client requires it"));
+        if (havePsk)
+            return refuse(Reply::PreSharedKeyMismatch, Error::PreSharedKeyMismatch,
+                          QStringLiteral("this client has a pre-shared key but the server is plain"));
+        break;
+    case Security::NoiseNN:
+        if (havePsk)
+            return refuse(Reply::PreSharedKeyMismatch, Error::PreSharedKeyMismatch,
+                          QStringLiteral("this client has a pre-shared key but the server uses none"));
+        break;
+    case Security::NoiseNNpsk0:
+        if (!havePsk)
+            return refuse(Reply::PreSharedKeyMismatch, Error::PreSharedKeyMismatch,
+                          QStringLiteral("the server requires a pre-shared key and this client has none"));
+        break;
+    default:
+        return refuse(Reply::UnknownSecurity, Error::ProtocolMismatch,
+                      QStringLiteral("the server offers unknown security mode %1").arg(int(security)));
+    }
+
+    const char ok = char(Reply::Ok);
+    out.bytes().append(ok);
+    m_prologue.append(ok);
+    if (security == Security::Plain) {
+        sendHello(in, out);
+        m_state = State::AwaitHello;
+        return Event::progress();
+    }
+    beginHandshake();
+    QByteArray message;
+    if (!m_handshake->writeMessage(QByteArray(), &message))
+        return fail(Error::HandshakeFailed, QStringLiteral("handshake failed: %1").arg(m_handshake->errorString()));
+    wire::appendFrame(out.bytes(), message);
+    m_state = State::Handshake;
+    return Event::progress();
+}
+
+Event NativeAdapter::handleReply(quint8 reply, wire::FrameReader &in, Output &out)
+{
+    using wire::Reply;
+    if (Reply(reply) != Reply::Ok) {
+        const Error error = Reply(reply) == Reply::EncryptionRequired ? Error::EncryptionRequired
+            : Reply(reply) == Reply::PreSharedKeyMismatch             ? Error::PreSharedKeyMismatch
+                                                                      : Error::ProtocolMismatch;
+        return fail(error, QStringLiteral("the client refused the connection: %1")
+                               .arg(wire::replyDescription(Reply(reply))));
+    }
+    m_prologue.append(char(reply));
+    if (!m_settings.encryption) {
+        sendHello(in, out);
+        m_state = State::AwaitHello;
+        return Event::progress();
+    }
+    beginHandshake();
+    m_state = State::Handshake;
+    return Event::progress();
+}
+
+void NativeAdapter::beginHandshake()
+{
+    const auto role = m_settings.role == Role::Client ? crypto::HandshakeState::Initiator
+                                                      : crypto::HandshakeState::Responder;
+    m_handshake = std::make_unique<crypto::HandshakeState>(role, m_prologue, m_settings.preSharedKey);
+}
+
+Event NativeAdapter::handleHandshakeMessage(char *body, qsizetype size, wire::FrameReader &in, Output &out)
+{
+    QByteArray payload;
+    if (!m_handshake->readMessage(QByteArray::fromRawData(body, size), &payload)) {
+        const QString cause = m_handshake->usesPsk()
+            ? QStringLiteral("wrong pre-shared key or altered handshake: %1")
+            : QStringLiteral("altered or malformed handshake: %1");
+        return fail(Error::HandshakeFailed,
+                    QStringLiteral("handshake failed: ") + cause.arg(m_handshake->errorString()));
+    }
+    if (!m_handshake->isFinished()) {
+        QByteArray message;
+        if (!m_handshake->writeMessage(QByteArray(), &message))
+            return fail(Error::HandshakeFailed, QStringLiteral("handshake failed: %1").arg(m_handshake->errorString()));
+        wire::appendFrame(out.bytes(), message);
+    }
+    if (m_handshake->isFinished())
+        finishHandshake(in, out);
+    return Event::progress();
+}
+
+void NativeAdapter::finishHandshake(wire::FrameReader &in, Output &out)
+{
+    m_encryption.protocol = QString::fromLatin1(m_handshake->protocolName());
+    m_encryption.preSharedKeyAuthenticated = m_handshake->usesPsk();
+    m_encryption.handshakeHash = m_handshake->handshakeHash();
+    auto [send, receive] = m_handshake->split();
+    m_sendCipher = std::move(send);
+    m_receiveCipher = std::move(receive);
+    m_handshake.reset(); // wipes ephemeral keys and the chaining key
+    m_encrypted = true;
+    qCDebug(lcCrypto) << "channel encrypted with" << m_encryption.protocol;
+    sendHello(in, out);
+    m_state = State::AwaitHello;
+}
+
+void NativeAdapter::sendHello(wire::FrameReader &in, Output &out)
+{
+    wire::Hello hello;
+    hello.maxMessageSize = m_settings.maxMessageSize;
+    hello.pid = quint64(QCoreApplication::applicationPid());
+    hello.processName = processName();
+    hello.libraryVersion = QString::fromLatin1(libraryVersion());
+    writeRecord(0, wire::encodeHello(hello), out);
+    // Records carry at most our limit of data, the type and the AEAD tag.
+    in.setMaxFrameSize(m_settings.maxMessageSize + wire::TypeSize + (m_encrypted ? crypto::TagSize : 0));
+}
+
+Event NativeAdapter::handleRecord(char *body, qsizetype size, Output &out)
+{
+    static const QString altered = QStringLiteral(
+        "a record failed to open (%1 bytes): it was altered, replayed, reordered or reflected");
+    QByteArray largeData; // a large message decrypted straight into its own buffer
+    if (m_encrypted) {
+        const qsizetype dataSize = size - crypto::TagSize - wire::TypeSize;
+        if (dataSize >= LargeMessage) {
+            largeData = QByteArray(dataSize, Qt::Uninitialized);
+            if (!m_receiveCipher.decryptWithAd(QByteArray(), body, size, body, wire::TypeSize,
+                                               largeData.data()))
+                return fail(Error::DecryptionFailed, altered.arg(size));
+        } else if (!m_receiveCipher.decryptWithAd(QByteArray(), body, size, body)) {
+            return fail(Error::DecryptionFailed, altered.arg(size));
+        }
+        size -= crypto::TagSize;
+    }
+    if (size < wire::TypeSize)
+        return fail(Error::ProtocolError,
+                    QStringLiteral("malformed frame: %1 bytes cannot hold a message type").arg(size));
+    const qint32 type = qint32(qFromBigEndian<quint32>(body));
+    const char *data = body + wire::TypeSize;
+    const qsizetype dataSize = size - wire::TypeSize;
+    if (type == 0)
+        return handleControl(largeData.isNull() ? data : largeData.constData(), dataSize, out);
+    if (type < 0)
+        return fail(Error::ProtocolError,
+                    QStringLiteral("malformed frame: message type %1 is not allowed on the wire").arg(type));
+    if (m_state != State::Established)
+        return fail(Error::ProtocolError,
+                    QStringLiteral("protocol error: message type %1 arrived before the hello").arg(type));
+    if (largeData.isNull())
+        largeData = QByteArray(data, dataSize);
+    // Payload bytes reach the log only when secret logging is on.
+    qCDebug(lcWire).noquote() << "received type" << type << "with" << dataSize << "bytes:"
+                              << Secret(largeData);
+    return Event::message(type, std::move(largeData));
+}
+
+Event NativeAdapter::handleControl(const char *data, qsizetype size, Output &out)
+{
+    if (size < 1)
+        return fail(Error::ProtocolError, QStringLiteral("malformed control message: empty"));
+    const auto kind = wire::ControlKind(quint8(data[0]));
+    if (m_state == State::AwaitHello) {
+        if (kind != wire::ControlKind::Hello)
+            return fail(Error::ProtocolError,
+                        QStringLiteral("protocol error: expected hello, got control kind %1").arg(int(kind)));
+        return handleHello(data, size);
+    }
+    quint64 token = 0;
+    switch (kind) {
+    case wire::ControlKind::Hello:
+        return fail(Error::ProtocolError, QStringLiteral("protocol error: a second hello"));
+    case wire::ControlKind::Goodbye:
+        m_state = State::Ended;
+        return Event::closed(QStringLiteral("the peer closed the connection"));
+    case wire::ControlKind::Ping:
+        if (wire::decodeToken(data, size, &token))
+            writeRecord(0, wire::encodeControl(wire::ControlKind::Pong, token), out);
+        return Event::progress();
+    case wire::ControlKind::Pong:
+        return Event::progress(); // hearing anything at all is what the heartbeat needs
+    }
+    qCDebug(lcWire) << "ignoring unknown control kind" << int(kind);
+    return Event::progress();
+}
+
+Event NativeAdapter::handleHello(const char *data, qsizetype size)
+{
+    wire::Hello hello;
+    QString error;
+    if (!wire::decodeHello(data, size, &hello, &error))
+        return fail(Error::ProtocolError, error);
+    m_peer.pid = qint64(hello.pid);
+    m_peer.processName = hello.processName;
+    m_peer.libraryVersion = hello.libraryVersion;
+    // The same rule as our own setting: under 1024 means the default, and
+    // nothing above the cap, whatever a foreign peer announces.
+    ServerConfig normalised;
+    normalised.maxMessageSize = hello.maxMessageSize;
+    m_peer.maxMessageSize = normalised.effectiveMaxMessageSize();
+    m_state = State::Established;
+    return Event::established();
+}
+
+Adapter::WriteResult NativeAdapter::writeMessage(qint32 type, const QByteArray &data, Output &out,
+                                                 Error *error, QString *reason)
+{
+    if (writeRecord(type, data, out))
+        return WriteResult::Written;
+    m_state = State::Ended;
+    *error = Error::ProtocolError;
+    *reason = QStringLiteral("nonce exhausted: the connection must be re-established");
+    return WriteResult::Broken;
+}
+
+bool NativeAdapter::writeRecord(qint32 type, const QByteArray &data, Output &out)
+{
+    const qsizetype size = data.size();
+    const int tag = m_encrypted ? crypto::TagSize : 0;
+    QByteArray &bytes = out.bytes();
+    const qsizetype start = bytes.size();
+    if (size < LargeMessage) {
+        // Small: built in the reused buffer and sealed in place.
+        const qsizetype body = wire::appendMessageFrame(bytes, type, data.constData(), size, tag);
+        char *p = bytes.data() + body;
+        if (m_encrypted && !m_sendCipher.encryptWithAd(QByteArray(), p, wire::TypeSize + size, p)) {
+            bytes.resize(start);
+            return false;
+        }
+        return true;
+    }
+    if (!m_encrypted) {
+        // Large and plain: the header alone, then the caller's bytes, which
+        // QIODevice keeps by reference instead of copying.
+        wire::appendMessageFrame(bytes, type, nullptr, 0, 0);
+        qToBigEndian<quint32>(quint32(wire::TypeSize + size), bytes.data() + start);
+        out.setBlock(data);
+        return true;
+    }
+    // Large and encrypted: sealed straight from the caller's bytes into a
+    // buffer of its own, which is then written without another copy.
+    const qsizetype frameSize = wire::LengthSize + wire::TypeSize + size + tag;
+    QByteArray frame;
+    if (m_spareFrame.isDetached() && m_spareFrame.capacity() >= frameSize)
+        frame = std::move(m_spareFrame); // Qt's write buffer let go of it: reuse its pages
+    frame.resize(frameSize);
+    qToBigEndian<quint32>(quint32(wire::TypeSize + size + tag), frame.data());
+    char typeBytes[wire::TypeSize];
+    qToBigEndian<quint32>(quint32(type), typeBytes);
+    if (!m_sendCipher.encryptWithAd(QByteArray(), typeBytes, wire::TypeSize, data.constData(), size,
+                                    frame.data() + wire::LengthSize))
+        return false;
+    m_spareFrame = frame;
+    out.setBlock(frame);
+    return true;
+}
+
+void NativeAdapter::writeGoodbye(Output &out)
+{
+    if (m_state == State::Established)
+        writeRecord(0, wire::encodeControl(wire::ControlKind::Goodbye), out);
+    m_state = State::Ended;
+}
+
+bool NativeAdapter::writePing(Output &out)
+{
+    if (m_state == State::Established)
+        writeRecord(0, wire::encodeControl(wire::ControlKind::Ping, 0), out);
+    return true;
+}
+
+bool NativeAdapter::pendingLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize) const
+{
+    const qint64 length = in.pendingBodyLength();
+    if (m_encrypted || m_state != State::Established || length - wire::TypeSize < LargeMessage
+        || in.bufferedBodySize() < wire::TypeSize)
+        return false;
+    *type = qint32(qFromBigEndian<quint32>(in.bufferedBody()));
+    if (*type <= 0)
+        return false; // the ordinary path reports it once the frame is whole
+    *dataSize = qsizetype(length) - wire::TypeSize;
+    return true;
+}
+
+Event NativeAdapter::endOfStream(const wire::FrameReader &in, Error error, const QString &reason) const
+{
+    const QString truncated = in.truncationError();
+    if (!truncated.isEmpty())
+        return Event::failed(Error::ProtocolError, truncated);
+    if (m_state == State::Handshake && m_settings.role == Role::Client && !m_settings.preSharedKey.isEmpty()) {
+        // A server closes mid-handshake when our key fails its check.
+        return Event::failed(Error::HandshakeFailed,
+                             QStringLiteral("handshake failed: the server closed the connection during the "
+                                            "handshake (wrong pre-shared key?)"));
+    }
+    if (m_state != State::Established)
+        return Event::failed(error, QStringLiteral("the peer closed the connection before the handshake completed"));
+    return Event::failed(error, reason);
+}
+
+} // namespace ipc::protocol

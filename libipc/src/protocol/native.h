@@ -1,0 +1,52 @@
+// libipc's native protocol (docs/PROTOCOL.md): preamble and reply, the Noise
+// handshake when encrypted, the hello exchange, then framed records with
+// control messages of type 0.
+#pragma once
+
+#include "crypto/noise.h"
+#include "protocol/adapter.h"
+
+#include <memory>
+
+namespace ipc::protocol {
+
+class NativeAdapter : public Adapter
+{
+public:
+    explicit NativeAdapter(const Settings &settings);
+    ~NativeAdapter() override;
+
+    Event start(Output &out) override;
+    Event next(wire::FrameReader &in, Output &out) override;
+    WriteResult writeMessage(qint32 type, const QByteArray &data, Output &out, Error *error,
+                             QString *reason) override;
+    Event endOfStream(const wire::FrameReader &in, Error error, const QString &reason) const override;
+    void writeGoodbye(Output &out) override;
+    bool writePing(Output &out) override;
+    bool pendingLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize) const override;
+
+private:
+    enum class State { AwaitPreamble, AwaitReply, Handshake, AwaitHello, Established, Ended };
+
+    Event handlePreamble(const char *preamble, wire::FrameReader &in, Output &out);
+    Event handleReply(quint8 reply, wire::FrameReader &in, Output &out);
+    Event handleHandshakeMessage(char *body, qsizetype size, wire::FrameReader &in, Output &out);
+    Event handleRecord(char *body, qsizetype size, Output &out);
+    Event handleControl(const char *data, qsizetype size, Output &out);
+    Event handleHello(const char *data, qsizetype size);
+    void beginHandshake();
+    void finishHandshake(wire::FrameReader &in, Output &out);
+    void sendHello(wire::FrameReader &in, Output &out);
+    bool writeRecord(qint32 type, const QByteArray &data, Output &out);
+    Event fail(Error error, const QString &reason);
+
+    State m_state;
+    QByteArray m_prologue; // server preamble + client reply
+    std::unique_ptr<crypto::HandshakeState> m_handshake;
+    crypto::CipherState m_sendCipher;
+    crypto::CipherState m_receiveCipher;
+    bool m_encrypted = false;
+    QByteArray m_spareFrame; // the last large sealed frame, reused once written
+};
+
+} // namespace ipc::protocol

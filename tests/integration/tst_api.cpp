@@ -1,0 +1,335 @@
+// What a Qt user expects of the API: configuration errors that a slot can
+// see, the first statusChanged, per-client write errors, slots and
+// metatypes, a listen backlog that takes a burst, a liveness check that does
+// not disturb the live server, and connection ids shared with the observer.
+#include "echo.h"
+#include "session_observer.h"
+#include "testnames.h"
+
+#include <ipc/client.h>
+#include <ipc/server.h>
+
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTcpSocket>
+#include <QtTest>
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <mutex>
+
+using namespace std::chrono_literals;
+using namespace ipc;
+
+Q_DECLARE_METATYPE(ipc::ServerConfig)
+Q_DECLARE_METATYPE(ipc::ClientConfig)
+
+namespace {
+
+// Connection ids and roles as the sessions report them.
+class IdObserver : public SessionObserver
+{
+public:
+    std::mutex lock;
+    QList<quint64> serverIds;
+    int opened = 0;
+    void connectionOpened(quint64 id, protocol::Role role, const QString &) override
+    {
+        std::lock_guard<std::mutex> guard(lock);
+        ++opened;
+        if (role == protocol::Role::Server)
+            serverIds.append(id);
+    }
+};
+
+// Every ipc.* message logged while it is installed.
+QStringList captured;
+QtMessageHandler previousHandler = nullptr;
+void capture(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (context.category && QByteArray(context.category).startsWith("ipc."))
+        captured << message;
+    previousHandler(type, context, message);
+}
+
+} // namespace
+
+class TestApi : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void configurationErrorsAreObservable_data()
+    {
+        QTest::addColumn<ServerConfig>("server");
+        QTest::addColumn<ClientConfig>("client");
+        QTest::addColumn<QString>("cause");
+        ServerConfig server;
+        ClientConfig client;
+        server.preSharedKey = client.preSharedKey = QByteArray(8, 'k');
+        QTest::newRow("8-byte key") << server << client << "32 bytes, not 8";
+        server = {};
+        client = {};
+        server.maxClients = -1;
+        client.writeQueueLimit = -1;
+        QTest::newRow("negative limits") << server << client << "must not be negative";
+        server = {};
+        client = {};
+        server.heartbeatInterval = -5ms;
+        client.retryTimer.factor = 0.5;
+        QTest::newRow("impossible timing") << server << client << "must";
+        server = {};
+        client = {};
+        server.protocol = Protocol::Line;
+        server.preSharedKey = QByteArray(32, 'k');
+        client.protocol = Protocol::Line;
+        client.preSharedKey = QByteArray(32, 'k');
+        QTest::newRow("key on the line wire") << server << client << "line wire has no encryption";
+    }
+
+    // Found in the constructor, held by status() and errorString() at once,
+    // emitted from the event loop for a slot connected after construction,
+    // and never overwritten by later calls.
+    void configurationErrorsAreObservable()
+    {
+        QFETCH(ServerConfig, server);
+        QFETCH(ClientConfig, client);
+        QFETCH(QString, cause);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("invalid configuration")));
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("invalid configuration")));
+        Server s(uniqueName("config"), server);
+        Client c(uniqueName("config"), client);
+        QSignalSpy serverErrors(&s, &Server::errorOccurred);
+        QSignalSpy clientErrors(&c, &Client::errorOccurred);
+        for (const auto &[status, error, text] : {std::make_tuple(s.status(), s.error(), s.errorString()),
+                                                  std::make_tuple(c.status(), c.error(), c.errorString())}) {
+            QCOMPARE(status, Status::Error);
+            QCOMPARE(error, Error::InvalidConfiguration);
+            QVERIFY2(text.contains(cause), qPrintable(text));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(serverErrors.count(), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(clientErrors.count(), 1, 10000);
+        QCOMPARE(serverErrors.count(), 1);
+        QCOMPARE(serverErrors.at(0).at(0).value<Error>(), Error::InvalidConfiguration);
+        QCOMPARE(clientErrors.at(0).at(0).value<Error>(), Error::InvalidConfiguration);
+
+        const QString first = c.errorString();
+        QVERIFY(!c.write(1, "x"));
+        c.connectToServer();
+        QCOMPARE(c.errorString(), first);
+        QCOMPARE(c.error(), Error::InvalidConfiguration);
+        QCOMPARE(c.status(), Status::Error);
+        QVERIFY(!s.listen());
+        QVERIFY(s.errorString().contains(cause));
+        QCOMPARE(s.error(), Error::InvalidConfiguration);
+    }
+
+    void invalidAddressIsObservable()
+    {
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("invalid address")));
+        Client client(QStringLiteral("tcp://999.1.1.1:1"));
+        QSignalSpy errors(&client, &Client::errorOccurred);
+        QCOMPARE(client.error(), Error::InvalidAddress);
+        QVERIFY(errors.wait(10000));
+        QCOMPARE(errors.at(0).at(0).value<Error>(), Error::InvalidAddress);
+        const QString first = client.errorString();
+        QVERIFY(!client.write(1, "x"));
+        QCOMPARE(client.errorString(), first);
+    }
+
+    void firstStatusChangeIsSeen_data()
+    {
+        QTest::addColumn<bool>("withServer");
+        QTest::newRow("server there") << true;
+        QTest::newRow("no server") << false;
+    }
+
+    // A slot connected right after construction sees Connecting first; a
+    // write made before the event loop ran is queued, not refused.
+    void firstStatusChangeIsSeen()
+    {
+        QFETCH(bool, withServer);
+        const QString name = uniqueName("first");
+        Server server(name);
+        echoEverything(server);
+        if (withServer)
+            QVERIFY(server.listen());
+        ClientConfig config;
+        config.timeout = withServer ? 0ms : 300ms;
+        Client client(name, config);
+        QCOMPARE(client.status(), Status::NotConnected);
+        QSignalSpy statuses(&client, &Client::statusChanged);
+        QSignalSpy received(&client, &Client::messageReceived);
+        QVERIFY(client.write(3, "early"));
+        QCOMPARE(client.queuedMessageCount(), 1);
+        const Status last = withServer ? Status::Connected : Status::Timeout;
+        QTRY_VERIFY_WITH_TIMEOUT(!statuses.isEmpty() && statuses.last().at(0).value<Status>() == last, 10000);
+        QCOMPARE(statuses.first().at(0).value<Status>(), Status::Connecting);
+        if (withServer) {
+            QTRY_COMPARE_WITH_TIMEOUT(received.count(), 1, 10000);
+            QCOMPARE(received.at(0).at(0).value<Message>().type, 3);
+            QCOMPARE(received.at(0).at(0).value<Message>().data, QByteArray("early"));
+        }
+    }
+
+    // serverInfo(), the server's slots by name, PeerInfo as a metatype.
+    void slotsAndMetatypes()
+    {
+        const QString name = uniqueName("slots");
+        Server server(name);
+        QVERIFY(server.listen());
+        Client client(name);
+        QVERIFY(client.waitForConnected(10s));
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientCount(), 1, 10000);
+        const quint64 id = server.clientIds().first();
+        QCOMPARE(client.serverInfo().pid, QCoreApplication::applicationPid());
+
+        bool written = false;
+        QVERIFY(QMetaObject::invokeMethod(&server, "write", Q_RETURN_ARG(bool, written), Q_ARG(quint64, id),
+                                          Q_ARG(qint32, 5), Q_ARG(QByteArray, "by name")));
+        QVERIFY(written);
+        QCOMPARE(client.waitForMessage(10s).data, QByteArray("by name"));
+        int sent = 0;
+        QVERIFY(QMetaObject::invokeMethod(&server, "broadcast", Q_RETURN_ARG(int, sent), Q_ARG(qint32, 6),
+                                          Q_ARG(QByteArray, "to all")));
+        QCOMPARE(sent, 1);
+        QCOMPARE(client.waitForMessage(10s).data, QByteArray("to all"));
+
+        const QMetaType peerInfo = QMetaType::fromName("ipc::PeerInfo");
+        QVERIFY(peerInfo.isValid());
+        const QVariant boxed = QVariant::fromValue(client.serverInfo());
+        QCOMPARE(boxed.metaType(), peerInfo);
+        QCOMPARE(boxed.value<PeerInfo>().pid, QCoreApplication::applicationPid());
+
+        QSignalSpy gone(&client, &Client::disconnected);
+        QVERIFY(QMetaObject::invokeMethod(&server, "disconnectClient", Q_ARG(quint64, id)));
+        QVERIFY(gone.wait(10000));
+    }
+
+    // 1,000 raw connects in a burst, before the server accepts any: each
+    // succeeds at once (no EAGAIN, no retry), and the server then serves a
+    // well-behaved client.
+    void listenBacklogTakesABurst()
+    {
+        rlimit files;
+        QCOMPARE(::getrlimit(RLIMIT_NOFILE, &files), 0);
+        if (files.rlim_cur < 2200 && files.rlim_max >= 2200) {
+            files.rlim_cur = files.rlim_max;
+            ::setrlimit(RLIMIT_NOFILE, &files);
+        }
+        if (files.rlim_cur < 2200)
+            QSKIP("needs 2,200 file descriptors");
+        const QString name = uniqueName("backlog");
+        ServerConfig config;
+        config.handshakeTimeout = 60s;
+        Server server(name, config);
+        echoEverything(server);
+        QVERIFY(server.listen());
+
+        sockaddr_un address = {};
+        address.sun_family = AF_UNIX;
+        const QByteArray path = QFile::encodeName(server.listeningAddress());
+        std::memcpy(address.sun_path, path.constData(), size_t(path.size()));
+        std::vector<int> sockets;
+        int refused = 0;
+        for (int i = 0; i < 1000; ++i) {
+            const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            QVERIFY(fd >= 0);
+            if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof(address)) != 0)
+                ++refused;
+            sockets.push_back(fd);
+        }
+        QCOMPARE(refused, 0);
+
+        Client client(name);
+        QVERIFY2(client.waitForConnected(30s), qPrintable(client.errorString()));
+        QVERIFY(client.write(1, "after the burst"));
+        QCOMPARE(client.waitForMessage(30s).data, QByteArray("after the burst"));
+        for (int fd : sockets)
+            ::close(fd);
+    }
+
+    void tcpBacklogTakesABurst()
+    {
+        Server server(QStringLiteral("tcp://127.0.0.1:0"));
+        echoEverything(server);
+        QVERIFY(server.listen());
+        const quint16 port = quint16(server.listeningAddress().section(QLatin1Char(':'), -1).toUInt());
+        std::vector<QTcpSocket *> sockets;
+        for (int i = 0; i < 300; ++i) {
+            sockets.push_back(new QTcpSocket(this));
+            sockets.back()->connectToHost(QHostAddress::LocalHost, port);
+        }
+        for (QTcpSocket *socket : sockets)
+            QVERIFY(socket->state() == QAbstractSocket::ConnectedState || socket->waitForConnected(30000));
+        Client client(server.listeningAddress());
+        QVERIFY2(client.waitForConnected(30s), qPrintable(client.errorString()));
+        QVERIFY(client.write(1, "after the burst"));
+        QCOMPARE(client.waitForMessage(30s).data, QByteArray("after the burst"));
+        qDeleteAll(sockets);
+    }
+
+    // A second listen() on a live server's name fails without connecting to
+    // it: the live server sees no connection, no error and logs nothing.
+    void livenessCheckLeavesTheLiveServerAlone()
+    {
+        IdObserver observer;
+        setDefaultSessionObserver(&observer);
+        const QString name = uniqueName("liveness");
+        Server live(name);
+        echoEverything(live);
+        QVERIFY(live.listen());
+        QSignalSpy clientErrors(&live, &Server::clientErrorOccurred);
+        QSignalSpy errors(&live, &Server::errorOccurred);
+        QLoggingCategory::setFilterRules(QStringLiteral("ipc.*.debug=true"));
+        captured.clear();
+        previousHandler = qInstallMessageHandler(capture);
+
+        Server second(name);
+        QVERIFY(!second.listen());
+        QCOMPARE(second.error(), Error::AddressInUse);
+        // A real client after it: accepted after anything the check may have opened.
+        Client client(name);
+        QVERIFY(client.waitForConnected(10s));
+        QVERIFY(client.write(1, "still here"));
+        QCOMPARE(client.waitForMessage(10s).data, QByteArray("still here"));
+
+        qInstallMessageHandler(previousHandler);
+        QLoggingCategory::setFilterRules(QString());
+        setDefaultSessionObserver(nullptr);
+        QCOMPARE(clientErrors.count(), 0);
+        QCOMPARE(errors.count(), 0);
+        const QStringList liveServerLines = captured.filter(QRegularExpression(QStringLiteral("client \\d+ error|before the handshake")));
+        QVERIFY2(liveServerLines.isEmpty(), qPrintable(liveServerLines.join(QLatin1Char('\n'))));
+        std::lock_guard<std::mutex> guard(observer.lock);
+        QCOMPARE(observer.serverIds.size(), 1); // the client's, and no probe
+        QCOMPARE(observer.serverIds, live.clientIds());
+    }
+
+    // The ids the observer is told are the Server's client ids.
+    void observerSharesClientIds()
+    {
+        IdObserver observer;
+        setDefaultSessionObserver(&observer);
+        const QString name = uniqueName("ids");
+        Server server(name);
+        QVERIFY(server.listen());
+        Client first(name);
+        Client second(name);
+        QVERIFY(first.waitForConnected(10s));
+        QVERIFY(second.waitForConnected(10s));
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientCount(), 2, 10000);
+        setDefaultSessionObserver(nullptr);
+        std::lock_guard<std::mutex> guard(observer.lock);
+        QCOMPARE(observer.opened, 4); // two client sides, two server sides
+        QCOMPARE(observer.serverIds, server.clientIds());
+    }
+};
+
+QTEST_MAIN(TestApi)
+#include "tst_api.moc"
