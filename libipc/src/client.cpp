@@ -137,11 +137,11 @@ void ClientPrivate::onStreamConnected()
     connecting = nullptr;
     stream->disconnect(q);
     Session::Options options;
-    options.protocol.role = Session::Role::Client;
-    options.protocol.protocol = config.protocol;
-    options.protocol.maxMessageSize = config.effectiveMaxMessageSize();
-    options.protocol.encryption = config.encryptionRequired;
-    options.protocol.preSharedKey = config.preSharedKey;
+    options.adapter.role = Session::Role::Client;
+    options.adapter.protocol = config.protocol;
+    options.adapter.maxMessageSize = config.effectiveMaxMessageSize();
+    options.adapter.encryption = config.encryptionRequired;
+    options.adapter.preSharedKey = config.preSharedKey;
     options.handshakeTimeout = config.handshakeTimeout;
     options.heartbeatInterval = config.heartbeatInterval;
     options.observer = defaultSessionObserver();
@@ -298,11 +298,9 @@ Client::Client(const QString &address, const ClientConfig &config, QObject *pare
     : QObject(parent)
     , d(std::make_unique<ClientPrivate>(this, address, config))
 {
-    const QString configError = configurationError(config);
-    if (!d->address.isValid() || !configError.isEmpty()) {
+    std::tie(d->error, d->errorString) = constructionError(d->address, config);
+    if (d->error != Error::NoError) {
         d->misconfigured = true;
-        d->error = d->address.isValid() ? Error::InvalidConfiguration : Error::InvalidAddress;
-        d->errorString = d->address.isValid() ? configError : d->address.error;
         d->status = Status::Error;
         qCWarning(lcClient).noquote() << d->errorString;
         // From the event loop, so that a slot connected after construction hears it.

@@ -98,12 +98,12 @@ void ServerPrivate::accept(Stream *stream)
 {
     const quint64 id = nextConnectionId();
     Session::Options options;
-    options.protocol.role = Session::Role::Server;
-    options.protocol.protocol = config.protocol;
-    options.protocol.maxMessageSize = config.effectiveMaxMessageSize();
-    options.protocol.encryption = config.encryption;
-    options.protocol.preSharedKey = config.preSharedKey;
-    options.protocol.rejectAsFull = config.maxClients > 0 && pendingAndConnected() >= config.maxClients;
+    options.adapter.role = Session::Role::Server;
+    options.adapter.protocol = config.protocol;
+    options.adapter.maxMessageSize = config.effectiveMaxMessageSize();
+    options.adapter.encryption = config.encryption;
+    options.adapter.preSharedKey = config.preSharedKey;
+    options.adapter.rejectAsFull = config.maxClients > 0 && pendingAndConnected() >= config.maxClients;
     options.handshakeTimeout = config.handshakeTimeout;
     options.heartbeatInterval = config.heartbeatInterval;
     options.observer = defaultSessionObserver();
@@ -191,12 +191,10 @@ Server::Server(const QString &address, const ServerConfig &config, QObject *pare
     : QObject(parent)
     , d(std::make_unique<ServerPrivate>(this, address, config))
 {
-    const QString configError = configurationError(config);
-    if (d->address.isValid() && configError.isEmpty())
+    std::tie(d->error, d->errorString) = constructionError(d->address, config);
+    if (d->error == Error::NoError)
         return;
     d->misconfigured = true;
-    d->error = d->address.isValid() ? Error::InvalidConfiguration : Error::InvalidAddress;
-    d->errorString = d->address.isValid() ? configError : d->address.error;
     d->status = Status::Error;
     qCWarning(lcServer).noquote() << d->errorString;
     // From the event loop, so that a slot connected after construction hears it.

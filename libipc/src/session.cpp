@@ -16,7 +16,7 @@ Session::Session(Stream *stream, const Options &options, QObject *parent)
     : QObject(parent)
     , m_stream(stream)
     , m_options(options)
-    , m_adapter(protocol::createAdapter(options.protocol))
+    , m_adapter(protocol::createAdapter(options.adapter))
 {
     m_stream->setParent(this);
     connect(m_stream, &Stream::readyRead, this, &Session::onReadyRead);
@@ -38,14 +38,14 @@ Session::~Session() = default;
 void Session::start()
 {
     if (m_options.observer)
-        m_options.observer->connectionOpened(m_options.id, m_options.protocol.role, m_stream->peerName());
+        m_options.observer->connectionOpened(m_options.id, m_options.adapter.role, m_stream->peerName());
     if (m_options.handshakeTimeout.count() > 0)
         m_handshakeTimer.start(m_options.handshakeTimeout);
     QPointer<Session> alive(this);
     if (m_adapter) {
         protocol::Event event = m_adapter->start(m_output);
         flushOutput();
-        if (!handle(event) || !alive)
+        if (!handle(event, alive))
             return;
     }
     onReadyRead(); // bytes may have arrived before the session existed
@@ -78,35 +78,42 @@ void Session::onReadyRead()
 // finished (the caller must stop).
 bool Session::processInput()
 {
+    const QPointer<Session> alive(this); // once per read, not per message
     while (m_state != State::Finished) {
-        if (!m_adapter && !pickAdapter())
-            return true;
+        if (!m_adapter && !pickAdapter(alive))
+            return alive && m_state != State::Finished;
         protocol::Event event = m_adapter->next(m_reader, m_output);
-        flushOutput(); // a stream that broke reports it through closed()
+        if (!m_output.isEmpty())
+            flushOutput(); // a stream that broke reports it through closed()
+        if (event.kind == protocol::Event::Message) { // the hot path, handled here
+            deliver(event.type, event.data);
+            if (!alive || m_state == State::Finished)
+                return false;
+            continue;
+        }
         if (event.kind == protocol::Event::NeedMore)
             return true;
-        if (!handle(event))
+        if (!handle(event, alive))
             return false;
     }
     return false;
 }
 
 // A client learns its wire from the server's first byte.
-bool Session::pickAdapter()
+bool Session::pickAdapter(const QPointer<Session> &alive)
 {
     char first;
     if (!m_reader.peek(&first, 1))
         return false;
-    m_adapter = protocol::adapterForGreeting(quint8(first), m_options.protocol);
+    m_adapter = protocol::adapterForGreeting(quint8(first), m_options.adapter);
     protocol::Event event = m_adapter->start(m_output);
     flushOutput();
-    return handle(event);
+    return handle(event, alive);
 }
 
 // Acts on one adapter event; false when the session finished or was deleted.
-bool Session::handle(protocol::Event &event)
+bool Session::handle(protocol::Event &event, const QPointer<Session> &alive)
 {
-    QPointer<Session> alive(this);
     switch (event.kind) {
     case protocol::Event::NeedMore:
     case protocol::Event::Progress:
@@ -122,7 +129,7 @@ bool Session::handle(protocol::Event &event)
         if (m_options.heartbeatInterval.count() > 0)
             m_heartbeatTimer.start(m_options.heartbeatInterval);
         if (m_options.observer)
-            m_options.observer->connectionEstablished(m_options.id, m_options.protocol.protocol, m_peer,
+            m_options.observer->connectionEstablished(m_options.id, m_options.adapter.protocol, m_peer,
                                                       m_encryption);
         Q_EMIT established();
         return alive && m_state == State::Established;
@@ -134,12 +141,9 @@ bool Session::handle(protocol::Event &event)
     return false;
 }
 
-void Session::deliver(qint32 type, const QByteArray &data)
+void Session::notifyReceived(qint32 type, qsizetype size)
 {
-    if (m_options.observer)
-        m_options.observer->messageReceived(m_options.id, type, data.size());
-    if (onMessage)
-        onMessage(type, data);
+    m_options.observer->messageReceived(m_options.id, type, size);
 }
 
 // When the adapter says the frame now arriving is a large plain message, the
@@ -183,10 +187,9 @@ bool Session::readLargeBody()
 bool Session::flushOutput()
 {
     bool ok = true;
-    QByteArray &bytes = m_output.bytes();
-    if (!bytes.isEmpty()) {
-        ok = m_stream->write(bytes);
-        bytes.resize(0);
+    if (m_output.size() > 0) {
+        ok = m_stream->write(m_output.data(), m_output.size());
+        m_output.clear(); // keeps the buffer for the next frame
     }
     QByteArray &block = m_output.block();
     if (!block.isNull()) {
@@ -202,30 +205,21 @@ bool Session::flushOutput()
 
 bool Session::send(qint32 type, const QByteArray &data, Error *error, QString *reason)
 {
-    const auto refuse = [&](Error e, const QString &why) {
-        *error = e;
-        *reason = why;
-        if (m_options.observer)
-            m_options.observer->errorOccurred(m_options.id, e, why);
-        return false;
-    };
-    if (m_state != State::Established)
-        return refuse(Error::NotConnected, QStringLiteral("write refused: not connected"));
-    if (quint64(data.size()) > m_peer.maxMessageSize)
-        return refuse(Error::MessageTooLarge,
-                      QStringLiteral("write refused: %1 bytes exceed the peer's maximum message size of %2 bytes")
-                          .arg(data.size()).arg(m_peer.maxMessageSize));
+    if (Q_UNLIKELY(m_state != State::Established || quint64(data.size()) > m_peer.maxMessageSize))
+        return refuse(data.size(), error, reason);
     using Result = protocol::Adapter::WriteResult;
-    switch (m_adapter->writeMessage(type, data, m_output, error, reason)) {
-    case Result::Written:
-        break;
-    case Result::Refused:
-        return refuse(*error, *reason);
-    case Result::Broken:
-        finish(*error, *reason);
-        return false;
+    const Result result = m_adapter->writeMessage(type, data, m_output, error, reason);
+    if (Q_UNLIKELY(result != Result::Written))
+        return writeFailed(result, error, reason);
+    // A small frame alone is the common case: one write, no other checks.
+    bool written;
+    if (Q_LIKELY(m_output.hasOnlyBytes())) {
+        written = m_stream->write(m_output.data(), m_output.size());
+        m_output.clear();
+    } else {
+        written = flushOutput();
     }
-    if (!flushOutput()) {
+    if (Q_UNLIKELY(!written)) {
         *error = Error::ConnectionLost;
         *reason = QStringLiteral("write refused: the connection has ended");
         return false;
@@ -233,6 +227,32 @@ bool Session::send(qint32 type, const QByteArray &data, Error *error, QString *r
     if (m_options.observer)
         m_options.observer->messageSent(m_options.id, type, data.size());
     return true;
+}
+
+// The cold paths of send(), kept out of its way.
+bool Session::refuse(qsizetype size, Error *error, QString *reason)
+{
+    if (m_state != State::Established) {
+        *error = Error::NotConnected;
+        *reason = QStringLiteral("write refused: not connected");
+    } else {
+        *error = Error::MessageTooLarge;
+        *reason = QStringLiteral("write refused: %1 bytes exceed the peer's maximum message size of %2 bytes")
+                      .arg(size).arg(m_peer.maxMessageSize);
+    }
+    if (m_options.observer)
+        m_options.observer->errorOccurred(m_options.id, *error, *reason);
+    return false;
+}
+
+bool Session::writeFailed(protocol::Adapter::WriteResult result, Error *error, QString *reason)
+{
+    if (result == protocol::Adapter::WriteResult::Broken) {
+        finish(*error, *reason);
+    } else if (m_options.observer) {
+        m_options.observer->errorOccurred(m_options.id, *error, *reason);
+    }
+    return false;
 }
 
 void Session::onHeartbeat()

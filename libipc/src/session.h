@@ -12,6 +12,7 @@
 #include <ipc/types.h>
 
 #include <QObject>
+#include <QPointer>
 #include <QTimer>
 
 #include <chrono>
@@ -33,7 +34,7 @@ public:
 
     struct Options
     {
-        protocol::Settings protocol;
+        protocol::Settings adapter; // the wire and this side's part in it
         std::chrono::milliseconds handshakeTimeout{10000};
         std::chrono::milliseconds heartbeatInterval{0};
         SessionObserver *observer = nullptr;
@@ -74,12 +75,21 @@ private:
 
     void onReadyRead();
     bool processInput();
-    bool handle(protocol::Event &event);
-    bool pickAdapter();
+    bool handle(protocol::Event &event, const QPointer<Session> &alive);
+    bool pickAdapter(const QPointer<Session> &alive);
     bool takeOverLargeBody();
     bool readLargeBody();
-    void deliver(qint32 type, const QByteArray &data);
+    void deliver(qint32 type, const QByteArray &data)
+    {
+        if (m_options.observer)
+            notifyReceived(type, data.size());
+        if (onMessage)
+            onMessage(type, data);
+    }
+    void notifyReceived(qint32 type, qsizetype size);
     bool flushOutput();
+    bool refuse(qsizetype size, Error *error, QString *reason);
+    bool writeFailed(protocol::Adapter::WriteResult result, Error *error, QString *reason);
     void onStreamClosed(Error error, const QString &reason);
     void onHeartbeat();
     void finish(Error error, const QString &reason);

@@ -1,13 +1,45 @@
 #!/usr/bin/env bash
-# Installs the built library into a scratch prefix, then configures, builds
-# and runs a separate project that finds it with find_package(libipc).
+# Three ways a separate project uses libipc, each building tests/consumer/main.cpp
+# and running it (an encrypted echo round trip):
+#   package       cmake --install into a scratch prefix, then find_package(libipc)
+#   subdirectory  add_subdirectory() on the source tree, as a static library
+#   pkgconfig     the installed libipc.pc, with a plain compiler command
 set -euo pipefail
-build_dir=$1
+mode=$1
+build_dir=$2
 source_dir=$(cd "$(dirname "$0")" && pwd)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-cmake --install "$build_dir" --prefix "$scratch/prefix" > /dev/null
-cmake -S "$source_dir" -B "$scratch/build" -G Ninja -DCMAKE_PREFIX_PATH="$scratch/prefix" > /dev/null
-cmake --build "$scratch/build" > /dev/null
-LD_LIBRARY_PATH="$scratch/prefix/lib:$scratch/prefix/lib64:$scratch/prefix/lib/x86_64-linux-gnu" "$scratch/build/consumer"
-echo "consumer built against the installed package and echoed a message"
+prefix="$scratch/prefix"
+libdirs="$prefix/lib:$prefix/lib64:$prefix/lib/x86_64-linux-gnu"
+case "$mode" in
+package)
+    cmake --install "$build_dir" --prefix "$prefix" > /dev/null
+    cmake -S "$source_dir" -B "$scratch/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" > /dev/null
+    cmake --build "$scratch/build" > /dev/null
+    LD_LIBRARY_PATH="$libdirs" "$scratch/build/consumer"
+    ;;
+subdirectory)
+    cmake -S "$source_dir/subdirectory" -B "$scratch/build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+        -DLIBIPC_SOURCE_DIR="$source_dir/../.." -DLIBIPC_STATIC=ON > /dev/null
+    cmake --build "$scratch/build" --parallel 2 > /dev/null
+    if ldd "$scratch/build/consumer" | grep -q libipc; then
+        echo "LIBIPC_STATIC=ON still linked libipc dynamically" >&2
+        exit 1
+    fi
+    "$scratch/build/consumer"
+    ;;
+pkgconfig)
+    cmake --install "$build_dir" --prefix "$prefix" > /dev/null
+    pc=$(dirname "$(find "$prefix" -name libipc.pc)")
+    export PKG_CONFIG_PATH="$pc"
+    # shellcheck disable=SC2046
+    c++ -std=c++17 -fPIC "$source_dir/main.cpp" -o "$scratch/consumer" $(pkg-config --cflags --libs libipc)
+    LD_LIBRARY_PATH="$libdirs" "$scratch/consumer"
+    ;;
+*)
+    echo "usage: run.sh package|subdirectory|pkgconfig BUILD_DIR" >&2
+    exit 2
+    ;;
+esac
+echo "consumer ($mode) built against libipc and echoed a message"

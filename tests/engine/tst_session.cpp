@@ -65,15 +65,15 @@ struct Pair
     {
         auto [clientEnd, serverEnd] = MemoryEnd::pair();
         Session::Options options;
-        options.protocol.protocol = protocol;
-        options.protocol.encryption = encryption;
-        options.protocol.preSharedKey = psk;
-        options.protocol.role = Role::Client;
+        options.adapter.protocol = protocol;
+        options.adapter.encryption = encryption;
+        options.adapter.preSharedKey = psk;
+        options.adapter.role = Role::Client;
         options.observer = &clientEvents;
         options.id = 1;
         client = new Session(new Stream(clientEnd), options);
-        options.protocol.role = Role::Server;
-        options.protocol.maxMessageSize = serverMax;
+        options.adapter.role = Role::Server;
+        options.adapter.maxMessageSize = serverMax;
         options.observer = &serverEvents;
         options.id = 2;
         server = new Session(new Stream(serverEnd), options);
@@ -84,6 +84,15 @@ struct Pair
     {
         delete client;
         delete server;
+    }
+    // Starts both ends and waits until both are established.
+    bool establish()
+    {
+        QSignalSpy clientUp(client, &Session::established);
+        QSignalSpy serverUp(server, &Session::established);
+        server->start();
+        client->start();
+        return QTest::qWaitFor([&] { return clientUp.count() + serverUp.count() == 2; }, 10000);
     }
     bool send(Session *session, qint32 type, const QByteArray &data)
     {
@@ -124,13 +133,9 @@ private Q_SLOTS:
         QFETCH(QByteArray, psk);
         QFETCH(QString, established);
         Pair pair(protocol, encryption, psk);
-        QSignalSpy clientUp(pair.client, &Session::established);
-        QSignalSpy serverUp(pair.server, &Session::established);
         QSignalSpy clientDone(pair.client, &Session::finished);
         QSignalSpy serverDone(pair.server, &Session::finished);
-        pair.server->start();
-        pair.client->start();
-        QTRY_COMPARE_WITH_TIMEOUT(clientUp.count() + serverUp.count(), 2, 10000);
+        QVERIFY(pair.establish());
 
         const QByteArray large(100000, 'L');
         QVERIFY(pair.send(pair.client, 1, "a"));
@@ -169,10 +174,7 @@ private Q_SLOTS:
     void refusedWriteIsObserved()
     {
         Pair pair(Protocol::Native, true, {}, 2048);
-        QSignalSpy up(pair.client, &Session::established);
-        pair.server->start();
-        pair.client->start();
-        QTRY_COMPARE_WITH_TIMEOUT(up.count(), 1, 10000);
+        QVERIFY(pair.establish());
         Error error = Error::NoError;
         QString reason;
         QVERIFY(!pair.client->send(1, QByteArray(2049, 'x'), &error, &reason));
@@ -189,10 +191,7 @@ private Q_SLOTS:
     void lineRefusesNewlines()
     {
         Pair pair(Protocol::Line, false, {});
-        QSignalSpy up(pair.client, &Session::established);
-        pair.server->start();
-        pair.client->start();
-        QTRY_COMPARE_WITH_TIMEOUT(up.count(), 1, 10000);
+        QVERIFY(pair.establish());
         Error error = Error::NoError;
         QString reason;
         QVERIFY(!pair.client->send(1, "two\nlines", &error, &reason));
@@ -216,13 +215,13 @@ private Q_SLOTS:
         wire::FrameReader in;
 
         QCOMPARE(server.start(out).kind, protocol::Event::Progress);
-        QCOMPARE(out.bytes().toHex(' '), QByteArray("03 00")); // preamble: version 3, plain
-        in.append(out.bytes().constData(), out.bytes().size());
-        out.bytes().clear();
+        QCOMPARE(out.contents().toHex(' '), QByteArray("03 00")); // preamble: version 3, plain
+        in.append(out.data(), out.size());
+        out.clear();
         QCOMPARE(client.start(out).kind, protocol::Event::Progress);
         QCOMPARE(client.next(in, out).kind, protocol::Event::Progress);
         // Reply ok, then the client's hello frame: type 0, kind 1, its limit.
-        const QByteArray replyAndHello = out.bytes();
+        const QByteArray replyAndHello = out.contents();
         QCOMPARE(replyAndHello.left(1).toHex(), QByteArray("00"));
         QCOMPARE(replyAndHello.mid(5, 4).toHex(' '), QByteArray("00 00 00 00"));
         QCOMPARE(replyAndHello.mid(9, 5).toHex(' '), QByteArray("01 00 30 00 00"));
@@ -231,21 +230,21 @@ private Q_SLOTS:
         // The server reads reply and hello, sends its own hello, is established.
         wire::FrameReader serverIn;
         serverIn.append(replyAndHello.constData(), replyAndHello.size());
-        out.bytes().clear();
+        out.clear();
         QCOMPARE(server.next(serverIn, out).kind, protocol::Event::Progress);
-        const QByteArray serverHello = out.bytes();
+        const QByteArray serverHello = out.contents();
         QCOMPARE(server.next(serverIn, out).kind, protocol::Event::Established);
         in.append(serverHello.constData(), serverHello.size());
-        out.bytes().clear();
+        out.clear();
         QCOMPARE(client.next(in, out).kind, protocol::Event::Established);
 
         Error error = Error::NoError;
         QString reason;
         QCOMPARE(client.writeMessage(7, "hi", out, &error, &reason), protocol::Adapter::WriteResult::Written);
-        QCOMPARE(out.bytes().toHex(' '), QByteArray("00 00 00 06 00 00 00 07 68 69"));
-        out.bytes().clear();
+        QCOMPARE(out.contents().toHex(' '), QByteArray("00 00 00 06 00 00 00 07 68 69"));
+        out.clear();
         client.writeGoodbye(out);
-        QCOMPARE(out.bytes().toHex(' '), QByteArray("00 00 00 0d 00 00 00 00 02 00 00 00 00 00 00 00 00"));
+        QCOMPARE(out.contents().toHex(' '), QByteArray("00 00 00 0d 00 00 00 00 02 00 00 00 00 00 00 00 00"));
     }
 };
 

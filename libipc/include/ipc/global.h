@@ -3,7 +3,12 @@
 
 #include <QtCore/qglobal.h>
 
-#if defined(IPC_BUILD_LIBRARY)
+// Three states: a static libipc (IPC_STATIC, defined for the build and for
+// its users by CMake and pkg-config), building the shared library, and
+// using it.
+#if defined(IPC_STATIC)
+#define IPC_EXPORT
+#elif defined(IPC_BUILD_LIBRARY)
 #define IPC_EXPORT Q_DECL_EXPORT
 #else
 #define IPC_EXPORT Q_DECL_IMPORT

@@ -83,7 +83,8 @@ IPC_EXPORT MinipcResult eat(const QString &address, const EatCallback &callback 
 class ServeTaskPrivate;
 class EatTaskPrivate;
 
-// serve() as an asynchronous task: start() it and wait for finished().
+// serve() as an asynchronous task: start() it and wait for finished(). Like
+// any QObject it lives in the thread that made it (moveToThread() works).
 class IPC_EXPORT ServeTask : public QObject
 {
     Q_OBJECT

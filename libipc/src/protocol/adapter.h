@@ -12,6 +12,7 @@
 #include <QByteArray>
 #include <QString>
 
+#include <cstring>
 #include <memory>
 
 namespace ipc::protocol {
@@ -29,12 +30,30 @@ struct Settings
     bool rejectAsFull = false; // server: tell the client it is full, then end
 };
 
-// Bytes for the engine to write, in order: bytes(), then block().
+// Bytes for the engine to write, in order: the small bytes, then block().
 class Output
 {
 public:
-    // Small pieces, built in place in a buffer the engine reuses.
-    QByteArray &bytes() { return m_bytes; }
+    // Room for n more small bytes, to be filled in place. The buffer is
+    // reused for every write: no allocation once it has grown.
+    char *grow(qsizetype n)
+    {
+        const qsizetype at = m_used;
+        if (m_bytes.size() < at + n)
+            m_bytes.resize(qMax(at + n, 2 * m_bytes.size()));
+        m_used += n;
+        return m_bytes.data() + at;
+    }
+    void append(const char *data, qsizetype n) { std::memcpy(grow(n), data, size_t(n)); }
+    void append(const QByteArray &data) { append(data.constData(), data.size()); }
+    void append(char byte) { *grow(1) = byte; }
+    // Back to n small bytes (drops what a failed step added).
+    void truncate(qsizetype n) { m_used = qMin(n, m_used); }
+    qsizetype size() const { return m_used; }
+    const char *data() const { return m_bytes.constData(); }
+    // A copy of the small bytes, for tests and logs.
+    QByteArray contents() const { return QByteArray(m_bytes.constData(), m_used); }
+
     // A large block the device keeps by reference instead of copying.
     void setBlock(const QByteArray &block) { m_block = block; }
     // Push what is here to the kernel at once, as a write of its own: some
@@ -42,12 +61,16 @@ public:
     void requestFlush() { m_flush = true; }
 
     // For the engine.
+    bool isEmpty() const { return m_used == 0 && m_block.isNull() && !m_flush; }
+    bool hasOnlyBytes() const { return m_block.isNull() && !m_flush; }
+    void clear() { m_used = 0; }
     QByteArray &block() { return m_block; }
     bool flushRequested() const { return m_flush; }
     void clearFlush() { m_flush = false; }
 
 private:
     QByteArray m_bytes;
+    qsizetype m_used = 0;
     QByteArray m_block;
     bool m_flush = false;
 };

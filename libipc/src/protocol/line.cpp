@@ -46,7 +46,7 @@ Adapter::WriteResult LineAdapter::writeMessage(qint32, const QByteArray &data, O
         *error = Error::ProtocolError;
         return WriteResult::Refused;
     }
-    out.bytes().append(line);
+    out.append(line);
     return WriteResult::Written;
 }
 

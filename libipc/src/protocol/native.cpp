@@ -23,6 +23,13 @@ constexpr quint32 MaxHandshakeFrame = 1024;
 // write buffer holds large QByteArrays by reference (its chunk size is 4 KiB).
 constexpr qsizetype LargeMessage = 4096;
 
+// A frame whose body is given whole (handshake messages).
+void appendFrame(Output &out, const QByteArray &body)
+{
+    qToBigEndian<quint32>(quint32(body.size()), out.grow(wire::LengthSize));
+    out.append(body);
+}
+
 QString processName()
 {
     if (!QCoreApplication::instance())
@@ -57,7 +64,7 @@ Event NativeAdapter::start(Output &out)
         : m_settings.preSharedKey.isEmpty()                 ? Security::NoiseNN
                                                             : Security::NoiseNNpsk0;
     m_prologue = wire::encodePreamble(security);
-    out.bytes().append(m_prologue);
+    out.append(m_prologue);
     if (m_settings.rejectAsFull)
         return fail(Error::ServerFull, QStringLiteral("refused: the server is at its maximum number of clients"));
     return Event::progress();
@@ -65,26 +72,28 @@ Event NativeAdapter::start(Output &out)
 
 Event NativeAdapter::next(wire::FrameReader &in, Output &out)
 {
+    if (Q_UNLIKELY(m_state == State::AwaitPreamble || m_state == State::AwaitReply))
+        return nextUnframed(in, out);
+    char *body = nullptr;
+    qsizetype size = 0;
+    const wire::FrameReader::Result result = in.next(&body, &size);
+    if (Q_UNLIKELY(result != wire::FrameReader::Result::Frame))
+        return result == wire::FrameReader::Result::NeedMore ? Event::needMore()
+                                                             : fail(Error::MessageTooLarge, in.errorString());
+    if (Q_UNLIKELY(m_state == State::Handshake))
+        return handleHandshakeMessage(body, size, in, out);
+    return handleRecord(body, size, out);
+}
+
+// The preamble and the reply come before any frame.
+Event NativeAdapter::nextUnframed(wire::FrameReader &in, Output &out)
+{
     if (m_state == State::AwaitPreamble) {
         char preamble[wire::PreambleSize];
         return in.takeRaw(preamble, wire::PreambleSize) ? handlePreamble(preamble, in, out) : Event::needMore();
     }
-    if (m_state == State::AwaitReply) {
-        char reply;
-        return in.takeRaw(&reply, 1) ? handleReply(quint8(reply), in, out) : Event::needMore();
-    }
-    char *body = nullptr;
-    qsizetype size = 0;
-    switch (in.next(&body, &size)) {
-    case wire::FrameReader::Result::NeedMore:
-        return Event::needMore();
-    case wire::FrameReader::Result::Error:
-        return fail(Error::MessageTooLarge, in.errorString());
-    case wire::FrameReader::Result::Frame:
-        break;
-    }
-    return m_state == State::Handshake ? handleHandshakeMessage(body, size, in, out)
-                                       : handleRecord(body, size, out);
+    char reply;
+    return in.takeRaw(&reply, 1) ? handleReply(quint8(reply), in, out) : Event::needMore();
 }
 
 Event NativeAdapter::handlePreamble(const char *preamble, wire::FrameReader &in, Output &out)
@@ -97,7 +106,7 @@ Event NativeAdapter::handlePreamble(const char *preamble, wire::FrameReader &in,
     const bool havePsk = !m_settings.preSharedKey.isEmpty();
 
     auto refuse = [&](Reply reply, Error error, const QString &reason) {
-        out.bytes().append(char(reply));
+        out.append(char(reply));
         return fail(error, reason);
     };
     if (version != wire::ProtocolVersion) {
@@ -132,7 +141,7 @@ Event NativeAdapter::handlePreamble(const char *preamble, wire::FrameReader &in,
     }
 
     const char ok = char(Reply::Ok);
-    out.bytes().append(ok);
+    out.append(ok);
     m_prologue.append(ok);
     if (security == Security::Plain) {
         sendHello(in, out);
@@ -143,7 +152,7 @@ Event NativeAdapter::handlePreamble(const char *preamble, wire::FrameReader &in,
     QByteArray message;
     if (!m_handshake->writeMessage(QByteArray(), &message))
         return fail(Error::HandshakeFailed, QStringLiteral("handshake failed: %1").arg(m_handshake->errorString()));
-    wire::appendFrame(out.bytes(), message);
+    appendFrame(out, message);
     m_state = State::Handshake;
     return Event::progress();
 }
@@ -190,7 +199,7 @@ Event NativeAdapter::handleHandshakeMessage(char *body, qsizetype size, wire::Fr
         QByteArray message;
         if (!m_handshake->writeMessage(QByteArray(), &message))
             return fail(Error::HandshakeFailed, QStringLiteral("handshake failed: %1").arg(m_handshake->errorString()));
-        wire::appendFrame(out.bytes(), message);
+        appendFrame(out, message);
     }
     if (m_handshake->isFinished())
         finishHandshake(in, out);
@@ -313,37 +322,27 @@ Event NativeAdapter::handleHello(const char *data, qsizetype size)
 Adapter::WriteResult NativeAdapter::writeMessage(qint32 type, const QByteArray &data, Output &out,
                                                  Error *error, QString *reason)
 {
-    if (writeRecord(type, data, out))
-        return WriteResult::Written;
-    m_state = State::Ended;
-    *error = Error::ProtocolError;
-    *reason = QStringLiteral("nonce exhausted: the connection must be re-established");
-    return WriteResult::Broken;
-}
-
-bool NativeAdapter::writeRecord(qint32 type, const QByteArray &data, Output &out)
-{
     const qsizetype size = data.size();
     const int tag = m_encrypted ? crypto::TagSize : 0;
-    QByteArray &bytes = out.bytes();
-    const qsizetype start = bytes.size();
     if (size < LargeMessage) {
         // Small: built in the reused buffer and sealed in place.
-        const qsizetype body = wire::appendMessageFrame(bytes, type, data.constData(), size, tag);
-        char *p = bytes.data() + body;
-        if (m_encrypted && !m_sendCipher.encryptWithAd(QByteArray(), p, wire::TypeSize + size, p)) {
-            bytes.resize(start);
-            return false;
+        const qsizetype start = out.size();
+        char *frame = out.grow(wire::LengthSize + wire::TypeSize + size + tag);
+        char *body = wire::writeMessageFrame(frame, type, data.constData(), size, tag);
+        if (m_encrypted && !m_sendCipher.encryptWithAd(QByteArray(), body, wire::TypeSize + size, body)) {
+            out.truncate(start);
+            return nonceExhausted(error, reason);
         }
-        return true;
+        return WriteResult::Written;
     }
     if (!m_encrypted) {
         // Large and plain: the header alone, then the caller's bytes, which
         // QIODevice keeps by reference instead of copying.
-        wire::appendMessageFrame(bytes, type, nullptr, 0, 0);
-        qToBigEndian<quint32>(quint32(wire::TypeSize + size), bytes.data() + start);
+        char *header = out.grow(wire::LengthSize + wire::TypeSize);
+        qToBigEndian<quint32>(quint32(wire::TypeSize + size), header);
+        qToBigEndian<quint32>(quint32(type), header + wire::LengthSize);
         out.setBlock(data);
-        return true;
+        return WriteResult::Written;
     }
     // Large and encrypted: sealed straight from the caller's bytes into a
     // buffer of its own, which is then written without another copy.
@@ -357,10 +356,26 @@ bool NativeAdapter::writeRecord(qint32 type, const QByteArray &data, Output &out
     qToBigEndian<quint32>(quint32(type), typeBytes);
     if (!m_sendCipher.encryptWithAd(QByteArray(), typeBytes, wire::TypeSize, data.constData(), size,
                                     frame.data() + wire::LengthSize))
-        return false;
+        return nonceExhausted(error, reason);
     m_spareFrame = frame;
     out.setBlock(frame);
-    return true;
+    return WriteResult::Written;
+}
+
+// Control messages, which cannot be refused: a failure shows on the next user write.
+void NativeAdapter::writeRecord(qint32 type, const QByteArray &data, Output &out)
+{
+    Error error;
+    QString reason;
+    writeMessage(type, data, out, &error, &reason);
+}
+
+Adapter::WriteResult NativeAdapter::nonceExhausted(Error *error, QString *reason)
+{
+    m_state = State::Ended;
+    *error = Error::ProtocolError;
+    *reason = QStringLiteral("nonce exhausted: the connection must be re-established");
+    return WriteResult::Broken;
 }
 
 void NativeAdapter::writeGoodbye(Output &out)

@@ -28,6 +28,7 @@ public:
 private:
     enum class State { AwaitPreamble, AwaitReply, Handshake, AwaitHello, Established, Ended };
 
+    Event nextUnframed(wire::FrameReader &in, Output &out);
     Event handlePreamble(const char *preamble, wire::FrameReader &in, Output &out);
     Event handleReply(quint8 reply, wire::FrameReader &in, Output &out);
     Event handleHandshakeMessage(char *body, qsizetype size, wire::FrameReader &in, Output &out);
@@ -37,7 +38,8 @@ private:
     void beginHandshake();
     void finishHandshake(wire::FrameReader &in, Output &out);
     void sendHello(wire::FrameReader &in, Output &out);
-    bool writeRecord(qint32 type, const QByteArray &data, Output &out);
+    void writeRecord(qint32 type, const QByteArray &data, Output &out);
+    WriteResult nonceExhausted(Error *error, QString *reason);
     Event fail(Error error, const QString &reason);
 
     State m_state;

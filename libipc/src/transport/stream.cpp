@@ -125,6 +125,11 @@ bool Stream::write(const QByteArray &bytes)
     return !m_finished && m_device && m_device->write(bytes) == bytes.size();
 }
 
+bool Stream::write(const char *data, qint64 size)
+{
+    return !m_finished && m_device && m_device->write(data, size) == size;
+}
+
 void Stream::flush()
 {
     if (m_local)

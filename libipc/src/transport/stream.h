@@ -33,6 +33,7 @@ public:
     QString peerName() const;
     // Queues bytes for the peer; false once the stream is closed.
     bool write(const QByteArray &bytes);
+    bool write(const char *data, qint64 size);
 
     // Flushes what the kernel accepts now, then closes; never blocks.
     void close();

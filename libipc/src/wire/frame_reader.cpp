@@ -61,7 +61,7 @@ bool FrameReader::peek(char *out, qsizetype n) const
     return true;
 }
 
-FrameReader::Result FrameReader::next(char **body, qsizetype *size)
+FrameReader::Result FrameReader::nextSlow(char **body, qsizetype *size)
 {
     if (!m_error.isEmpty())
         return Result::Error;

@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QtEndian>
 
 namespace ipc::wire {
 
@@ -34,7 +35,20 @@ public:
     // The next complete frame. body points into the reader's buffer, is
     // writable (for decryption in place) and stays valid until the next
     // reserve() or append().
-    Result next(char **body, qsizetype *size);
+    Result next(char **body, qsizetype *size)
+    {
+        // Inline for the common case, a whole frame within the limit.
+        if (available() >= HeaderSize && m_error.isEmpty()) {
+            const quint32 length = qFromBigEndian<quint32>(m_buffer.constData() + m_begin);
+            if (length <= m_maxFrameSize && available() >= HeaderSize + qsizetype(length)) {
+                *body = m_buffer.data() + m_begin + HeaderSize;
+                *size = length;
+                m_begin += HeaderSize + qsizetype(length);
+                return Result::Frame;
+            }
+        }
+        return nextSlow(body, size);
+    }
     QString errorString() const { return m_error; }
 
     // At end of stream: what a partial frame left behind, or empty.
@@ -49,6 +63,8 @@ public:
     void discardBuffered() { m_begin = m_end; }
 
 private:
+    Result nextSlow(char **body, qsizetype *size);
+
     QByteArray m_buffer;
     qsizetype m_begin = 0;
     qsizetype m_end = 0;

@@ -8,14 +8,18 @@ qsizetype appendMessageFrame(QByteArray &out, qint32 type, const char *data, qsi
                              int trailerSize)
 {
     const qsizetype start = out.size();
-    const qsizetype bodySize = TypeSize + size + trailerSize;
-    out.resize(start + LengthSize + bodySize);
-    char *p = out.data() + start;
-    qToBigEndian<quint32>(quint32(bodySize), p);
-    qToBigEndian<quint32>(quint32(type), p + LengthSize);
-    if (size > 0)
-        std::memcpy(p + LengthSize + TypeSize, data, size_t(size));
+    out.resize(start + LengthSize + TypeSize + size + trailerSize);
+    writeMessageFrame(out.data() + start, type, data, size, trailerSize);
     return start + LengthSize;
+}
+
+char *writeMessageFrame(char *out, qint32 type, const char *data, qsizetype size, int trailerSize)
+{
+    qToBigEndian<quint32>(quint32(TypeSize + size + trailerSize), out);
+    qToBigEndian<quint32>(quint32(type), out + LengthSize);
+    if (size > 0)
+        std::memcpy(out + LengthSize + TypeSize, data, size_t(size));
+    return out + LengthSize;
 }
 
 void appendFrame(QByteArray &out, const QByteArray &body)

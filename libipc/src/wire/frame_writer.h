@@ -16,6 +16,10 @@ constexpr int TypeSize = 4;
 qsizetype appendMessageFrame(QByteArray &out, qint32 type, const char *data, qsizetype size,
                              int trailerSize = 0);
 
+// Writes the same frame into memory at out (room for LengthSize + TypeSize
+// + size + trailerSize bytes). Returns where the body (type + data) starts.
+char *writeMessageFrame(char *out, qint32 type, const char *data, qsizetype size, int trailerSize = 0);
+
 // Appends a frame whose body is given whole (handshake messages).
 void appendFrame(QByteArray &out, const QByteArray &body);
 
