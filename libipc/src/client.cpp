@@ -181,11 +181,11 @@ void ClientPrivate::onEstablished()
         QString reason;
         if (session->send(message.type, message.data, &e, &reason))
             continue;
-        if (e != Error::MessageTooLarge) {
+        if (!session || !session->isEstablished()) {
             queue.push_front(std::move(message)); // the connection ended: keep it for the next one
             break;
         }
-        ++refused;
+        ++refused; // this message cannot travel (over the server's limit, or the wire refuses it)
         refusal = reason;
         refusalError = e;
     }

@@ -9,6 +9,8 @@
 #include "transport/stream.h"
 #include "wait.h"
 
+#include <QPointer>
+
 #include <deque>
 #include <map>
 
@@ -89,6 +91,7 @@ public:
     Error error = Error::NoError;
     QString errorString;
     bool misconfigured = false; // the constructor found an error that listen() cannot fix
+    int accepting = 0;          // inside accept(), where slots may close or delete the server
     std::map<quint64, Connection> connections; // ordered: clients() lists by id
     int waiters = 0;
     std::deque<Message> inbox; // messages that arrived during a blocking wait
@@ -170,6 +173,10 @@ void ServerPrivate::closeAll(bool notify)
     }
     if (listener)
         listener->close();
+    // A slot of accept() (a line client is connected at once) may get here
+    // while the listener is handing out that connection: let it return first.
+    if (accepting > 0 && listener)
+        listener.release()->deleteLater();
     listener.reset();
 }
 
@@ -184,7 +191,10 @@ bool ServerPrivate::writeTo(quint64 id, qint32 type, const QByteArray &data)
                           QStringLiteral("write refused: no connected client with id %1").arg(id));
     Error e = Error::NoError;
     QString reason;
-    return it->second.session->send(type, data, &e, &reason) || failClient(id, e, reason);
+    if (it->second.session->send(type, data, &e, &reason))
+        return true;
+    // A write that broke the connection was reported when it ended.
+    return connections.count(id) ? failClient(id, e, reason) : false;
 }
 
 Server::Server(const QString &address, const ServerConfig &config, QObject *parent)
@@ -218,7 +228,13 @@ bool Server::listen()
     options.authenticated = d->config.encryption && !d->config.preSharedKey.isEmpty();
     if (!listener->listen(d->address, options))
         return d->failListen(listener->error(), listener->errorString());
-    connect(listener.get(), &Listener::newStream, this, [this](Stream *stream) { d->accept(stream); });
+    connect(listener.get(), &Listener::newStream, this, [this](Stream *stream) {
+        QPointer<Server> alive(this);
+        ++d->accepting;
+        d->accept(stream);
+        if (alive)
+            --d->accepting;
+    });
     d->listener = std::move(listener);
     d->error = Error::NoError;
     d->errorString.clear();

@@ -268,9 +268,11 @@ void Session::onHeartbeat()
                    .arg(2 * m_options.heartbeatInterval.count()));
         return;
     }
+    // A wire without a ping (the line wire) cannot tell silence from death.
+    if (!m_adapter->writePing(m_output))
+        return;
     m_pingOutstanding = true;
-    if (m_adapter->writePing(m_output))
-        flushOutput();
+    flushOutput();
 }
 
 void Session::onStreamClosed(Error error, const QString &reason)

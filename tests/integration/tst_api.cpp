@@ -9,6 +9,7 @@
 #include <ipc/client.h>
 #include <ipc/server.h>
 
+#include <QPointer>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTcpSocket>
@@ -309,6 +310,56 @@ private Q_SLOTS:
         std::lock_guard<std::mutex> guard(observer.lock);
         QCOMPARE(observer.serverIds.size(), 1); // the client's, and no probe
         QCOMPARE(observer.serverIds, live.clientIds());
+    }
+
+    // A queued message the wire refuses (a line with a newline) is dropped
+    // and counted when the connection comes; the rest still goes, in order.
+    void refusedQueuedMessageIsReported()
+    {
+        ServerConfig serverConfig;
+        serverConfig.protocol = Protocol::Line;
+        Server server(QStringLiteral("tcp://127.0.0.1:0"), serverConfig);
+        QVERIFY(server.listen());
+        QSignalSpy got(&server, &Server::messageReceived);
+        ClientConfig config;
+        config.protocol = Protocol::Line;
+        Client client(server.listeningAddress(), config);
+        QSignalSpy dropped(&client, &Client::messagesDropped);
+        QVERIFY(client.write(1, "first"));
+        QVERIFY(client.write(1, "two\nlines"));
+        QVERIFY(client.write(1, "third"));
+        QVERIFY(client.waitForConnected(10s));
+        QTRY_COMPARE_WITH_TIMEOUT(got.count(), 2, 10000);
+        QCOMPARE(got.at(0).at(0).value<Message>().data, QByteArray("first"));
+        QCOMPARE(got.at(1).at(0).value<Message>().data, QByteArray("third"));
+        QCOMPARE(dropped.count(), 1);
+        QCOMPARE(dropped.at(0).at(0).toInt(), 1);
+        QCOMPARE(client.queuedMessageCount(), 0);
+        QVERIFY2(client.errorString().contains(QLatin1String("newline")), qPrintable(client.errorString()));
+        QVERIFY(client.write(1, "later"));
+        QTRY_COMPARE_WITH_TIMEOUT(got.count(), 3, 10000);
+    }
+
+    // A slot may close or delete the server while it hands out a connection
+    // (on the line wire a client is connected at once, inside the accept).
+    void serverDeletedFromClientConnected()
+    {
+        ServerConfig config;
+        config.protocol = Protocol::Line;
+        auto *server = new Server(QStringLiteral("tcp://127.0.0.1:0"), config);
+        QVERIFY(server->listen());
+        QPointer<Server> watch(server);
+        connect(server, &Server::clientConnected, server, [server] { delete server; });
+        const quint16 port = quint16(server->listeningAddress().section(QLatin1Char(':'), -1).toUInt());
+        QTcpSocket first;
+        QTcpSocket second;
+        first.connectToHost(QHostAddress::LocalHost, port);
+        second.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(first.waitForConnected(10000) && second.waitForConnected(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(watch.isNull(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(first.state() == QAbstractSocket::UnconnectedState
+                                     && second.state() == QAbstractSocket::UnconnectedState,
+                                 10000);
     }
 
     // The ids the observer is told are the Server's client ids.

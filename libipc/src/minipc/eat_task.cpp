@@ -33,6 +33,7 @@ public:
     EatCallback callback;
     MinipcResult result;
     bool finished = false;
+    bool connected = false;
     QTimer deadline;
 
     std::unique_ptr<Client> client;
@@ -58,10 +59,13 @@ void EatTaskPrivate::start()
     client = std::make_unique<Client>(address, config);
     peer = std::make_unique<ClientSidePeer>(client.get(), 2 * qsizetype(options.maxMessageSize));
     QObject::connect(client.get(), &Client::statusChanged, q, [this](Status status) {
-        if (status == Status::Error || status == Status::Timeout)
+        // Once connected, the connection decides (a line server closes after
+        // its line and the client's later attempts do not matter).
+        if (!connected && (status == Status::Error || status == Status::Timeout))
             finish(false, connectFailure(client->errorString()));
     });
     QObject::connect(client.get(), &Client::connected, q, [this] {
+        connected = true;
         if (callback) // else the message arrives through messageReceived
             runLater(q, [this] { finish(true, QString(), callback(*peer)); });
     });

@@ -63,12 +63,18 @@ public:
     // For the engine.
     bool isEmpty() const { return m_used == 0 && m_block.isNull() && !m_flush; }
     bool hasOnlyBytes() const { return m_block.isNull() && !m_flush; }
-    void clear() { m_used = 0; }
+    void clear()
+    {
+        m_used = 0;
+        if (m_bytes.size() > MaxKept) // a rare large handshake or line: give the memory back
+            m_bytes = QByteArray();
+    }
     QByteArray &block() { return m_block; }
     bool flushRequested() const { return m_flush; }
     void clearFlush() { m_flush = false; }
 
 private:
+    static constexpr qsizetype MaxKept = 64 * 1024;
     QByteArray m_bytes;
     qsizetype m_used = 0;
     QByteArray m_block;

@@ -46,13 +46,19 @@ Adapter::WriteResult LineAdapter::writeMessage(qint32, const QByteArray &data, O
         *error = Error::ProtocolError;
         return WriteResult::Refused;
     }
-    out.append(line);
+    if (line.size() < 4096)
+        out.append(line);
+    else
+        out.setBlock(line); // kept by reference, not copied again
     return WriteResult::Written;
 }
 
-Event LineAdapter::endOfStream(const wire::FrameReader &, Error, const QString &) const
+Event LineAdapter::endOfStream(const wire::FrameReader &, Error error, const QString &reason) const
 {
-    // Closing after its line is how a MinIPC peer ends; a partial line is not.
+    // Closing after its line is how a MinIPC peer ends; a partial line, or a
+    // failure of the transport itself, is not.
+    if (error != Error::ConnectionLost)
+        return Event::failed(error, reason);
     if (m_lines.partialLineSize() > 0)
         return Event::failed(Error::ProtocolError,
                              QStringLiteral("the peer closed the connection inside a line (%1 bytes without a newline)")

@@ -148,7 +148,7 @@ Event NativeAdapter::handlePreamble(const char *preamble, wire::FrameReader &in,
         m_state = State::AwaitHello;
         return Event::progress();
     }
-    beginHandshake();
+    beginHandshake(in);
     QByteArray message;
     if (!m_handshake->writeMessage(QByteArray(), &message))
         return fail(Error::HandshakeFailed, QStringLiteral("handshake failed: %1").arg(m_handshake->errorString()));
@@ -173,13 +173,14 @@ Event NativeAdapter::handleReply(quint8 reply, wire::FrameReader &in, Output &ou
         m_state = State::AwaitHello;
         return Event::progress();
     }
-    beginHandshake();
+    beginHandshake(in);
     m_state = State::Handshake;
     return Event::progress();
 }
 
-void NativeAdapter::beginHandshake()
+void NativeAdapter::beginHandshake(wire::FrameReader &in)
 {
+    in.setMaxFrameSize(MaxHandshakeFrame);
     const auto role = m_settings.role == Role::Client ? crypto::HandshakeState::Initiator
                                                       : crypto::HandshakeState::Responder;
     m_handshake = std::make_unique<crypto::HandshakeState>(role, m_prologue, m_settings.preSharedKey);
@@ -291,8 +292,8 @@ Event NativeAdapter::handleControl(const char *data, qsizetype size, Output &out
         m_state = State::Ended;
         return Event::closed(QStringLiteral("the peer closed the connection"));
     case wire::ControlKind::Ping:
-        if (wire::decodeToken(data, size, &token))
-            writeRecord(0, wire::encodeControl(wire::ControlKind::Pong, token), out);
+        if (wire::decodeToken(data, size, &token) && !writeRecord(0, wire::encodeControl(wire::ControlKind::Pong, token), out))
+            return fail(Error::ProtocolError, QStringLiteral("nonce exhausted: the connection must be re-established"));
         return Event::progress();
     case wire::ControlKind::Pong:
         return Event::progress(); // hearing anything at all is what the heartbeat needs
@@ -362,12 +363,12 @@ Adapter::WriteResult NativeAdapter::writeMessage(qint32 type, const QByteArray &
     return WriteResult::Written;
 }
 
-// Control messages, which cannot be refused: a failure shows on the next user write.
-void NativeAdapter::writeRecord(qint32 type, const QByteArray &data, Output &out)
+// Control messages. False when the record could not be sealed.
+bool NativeAdapter::writeRecord(qint32 type, const QByteArray &data, Output &out)
 {
     Error error;
     QString reason;
-    writeMessage(type, data, out, &error, &reason);
+    return writeMessage(type, data, out, &error, &reason) == WriteResult::Written;
 }
 
 Adapter::WriteResult NativeAdapter::nonceExhausted(Error *error, QString *reason)

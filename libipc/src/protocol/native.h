@@ -35,10 +35,10 @@ private:
     Event handleRecord(char *body, qsizetype size, Output &out);
     Event handleControl(const char *data, qsizetype size, Output &out);
     Event handleHello(const char *data, qsizetype size);
-    void beginHandshake();
+    void beginHandshake(wire::FrameReader &in);
     void finishHandshake(wire::FrameReader &in, Output &out);
     void sendHello(wire::FrameReader &in, Output &out);
-    void writeRecord(qint32 type, const QByteArray &data, Output &out);
+    bool writeRecord(qint32 type, const QByteArray &data, Output &out);
     WriteResult nonceExhausted(Error *error, QString *reason);
     Event fail(Error error, const QString &reason);
 

@@ -54,13 +54,12 @@ bool LocalListener::clearStaleSocket(const QString &path)
     if (!S_ISSOCK(info.st_mode))
         return fail(Error::AddressInUse,
                     QStringLiteral("address in use: %1 exists and is not a socket").arg(path));
-    if (const std::optional<bool> live = isListeningSocketFile(path)) {
-        if (*live)
-            return fail(Error::AddressInUse,
-                        QStringLiteral("address in use: a live server is listening on %1").arg(path));
-        return removeStaleSocket(path);
-    }
-    // No list to read: ask the socket itself.
+    // Asking the kernel first leaves a live server alone; only when it knows of
+    // no listener here does a connection attempt decide (a server in another
+    // network namespace), which disturbs nobody when the file is stale.
+    if (isListeningSocketFile(path).value_or(false))
+        return fail(Error::AddressInUse,
+                    QStringLiteral("address in use: a live server is listening on %1").arg(path));
     QLocalSocket probe;
     probe.connectToServer(path);
     if (probe.waitForConnected(1000)) {
@@ -93,6 +92,8 @@ bool LocalListener::removeStaleSocket(const QString &path)
     return true;
 }
 
+// A slot of newStream may close the listener: nextPendingConnection() then
+// has nothing more (its owner defers deleting it while this runs).
 void LocalListener::acceptPending()
 {
     while (QLocalSocket *socket = m_server->nextPendingConnection())

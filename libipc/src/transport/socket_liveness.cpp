@@ -64,7 +64,8 @@ std::optional<bool> listeningOn(dev_t device, ino_t inode)
                      attribute = RTA_NEXT(attribute, length)) {
                     const auto *file = static_cast<const unix_diag_vfs *>(RTA_DATA(attribute));
                     // The kernel's own device numbering: the major in the top 12 bits.
-                    if (attribute->rta_type == UNIX_DIAG_VFS && file->udiag_vfs_ino == inode
+                    // The kernel reports the inode in 32 bits.
+                    if (attribute->rta_type == UNIX_DIAG_VFS && file->udiag_vfs_ino == quint32(inode)
                         && (file->udiag_vfs_dev >> 20) == major(device)
                         && (file->udiag_vfs_dev & 0xfffff) == minor(device))
                         answer = true;

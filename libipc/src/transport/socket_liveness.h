@@ -9,9 +9,10 @@
 
 namespace ipc {
 
-// true: a socket is listening on the file at path; false: none is (the file
-// is stale); empty: the kernel cannot tell (not Linux, or sock_diag refused),
-// and the caller must probe some other way.
+// true: a socket of this network namespace is listening on the file at
+// path. false: none of this namespace is, yet one in another namespace
+// sharing the file system may be, so only true is proof. Empty: the kernel
+// cannot tell (not Linux, or sock_diag refused).
 std::optional<bool> isListeningSocketFile(const QString &path);
 
 } // namespace ipc

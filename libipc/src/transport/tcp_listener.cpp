@@ -37,6 +37,7 @@ bool TcpListener::listen(const Address &address, const Options &options)
     return true;
 }
 
+// See LocalListener::acceptPending().
 void TcpListener::acceptPending()
 {
     while (QTcpSocket *socket = m_server->nextPendingConnection())

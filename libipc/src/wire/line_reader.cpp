@@ -13,6 +13,7 @@ void LineReader::append(const char *data, qsizetype size)
     // with an offset, never trimmed one by one.
     if (m_begin > 0 && m_begin >= m_buffer.size() / 2) {
         m_buffer.remove(0, m_begin);
+        m_scanned -= m_begin;
         m_begin = 0;
     }
     m_buffer.append(data, size);
@@ -22,7 +23,10 @@ LineReader::Result LineReader::next(QByteArray *line)
 {
     if (!m_error.isEmpty())
         return Result::Error;
-    const qsizetype end = m_buffer.indexOf('\n', m_begin);
+    // Bytes already searched are not searched again: a line that trickles in
+    // costs its length, not its length squared.
+    const qsizetype end = m_buffer.indexOf('\n', m_scanned);
+    m_scanned = end < 0 ? m_buffer.size() : end + 1;
     const qsizetype length = (end < 0 ? m_buffer.size() : end) - m_begin;
     if (length > m_maxLength) {
         m_error = QStringLiteral("line longer than the limit of %1 bytes").arg(m_maxLength);

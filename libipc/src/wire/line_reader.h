@@ -20,7 +20,8 @@ public:
 
 private:
     QByteArray m_buffer;
-    qsizetype m_begin = 0; // where the next line starts
+    qsizetype m_begin = 0;   // where the next line starts
+    qsizetype m_scanned = 0; // searched for LF up to here
     qsizetype m_maxLength;
     QString m_error;
 };
