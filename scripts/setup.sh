@@ -2,10 +2,10 @@
 # Installs the Debian 12 packages libipc needs, only those that are missing.
 set -euo pipefail
 
-# Lua runs the MinIPC interop tests; ZeroMQ and Qt Remote Objects are what
-# the benchmark compares against.
+# Lua runs the MinIPC interop tests and Python the golang-ipc v2 ones;
+# ZeroMQ and Qt Remote Objects are what the benchmark compares against.
 packages=(g++ cmake ninja-build pkg-config qt6-base-dev libssl-dev lua5.4 lua-socket
-          libzmq3-dev cppzmq-dev qt6-remoteobjects-dev)
+          python3 python3-cryptography libzmq3-dev cppzmq-dev qt6-remoteobjects-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

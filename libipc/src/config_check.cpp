@@ -18,10 +18,10 @@ QString negative(const char *field)
     return QStringLiteral("invalid configuration: %1 must not be negative").arg(QLatin1String(field));
 }
 
-QString protocolError(Protocol protocol)
+QString protocolError(Protocol protocol, const QByteArray &key)
 {
-    if (protocol == Protocol::GolangIpcV2)
-        return QStringLiteral("invalid configuration: golang-ipc protocol version 2 is not supported yet");
+    if (protocol == Protocol::GolangIpcV2 && !key.isEmpty())
+        return QStringLiteral("invalid configuration: golang-ipc protocol version 2 has no pre-shared keys");
     return QString();
 }
 
@@ -29,7 +29,7 @@ QString protocolError(Protocol protocol)
 
 QString configurationError(const ServerConfig &config)
 {
-    if (QString error = protocolError(config.protocol); !error.isEmpty())
+    if (QString error = protocolError(config.protocol, config.preSharedKey); !error.isEmpty())
         return error;
     if (QString error = keyError(config.preSharedKey); !error.isEmpty())
         return error;
@@ -51,7 +51,7 @@ QString configurationError(const ServerConfig &config)
 
 QString configurationError(const ClientConfig &config)
 {
-    if (QString error = protocolError(config.protocol); !error.isEmpty())
+    if (QString error = protocolError(config.protocol, config.preSharedKey); !error.isEmpty())
         return error;
     if (QString error = keyError(config.preSharedKey); !error.isEmpty())
         return error;

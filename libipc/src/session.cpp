@@ -129,7 +129,7 @@ bool Session::handle(protocol::Event &event, const QPointer<Session> &alive)
         if (m_options.heartbeatInterval.count() > 0)
             m_heartbeatTimer.start(m_options.heartbeatInterval);
         if (m_options.observer)
-            m_options.observer->connectionEstablished(m_options.id, m_options.adapter.protocol, m_peer,
+            m_options.observer->connectionEstablished(m_options.id, m_adapter->settings().protocol, m_peer,
                                                       m_encryption);
         Q_EMIT established();
         return alive && m_state == State::Established;

@@ -65,7 +65,8 @@ struct Pair
     {
         auto [clientEnd, serverEnd] = MemoryEnd::pair();
         Session::Options options;
-        options.adapter.protocol = protocol;
+        // A native client follows the server's first byte to golang-ipc v2.
+        options.adapter.protocol = protocol == Protocol::GolangIpcV2 ? Protocol::Native : protocol;
         options.adapter.encryption = encryption;
         options.adapter.preSharedKey = psk;
         options.adapter.role = Role::Client;
@@ -73,6 +74,7 @@ struct Pair
         options.id = 1;
         client = new Session(new Stream(clientEnd), options);
         options.adapter.role = Role::Server;
+        options.adapter.protocol = protocol;
         options.adapter.maxMessageSize = serverMax;
         options.observer = &serverEvents;
         options.id = 2;
@@ -121,6 +123,9 @@ private Q_SLOTS:
                                              << "established Noise_NNpsk0_25519_AESGCM_SHA256";
         QTest::newRow("native, plain") << Protocol::Native << false << QByteArray() << "established none";
         QTest::newRow("line") << Protocol::Line << false << QByteArray() << "established none";
+        QTest::newRow("golang-ipc v2, encrypted") << Protocol::GolangIpcV2 << true << QByteArray()
+                                                  << "established golang-ipc v2: ECDH P-384 + AES-256-GCM";
+        QTest::newRow("golang-ipc v2, plain") << Protocol::GolangIpcV2 << false << QByteArray() << "established none";
     }
 
     // Client sends three messages (one large enough for the engine's
@@ -150,7 +155,8 @@ private Q_SLOTS:
         QCOMPARE(clientDone.at(0).at(0).value<Error>(), Error::NoError);
         QCOMPARE(serverDone.at(0).at(0).value<Error>(), Error::NoError);
 
-        // The line wire has no types: every line arrives as type 1.
+        // The line wire has no types: every line arrives as type 1. A native
+        // client learns golang-ipc v2 from the server's first byte.
         const bool typed = protocol != Protocol::Line;
         const auto t = [typed](int type) { return typed ? type : 1; };
         QCOMPARE(pair.serverGot.at(0), qMakePair(t(1), QByteArray("a")));

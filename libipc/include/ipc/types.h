@@ -56,16 +56,32 @@ enum class Error {
 };
 Q_ENUM_NS(Error)
 
+// How well a connection is protected, weakest first.
+enum class SecurityLevel {
+    Plain,         // no encryption
+    Weak,          // encrypted, but golang-ipc v2: no authentication of either side,
+                   // one key for both directions (a record can be reflected back),
+                   // random nonces without sequence (records can be replayed,
+                   // dropped or reordered undetected)
+    Encrypted,     // Noise NN: confidential and tamper-evident, peer not authenticated
+    Authenticated, // Noise NNpsk0: as Encrypted, and the peer proved the pre-shared key
+};
+Q_ENUM_NS(SecurityLevel)
+
 // How a connection is protected. protocol is "none" for a plain connection.
 struct IPC_EXPORT EncryptionInfo
 {
     QString protocol = QStringLiteral("none");
+    SecurityLevel level = SecurityLevel::Plain;
     bool preSharedKeyAuthenticated = false;
     // Noise handshake hash: equal on both ends of one connection, so two
     // peers can compare it out of band to rule out a man in the middle.
+    // Empty for golang-ipc v2, which has none.
     QByteArray handshakeHash;
 
-    bool isEncrypted() const { return protocol != QLatin1String("none"); }
+    bool isEncrypted() const { return level != SecurityLevel::Plain; }
+    // Encrypted, but without the guarantees of Noise (golang-ipc v2).
+    bool isWeak() const { return level == SecurityLevel::Weak; }
 };
 
 // What a peer said about itself in its hello message.

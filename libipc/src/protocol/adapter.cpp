@@ -1,7 +1,11 @@
 #include "protocol/adapter.h"
 
+#include "protocol/golang_v2.h"
 #include "protocol/line.h"
 #include "protocol/native.h"
+#include "wire/frame_writer.h"
+
+#include <QtEndian>
 
 namespace ipc::protocol {
 
@@ -21,6 +25,18 @@ bool Adapter::pendingLargeMessage(const wire::FrameReader &, qint32 *, qsizetype
     return false;
 }
 
+bool plainLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize)
+{
+    const qint64 length = in.pendingBodyLength();
+    if (length - wire::TypeSize < LargeMessage || in.bufferedBodySize() < wire::TypeSize)
+        return false;
+    *type = qint32(qFromBigEndian<quint32>(in.bufferedBody()));
+    if (*type <= 0)
+        return false; // the ordinary path reports it once the frame is whole
+    *dataSize = qsizetype(length) - wire::TypeSize;
+    return true;
+}
+
 // Where a wire is chosen. A new wire adds its adapter here.
 std::unique_ptr<Adapter> createAdapter(const Settings &settings)
 {
@@ -32,16 +48,19 @@ std::unique_ptr<Adapter> createAdapter(const Settings &settings)
             return std::make_unique<NativeAdapter>(settings);
         return nullptr; // the server's first byte decides
     case Protocol::GolangIpcV2:
-        break; // refused as a configuration error before a connection exists
+        if (settings.role == Role::Server)
+            return std::make_unique<GolangV2Adapter>(settings);
+        return nullptr; // the server's first byte decides
     }
     return nullptr;
 }
 
 // A native server's preamble starts with version 3; golang-ipc's with 2.
-// Whatever it is, the native adapter answers anything but 3 with a clear
-// version mismatch.
-std::unique_ptr<Adapter> adapterForGreeting(quint8, const Settings &settings)
+// Each adapter answers a version it does not speak with a clear mismatch.
+std::unique_ptr<Adapter> adapterForGreeting(quint8 firstByte, const Settings &settings)
 {
+    if (firstByte == GolangV2Adapter::Version || settings.protocol == Protocol::GolangIpcV2)
+        return std::make_unique<GolangV2Adapter>(settings);
     return std::make_unique<NativeAdapter>(settings);
 }
 

@@ -175,6 +175,15 @@ protected:
     EncryptionInfo m_encryption;
 };
 
+// From this size on, message data is not copied into a frame buffer: Qt's
+// write buffer holds large QByteArrays by reference (its chunk size is 4 KiB).
+constexpr qsizetype LargeMessage = 4096;
+
+// For wires whose plain message frame is `length (4) || type (4) || data`:
+// whether the frame now arriving in `in` is a large user message whose type
+// has arrived (see Adapter::pendingLargeMessage).
+bool plainLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize);
+
 // The adapter for a connection whose wire is known from the start: every
 // server, and a client told to speak the line wire. Null for a native client,
 // which picks its adapter from the server's first byte (adapterForGreeting).

@@ -19,9 +19,6 @@ namespace {
 
 // Noise handshake messages here are 32 to 96 bytes.
 constexpr quint32 MaxHandshakeFrame = 1024;
-// From this size on, message data is not copied into a frame buffer: Qt's
-// write buffer holds large QByteArrays by reference (its chunk size is 4 KiB).
-constexpr qsizetype LargeMessage = 4096;
 
 // A frame whose body is given whole (handshake messages).
 void appendFrame(Output &out, const QByteArray &body)
@@ -211,6 +208,7 @@ void NativeAdapter::finishHandshake(wire::FrameReader &in, Output &out)
 {
     m_encryption.protocol = QString::fromLatin1(m_handshake->protocolName());
     m_encryption.preSharedKeyAuthenticated = m_handshake->usesPsk();
+    m_encryption.level = m_handshake->usesPsk() ? SecurityLevel::Authenticated : SecurityLevel::Encrypted;
     m_encryption.handshakeHash = m_handshake->handshakeHash();
     auto [send, receive] = m_handshake->split();
     m_sendCipher = std::move(send);
@@ -395,15 +393,7 @@ bool NativeAdapter::writePing(Output &out)
 
 bool NativeAdapter::pendingLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize) const
 {
-    const qint64 length = in.pendingBodyLength();
-    if (m_encrypted || m_state != State::Established || length - wire::TypeSize < LargeMessage
-        || in.bufferedBodySize() < wire::TypeSize)
-        return false;
-    *type = qint32(qFromBigEndian<quint32>(in.bufferedBody()));
-    if (*type <= 0)
-        return false; // the ordinary path reports it once the frame is whole
-    *dataSize = qsizetype(length) - wire::TypeSize;
-    return true;
+    return !m_encrypted && m_state == State::Established && plainLargeMessage(in, type, dataSize);
 }
 
 Event NativeAdapter::endOfStream(const wire::FrameReader &in, Error error, const QString &reason) const
