@@ -208,9 +208,10 @@ private:
 class IpcServer : public BenchServer
 {
 public:
-    IpcServer(bool local, bool encrypted)
+    IpcServer(bool local, bool encrypted, bool golangV2)
         : m_local(local)
     {
+        m_config.protocol = golangV2 ? ipc::Protocol::GolangIpcV2 : ipc::Protocol::Native;
         m_config.encryption = encrypted;
         m_config.maxMessageSize = 64 << 20;
         m_config.handshakeTimeout = std::chrono::seconds(60);
@@ -245,6 +246,8 @@ QList<Impl> allImpls()
         {QStringLiteral("raw-local"), Impl::Raw, true, false},
         {QStringLiteral("libipc-local-plain"), Impl::Libipc, true, false},
         {QStringLiteral("libipc-local-encrypted"), Impl::Libipc, true, true},
+        {QStringLiteral("libipc-local-v2-plain"), Impl::Libipc, true, false, true},
+        {QStringLiteral("libipc-local-v2-encrypted"), Impl::Libipc, true, true, true},
 #ifdef IPC_BENCH_HAVE_ZMQ
         {QStringLiteral("zeromq-ipc"), Impl::Zmq, true, false},
 #endif
@@ -287,7 +290,7 @@ std::unique_ptr<BenchClient> makeClient(const Impl &impl)
 std::unique_ptr<BenchServer> makeServer(const Impl &impl)
 {
     switch (impl.kind) {
-    case Impl::Libipc: return std::make_unique<IpcServer>(impl.local, impl.encrypted);
+    case Impl::Libipc: return std::make_unique<IpcServer>(impl.local, impl.encrypted, impl.golangV2);
 #ifdef IPC_BENCH_HAVE_ZMQ
     case Impl::Zmq: return makeZmqServer();
 #endif

@@ -1,7 +1,7 @@
 // The things being compared, behind one small interface each side: raw
 // QLocalSocket / QTcpSocket with minimal 4-byte-length framing (the
-// baseline), and libipc's Server / Client (native protocol, plain or
-// encrypted). Everything is driven by the Qt event loop, as an application
+// baseline), and libipc's Server / Client (native protocol or golang-ipc
+// v2, plain or encrypted). Everything is driven by the Qt event loop, as an application
 // would be.
 #pragma once
 
@@ -19,6 +19,7 @@ struct Impl
     Kind kind = Raw;
     bool local = true; // local socket or TCP
     bool encrypted = false;
+    bool golangV2 = false; // libipc speaking golang-ipc protocol version 2
     bool libipc() const { return kind == Libipc; }
 };
 

@@ -68,8 +68,10 @@ QByteArray KeyExchange::agree(const QByteArray &peerPublicKey)
     const bool imported = importer && EVP_PKEY_fromdata_init(importer) == 1
         && EVP_PKEY_fromdata(importer, &peer, EVP_PKEY_PUBLIC_KEY, params) == 1;
     EVP_PKEY_CTX_free(importer);
+    // P-384 has cofactor 1: a point on the curve is in the right group, so
+    // the quick check (no scalar multiplication by the order) is enough.
     EVP_PKEY_CTX *check = imported ? EVP_PKEY_CTX_new(peer, nullptr) : nullptr;
-    const bool onCurve = check && EVP_PKEY_public_check(check) == 1;
+    const bool onCurve = check && EVP_PKEY_public_check_quick(check) == 1;
     EVP_PKEY_CTX_free(check);
     if (!onCurve) {
         EVP_PKEY_free(peer);
@@ -114,6 +116,7 @@ RecordCipher::RecordCipher() = default;
 RecordCipher::~RecordCipher()
 {
     OPENSSL_cleanse(m_key, sizeof(m_key));
+    OPENSSL_cleanse(m_nonces, sizeof(m_nonces));
     EVP_CIPHER_CTX_free(m_seal);
     EVP_CIPHER_CTX_free(m_open);
 }
@@ -130,14 +133,25 @@ bool RecordCipher::setKey(const QByteArray &key)
     return m_hasKey;
 }
 
+// Random nonces, drawn from OpenSSL's generator a batch at a time.
+bool RecordCipher::nextNonce(unsigned char *nonce)
+{
+    if (m_noncesUsed == NoncesPerBatch) {
+        if (RAND_bytes(m_nonces, sizeof(m_nonces)) != 1)
+            return false;
+        m_noncesUsed = 0;
+    }
+    std::memcpy(nonce, m_nonces + NonceSize * m_noncesUsed++, NonceSize);
+    return true;
+}
+
 bool RecordCipher::seal(const char *head, qsizetype headSize, const char *data, qsizetype size, char *out)
 {
     unsigned char *nonce = bytes(out);
     unsigned char *cipher = nonce + NonceSize;
     int n = 0;
     int done = 0;
-    if (!m_hasKey || RAND_bytes(nonce, NonceSize) != 1
-        || EVP_EncryptInit_ex(m_seal, nullptr, nullptr, nullptr, nonce) != 1
+    if (!m_hasKey || !nextNonce(nonce) || EVP_EncryptInit_ex(m_seal, nullptr, nullptr, nullptr, nonce) != 1
         || EVP_EncryptUpdate(m_seal, cipher, &n, bytes(head), int(headSize)) != 1)
         return false;
     done += n;

@@ -64,8 +64,13 @@ public:
     bool open(const char *record, qsizetype size, char *head, qsizetype headSize, char *out);
 
 private:
+    bool nextNonce(unsigned char *nonce);
+
+    static constexpr int NoncesPerBatch = 64;
     unsigned char m_key[32] = {};
     bool m_hasKey = false;
+    unsigned char m_nonces[NonceSize * NoncesPerBatch] = {};
+    int m_noncesUsed = NoncesPerBatch;
     EVP_CIPHER_CTX *m_seal = nullptr;
     EVP_CIPHER_CTX *m_open = nullptr;
 };
