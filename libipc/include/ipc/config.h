@@ -18,8 +18,9 @@ constexpr quint32 MaximumMaxMessageSize = 1u << 30; // larger values are capped 
 enum class Protocol {
     // libipc's own: framed, Noise-encrypted by default, hello with limits.
     Native,
-    // golang-ipc's protocol version 2 (P-384 ECDH + AES-256-GCM, or plain).
-    // Not implemented yet: configuring it fails with InvalidConfiguration.
+    // golang-ipc's protocol version 2 (P-384 ECDH + AES-256-GCM, or plain),
+    // for golang-ipc and node-ipc-client peers. Weaker than Native (see
+    // SecurityLevel::Weak), no pre-shared keys, no delivery guarantees.
     GolangIpcV2,
     // MinIPC's wire: plain TCP or local stream, one newline-terminated
     // message per line, no handshake, no encryption (the encryption settings
@@ -69,8 +70,9 @@ struct IPC_EXPORT ServerConfig
 struct IPC_EXPORT ClientConfig
 {
     // Native: the server's first byte decides the wire (libipc's native
-    // protocol, or golang-ipc v2 once supported). Line: MinIPC's line wire,
-    // which the client must be told since a line server may say nothing first.
+    // protocol, or golang-ipc v2). GolangIpcV2: only a golang-ipc v2 server
+    // is accepted. Line: MinIPC's line wire, which the client must be told
+    // since a line server may say nothing first.
     Protocol protocol = Protocol::Native;
     // How long to keep trying to connect or reconnect before giving up with
     // Status::Timeout. 0 = forever (golang-ipc's default).
