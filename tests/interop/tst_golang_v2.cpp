@@ -159,6 +159,30 @@ private Q_SLOTS:
         QCOMPARE(peer.exitCode(), 0);
     }
 
+    // The server goes away and another starts: the client reconnects by
+    // itself and what was written meanwhile is delivered, in order.
+    void clientReconnectsToANewServer()
+    {
+        const QString name = uniqueName("v2again");
+        QProcess first;
+        QVERIFY(startServer(first, name, {}));
+        Client client(name);
+        QSignalSpy received(&client, &Client::messageReceived);
+        QVERIFY(client.waitForConnected(30s));
+        QVERIFY(client.write(1, "one"));
+        QTRY_COMPARE_WITH_TIMEOUT(received.count(), 1, 30000);
+        first.kill(); // the process this test started
+        QTRY_COMPARE_WITH_TIMEOUT(client.status(), Status::Reconnecting, 30000);
+        QVERIFY(client.write(2, "two"));
+        QVERIFY(client.write(3, "three"));
+        QProcess second;
+        QVERIFY(startServer(second, name, {}));
+        QTRY_COMPARE_WITH_TIMEOUT(received.count(), 3, 30000);
+        QCOMPARE(received.at(1).at(0).value<Message>().data, QByteArray("two"));
+        QCOMPARE(received.at(2).at(0).value<Message>().data, QByteArray("three"));
+        QCOMPARE(client.status(), Status::Connected);
+    }
+
     // About one handshake in 256 has a shared X starting with a zero byte;
     // the peer picks its key pairs until it has one.
     void leadingZeroOfSharedX()
@@ -198,6 +222,9 @@ private Q_SLOTS:
                                      << int(Error::ProtocolError) << "cannot hold";
         QTest::newRow("key off the curve") << QStringList{QStringLiteral("--bad-key")}
                                            << int(Error::HandshakeFailed) << "not a point on P-384";
+        QTest::newRow("record that fails to open")
+            << QStringList{QStringLiteral("--raw-frame"), QStringLiteral("00000028") + QByteArray(40, '\x5c').toHex()}
+            << int(Error::DecryptionFailed) << "failed to open";
     }
 
     // A hostile or broken peer gets a clear error for its connection only;
