@@ -9,6 +9,8 @@ then `length || type || data` frames); it shares no code with libipc.
   golang_v2_peer.py server PATH [--plain] [--max N] [--clients N]
       listens on the unix socket PATH, prints "listening", serves N clients
       (default 1) one after another, echoing every message with its type;
+      reads each handshake record with one read, as golang-ipc does, and
+      fails when one arrives split or merged with another;
       prints "reply R" when a client refuses the preamble, "client done"
       when a client leaves, and "leading-zero" when a handshake's shared X
       started with a zero byte.
@@ -46,6 +48,17 @@ def read_exact(conn, n):
         if not chunk:
             raise EOFError("connection closed after %d of %d bytes" % (len(data), n))
         data += chunk
+    return data
+
+
+def read_record(conn, n, what, buffer=None):
+    """Reads a handshake record the way golang-ipc does: with one read into a
+    buffer of the given size (the record's own size unless said), which must
+    return the whole record. A peer that splits a record, or sends a key
+    merged with more bytes, fails against the real implementations."""
+    data = conn.recv(buffer or n)
+    if len(data) != n:
+        raise EOFError("%s arrived as %d bytes in one read, not %d" % (what, len(data), n))
     return data
 
 
@@ -116,7 +129,7 @@ def serve(path, plain, max_size, clients):
 
 def serve_one(conn, plain, max_size):
     conn.sendall(bytes([2, 0 if plain else 1]))
-    reply = read_exact(conn, 1)[0]
+    reply = read_record(conn, 1, "the reply")[0]
     if reply != 0:
         say("reply", reply)
         return
@@ -124,13 +137,13 @@ def serve_one(conn, plain, max_size):
     if not plain:
         private = ec.generate_private_key(ec.SECP384R1())
         conn.sendall(public_bytes(private))
-        x = shared_x(private, read_exact(conn, KEY_SIZE))
+        x = shared_x(private, read_record(conn, KEY_SIZE, "the public key", KEY_SIZE + 1))
         if x[0] == 0:
             say("leading-zero")
         key = key_from(x)
     channel = Channel(conn, key)
     channel.send_frame(channel.seal(struct.pack(">I", max_size)))
-    read_exact(conn, 1)
+    read_record(conn, 1, "the answer to the maximum size")
     while True:
         msg_type, data = channel.read_message()
         if msg_type == 0:
@@ -174,7 +187,7 @@ def client(path, args):
 
 
 def run_client(conn, options, raw_frame, messages):
-    version, encrypted = read_exact(conn, 2)
+    version, encrypted = read_record(conn, 2, "the preamble")
     if version != 2:
         conn.sendall(bytes([1]))
         say("error version", version)
@@ -186,7 +199,7 @@ def run_client(conn, options, raw_frame, messages):
     conn.sendall(bytes([0]))
     key = None
     if encrypted:
-        server_key = read_exact(conn, KEY_SIZE)
+        server_key = read_record(conn, KEY_SIZE, "the public key", KEY_SIZE + 1)
         if options["--bad-key"]:
             conn.sendall(b"\x04" + bytes(range(1, 97)))  # not on P-384
             conn.recv(1)  # the server closes
@@ -207,7 +220,9 @@ def run_client(conn, options, raw_frame, messages):
             conn.sendall(mine)
         key = key_from(x)
     channel = Channel(conn, key)
-    (max_size,) = struct.unpack(">I", channel.open(channel.read_frame()))
+    (length,) = struct.unpack(">I", read_record(conn, 4, "the maximum size frame's length"))
+    body = read_record(conn, length, "the maximum size frame")
+    (max_size,) = struct.unpack(">I", channel.open(body))
     conn.sendall(bytes([0]))
     say("max", max_size)
     if raw_frame is not None:

@@ -105,15 +105,17 @@ private Q_SLOTS:
         int exitCode = 0;
         QStringList arguments{QStringLiteral("1:hello"), QStringLiteral("7:hex:00ff100080"),
                               QStringLiteral("42:hex:") + QByteArray(6000, '\x5a').toHex(),
+                              QStringLiteral("43:hex:") + QByteArray(9000, '\x5b').toHex(),
                               QStringLiteral("2147483647:last")};
         if (!encrypted)
             arguments.prepend(QStringLiteral("--plain"));
         const QByteArray out = runClient(name, arguments, &exitCode);
         QVERIFY2(exitCode == 0, out.constData());
-        QCOMPARE(got.count(), 4);
+        QCOMPARE(got.count(), 5);
         QCOMPARE(got.at(1).at(0).value<Message>().data, QByteArray::fromHex("00ff100080"));
         QCOMPARE(got.at(2).at(0).value<Message>().data, QByteArray(6000, '\x5a'));
-        QCOMPARE(got.at(3).at(0).value<Message>().type, 2147483647);
+        QCOMPARE(got.at(3).at(0).value<Message>().data, QByteArray(9000, '\x5b'));
+        QCOMPARE(got.at(4).at(0).value<Message>().type, 2147483647);
         QVERIFY2(out.contains("max 3145728"), out.constData());
         QCOMPARE(seen.isEncrypted(), encrypted);
         QCOMPARE(seen.isWeak(), encrypted);
@@ -138,22 +140,24 @@ private Q_SLOTS:
         QSignalSpy received(&client, &Client::messageReceived);
         QVERIFY(client.write(3, "queued before the server"));
         QProcess peer;
-        QStringList arguments{QStringLiteral("--max"), QStringLiteral("5000")};
+        QStringList arguments{QStringLiteral("--max"), QStringLiteral("50000")};
         if (!encrypted)
             arguments << QStringLiteral("--plain");
         QVERIFY(startServer(peer, name, arguments));
         QVERIFY2(client.waitForConnected(30s), qPrintable(client.errorString()));
-        QCOMPARE(client.serverInfo().maxMessageSize, 5000u);
+        QCOMPARE(client.serverInfo().maxMessageSize, 50000u);
         QCOMPARE(client.encryption().isWeak(), encrypted);
         QVERIFY(client.write(9, QByteArray::fromHex("000102fffe")));
-        QVERIFY(client.write(11, QByteArray(4000, 'q')));
-        QVERIFY(!client.write(12, QByteArray(5001, 'x'))); // over the server's announced maximum
+        QVERIFY(client.write(11, QByteArray(40000, 'q'))); // large: its own buffer both ways
+        QVERIFY(client.write(12, QByteArray(30000, 'r')));
+        QVERIFY(!client.write(13, QByteArray(50001, 'x'))); // over the server's announced maximum
         QCOMPARE(client.error(), Error::MessageTooLarge);
-        QTRY_COMPARE_WITH_TIMEOUT(received.count(), 3, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(received.count(), 4, 30000);
         QCOMPARE(received.at(0).at(0).value<Message>().data, QByteArray("queued before the server"));
         QCOMPARE(received.at(1).at(0).value<Message>().type, 9);
         QCOMPARE(received.at(1).at(0).value<Message>().data, QByteArray::fromHex("000102fffe"));
-        QCOMPARE(received.at(2).at(0).value<Message>().data, QByteArray(4000, 'q'));
+        QCOMPARE(received.at(2).at(0).value<Message>().data, QByteArray(40000, 'q'));
+        QCOMPARE(received.at(3).at(0).value<Message>().data, QByteArray(30000, 'r'));
         client.close();
         QTRY_VERIFY_WITH_TIMEOUT(peer.state() == QProcess::NotRunning, 30000);
         QCOMPARE(peer.exitCode(), 0);
@@ -181,6 +185,9 @@ private Q_SLOTS:
         QCOMPARE(received.at(1).at(0).value<Message>().data, QByteArray("two"));
         QCOMPARE(received.at(2).at(0).value<Message>().data, QByteArray("three"));
         QCOMPARE(client.status(), Status::Connected);
+        client.close();
+        second.kill(); // the process this test started
+        second.waitForFinished(10000);
     }
 
     // About one handshake in 256 has a shared X starting with a zero byte;
@@ -194,6 +201,36 @@ private Q_SLOTS:
         int exitCode = 0;
         const QByteArray out = runClient(name, {QStringLiteral("--leading-zero"), QStringLiteral("5:zero")}, &exitCode);
         QVERIFY2(exitCode == 0 && out.contains("leading-zero"), out.constData());
+    }
+
+    // The same with the Qt side as the client: the peer cannot pick its key
+    // after ours (the server speaks first), so handshakes repeat until one
+    // has a shared X that starts with a zero byte (1 in 256 on average).
+    void leadingZeroAsClient()
+    {
+        const QString name = uniqueName("v2zeroclient");
+        QProcess peer;
+        QVERIFY(startServer(peer, name, {QStringLiteral("--clients"), QStringLiteral("5000")}));
+        QByteArray seen;
+        int handshakes = 0;
+        while (!seen.contains("leading-zero") && handshakes < 5000) {
+            ClientConfig config;
+            config.maxAttempts = 1;
+            Client client(name, config);
+            QVERIFY2(client.waitForConnected(30s), qPrintable(client.errorString()));
+            QVERIFY(client.write(4, "zero?"));
+            const Message echo = client.waitForMessage(30s); // the key works either way
+            QCOMPARE(echo.data, QByteArray("zero?"));
+            client.close();
+            ++handshakes;
+            QVERIFY(QTest::qWaitFor([&] { return peer.canReadLine() || peer.state() != QProcess::Running; }, 30000));
+            while (peer.canReadLine())
+                seen += peer.readLine();
+        }
+        QVERIFY2(seen.contains("leading-zero"), qPrintable(QStringLiteral("none in %1 handshakes").arg(handshakes)));
+        qInfo("a shared X with a leading zero byte after %d handshakes", handshakes);
+        peer.kill();
+        peer.waitForFinished(10000);
     }
 
     // golang-ipc depends on one read per handshake record; libipc must not.

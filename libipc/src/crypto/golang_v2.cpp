@@ -2,6 +2,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -69,28 +70,32 @@ QByteArray KeyExchange::agree(const QByteArray &peerPublicKey)
         && EVP_PKEY_fromdata(importer, &peer, EVP_PKEY_PUBLIC_KEY, params) == 1;
     EVP_PKEY_CTX_free(importer);
     // P-384 has cofactor 1: a point on the curve is in the right group, so
-    // the quick check (no scalar multiplication by the order) is enough.
+    // the quick check (no scalar multiplication by the order) is enough, and
+    // the derivation below is told not to check again.
     EVP_PKEY_CTX *check = imported ? EVP_PKEY_CTX_new(peer, nullptr) : nullptr;
     const bool onCurve = check && EVP_PKEY_public_check_quick(check) == 1;
     EVP_PKEY_CTX_free(check);
     if (!onCurve) {
         EVP_PKEY_free(peer);
+        ERR_clear_error(); // a hostile key must leave nothing on this thread's OpenSSL error queue
         m_error = QStringLiteral("the peer's public key is not a point on P-384");
         return QByteArray();
     }
     unsigned char shared[48];
     size_t length = sizeof(shared);
     EVP_PKEY_CTX *derive = EVP_PKEY_CTX_new(m_key, nullptr);
-    const bool derived = derive && EVP_PKEY_derive_init(derive) == 1 && EVP_PKEY_derive_set_peer(derive, peer) == 1
+    const bool derived = derive && EVP_PKEY_derive_init(derive) == 1 && EVP_PKEY_derive_set_peer_ex(derive, peer, 0) == 1
         && EVP_PKEY_derive(derive, shared, &length) == 1 && length == sizeof(shared);
     EVP_PKEY_CTX_free(derive);
     EVP_PKEY_free(peer);
     if (!derived) {
+        ERR_clear_error();
         OPENSSL_cleanse(shared, sizeof(shared));
         m_error = QStringLiteral("the P-384 key agreement failed");
         return QByteArray();
     }
     const QByteArray key = keyFromSharedX(QByteArray::fromRawData(reinterpret_cast<char *>(shared), int(length)));
+    // The caller wipes the key once the cipher has it.
     OPENSSL_cleanse(shared, sizeof(shared));
     return key;
 }
@@ -115,21 +120,21 @@ RecordCipher::RecordCipher() = default;
 
 RecordCipher::~RecordCipher()
 {
-    OPENSSL_cleanse(m_key, sizeof(m_key));
     OPENSSL_cleanse(m_nonces, sizeof(m_nonces));
     EVP_CIPHER_CTX_free(m_seal);
     EVP_CIPHER_CTX_free(m_open);
 }
 
+// The contexts keep the key schedule; no other copy of the key is kept.
 bool RecordCipher::setKey(const QByteArray &key)
 {
-    if (key.size() != 32)
+    if (key.size() != 32 || m_seal)
         return false;
-    std::memcpy(m_key, key.constData(), 32);
+    const unsigned char *raw = bytes(key.constData());
     m_seal = EVP_CIPHER_CTX_new();
     m_open = EVP_CIPHER_CTX_new();
-    m_hasKey = m_seal && m_open && EVP_EncryptInit_ex(m_seal, EVP_aes_256_gcm(), nullptr, m_key, nullptr) == 1
-        && EVP_DecryptInit_ex(m_open, EVP_aes_256_gcm(), nullptr, m_key, nullptr) == 1;
+    m_hasKey = m_seal && m_open && EVP_EncryptInit_ex(m_seal, EVP_aes_256_gcm(), nullptr, raw, nullptr) == 1
+        && EVP_DecryptInit_ex(m_open, EVP_aes_256_gcm(), nullptr, raw, nullptr) == 1;
     return m_hasKey;
 }
 
@@ -173,13 +178,15 @@ bool RecordCipher::open(const char *record, qsizetype size, char *head, qsizetyp
     unsigned char tag[TagSize];
     std::memcpy(tag, record + size - TagSize, TagSize);
     int n = 0;
-    if (EVP_DecryptInit_ex(m_open, nullptr, nullptr, nullptr, bytes(record)) != 1
-        || (headSize > 0 && EVP_DecryptUpdate(m_open, bytes(head), &n, cipher, int(headSize)) != 1)
-        || (restSize > 0 && EVP_DecryptUpdate(m_open, bytes(out), &n, cipher + headSize, int(restSize)) != 1)
-        || EVP_CIPHER_CTX_ctrl(m_open, EVP_CTRL_GCM_SET_TAG, TagSize, tag) != 1)
-        return false;
     unsigned char none[16];
-    return EVP_DecryptFinal_ex(m_open, none, &n) == 1;
+    const bool opened = EVP_DecryptInit_ex(m_open, nullptr, nullptr, nullptr, bytes(record)) == 1
+        && (headSize == 0 || EVP_DecryptUpdate(m_open, bytes(head), &n, cipher, int(headSize)) == 1)
+        && (restSize == 0 || EVP_DecryptUpdate(m_open, bytes(out), &n, cipher + headSize, int(restSize)) == 1)
+        && EVP_CIPHER_CTX_ctrl(m_open, EVP_CTRL_GCM_SET_TAG, TagSize, tag) == 1
+        && EVP_DecryptFinal_ex(m_open, none, &n) == 1;
+    if (!opened)
+        ERR_clear_error(); // a forged record must leave nothing on the error queue
+    return opened;
 }
 
 } // namespace ipc::crypto::golang_v2

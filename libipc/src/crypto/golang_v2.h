@@ -54,7 +54,7 @@ public:
     RecordCipher(const RecordCipher &) = delete;
     RecordCipher &operator=(const RecordCipher &) = delete;
 
-    bool setKey(const QByteArray &key); // 32 bytes
+    bool setKey(const QByteArray &key); // 32 bytes, once
     bool hasKey() const { return m_hasKey; }
     // Seals head || data into out (room for RecordOverhead + headSize + size).
     bool seal(const char *head, qsizetype headSize, const char *data, qsizetype size, char *out);
@@ -67,7 +67,6 @@ private:
     bool nextNonce(unsigned char *nonce);
 
     static constexpr int NoncesPerBatch = 64;
-    unsigned char m_key[32] = {};
     bool m_hasKey = false;
     unsigned char m_nonces[NonceSize * NoncesPerBatch] = {};
     int m_noncesUsed = NoncesPerBatch;

@@ -5,6 +5,8 @@
 
 #include <QtEndian>
 
+#include <openssl/crypto.h>
+
 #include <cstring>
 
 namespace ipc::protocol {
@@ -18,6 +20,12 @@ constexpr int PreambleSize = 2;
 constexpr quint32 MaxSizeFrame = 4 + RecordOverhead;
 
 const QString ProtocolName = QStringLiteral("golang-ipc v2: ECDH P-384 + AES-256-GCM");
+
+void wipe(QByteArray &secret)
+{
+    if (!secret.isEmpty())
+        OPENSSL_cleanse(secret.data(), size_t(secret.size()));
+}
 
 } // namespace
 
@@ -71,6 +79,8 @@ Event GolangV2Adapter::next(wire::FrameReader &in, Output &out)
         return in.takeRaw(key.data(), PublicKeySize) ? onPeerKey(key, out) : Event::needMore();
     }
     case State::AwaitSizeFrame:
+        in.setMaxFrameSize(MaxSizeFrame); // 4 bytes, or 32 sealed: nothing larger is waited for
+        break;
     case State::Established:
         break;
     }
@@ -80,7 +90,10 @@ Event GolangV2Adapter::next(wire::FrameReader &in, Output &out)
     if (result == wire::FrameReader::Result::NeedMore)
         return Event::needMore();
     if (result == wire::FrameReader::Result::Error)
-        return fail(Error::MessageTooLarge, in.errorString());
+        return m_state == State::AwaitSizeFrame
+            ? fail(Error::HandshakeFailed, QStringLiteral("handshake failed: the server's maximum message size frame: %1")
+                                               .arg(in.errorString()))
+            : fail(Error::MessageTooLarge, in.errorString());
     if (m_state == State::AwaitSizeFrame)
         return onSizeFrame(body, size, in, out);
     return onMessage(body, size);
@@ -113,7 +126,11 @@ Event GolangV2Adapter::onPreamble(const char *preamble, Output &out)
     m_encrypted = encryption == 1;
     out.append(char(Ok));
     out.requestFlush();
-    m_state = m_encrypted ? State::AwaitKey : State::AwaitSizeFrame; // the server's key comes first
+    if (m_encrypted) {
+        m_state = State::AwaitKey; // the server's key comes first
+    } else {
+        m_state = State::AwaitSizeFrame;
+    }
     return Event::progress();
 }
 
@@ -129,7 +146,7 @@ Event GolangV2Adapter::onReply(quint8 reply, Output &out)
     if (reply != Ok)
         return fail(Error::ProtocolMismatch, QStringLiteral("the client refused the connection: reply code %1").arg(reply));
     if (!m_encrypted) {
-        sendSizeFrame(out);
+        sendSizeFrame(out); // plain: cannot fail
         m_state = State::AwaitSizeReply;
         return Event::progress();
     }
@@ -154,15 +171,19 @@ Event GolangV2Adapter::onPeerKey(const QByteArray &key, Output &out)
 {
     if (m_settings.role == Role::Client && !sendKey(out)) // the server's key has come: ours answers it
         return fail(Error::HandshakeFailed, QStringLiteral("handshake failed: %1").arg(m_keys->errorString()));
-    const QByteArray shared = m_keys->agree(key);
+    QByteArray shared = m_keys->agree(key);
     if (shared.isEmpty())
         return fail(Error::HandshakeFailed, QStringLiteral("handshake failed: %1").arg(m_keys->errorString()));
     m_keys.reset(); // wipes the private key
-    m_cipher.setKey(shared);
+    const bool keyed = m_cipher.setKey(shared);
+    wipe(shared);
+    if (!keyed)
+        return fail(Error::HandshakeFailed, QStringLiteral("handshake failed: AES-256-GCM could not be set up"));
     m_encryption.protocol = ProtocolName;
     m_encryption.level = SecurityLevel::Weak;
     if (m_settings.role == Role::Server) {
-        sendSizeFrame(out);
+        if (!sendSizeFrame(out))
+            return fail(Error::HandshakeFailed, QStringLiteral("handshake failed: the maximum size frame could not be sealed"));
         m_state = State::AwaitSizeReply;
     } else {
         m_state = State::AwaitSizeFrame;
@@ -171,18 +192,21 @@ Event GolangV2Adapter::onPeerKey(const QByteArray &key, Output &out)
 }
 
 // Server: the largest message this side accepts, as one write.
-void GolangV2Adapter::sendSizeFrame(Output &out)
+bool GolangV2Adapter::sendSizeFrame(Output &out)
 {
     char size[4];
     qToBigEndian<quint32>(m_settings.maxMessageSize, size);
     const qsizetype bodySize = m_encrypted ? 4 + RecordOverhead : 4;
     char *frame = out.grow(wire::LengthSize + bodySize);
     qToBigEndian<quint32>(quint32(bodySize), frame);
-    if (m_encrypted)
-        m_cipher.seal(size, 4, nullptr, 0, frame + wire::LengthSize); // cannot fail with a key set
-    else
+    if (m_encrypted && !m_cipher.seal(size, 4, nullptr, 0, frame + wire::LengthSize)) {
+        out.truncate(out.size() - wire::LengthSize - bodySize);
+        return false;
+    }
+    if (!m_encrypted)
         std::memcpy(frame + wire::LengthSize, size, 4);
     out.requestFlush();
+    return true;
 }
 
 // Client: the server's maximum, then our one-byte answer.
@@ -196,10 +220,8 @@ Event GolangV2Adapter::onSizeFrame(char *body, qsizetype size, wire::FrameReader
                     QStringLiteral("handshake failed: the server's maximum message size frame (%1 bytes) is malformed "
                                    "or did not decrypt")
                         .arg(size));
-    // Under 1024 means golang-ipc's default, as for our own setting.
-    ServerConfig normalised;
-    normalised.maxMessageSize = qFromBigEndian<quint32>(value);
-    m_peer.maxMessageSize = normalised.effectiveMaxMessageSize();
+    // As announced (golang-ipc never announces less than 1024), within our cap.
+    m_peer.maxMessageSize = qMin(qFromBigEndian<quint32>(value), MaximumMaxMessageSize);
     out.append(char(0));
     out.requestFlush();
     return established(in);
@@ -278,6 +300,8 @@ Adapter::WriteResult GolangV2Adapter::writeMessage(qint32 type, const QByteArray
     }
     qToBigEndian<quint32>(quint32(bodySize), frame);
     if (!m_cipher.seal(typeBytes, wire::TypeSize, data.constData(), size, frame + wire::LengthSize)) {
+        if (own.isNull())
+            out.truncate(out.size() - wire::LengthSize - bodySize);
         *error = Error::ProtocolError;
         *reason = QStringLiteral("a record could not be sealed");
         return WriteResult::Broken;
@@ -300,8 +324,9 @@ Event GolangV2Adapter::endOfStream(const wire::FrameReader &in, Error error, con
     if (!truncated.isEmpty() && m_state == State::Established)
         return Event::failed(Error::ProtocolError, truncated);
     if (m_state != State::Established)
-        return Event::failed(error, QStringLiteral("the peer closed the connection before the golang-ipc v2 "
-                                                   "handshake completed"));
+        return Event::failed(error, QStringLiteral("the connection ended before the golang-ipc v2 handshake "
+                                                   "completed: %1")
+                                        .arg(reason));
     // v2 has no goodbye: closing between two frames is how a peer leaves.
     if (error == Error::ConnectionLost)
         return Event::closed(reason);

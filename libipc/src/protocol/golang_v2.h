@@ -42,7 +42,7 @@ private:
     Event onSizeFrame(char *body, qsizetype size, wire::FrameReader &in, Output &out);
     Event onMessage(char *body, qsizetype size);
     bool sendKey(Output &out);
-    void sendSizeFrame(Output &out);
+    bool sendSizeFrame(Output &out);
     Event established(wire::FrameReader &in);
     Event fail(Error error, const QString &reason);
 
