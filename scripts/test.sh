@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds, runs every test,
 # then runs them again under the address, undefined-behaviour and leak
-# sanitizers.
+# sanitizers, and the tests that use threads under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -11,3 +11,4 @@ timeout 300 build/bench/ipc_bench --quick --json build/bench-smoke.json > /dev/n
 echo "benchmark smoke run completed"
 ctest --test-dir build --output-on-failure --parallel 2 --timeout 600
 bash scripts/sanitize.sh
+bash scripts/tsan.sh

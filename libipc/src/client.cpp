@@ -2,6 +2,7 @@
 
 #include "address.h"
 #include "config_check.h"
+#include "cross_thread.h"
 #include "logging.h"
 #include "session.h"
 #include "session_observer.h"
@@ -41,6 +42,7 @@ public:
         , addressText(addressText)
         , address(Address::parse(addressText))
         , config(config)
+        , foreignWrites(new CrossThreadWrites(q, config.writeQueueLimit))
     {
         retryTimer.setParent(q); // moveToThread() takes it along
         retryTimer.setSingleShot(true);
@@ -105,6 +107,7 @@ public:
     QElapsedTimer trying;         // since connecting or reconnecting began
     int attempts = 0;
     std::deque<QueuedMessage> queue;
+    CrossThreadWrites *foreignWrites; // writes from other threads on their way here
     std::deque<Message> inbox;    // messages that arrived during a blocking wait
     int waiters = 0;
     EncryptionInfo encryption;
@@ -373,6 +376,13 @@ int Client::queuedMessageCount() const
 
 bool Client::write(qint32 type, const QByteArray &data)
 {
+    if (CrossThreadWrites::fromOtherThread(this)) {
+        return d->foreignWrites->post([this, type, data] { write(type, data); }, [this] {
+            d->fail(Error::WriteQueueFull,
+                    QStringLiteral("write refused: %1 writes from other threads already wait (writeQueueLimit)")
+                        .arg(d->foreignWrites->limit()));
+        });
+    }
     if (d->misconfigured)
         return d->failMisconfigured();
     if (type <= 0)

@@ -2,6 +2,7 @@
 
 #include "address.h"
 #include "config_check.h"
+#include "cross_thread.h"
 #include "logging.h"
 #include "session.h"
 #include "session_observer.h"
@@ -77,6 +78,14 @@ public:
     }
 
     void accept(Stream *stream);
+    template <typename Call>
+    bool postFromOtherThread(Call call)
+    {
+        return foreignWrites->post(std::move(call), [this] {
+            fail(Error::WriteQueueFull, QStringLiteral("write refused: %1 writes from other threads already wait")
+                                            .arg(foreignWrites->limit()));
+        });
+    }
     bool writeTo(quint64 id, qint32 type, const QByteArray &data);
     void onEstablished(quint64 id);
     void onFinished(quint64 id, Error error, const QString &reason);
@@ -92,6 +101,9 @@ public:
     QString errorString;
     bool misconfigured = false; // the constructor found an error that listen() cannot fix
     int accepting = 0;          // inside accept(), where slots may close or delete the server
+    // Writes from other threads on their way here; more are refused.
+    CrossThreadWrites *foreignWrites = new CrossThreadWrites(q, ForeignWriteLimit);
+    static constexpr int ForeignWriteLimit = 65536;
     std::map<quint64, Connection> connections; // ordered: clients() lists by id
     int waiters = 0;
     std::deque<Message> inbox; // messages that arrived during a blocking wait
@@ -315,11 +327,15 @@ int Server::clientCount() const
 
 bool Server::write(quint64 clientId, qint32 type, const QByteArray &data)
 {
+    if (CrossThreadWrites::fromOtherThread(this))
+        return d->postFromOtherThread([this, clientId, type, data] { d->writeTo(clientId, type, data); });
     return d->writeTo(clientId, type, data);
 }
 
 int Server::broadcast(qint32 type, const QByteArray &data)
 {
+    if (CrossThreadWrites::fromOtherThread(this))
+        return d->postFromOtherThread([this, type, data] { broadcast(type, data); }) ? -1 : 0;
     if (type <= 0) {
         d->fail(Error::InvalidMessageType,
                 QStringLiteral("broadcast refused: message type %1 is reserved (user types are > 0)").arg(type));

@@ -8,8 +8,9 @@
 // maxAttempts spent).
 //
 // Threads: a Client lives in the thread that created it, like any QObject;
-// moveToThread() moves it with its connection. Call its functions from that
-// thread (or through queued connections to its slots).
+// moveToThread() moves it with its connection. write() may be called from
+// any thread (see there); call everything else from the Client's own thread
+// or through queued connections to its slots.
 #pragma once
 
 #include <ipc/config.h>
@@ -66,6 +67,13 @@ public:
 public Q_SLOTS:
     // Sends now when connected, else queues in order (up to writeQueueLimit).
     // Refuses type <= 0 and data over the server's maximum message size.
+    //
+    // From another thread, write() is safe: the message is carried to the
+    // Client's thread and written there, each calling thread's messages in
+    // the order written. It returns false only when writeQueueLimit such
+    // messages are already on their way (errorOccurred(WriteQueueFull)
+    // follows); anything else that refuses the message there is reported
+    // through errorOccurred() as for a write in the Client's own thread.
     bool write(qint32 type, const QByteArray &data);
     // (Re)starts connecting after close() or a fatal error.
     void connectToServer();

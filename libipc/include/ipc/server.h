@@ -7,8 +7,9 @@
 // arrivals, departures and errors have signals of their own.
 //
 // Threads: a Server lives in the thread that created it, like any QObject;
-// moveToThread() moves it with its connections. Call its functions from
-// that thread (or through queued connections to its slots).
+// moveToThread() moves it with its connections. write() and broadcast() may
+// be called from any thread (see there); call everything else from the
+// Server's own thread or through queued connections to its slots.
 #pragma once
 
 #include <ipc/config.h>
@@ -76,6 +77,13 @@ public Q_SLOTS:
     // Sends to every connected client; returns how many it was sent to. A
     // client it could not be sent to gets clientErrorOccurred, as in write().
     // Type <= 0 is refused as the server's own error (errorOccurred).
+    //
+    // From another thread, write() and broadcast() are safe: the call is
+    // carried to the Server's thread, each calling thread's calls in order.
+    // write() then returns true and broadcast() -1 (queued, count unknown);
+    // failures there are reported through the usual signals. When 65,536
+    // calls are already on their way, both refuse at once (false, 0) and
+    // errorOccurred(WriteQueueFull) follows.
     int broadcast(qint32 type, const QByteArray &data);
     // Says goodbye to one client and closes its connection.
     void disconnectClient(quint64 clientId);

@@ -1,0 +1,53 @@
+#include "cross_thread.h"
+
+#include <QPointer>
+
+namespace ipc {
+
+CrossThreadWrites::CrossThreadWrites(QObject *owner, int limit)
+    : QObject(owner)
+    , m_limit(qMax(limit, 1))
+{
+}
+
+bool CrossThreadWrites::post(std::function<void()> call, std::function<void()> refused)
+{
+    bool accepted = false;
+    bool wake = false;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        accepted = int(m_calls.size()) < m_limit;
+        if (accepted) {
+            m_calls.push_back(std::move(call));
+        } else if (!m_refusalPending) {
+            m_refusalPending = true;
+            m_calls.push_back(std::move(refused)); // after what was accepted, so in order
+        } else {
+            return false;
+        }
+        wake = !m_wakePosted;
+        m_wakePosted = true;
+    }
+    if (wake)
+        QMetaObject::invokeMethod(this, "drain", Qt::QueuedConnection);
+    return accepted;
+}
+
+void CrossThreadWrites::drain()
+{
+    std::deque<std::function<void()>> calls;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        calls.swap(m_calls);
+        m_wakePosted = false;
+        m_refusalPending = false;
+    }
+    const QPointer<CrossThreadWrites> alive(this);
+    for (std::function<void()> &call : calls) {
+        call();
+        if (!alive)
+            return; // a slot deleted the object: what is left goes with it
+    }
+}
+
+} // namespace ipc
