@@ -376,7 +376,7 @@ int Client::queuedMessageCount() const
 
 bool Client::write(qint32 type, const QByteArray &data)
 {
-    if (CrossThreadWrites::fromOtherThread(this)) {
+    if (d->foreignWrites->fromOtherThread()) {
         return d->foreignWrites->post([this, type, data] { write(type, data); }, [this] {
             d->fail(Error::WriteQueueFull,
                     QStringLiteral("write refused: %1 writes from other threads already wait (writeQueueLimit)")

@@ -1,5 +1,6 @@
 #include "cross_thread.h"
 
+#include <QEvent>
 #include <QPointer>
 
 namespace ipc {
@@ -8,6 +9,23 @@ CrossThreadWrites::CrossThreadWrites(QObject *owner, int limit)
     : QObject(owner)
     , m_limit(qMax(limit, 1))
 {
+}
+
+// The owner's thread is remembered by the first call made on it, and
+// forgotten when the owner moves (children hear ThreadChange before the move).
+bool CrossThreadWrites::learnOwnerThread(Qt::HANDLE me)
+{
+    if (QThread::currentThread() != thread())
+        return false;
+    m_ownerThread.store(me, std::memory_order_relaxed);
+    return true;
+}
+
+bool CrossThreadWrites::event(QEvent *event)
+{
+    if (event->type() == QEvent::ThreadChange)
+        m_ownerThread.store(nullptr, std::memory_order_relaxed);
+    return QObject::event(event);
 }
 
 bool CrossThreadWrites::post(std::function<void()> call, std::function<void()> refused)

@@ -10,6 +10,7 @@
 #include <QObject>
 #include <QThread>
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -24,17 +25,29 @@ public:
     // A child of owner, so it follows owner to another thread.
     CrossThreadWrites(QObject *owner, int limit);
 
-    static bool fromOtherThread(const QObject *owner) { return QThread::currentThread() != owner->thread(); }
+    // Whether the caller runs in another thread than the owner's. Cheap on
+    // the owner's own thread: one compare with its remembered thread id.
+    bool fromOtherThread()
+    {
+        const Qt::HANDLE me = QThread::currentThreadId();
+        return me != m_ownerThread.load(std::memory_order_relaxed) && !learnOwnerThread(me);
+    }
 
     // Queues call for owner's thread; false when `limit` calls already wait.
     // refused() runs in owner's thread, once per stretch of refusals.
     bool post(std::function<void()> call, std::function<void()> refused);
     int limit() const { return m_limit; }
 
+protected:
+    bool event(QEvent *event) override;
+
 private Q_SLOTS:
     void drain();
 
 private:
+    bool learnOwnerThread(Qt::HANDLE me);
+
+    std::atomic<Qt::HANDLE> m_ownerThread{nullptr};
     std::mutex m_mutex;
     std::deque<std::function<void()>> m_calls;
     bool m_wakePosted = false;

@@ -327,14 +327,14 @@ int Server::clientCount() const
 
 bool Server::write(quint64 clientId, qint32 type, const QByteArray &data)
 {
-    if (CrossThreadWrites::fromOtherThread(this))
+    if (d->foreignWrites->fromOtherThread())
         return d->postFromOtherThread([this, clientId, type, data] { d->writeTo(clientId, type, data); });
     return d->writeTo(clientId, type, data);
 }
 
 int Server::broadcast(qint32 type, const QByteArray &data)
 {
-    if (CrossThreadWrites::fromOtherThread(this))
+    if (d->foreignWrites->fromOtherThread())
         return d->postFromOtherThread([this, type, data] { broadcast(type, data); }) ? -1 : 0;
     if (type <= 0) {
         d->fail(Error::InvalidMessageType,

@@ -7,6 +7,7 @@
 #include <ipc/client.h>
 #include <ipc/server.h>
 
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QThread>
 #include <QtEndian>
@@ -112,6 +113,34 @@ private Q_SLOTS:
         done = true;
         QVERIFY(worker->wait(30000));
         delete worker;
+    }
+
+    // A Client written to from its first thread, then moved to a worker:
+    // later writes from the first thread are carried over too (Qt warns
+    // about socket notifiers touched from another thread otherwise).
+    void writesFollowMoveToThread()
+    {
+        QTest::failOnWarning(QRegularExpression(QStringLiteral("another thread|different thread")));
+        const QString name = uniqueName("moved");
+        Server server(name);
+        QVERIFY(server.listen());
+        OrderCheck order(1);
+        connect(&server, &Server::messageReceived, &server, [&](const Message &m) { order.add(m.data); });
+        ClientConfig config;
+        config.writeQueueLimit = 4096; // room for all 2,000 on their way
+        auto *client = new Client(name, config);
+        QVERIFY(client->waitForConnected(30s));
+        QVERIFY(client->write(1, numbered(0, 0)));
+        QThread worker;
+        worker.start();
+        client->moveToThread(&worker);
+        for (quint32 i = 1; i < 2000; ++i)
+            QVERIFY(client->write(1, numbered(0, i)));
+        QTRY_COMPARE_WITH_TIMEOUT(order.total, 2000, 60000);
+        QCOMPARE(order.outOfOrder, 0);
+        QMetaObject::invokeMethod(client, [client] { delete client; }, Qt::BlockingQueuedConnection);
+        worker.quit();
+        worker.wait();
     }
 
     // The Server's write() and broadcast() from other threads.
