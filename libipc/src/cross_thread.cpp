@@ -1,6 +1,5 @@
 #include "cross_thread.h"
 
-#include <QEvent>
 #include <QPointer>
 
 namespace ipc {
@@ -11,21 +10,15 @@ CrossThreadWrites::CrossThreadWrites(QObject *owner, int limit)
 {
 }
 
-// The owner's thread is remembered by the first call made on it, and
-// forgotten when the owner moves (children hear ThreadChange before the move).
-bool CrossThreadWrites::learnOwnerThread(Qt::HANDLE me)
+// The owner's thread is remembered by the first call made on it (again
+// after each move, which changes thread()).
+bool CrossThreadWrites::learnOwnerThread(QThread *owner)
 {
-    if (QThread::currentThread() != thread())
+    if (QThread::currentThread() != owner)
         return false;
-    m_ownerThread.store(me, std::memory_order_relaxed);
+    m_ownerThreadId.store(QThread::currentThreadId(), std::memory_order_relaxed);
+    m_ownerThread.store(owner, std::memory_order_release);
     return true;
-}
-
-bool CrossThreadWrites::event(QEvent *event)
-{
-    if (event->type() == QEvent::ThreadChange)
-        m_ownerThread.store(nullptr, std::memory_order_relaxed);
-    return QObject::event(event);
 }
 
 bool CrossThreadWrites::post(std::function<void()> call, std::function<void()> refused)

@@ -26,11 +26,16 @@ public:
     CrossThreadWrites(QObject *owner, int limit);
 
     // Whether the caller runs in another thread than the owner's. Cheap on
-    // the owner's own thread: one compare with its remembered thread id.
+    // the owner's own thread: its thread and thread id, remembered, are
+    // compared with thread() (this follows the owner when it moves) and the
+    // caller's id, without QThread::currentThread()'s thread-local lookup.
     bool fromOtherThread()
     {
-        const Qt::HANDLE me = QThread::currentThreadId();
-        return me != m_ownerThread.load(std::memory_order_relaxed) && !learnOwnerThread(me);
+        QThread *owner = thread();
+        if (m_ownerThread.load(std::memory_order_acquire) == owner
+            && m_ownerThreadId.load(std::memory_order_relaxed) == QThread::currentThreadId())
+            return false;
+        return !learnOwnerThread(owner);
     }
 
     // Queues call for owner's thread; false when `limit` calls already wait.
@@ -38,16 +43,15 @@ public:
     bool post(std::function<void()> call, std::function<void()> refused);
     int limit() const { return m_limit; }
 
-protected:
-    bool event(QEvent *event) override;
-
 private Q_SLOTS:
     void drain();
 
 private:
-    bool learnOwnerThread(Qt::HANDLE me);
+    bool learnOwnerThread(QThread *owner);
 
-    std::atomic<Qt::HANDLE> m_ownerThread{nullptr};
+    // Stored id first, then thread (release): who sees the thread sees its id.
+    std::atomic<Qt::HANDLE> m_ownerThreadId{nullptr};
+    std::atomic<QThread *> m_ownerThread{nullptr};
     std::mutex m_mutex;
     std::deque<std::function<void()>> m_calls;
     bool m_wakePosted = false;
