@@ -10,7 +10,7 @@ Usage: tsan_reports.py LOG... ; prints libipc's reports, exits 1 if any."""
 import re
 import sys
 
-RUNTIME = re.compile(r"libtsan|sanitizer_common|/libc\.so|libstdc\+\+|/usr/include/c\+\+|<null> <null>")
+RUNTIME = re.compile(r"libtsan|sanitizer_common|/libc\.so|libstdc\+\+|/usr/include/c\+\+")
 OURS = re.compile(r"/libipc/src/|\bipc::")
 
 

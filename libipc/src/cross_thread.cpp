@@ -1,5 +1,7 @@
 #include "cross_thread.h"
 
+#include "logging.h"
+
 #include <QPointer>
 
 namespace ipc {
@@ -8,6 +10,15 @@ CrossThreadWrites::CrossThreadWrites(QObject *owner, int limit)
     : QObject(owner)
     , m_limit(qMax(limit, 1))
 {
+}
+
+CrossThreadWrites::~CrossThreadWrites()
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    const qsizetype dropped = qsizetype(m_calls.size()) - (m_refusalPending ? 1 : 0);
+    if (dropped > 0)
+        qCWarning(lcWire).noquote() << dropped << "write(s) from other threads dropped: the object was destroyed "
+                                                 "before its own thread could write them";
 }
 
 // The owner's thread is remembered by the first call made on it (again
@@ -23,24 +34,22 @@ bool CrossThreadWrites::learnOwnerThread(QThread *owner)
 
 bool CrossThreadWrites::post(std::function<void()> call, std::function<void()> refused)
 {
-    bool accepted = false;
-    bool wake = false;
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        accepted = int(m_calls.size()) < m_limit;
-        if (accepted) {
-            m_calls.push_back(std::move(call));
-        } else if (!m_refusalPending) {
-            m_refusalPending = true;
-            m_calls.push_back(std::move(refused)); // after what was accepted, so in order
-        } else {
-            return false;
-        }
-        wake = !m_wakePosted;
-        m_wakePosted = true;
+    std::lock_guard<std::mutex> lock(m_mutex);
+    const bool accepted = int(m_calls.size()) < m_limit;
+    if (accepted) {
+        m_calls.push_back(std::move(call));
+    } else if (!m_refusalPending) {
+        m_refusalPending = true;
+        m_calls.push_back(std::move(refused)); // after what was accepted, so in order
+    } else {
+        return false;
     }
-    if (wake)
+    // One wake-up at a time, posted under the lock: posting is thread-safe
+    // in Qt, and the lock lets ThreadSanitizer see that too.
+    if (!m_wakePosted) {
+        m_wakePosted = true;
         QMetaObject::invokeMethod(this, "drain", Qt::QueuedConnection);
+    }
     return accepted;
 }
 

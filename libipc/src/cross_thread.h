@@ -24,6 +24,8 @@ class CrossThreadWrites : public QObject
 public:
     // A child of owner, so it follows owner to another thread.
     CrossThreadWrites(QObject *owner, int limit);
+    // Writes still on their way are dropped, and a warning says how many.
+    ~CrossThreadWrites() override;
 
     // Whether the caller runs in another thread than the owner's. Cheap on
     // the owner's own thread: its thread and thread id, remembered, are

@@ -143,6 +143,20 @@ private Q_SLOTS:
         worker.wait();
     }
 
+    // A Client destroyed before its thread wrote what other threads handed
+    // it says how many writes were dropped.
+    void droppedForeignWritesAreCounted()
+    {
+        auto *client = new Client(uniqueName("dropped"));
+        onThreads(1, [&](int) {
+            for (int i = 0; i < 5; ++i)
+                client->write(1, "never written");
+        });
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("^5 write\\(s\\) from other threads dropped")));
+        delete client; // before this thread's event loop ran
+    }
+
     // The Server's write() and broadcast() from other threads.
     void serverWritesFromOtherThreads()
     {
