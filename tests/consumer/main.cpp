@@ -6,9 +6,14 @@
 
 using namespace std::chrono_literals;
 
+// The generated version header is installed and agrees with the library.
+static_assert(IPC_VERSION >= IPC_VERSION_CHECK(0, 1, 0), "libipc's version macros");
+
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
+    if (qstrcmp(ipc::libraryVersion(), IPC_VERSION_STRING) != 0)
+        return 2;
     const QString name = QStringLiteral("libipc_consumer_%1").arg(QCoreApplication::applicationPid());
     ipc::Server server(name);
     QObject::connect(&server, &ipc::Server::messageReceived, &server,

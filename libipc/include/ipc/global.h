@@ -1,6 +1,8 @@
 // Export macro and version of libipc.
 #pragma once
 
+#include <ipc/version.h>
+
 #include <QtCore/qglobal.h>
 
 // Three states: a static libipc (IPC_STATIC, defined for the build and for
@@ -15,6 +17,7 @@
 #endif
 
 namespace ipc {
-// The library's version, also sent to peers in the hello message.
+// The version of the libipc the program runs with (IPC_VERSION_STRING is
+// the one it was built against); also sent to peers in the hello message.
 IPC_EXPORT const char *libraryVersion();
 } // namespace ipc
