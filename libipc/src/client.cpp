@@ -3,6 +3,7 @@
 #include "address.h"
 #include "config_check.h"
 #include "cross_thread.h"
+#include "delivery.h"
 #include "logging.h"
 #include "session.h"
 #include "session_observer.h"
@@ -10,6 +11,8 @@
 #include "wait.h"
 
 #include <QElapsedTimer>
+#include <QIODevice>
+#include <QPointer>
 #include <QTimer>
 
 #include <deque>
@@ -26,11 +29,10 @@ bool isFatal(Error error)
         || error == Error::PermissionDenied;
 }
 
-struct QueuedMessage
+DeliveryLedger::Limits ledgerLimits(const ClientConfig &config)
 {
-    qint32 type;
-    QByteArray data;
-};
+    return DeliveryLedger::Limits{config.sendWindow.messages, config.sendWindow.bytes, config.writeQueueLimit};
+}
 
 } // namespace
 
@@ -42,11 +44,15 @@ public:
         , addressText(addressText)
         , address(Address::parse(addressText))
         , config(config)
+        , ledger(ledgerLimits(config))
         , foreignWrites(new CrossThreadWrites(q, config.writeQueueLimit))
     {
         retryTimer.setParent(q); // moveToThread() takes it along
         retryTimer.setSingleShot(true);
         QObject::connect(&retryTimer, &QTimer::timeout, q, [this] { attempt(); });
+        disconnectTimer.setParent(q);
+        disconnectTimer.setSingleShot(true);
+        QObject::connect(&disconnectTimer, &QTimer::timeout, q, [this] { onDisconnectTimeout(); });
     }
 
     void setStatus(Status s)
@@ -66,6 +72,29 @@ public:
         return false;
     }
 
+    // Whether write() would take another message now.
+    bool canAccept() const
+    {
+        return !ledger.queueIsFull() || (status == Status::Connected && ledger.queue().empty() && ledger.windowHasRoom());
+    }
+    void setWritable(bool on)
+    {
+        if (writable == on)
+            return;
+        writable = on;
+        fullReported = false;
+        Q_EMIT q->writableChanged(on);
+    }
+    // Writable again once the queue has drained to half (or, without a
+    // queue, once the window has room): fewer flips than at every message.
+    void updateWritable()
+    {
+        if (!writable
+            && (int(ledger.queue().size()) <= config.writeQueueLimit / 2 && canAccept()))
+            setWritable(true);
+    }
+    bool refuseFull();
+
     // A client also counts as trying before its first attempt has begun.
     bool isTrying() const
     {
@@ -83,11 +112,17 @@ public:
     void attempt();
     void onStreamConnected();
     void onAttemptFailed(Error e, const QString &reason);
+    DeliveryLedger *attachLedger(Session *session);
     void onEstablished();
+    void onAcknowledged(int count);
+    void onRefused(int count, Error e, const QString &reason);
+    void reportDropped(int count, const QString &why);
+    void checkDisconnectDone();
+    void onDisconnectTimeout();
     void onSessionFinished(Error e, const QString &reason);
     void retryOrGiveUp(Error e, const QString &reason);
     void giveUp(Status finalStatus, Error e, const QString &reason);
-    void dropQueue(const QString &why);
+    void dropAll(const QString &why);
     void deliver(const Message &message);
     void discardConnection();
 
@@ -106,7 +141,17 @@ public:
     QTimer retryTimer;
     QElapsedTimer trying;         // since connecting or reconnecting began
     int attempts = 0;
-    std::deque<QueuedMessage> queue;
+    DeliveryLedger ledger;        // queue, window and what the server delivered, across connections
+    quint64 lastServerInstance = 0; // which server object the ledger last spoke with
+    int droppedOnRestart = 0;     // unconfirmed messages given up on a new server (at most once)
+    int refusedWhileConnecting = 0; // queued messages the new server cannot take, reported once connected
+    Error refusalError = Error::NoError;
+    QString refusal;
+    bool writable = true;
+    bool fullReported = false;    // this stretch of a full queue has been reported
+    bool disconnecting = false;   // disconnectFromServer(): deliver, then close
+    QTimer disconnectTimer;
+    int droppedTotal = 0;
     CrossThreadWrites *foreignWrites; // writes from other threads on their way here
     std::deque<Message> inbox;    // messages that arrived during a blocking wait
     int waiters = 0;
@@ -149,8 +194,16 @@ void ClientPrivate::onStreamConnected()
     options.heartbeatInterval = config.heartbeatInterval;
     options.observer = defaultSessionObserver();
     options.id = nextConnectionId();
+    options.adapter.acknowledgements = true;
+    options.adapter.instance = ledger.stream();
+    options.adapter.windowMessages = quint32(config.sendWindow.messages);
+    options.adapter.windowBytes = quint32(qMin<qint64>(config.sendWindow.bytes, 0xffffffffLL));
+    options.attachLedger = [this](Session *established) { return attachLedger(established); };
     session = new Session(stream, options, q);
     QObject::connect(session, &Session::established, q, [this] { onEstablished(); });
+    QObject::connect(session, &Session::acknowledged, q, [this](int count) { onAcknowledged(count); });
+    QObject::connect(session, &Session::messagesRefused, q,
+                     [this](int count, Error e, const QString &reason) { onRefused(count, e, reason); });
     session->onMessage = [this](qint32 type, const QByteArray &data) { deliver(Message{type, data, 0}); };
     QObject::connect(session, &Session::finished, q,
                      [this](Error e, const QString &reason) { onSessionFinished(e, reason); });
@@ -165,6 +218,20 @@ void ClientPrivate::onAttemptFailed(Error e, const QString &reason)
     retryOrGiveUp(e, reason);
 }
 
+// A new server process has none of what the old one delivered: what it
+// never confirmed goes again (at least once) or is given up (at most once).
+DeliveryLedger *ClientPrivate::attachLedger(Session *established)
+{
+    const protocol::PeerDelivery &peer = established->delivery();
+    if (peer.acknowledges) {
+        if (lastServerInstance != 0 && peer.instance != lastServerInstance
+            && config.redelivery == Redelivery::AtMostOnce)
+            droppedOnRestart += ledger.dropWindow();
+        lastServerInstance = peer.instance;
+    }
+    return &ledger;
+}
+
 void ClientPrivate::onEstablished()
 {
     encryption = session->encryption();
@@ -172,36 +239,90 @@ void ClientPrivate::onEstablished()
     attempts = 0;
     error = Error::NoError;
     errorString.clear();
-    // What was written while not connected goes first, in order, before any
-    // slot below can write something newer.
-    int refused = 0;
-    QString refusal;
-    Error refusalError = Error::NoError;
-    while (!queue.empty() && session) {
-        QueuedMessage message = std::move(queue.front());
-        queue.pop_front();
-        Error e = Error::NoError;
-        QString reason;
-        if (session->send(message.type, message.data, &e, &reason))
-            continue;
-        if (!session || !session->isEstablished()) {
-            queue.push_front(std::move(message)); // the connection ended: keep it for the next one
-            break;
-        }
-        ++refused; // this message cannot travel (over the server's limit, or the wire refuses it)
-        refusal = reason;
-        refusalError = e;
-    }
-    if (!session)
-        return; // the connection ended while sending; a retry is under way
+    // The session has re-sent what was unconfirmed and sent the queue, in
+    // order, before any slot below can write something newer.
     setStatus(Status::Connected);
     Q_EMIT q->connected();
     if (status == Status::Connected && encryption.isEncrypted())
         Q_EMIT q->encrypted();
-    if (refused > 0) {
+    if (status != Status::Connected)
+        return;
+    if (refusedWhileConnecting > 0) {
+        const int refused = std::exchange(refusedWhileConnecting, 0);
         fail(refusalError, QStringLiteral("%1; %2 queued message(s) dropped").arg(refusal).arg(refused));
-        Q_EMIT q->messagesDropped(refused);
+        reportDropped(refused, refusal);
     }
+    if (droppedOnRestart > 0) {
+        const int dropped = std::exchange(droppedOnRestart, 0);
+        reportDropped(dropped, QStringLiteral("the server restarted; %1 unconfirmed message(s) not sent again "
+                                              "(Redelivery::AtMostOnce)").arg(dropped));
+    }
+    updateWritable();
+    checkDisconnectDone();
+}
+
+void ClientPrivate::onAcknowledged(int count)
+{
+    Q_EMIT q->messagesDelivered(count);
+    updateWritable();
+    checkDisconnectDone();
+}
+
+void ClientPrivate::onRefused(int count, Error e, const QString &reason)
+{
+    if (status != Status::Connected) { // while connecting: reported once connected
+        refusedWhileConnecting += count;
+        refusalError = e;
+        refusal = reason;
+        return;
+    }
+    fail(e, QStringLiteral("%1; %2 queued message(s) dropped").arg(reason).arg(count));
+    reportDropped(count, reason);
+    updateWritable();
+}
+
+void ClientPrivate::reportDropped(int count, const QString &why)
+{
+    droppedTotal += count;
+    qCInfo(lcClient).noquote() << why << "-" << count << "message(s) not delivered, see takeUndeliveredMessages()";
+    Q_EMIT q->messagesDropped(count);
+}
+
+void ClientPrivate::checkDisconnectDone()
+{
+    if (!disconnecting || ledger.unconfirmedCount() > 0)
+        return;
+    disconnecting = false;
+    disconnectTimer.stop();
+    q->close();
+}
+
+void ClientPrivate::onDisconnectTimeout()
+{
+    if (!disconnecting)
+        return;
+    disconnecting = false;
+    qCWarning(lcClient).noquote() << "disconnectFromServer():" << ledger.unconfirmedCount()
+                                  << "message(s) still unconfirmed after" << config.disconnectTimeout.count()
+                                  << "ms; closing";
+    q->close();
+}
+
+bool ClientPrivate::refuseFull()
+{
+    setWritable(false);
+    const QString reason = status == Status::Connected
+        ? QStringLiteral("write refused: the send window and the write queue (%1 messages) are full")
+              .arg(config.writeQueueLimit)
+        : QStringLiteral("write refused: %1 messages already wait for a connection (writeQueueLimit)")
+              .arg(config.writeQueueLimit);
+    if (fullReported) { // once per stretch: the caller has been told
+        error = Error::WriteQueueFull;
+        errorString = reason;
+        return false;
+    }
+    fullReported = true;
+    return fail(Error::WriteQueueFull, reason);
 }
 
 void ClientPrivate::onSessionFinished(Error e, const QString &reason)
@@ -253,22 +374,23 @@ void ClientPrivate::retryOrGiveUp(Error e, const QString &reason)
 // the status can read it; unsent messages are reported last.
 void ClientPrivate::giveUp(Status finalStatus, Error e, const QString &reason)
 {
+    disconnecting = false;
+    disconnectTimer.stop();
     error = e;
     errorString = reason;
     setStatus(finalStatus);
     fail(e, reason);
-    dropQueue(reason);
+    dropAll(reason);
 }
 
-void ClientPrivate::dropQueue(const QString &why)
+void ClientPrivate::dropAll(const QString &why)
 {
-    const int count = int(queue.size());
+    const int count = ledger.dropAll();
     if (count == 0)
         return;
-    queue.clear();
-    errorString = QStringLiteral("%1; %2 queued message(s) dropped").arg(why).arg(count);
-    qCInfo(lcClient).noquote() << errorString;
-    Q_EMIT q->messagesDropped(count);
+    errorString = QStringLiteral("%1; %2 unconfirmed message(s) dropped").arg(why).arg(count);
+    reportDropped(count, why);
+    updateWritable();
 }
 
 void ClientPrivate::deliver(const Message &message)
@@ -321,6 +443,11 @@ Client::Client(const QString &address, const ClientConfig &config, QObject *pare
 
 Client::~Client()
 {
+    // Never blocks: what the server has not confirmed is named, not awaited.
+    if (const int unconfirmed = d->ledger.unconfirmedCount(); unconfirmed > 0)
+        qCWarning(lcClient).noquote()
+            << "Client for" << d->addressText << "destroyed with" << unconfirmed
+            << "unconfirmed message(s); call disconnectFromServer() and waitForDisconnected() first to deliver them";
     d->discardConnection();
 }
 
@@ -371,7 +498,32 @@ PeerInfo Client::serverInfo() const
 
 int Client::queuedMessageCount() const
 {
-    return int(d->queue.size());
+    return int(d->ledger.queue().size());
+}
+
+int Client::unconfirmedMessageCount() const
+{
+    return d->ledger.unconfirmedCount();
+}
+
+qint64 Client::bytesToWrite() const
+{
+    return (d->session ? d->session->bytesToWrite() : 0) + d->ledger.queuedBytes();
+}
+
+bool Client::flush()
+{
+    return d->session && d->session->flush();
+}
+
+bool Client::isWritable() const
+{
+    return d->writable;
+}
+
+QList<Message> Client::takeUndeliveredMessages()
+{
+    return d->ledger.takeUndelivered(0);
 }
 
 bool Client::write(qint32 type, const QByteArray &data)
@@ -388,12 +540,19 @@ bool Client::write(qint32 type, const QByteArray &data)
     if (type <= 0)
         return d->fail(Error::InvalidMessageType,
                        QStringLiteral("write refused: message type %1 is reserved (user types are > 0)").arg(type));
-    if (d->status == Status::Connected && d->session) {
+    if (Q_UNLIKELY(d->disconnecting))
+        return d->fail(Error::NotConnected, QStringLiteral("write refused: disconnectFromServer() was called"));
+    DeliveryLedger &ledger = d->ledger;
+    if (d->status == Status::Connected && d->session && ledger.queue().empty() && ledger.windowHasRoom()) {
         Error e = Error::NoError;
         QString reason;
-        return d->session->send(type, data, &e, &reason) || d->fail(e, reason);
+        if (d->session->send(type, data, &e, &reason))
+            return true;
+        if (d->session && d->session->isEstablished())
+            return d->fail(e, reason); // this message cannot travel
+        // The connection ended while writing: the message waits for the next one.
     }
-    if (!d->isTrying())
+    if (!d->isTrying() && d->status != Status::Connected)
         return d->fail(Error::NotConnected,
                        QStringLiteral("write refused: the client is not connecting (status %1); "
                                       "call connectToServer() first")
@@ -403,11 +562,13 @@ bool Client::write(qint32 type, const QByteArray &data)
         return d->fail(Error::MessageTooLarge,
                        QStringLiteral("write refused: %1 bytes exceed the server's maximum message size of %2 bytes")
                            .arg(data.size()).arg(limit));
-    if (int(d->queue.size()) >= d->config.writeQueueLimit)
-        return d->fail(Error::WriteQueueFull,
-                       QStringLiteral("write refused: %1 messages already wait for a connection (writeQueueLimit)")
-                           .arg(d->queue.size()));
-    d->queue.push_back(QueuedMessage{type, data});
+    if (ledger.queueIsFull())
+        return d->refuseFull();
+    ledger.queue().push_back(DeliveryLedger::Pending{type, data});
+    if (d->status == Status::Connected && d->session)
+        d->session->sendQueued();
+    if (!d->canAccept())
+        d->setWritable(false); // the producer may pause before being refused
     return true;
 }
 
@@ -427,13 +588,29 @@ void Client::close()
     d->startPending = false;
     if (d->status == Status::Closed || d->misconfigured)
         return;
+    d->disconnecting = false;
+    d->disconnectTimer.stop();
     const bool wasConnected = d->status == Status::Connected;
     d->setStatus(Status::Closing);
     d->discardConnection();
     if (wasConnected)
         Q_EMIT disconnected();
-    d->dropQueue(QStringLiteral("closed"));
+    d->dropAll(QStringLiteral("closed"));
     d->setStatus(Status::Closed);
+}
+
+void Client::disconnectFromServer()
+{
+    if (d->foreignWrites->fromOtherThread()) {
+        QMetaObject::invokeMethod(this, &Client::disconnectFromServer, Qt::QueuedConnection);
+        return;
+    }
+    if (d->misconfigured || d->disconnecting || (!d->isTrying() && d->status != Status::Connected))
+        return;
+    d->disconnecting = true;
+    if (d->config.disconnectTimeout.count() > 0)
+        d->disconnectTimer.start(d->config.disconnectTimeout);
+    d->checkDisconnectDone();
 }
 
 bool Client::waitForConnected(std::chrono::milliseconds timeout)
@@ -443,6 +620,56 @@ bool Client::waitForConnected(std::chrono::milliseconds timeout)
                               this, &Client::statusChanged);
     --d->waiters;
     return ok && d->status == Status::Connected;
+}
+
+bool Client::waitForBytesWritten(std::chrono::milliseconds timeout)
+{
+    if (bytesToWrite() == 0)
+        return true;
+    QEventLoop loop;
+    QTimer timer;
+    timer.setSingleShot(true);
+    connect(&timer, &QTimer::timeout, &loop, &QEventLoop::quit);
+    connect(this, &Client::statusChanged, &loop, &QEventLoop::quit);
+    connect(this, &Client::messagesDelivered, &loop, &QEventLoop::quit);
+    // The device changes with each connection: follow the current one.
+    QPointer<QIODevice> watched;
+    QMetaObject::Connection written;
+    ++d->waiters;
+    timer.start(timeout);
+    while (bytesToWrite() > 0 && timer.isActive()) {
+        QIODevice *device = d->session ? d->session->device() : nullptr;
+        if (device != watched) {
+            disconnect(written);
+            watched = device;
+            if (device)
+                written = connect(device, &QIODevice::bytesWritten, &loop, &QEventLoop::quit);
+        }
+        loop.exec();
+    }
+    --d->waiters;
+    disconnect(written);
+    return bytesToWrite() == 0;
+}
+
+bool Client::waitForDelivered(std::chrono::milliseconds timeout)
+{
+    const int droppedBefore = d->droppedTotal;
+    ++d->waiters;
+    waitUntil(timeout, [this] { return d->ledger.unconfirmedCount() == 0; }, this, &Client::messagesDelivered,
+              &Client::statusChanged, &Client::messagesDropped);
+    --d->waiters;
+    return d->ledger.unconfirmedCount() == 0 && d->droppedTotal == droppedBefore;
+}
+
+bool Client::waitForDisconnected(std::chrono::milliseconds timeout)
+{
+    ++d->waiters;
+    const bool done = waitUntil(timeout, [this] {
+        return !d->disconnecting && !d->isTrying() && d->status != Status::Connected;
+    }, this, &Client::statusChanged);
+    --d->waiters;
+    return done;
 }
 
 Message Client::waitForMessage(std::chrono::milliseconds timeout)

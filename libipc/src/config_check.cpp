@@ -18,6 +18,14 @@ QString negative(const char *field)
     return QStringLiteral("invalid configuration: %1 must not be negative").arg(QLatin1String(field));
 }
 
+QString windowError(const SendWindow &window)
+{
+    if (window.messages < 1 || window.bytes < 1)
+        return QStringLiteral("invalid configuration: sendWindow needs room for at least 1 message and 1 byte, "
+                              "not %1 and %2").arg(window.messages).arg(window.bytes);
+    return QString();
+}
+
 QString protocolError(Protocol protocol, const QByteArray &key)
 {
     if (protocol == Protocol::GolangIpcV2 && !key.isEmpty())
@@ -46,7 +54,11 @@ QString configurationError(const ServerConfig &config)
         return negative("handshakeTimeout");
     if (config.heartbeatInterval.count() < 0)
         return negative("heartbeatInterval");
-    return QString();
+    if (config.writeQueueLimit < 0)
+        return negative("writeQueueLimit");
+    if (config.resumeTimeout.count() < 0)
+        return negative("resumeTimeout");
+    return windowError(config.sendWindow);
 }
 
 QString configurationError(const ClientConfig &config)
@@ -73,7 +85,9 @@ QString configurationError(const ClientConfig &config)
     if (!std::isfinite(retry.factor) || retry.factor < 1.0)
         return QStringLiteral("invalid configuration: retryTimer.factor must be a number of at least 1, not %1")
             .arg(retry.factor);
-    return QString();
+    if (config.disconnectTimeout.count() < 0)
+        return negative("disconnectTimeout");
+    return windowError(config.sendWindow);
 }
 
 } // namespace ipc

@@ -3,6 +3,7 @@
 #include "address.h"
 #include "config_check.h"
 #include "cross_thread.h"
+#include "delivery.h"
 #include "logging.h"
 #include "session.h"
 #include "session_observer.h"
@@ -11,6 +12,7 @@
 #include "wait.h"
 
 #include <QPointer>
+#include <QRandomGenerator>
 
 #include <deque>
 #include <map>
@@ -24,14 +26,35 @@ public:
     {
         Session *session = nullptr;
         ClientInfo info;
+        DeliveryLedger *ledger = nullptr;            // once established
+        std::unique_ptr<DeliveryLedger> ownLedger; // a client that cannot resume
+        quint64 stream = 0;                        // a client that can: its key in `resumable`
+        bool writable = true;
+        bool fullReported = false;
     };
+    // What a client that may resume left behind, kept across its connections.
+    struct Resumable
+    {
+        std::unique_ptr<DeliveryLedger> ledger;
+        quint64 clientId = 0; // its current connection, or the last one
+        std::unique_ptr<QTimer> expiry; // running while no connection holds it
+    };
+    // Clients whose connection broke wait at most this many at once for a
+    // resume; beyond, the longest waiting is given up.
+    static constexpr std::size_t MaxWaitingToResume = 4096;
 
     ServerPrivate(Server *q, const QString &addressText, const ServerConfig &config)
         : q(q)
         , addressText(addressText)
         , address(Address::parse(addressText))
         , config(config)
+        , instance(QRandomGenerator::system()->generate64() | 1)
     {
+    }
+
+    DeliveryLedger::Limits ledgerLimits() const
+    {
+        return DeliveryLedger::Limits{config.sendWindow.messages, config.sendWindow.bytes, config.writeQueueLimit};
     }
 
     void setStatus(Status s)
@@ -87,6 +110,13 @@ public:
         });
     }
     bool writeTo(quint64 id, qint32 type, const QByteArray &data);
+    bool refuseFull(quint64 id, Connection &connection);
+    void updateWritable(quint64 id);
+    DeliveryLedger *attachLedger(quint64 id, Session *session);
+    void waitForResume(quint64 stream);
+    void giveUp(quint64 clientId, DeliveryLedger &ledger);
+    void giveUpResumable(quint64 stream);
+    int unconfirmedTotal() const;
     void onEstablished(quint64 id);
     void onFinished(quint64 id, Error error, const QString &reason);
     void closeAll(bool notify);
@@ -105,6 +135,9 @@ public:
     CrossThreadWrites *foreignWrites = new CrossThreadWrites(q, ForeignWriteLimit);
     static constexpr int ForeignWriteLimit = 65536;
     std::map<quint64, Connection> connections; // ordered: clients() lists by id
+    const quint64 instance; // told to clients, so they can tell a restart from a dropped connection
+    std::map<quint64, Resumable> resumable; // by the client's stream id
+    std::deque<Message> undelivered; // reported by clientMessagesDropped, until taken
     int waiters = 0;
     std::deque<Message> inbox; // messages that arrived during a blocking wait
 };
@@ -123,6 +156,11 @@ void ServerPrivate::accept(Stream *stream)
     options.heartbeatInterval = config.heartbeatInterval;
     options.observer = defaultSessionObserver();
     options.id = id;
+    options.adapter.acknowledgements = true;
+    options.adapter.instance = instance;
+    options.adapter.windowMessages = quint32(config.sendWindow.messages);
+    options.adapter.windowBytes = quint32(qMin<qint64>(config.sendWindow.bytes, 0xffffffffLL));
+    options.attachLedger = [this, id](Session *established) { return attachLedger(id, established); };
 
     auto *session = new Session(stream, options, q);
     Connection &connection = connections[id];
@@ -137,7 +175,110 @@ void ServerPrivate::accept(Stream *stream)
     };
     QObject::connect(session, &Session::finished, q,
                      [this, id](Error e, const QString &reason) { onFinished(id, e, reason); });
+    QObject::connect(session, &Session::acknowledged, q, [this, id](int count) {
+        Q_EMIT q->clientMessagesDelivered(id, count);
+        updateWritable(id);
+    });
+    QObject::connect(session, &Session::messagesRefused, q, [this, id](int count, Error e, const QString &reason) {
+        failClient(id, e, QStringLiteral("%1; %2 message(s) dropped").arg(reason).arg(count));
+        const auto it = connections.find(id);
+        if (it != connections.end() && it->second.ledger)
+            giveUp(id, *it->second.ledger); // moves them to the undelivered list and reports
+    });
     session->start();
+}
+
+// A client that resumes gets back its ledger, wherever its last connection
+// is; any other gets a fresh one.
+DeliveryLedger *ServerPrivate::attachLedger(quint64 id, Session *session)
+{
+    Connection &connection = connections.at(id);
+    const protocol::PeerDelivery &peer = session->delivery();
+    if (!peer.acknowledges || peer.instance == 0) {
+        connection.ownLedger = std::make_unique<DeliveryLedger>(ledgerLimits());
+        connection.ledger = connection.ownLedger.get();
+        return connection.ledger;
+    }
+    auto it = resumable.find(peer.instance);
+    if (it == resumable.end()) {
+        it = resumable.emplace(peer.instance, Resumable{}).first;
+        it->second.ledger = std::make_unique<DeliveryLedger>(ledgerLimits());
+    } else {
+        Resumable &entry = it->second;
+        if (entry.expiry)
+            entry.expiry->stop();
+        // The old connection may not have noticed it broke: it ends here.
+        const auto old = connections.find(entry.clientId);
+        if (old != connections.end() && old->first != id) {
+            old->second.ledger = nullptr;
+            old->second.stream = 0;
+            qCInfo(lcServer) << "client" << entry.clientId << "resumed as client" << id;
+            old->second.session->close();
+        }
+    }
+    it->second.clientId = id;
+    connection.stream = peer.instance;
+    connection.ledger = it->second.ledger.get();
+    return connection.ledger;
+}
+
+// The connection broke: the client may come back within resumeTimeout.
+void ServerPrivate::waitForResume(quint64 stream)
+{
+    Resumable &entry = resumable.at(stream);
+    if (!entry.expiry) {
+        entry.expiry = std::make_unique<QTimer>();
+        entry.expiry->setSingleShot(true);
+        QObject::connect(entry.expiry.get(), &QTimer::timeout, q, [this, stream] { giveUpResumable(stream); });
+    }
+    entry.expiry->start(config.resumeTimeout);
+    std::size_t waiting = 0;
+    for (const auto &other : resumable)
+        waiting += other.second.expiry && other.second.expiry->isActive();
+    if (waiting <= MaxWaitingToResume)
+        return;
+    // Too many gone clients: give up the one that has waited longest.
+    quint64 oldest = 0;
+    int least = INT_MAX;
+    for (const auto &other : resumable) {
+        if (other.second.expiry && other.second.expiry->isActive()
+            && other.second.expiry->remainingTime() < least) {
+            least = other.second.expiry->remainingTime();
+            oldest = other.first;
+        }
+    }
+    giveUpResumable(oldest);
+}
+
+void ServerPrivate::giveUpResumable(quint64 stream)
+{
+    const auto it = resumable.find(stream);
+    if (it == resumable.end())
+        return;
+    Resumable entry = std::move(it->second);
+    resumable.erase(it);
+    giveUp(entry.clientId, *entry.ledger);
+}
+
+void ServerPrivate::giveUp(quint64 clientId, DeliveryLedger &ledger)
+{
+    const int count = ledger.dropAll();
+    if (count == 0)
+        return;
+    for (Message &message : ledger.takeUndelivered(clientId))
+        undelivered.push_back(std::move(message));
+    qCInfo(lcServer) << "client" << clientId << "gone:" << count << "message(s) not delivered";
+    Q_EMIT q->clientMessagesDropped(clientId, count);
+}
+
+int ServerPrivate::unconfirmedTotal() const
+{
+    int total = 0;
+    for (const auto &entry : connections)
+        total += entry.second.ledger && !entry.second.stream ? entry.second.ledger->unconfirmedCount() : 0;
+    for (const auto &entry : resumable)
+        total += entry.second.ledger->unconfirmedCount();
+    return total;
 }
 
 void ServerPrivate::onEstablished(quint64 id)
@@ -160,11 +301,22 @@ void ServerPrivate::onFinished(quint64 id, Error e, const QString &reason)
         return;
     const bool wasConnected = !it->second.info.connectedAt.isNull();
     it->second.session->deleteLater();
+    const quint64 stream = it->second.stream;
+    std::unique_ptr<DeliveryLedger> ownLedger = std::move(it->second.ownLedger);
     connections.erase(it);
     if (e != Error::NoError)
         failClient(id, e, reason);
     if (wasConnected)
         Q_EMIT q->clientDisconnected(id);
+    // A broken connection may resume; one ended on purpose will not.
+    if (stream != 0 && resumable.count(stream)) {
+        if (e == Error::NoError || status == Status::Closing)
+            giveUpResumable(stream);
+        else
+            waitForResume(stream);
+    } else if (ownLedger) {
+        giveUp(id, *ownLedger);
+    }
 }
 
 void ServerPrivate::closeAll(bool notify)
@@ -182,7 +334,11 @@ void ServerPrivate::closeAll(bool notify)
         for (Session *session : sessions)
             delete session;
         connections.clear();
+        resumable.clear();
     }
+    // Clients that were waiting to resume will not find this server again.
+    while (notify && !resumable.empty())
+        giveUpResumable(resumable.begin()->first);
     if (listener)
         listener->close();
     // A slot of accept() (a line client is connected at once) may get here
@@ -201,12 +357,61 @@ bool ServerPrivate::writeTo(quint64 id, qint32 type, const QByteArray &data)
     if (it == connections.end() || !it->second.session->isEstablished())
         return failClient(id, Error::NotConnected,
                           QStringLiteral("write refused: no connected client with id %1").arg(id));
-    Error e = Error::NoError;
-    QString reason;
-    if (it->second.session->send(type, data, &e, &reason))
+    Connection &connection = it->second;
+    DeliveryLedger &ledger = *connection.ledger;
+    if (ledger.queue().empty() && ledger.windowHasRoom()) {
+        const quint64 stream = connection.stream;
+        Error e = Error::NoError;
+        QString reason;
+        if (connection.session->send(type, data, &e, &reason))
+            return true;
+        if (connections.count(id)) // still connected: this message cannot travel
+            return failClient(id, e, reason);
+        // The write broke the connection (reported as it ended). A client
+        // that may resume gets the message then; another never will.
+        const auto waiting = resumable.find(stream);
+        if (stream == 0 || waiting == resumable.end())
+            return false;
+        waiting->second.ledger->queue().push_back(DeliveryLedger::Pending{type, data});
         return true;
-    // A write that broke the connection was reported when it ended.
-    return connections.count(id) ? failClient(id, e, reason) : false;
+    }
+    if (ledger.queueIsFull())
+        return refuseFull(id, connection);
+    ledger.queue().push_back(DeliveryLedger::Pending{type, data});
+    connection.session->sendQueued();
+    const auto still = connections.find(id);
+    if (still != connections.end() && still->second.ledger && still->second.ledger->queueIsFull()
+        && still->second.writable) {
+        still->second.writable = false;
+        Q_EMIT q->clientWritableChanged(id, false);
+    }
+    return true;
+}
+
+bool ServerPrivate::refuseFull(quint64 id, Connection &connection)
+{
+    if (connection.writable) {
+        connection.writable = false;
+        Q_EMIT q->clientWritableChanged(id, false);
+    }
+    const auto it = connections.find(id); // a slot may have dropped the client
+    if (it == connections.end() || it->second.fullReported)
+        return false;
+    it->second.fullReported = true;
+    return failClient(id, Error::WriteQueueFull,
+                      QStringLiteral("write refused: the send window and the write queue (%1 messages) are full")
+                          .arg(config.writeQueueLimit));
+}
+
+void ServerPrivate::updateWritable(quint64 id)
+{
+    const auto it = connections.find(id);
+    if (it == connections.end() || it->second.writable || !it->second.ledger
+        || int(it->second.ledger->queue().size()) > config.writeQueueLimit / 2)
+        return;
+    it->second.writable = true;
+    it->second.fullReported = false;
+    Q_EMIT q->clientWritableChanged(id, true);
 }
 
 Server::Server(const QString &address, const ServerConfig &config, QObject *parent)
@@ -225,6 +430,10 @@ Server::Server(const QString &address, const ServerConfig &config, QObject *pare
 
 Server::~Server()
 {
+    // Never blocks: what clients have not confirmed is named, not awaited.
+    if (const int unconfirmed = d->unconfirmedTotal(); unconfirmed > 0)
+        qCWarning(lcServer).noquote() << "Server at" << d->addressText << "destroyed with" << unconfirmed
+                                      << "unconfirmed message(s) to its clients";
     d->closeAll(false);
 }
 
@@ -354,6 +563,44 @@ void Server::disconnectClient(quint64 clientId)
     const auto it = d->connections.find(clientId);
     if (it != d->connections.end())
         it->second.session->close();
+}
+
+int Server::unconfirmedMessageCount(quint64 clientId) const
+{
+    const auto it = d->connections.find(clientId);
+    return it != d->connections.end() && it->second.ledger ? it->second.ledger->unconfirmedCount() : 0;
+}
+
+bool Server::isWritable(quint64 clientId) const
+{
+    const auto it = d->connections.find(clientId);
+    return it != d->connections.end() && it->second.writable;
+}
+
+QList<Message> Server::takeUndeliveredMessages(quint64 clientId)
+{
+    QList<Message> taken;
+    std::deque<Message> kept;
+    for (Message &message : d->undelivered) {
+        if (clientId == 0 || message.clientId == clientId)
+            taken.append(std::move(message));
+        else
+            kept.push_back(std::move(message));
+    }
+    d->undelivered = std::move(kept);
+    return taken;
+}
+
+bool Server::waitForDelivered(std::chrono::milliseconds timeout)
+{
+    const auto allConfirmed = [this] {
+        for (const auto &entry : d->connections) {
+            if (entry.second.ledger && entry.second.ledger->unconfirmedCount() > 0)
+                return false;
+        }
+        return true;
+    };
+    return waitUntil(timeout, allConfirmed, this, &Server::clientMessagesDelivered, &Server::clientDisconnected);
 }
 
 Message Server::waitForMessage(std::chrono::milliseconds timeout)

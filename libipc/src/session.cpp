@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include "delivery.h"
 #include "logging.h"
 #include "session_observer.h"
 #include "transport/stream.h"
@@ -11,6 +12,15 @@
 #include <cstring>
 
 namespace ipc {
+
+namespace {
+
+// An acknowledgement goes out at the end of a read burst once enough has
+// been delivered to matter to the sender's window, else at most this long
+// after the first unacknowledged delivery.
+constexpr std::chrono::milliseconds AckDelay{2};
+
+} // namespace
 
 Session::Session(Stream *stream, const Options &options, QObject *parent)
     : QObject(parent)
@@ -25,6 +35,9 @@ Session::Session(Stream *stream, const Options &options, QObject *parent)
     // Parented so that moveToThread() takes the timers along.
     m_handshakeTimer.setParent(this);
     m_heartbeatTimer.setParent(this);
+    m_ackTimer.setParent(this);
+    m_ackTimer.setSingleShot(true);
+    connect(&m_ackTimer, &QTimer::timeout, this, &Session::sendAck);
     m_handshakeTimer.setSingleShot(true);
     connect(&m_handshakeTimer, &QTimer::timeout, this, [this] {
         finish(Error::HandshakeTimeout,
@@ -91,8 +104,11 @@ bool Session::processInput()
                 return false;
             continue;
         }
-        if (event.kind == protocol::Event::NeedMore)
+        if (event.kind == protocol::Event::NeedMore) {
+            if (m_acknowledging && m_ledger->ackPending())
+                acknowledgeSoon();
             return true;
+        }
         if (!handle(event, alive))
             return false;
     }
@@ -131,8 +147,20 @@ bool Session::handle(protocol::Event &event, const QPointer<Session> &alive)
         if (m_options.observer)
             m_options.observer->connectionEstablished(m_options.id, m_adapter->settings().protocol, m_peer,
                                                       m_encryption);
+        if (m_options.attachLedger && (m_ledger = m_options.attachLedger(this)))
+            startDelivery();
+        if (!alive || m_state != State::Established)
+            return false;
         Q_EMIT established();
         return alive && m_state == State::Established;
+    case protocol::Event::Acknowledged:
+        return onAcknowledged(event.delivered, alive);
+    case protocol::Event::Resumed:
+        m_ledger->resumeIncoming(event.resume.stream, event.resume.firstSequence);
+        // What the peer delivered of ours counts only if it speaks of our stream.
+        if (event.resume.peerStream != m_ledger->stream())
+            return true;
+        return onAcknowledged(event.resume.delivered, alive);
     case protocol::Event::Closed:
     case protocol::Event::Failed:
         finish(event.error, event.reason);
@@ -144,6 +172,104 @@ bool Session::handle(protocol::Event &event, const QPointer<Session> &alive)
 void Session::notifyReceived(qint32 type, qsizetype size)
 {
     m_options.observer->messageReceived(m_options.id, type, size);
+}
+
+bool Session::admit(qsizetype size)
+{
+    return m_ledger->admit(size);
+}
+
+// The connection is ready: say where both directions stand, re-send what
+// the peer has not confirmed, then the queue.
+void Session::startDelivery()
+{
+    const protocol::PeerDelivery &peer = m_adapter->delivery();
+    m_acknowledging = peer.acknowledges;
+    DeliveryLedger &ledger = *m_ledger;
+    if (m_acknowledging) {
+        if (peer.windowMessages > 0)
+            m_ackEveryMessages = qBound<quint64>(1, peer.windowMessages / 4, 256);
+        if (peer.windowBytes > 0)
+            m_ackEveryBytes = qMax<qint64>(1, peer.windowBytes / 4);
+    }
+    // Sequence numbers count messages, so the window is re-sent whole or not
+    // at all: a peer that now takes smaller messages (a new server with
+    // another configuration) gets none of it, and all of it is reported.
+    qint64 largest = 0;
+    for (const DeliveryLedger::Pending &message : ledger.window())
+        largest = qMax<qint64>(largest, message.data.size());
+    if (largest > qint64(m_peer.maxMessageSize)) {
+        const int dropped = ledger.dropWindow();
+        Q_EMIT messagesRefused(dropped, Error::MessageTooLarge,
+                               QStringLiteral("%1 unconfirmed message(s) not re-sent: one of %2 bytes exceeds the "
+                                              "new peer's maximum message size of %3 bytes")
+                                   .arg(dropped).arg(largest).arg(m_peer.maxMessageSize));
+        if (m_state != State::Established)
+            return;
+    }
+    ledger.setAcknowledging(m_acknowledging);
+    if (m_acknowledging) {
+        wire::Resume resume;
+        resume.stream = ledger.stream();
+        resume.firstSequence = ledger.firstUnacknowledged();
+        resume.peerStream = ledger.peerStream();
+        resume.delivered = ledger.delivered();
+        m_adapter->writeResume(m_output, resume);
+        ledger.ackSent(); // the resume says what was delivered
+    }
+    if (!m_acknowledging) {
+        // The last connection acknowledged and this one cannot: what it left
+        // unconfirmed goes out first, as any queued message.
+        ledger.requeueWindow();
+        sendQueued();
+        return;
+    }
+    // The window again, from its first message: the peer skips what it
+    // already delivered.
+    const std::deque<DeliveryLedger::Pending> resend = ledger.window();
+    for (const DeliveryLedger::Pending &message : resend) {
+        Error error;
+        QString reason;
+        if (!writeOne(message.type, message.data, &error, &reason))
+            return; // the connection broke: the window waits for the next one
+    }
+    flushOutput();
+    sendQueued();
+}
+
+bool Session::onAcknowledged(quint64 delivered, const QPointer<Session> &alive)
+{
+    const qsizetype confirmed = m_ledger->acknowledge(delivered);
+    if (confirmed < 0) {
+        finish(Error::ProtocolError, QStringLiteral("protocol error: the peer acknowledged %1 messages, more than were "
+                                                    "sent")
+                                         .arg(delivered));
+        return false;
+    }
+    if (confirmed == 0)
+        return true;
+    sendQueued();
+    if (!alive || m_state != State::Established)
+        return false;
+    Q_EMIT acknowledged(int(confirmed));
+    return alive && m_state == State::Established;
+}
+
+void Session::acknowledgeSoon()
+{
+    if (m_ledger->unackedToPeer() >= m_ackEveryMessages || m_ledger->bytesSinceAck() >= m_ackEveryBytes)
+        sendAck();
+    else if (!m_ackTimer.isActive())
+        m_ackTimer.start(AckDelay);
+}
+
+void Session::sendAck()
+{
+    if (m_state != State::Established || !m_acknowledging || !m_ledger->ackPending())
+        return;
+    m_adapter->writeAck(m_output, m_ledger->delivered());
+    m_ledger->ackSent();
+    flushOutput();
 }
 
 // When the adapter says the frame now arriving is a large plain message, the
@@ -207,6 +333,47 @@ bool Session::send(qint32 type, const QByteArray &data, Error *error, QString *r
 {
     if (Q_UNLIKELY(m_state != State::Established || quint64(data.size()) > m_peer.maxMessageSize))
         return refuse(data.size(), error, reason);
+    if (!writeOne(type, data, error, reason))
+        return false;
+    if (m_acknowledging)
+        m_ledger->written(type, data); // by reference: held until the peer confirms it
+    return true;
+}
+
+void Session::sendQueued()
+{
+    if (!m_ledger)
+        return;
+    QPointer<Session> alive(this);
+    std::deque<DeliveryLedger::Pending> &queue = m_ledger->queue();
+    int refused = 0;
+    Error refusalError = Error::NoError;
+    QString refusal;
+    while (alive && m_state == State::Established && !queue.empty() && m_ledger->windowHasRoom()) {
+        // Taken off the queue only once sent: a connection that breaks here
+        // leaves it for the next one.
+        const DeliveryLedger::Pending message = queue.front();
+        Error error = Error::NoError;
+        QString reason;
+        if (send(message.type, message.data, &error, &reason)) {
+            queue.pop_front();
+            continue;
+        }
+        if (!alive || m_state != State::Established)
+            break;
+        queue.pop_front(); // this one cannot travel to this peer
+        m_ledger->undeliverable(message);
+        ++refused;
+        refusalError = error;
+        refusal = reason;
+    }
+    if (refused > 0 && alive)
+        Q_EMIT messagesRefused(refused, refusalError, refusal);
+}
+
+// Encodes and writes one message, without the window.
+bool Session::writeOne(qint32 type, const QByteArray &data, Error *error, QString *reason)
+{
     using Result = protocol::Adapter::WriteResult;
     const Result result = m_adapter->writeMessage(type, data, m_output, error, reason);
     if (Q_UNLIKELY(result != Result::Written))
@@ -295,10 +462,26 @@ void Session::onStreamClosed(Error error, const QString &reason)
     finish(end.error, end.reason);
 }
 
+QIODevice *Session::device() const
+{
+    return m_stream->device();
+}
+
+qint64 Session::bytesToWrite() const
+{
+    return m_state == State::Finished ? 0 : m_stream->device()->bytesToWrite();
+}
+
+bool Session::flush()
+{
+    return m_state != State::Finished && m_stream->flush();
+}
+
 void Session::close()
 {
     if (m_state == State::Finished)
         return;
+    sendAck(); // the last deliveries, so that the peer need not report them
     if (m_adapter) {
         m_adapter->writeGoodbye(m_output);
         flushOutput();
@@ -314,6 +497,9 @@ void Session::finish(Error error, const QString &reason)
     m_largeBody.reset();
     m_handshakeTimer.stop();
     m_heartbeatTimer.stop();
+    m_ackTimer.stop();
+    m_acknowledging = false;
+    m_ledger = nullptr; // the owner keeps it for the next connection
     m_adapter.reset(); // wipes the connection's keys
     m_stream->close();
     if (error != Error::NoError)

@@ -22,6 +22,7 @@
 
 namespace ipc {
 
+class DeliveryLedger;
 class SessionObserver;
 class Stream;
 
@@ -39,6 +40,10 @@ public:
         std::chrono::milliseconds heartbeatInterval{0};
         SessionObserver *observer = nullptr;
         quint64 id = 0; // the connection's id, as the observer and the Server know it
+        // Once established: the owner's ledger for this peer (which the
+        // owner may pick by delivery().instance), or null. The session
+        // resumes its window, sends its queue and acknowledges through it.
+        std::function<DeliveryLedger *(Session *)> attachLedger;
     };
 
     // Takes ownership of a connected stream.
@@ -52,12 +57,25 @@ public:
     // Known once established.
     const PeerInfo &peer() const { return m_peer; }
     const EncryptionInfo &encryption() const { return m_encryption; }
+    const protocol::PeerDelivery &delivery() const { return m_adapter->delivery(); }
+    DeliveryLedger *ledger() const { return m_ledger; }
+    QIODevice *device() const;
+    // Bytes written to the device that it has not yet handed to the system.
+    qint64 bytesToWrite() const;
+    bool flush();
 
     // Sends one message. Fails (returning the reason) when not established,
     // when data exceeds the peer's maximum message size, or when the wire
     // cannot carry it.
+    // On an acknowledging connection the message then waits in the
+    // ledger's window until the peer confirms it.
     bool send(qint32 type, const QByteArray &data, Error *error, QString *reason);
-    // Says goodbye and closes; emits finished(NoError).
+    // Sends the ledger's queued messages while its window has room.
+    // Messages the peer cannot take are moved to the ledger's undelivered
+    // list and reported by messagesRefused().
+    void sendQueued();
+    // Acknowledges what was delivered, says goodbye and closes; emits
+    // finished(NoError).
     void close();
 
     // Called for every user message. A plain callback, not a signal: the
@@ -67,6 +85,9 @@ public:
 
 Q_SIGNALS:
     void established();
+    // The peer confirmed `count` more messages.
+    void acknowledged(int count);
+    void messagesRefused(int count, ipc::Error error, const QString &reason);
     // Once, when the connection has ended; error is NoError for a goodbye.
     void finished(ipc::Error error, const QString &reason);
 
@@ -81,12 +102,20 @@ private:
     bool readLargeBody();
     void deliver(qint32 type, const QByteArray &data)
     {
+        if (m_acknowledging && !admit(data.size()))
+            return; // a duplicate of a message delivered before a reconnect
         if (m_options.observer)
             notifyReceived(type, data.size());
         if (onMessage)
             onMessage(type, data);
     }
     void notifyReceived(qint32 type, qsizetype size);
+    bool admit(qsizetype size);
+    void startDelivery();
+    bool onAcknowledged(quint64 delivered, const QPointer<Session> &alive);
+    void acknowledgeSoon();
+    void sendAck();
+    bool writeOne(qint32 type, const QByteArray &data, Error *error, QString *reason);
     bool flushOutput();
     bool refuse(qsizetype size, Error *error, QString *reason);
     bool writeFailed(protocol::Adapter::WriteResult result, Error *error, QString *reason);
@@ -115,6 +144,12 @@ private:
     QTimer m_heartbeatTimer;
     bool m_heardSinceTick = false;
     bool m_pingOutstanding = false;
+
+    DeliveryLedger *m_ledger = nullptr;
+    bool m_acknowledging = false; // both sides acknowledge: the ledger's window is in use
+    QTimer m_ackTimer;
+    quint64 m_ackEveryMessages = 64;
+    qint64 m_ackEveryBytes = 1 << 20;
 };
 
 } // namespace ipc

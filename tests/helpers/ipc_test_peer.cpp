@@ -4,6 +4,15 @@
 //                                              sends COUNT messages, checks each echo
 //   log [sec]                                  one ipc::log and one ipc::sec line
 //   idle-client ADDRESS [--heartbeat MS]       connects, prints "connected", stays
+//   sink ADDRESS [--delay-us N] [--echo]       server; prints each message's data on
+//                                              a line as it is delivered (unbuffered,
+//                                              so a SIGKILL loses no line), taking N
+//                                              microseconds per message; --echo sends
+//                                              each message back
+//   burst ADDRESS COUNT SIZE [--no-wait]       connects, writes COUNT messages of SIZE
+//                                              bytes, then disconnectFromServer() and
+//                                              waitForDisconnected() (or, --no-wait,
+//                                              nothing) and returns from main()
 // Prints one result line and exits 0 on success, 1 on failure.
 #include <ipc/client.h>
 #include <ipc/log.h>
@@ -11,6 +20,9 @@
 
 #include <QCoreApplication>
 #include <QTextStream>
+#include <QThread>
+
+#include <unistd.h>
 
 using namespace std::chrono_literals;
 
@@ -58,6 +70,59 @@ static int runClient(const QString &address, int count, bool plain, int timeoutM
     return 0;
 }
 
+// A deliberately slow consumer whose record of what it delivered survives a
+// SIGKILL: each line goes to the pipe before the slot returns (and so before
+// the message is acknowledged).
+static int runSink(const QString &address, int delayUs, bool echo)
+{
+    ipc::Server server(address);
+    QObject::connect(&server, &ipc::Server::messageReceived, &server, [&](const ipc::Message &m) {
+        if (delayUs > 0)
+            QThread::usleep(ulong(delayUs));
+        const QByteArray line = m.data + '\n';
+        if (::write(STDOUT_FILENO, line.constData(), size_t(line.size())) != line.size())
+            QCoreApplication::exit(1);
+        if (echo)
+            server.write(m.clientId, m.type, m.data);
+    });
+    if (!server.listen()) {
+        QTextStream(stdout) << "error " << server.errorString() << Qt::endl;
+        return 1;
+    }
+    const QByteArray ready = "listening " + server.listeningAddress().toUtf8() + '\n';
+    if (::write(STDOUT_FILENO, ready.constData(), size_t(ready.size())) != ready.size())
+        return 1;
+    return QCoreApplication::exec();
+}
+
+static int runBurst(const QString &address, int count, int size, bool wait)
+{
+    ipc::ClientConfig config;
+    config.writeQueueLimit = count;
+    ipc::Client client(address, config);
+    QTextStream out(stdout);
+    if (!client.waitForConnected(30s)) {
+        out << "error " << client.errorString() << Qt::endl;
+        return 1;
+    }
+    int dropped = 0;
+    QObject::connect(&client, &ipc::Client::messagesDropped, &client, [&](int n) { dropped += n; });
+    for (int i = 1; i <= count; ++i) {
+        QByteArray data = QByteArray::number(i);
+        data.append(QByteArray(size - data.size(), 'x'));
+        if (!client.write(1, data)) {
+            out << "error write " << i << ": " << client.errorString() << Qt::endl;
+            return 1;
+        }
+    }
+    if (!wait)
+        return 0; // the Client's destructor names what it could not confirm
+    client.disconnectFromServer();
+    const bool done = client.waitForDisconnected(120s);
+    out << (done && dropped == 0 ? "ok" : "error") << " sent " << count << " dropped " << dropped << Qt::endl;
+    return done && dropped == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
@@ -82,6 +147,13 @@ int main(int argc, char **argv)
         QTextStream(stdout) << "connected" << Qt::endl;
         return QCoreApplication::exec();
     }
+    if (args.size() >= 3 && args.at(1) == QLatin1String("sink")) {
+        const int delayIndex = args.indexOf(QStringLiteral("--delay-us"));
+        return runSink(args.at(2), delayIndex > 0 ? args.value(delayIndex + 1).toInt() : 0,
+                       args.contains(QStringLiteral("--echo")));
+    }
+    if (args.size() >= 5 && args.at(1) == QLatin1String("burst"))
+        return runBurst(args.at(2), args.at(3).toInt(), args.at(4).toInt(), !args.contains(QStringLiteral("--no-wait")));
     if (args.size() >= 3 && args.at(1) == QLatin1String("server"))
         return runServer(args.at(2), plain);
     if (args.size() >= 4 && args.at(1) == QLatin1String("client"))

@@ -273,7 +273,7 @@ private Q_SLOTS:
         QCOMPARE(client.error(), Error::Timeout);
         QCOMPARE(dropped.count(), 1);
         QCOMPARE(dropped.at(0).at(0).toInt(), 3);
-        QVERIFY2(client.errorString().contains(QLatin1String("3 queued message(s) dropped")),
+        QVERIFY2(client.errorString().contains(QLatin1String("3 unconfirmed message(s) dropped")),
                  qPrintable(client.errorString()));
         QVERIFY(errors.count() >= 1);
         QCOMPARE(client.statusString(), QStringLiteral("Timeout"));

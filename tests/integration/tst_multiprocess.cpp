@@ -1,6 +1,7 @@
 // Two real processes: the peer helper runs under QProcess, this test is the
 // other side. Processes are stopped only by the pid QProcess started.
 #include "echo.h"
+#include "peerprocess.h"
 #include "testnames.h"
 
 #include <ipc/client.h>
@@ -24,37 +25,15 @@ using ipc::Status;
 
 namespace {
 
-const QString peerPath = QStringLiteral(IPC_PEER_PATH);
-
 // Starts the helper as an echo server and waits for its "listening" line.
 bool startServerProcess(QProcess &process, const QString &address, QStringList extra = {})
 {
-    process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    process.start(peerPath, QStringList{QStringLiteral("server"), address} + extra);
-    if (!process.waitForStarted(10000))
-        return false;
-    QSignalSpy output(&process, &QProcess::readyReadStandardOutput);
-    while (!process.canReadLine()) {
-        if (process.state() != QProcess::Running || !output.wait(10000))
-            return false;
-    }
-    return process.readLine().startsWith("listening");
-}
-
-bool waitForExit(QProcess &process)
-{
-    if (process.state() == QProcess::NotRunning)
-        return true;
-    QSignalSpy finished(&process, &QProcess::finished);
-    return finished.wait(30000);
+    return !startPeerServer(process, QStringList{QStringLiteral("server"), address} + extra).isEmpty();
 }
 
 void stop(QProcess &process)
 {
-    if (process.state() != QProcess::NotRunning) {
-        process.kill(); // only the process this test started
-        process.waitForFinished(10000);
-    }
+    stopPeer(process);
 }
 
 } // namespace
@@ -103,7 +82,7 @@ private Q_SLOTS:
         std::vector<std::unique_ptr<QProcess>> clients;
         for (int i = 0; i < 3; ++i) {
             clients.push_back(std::make_unique<QProcess>());
-            clients.back()->start(peerPath, {QStringLiteral("client"), name, QStringLiteral("50")});
+            clients.back()->start(peerPath(), {QStringLiteral("client"), name, QStringLiteral("50")});
         }
         for (auto &process : clients) {
             QVERIFY(waitForExit(*process));
@@ -147,7 +126,7 @@ private Q_SLOTS:
     void peerProcessHonoursClientTimeout()
     {
         QProcess process;
-        process.start(peerPath, {QStringLiteral("client"), uniqueName("absent"), QStringLiteral("1"),
+        process.start(peerPath(), {QStringLiteral("client"), uniqueName("absent"), QStringLiteral("1"),
                                  QStringLiteral("--timeout"), QStringLiteral("300")});
         QVERIFY(waitForExit(process));
         QCOMPARE(process.exitCode(), 1);
@@ -161,7 +140,7 @@ private Q_SLOTS:
     {
         QProcess serverProcess;
         serverProcess.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        serverProcess.start(peerPath, {QStringLiteral("server"), QStringLiteral("tcp://127.0.0.1:0")});
+        serverProcess.start(peerPath(), {QStringLiteral("server"), QStringLiteral("tcp://127.0.0.1:0")});
         QVERIFY(serverProcess.waitForStarted(10000));
         QTRY_VERIFY_WITH_TIMEOUT(serverProcess.canReadLine(), 10000);
         const QString address = QString::fromUtf8(serverProcess.readLine().trimmed()).section(QLatin1Char(' '), 1);
@@ -193,7 +172,7 @@ private Q_SLOTS:
         QSignalSpy gone(&server, &ipc::Server::clientDisconnected);
         QVERIFY(server.listen());
         QProcess clientProcess;
-        clientProcess.start(peerPath, {QStringLiteral("idle-client"), server.listeningAddress()});
+        clientProcess.start(peerPath(), {QStringLiteral("idle-client"), server.listeningAddress()});
         QTRY_VERIFY_WITH_TIMEOUT(clientProcess.canReadLine(), 10000);
         QTRY_COMPARE_WITH_TIMEOUT(server.clientCount(), 1, 10000);
 
@@ -226,8 +205,8 @@ private Q_SLOTS:
                                   | QFileDevice::ExeOwner | QFileDevice::ReadOther | QFileDevice::ExeOther
                                   | QFileDevice::ReadGroup | QFileDevice::ExeGroup);
         const QString peerCopy = dir.filePath(QStringLiteral("ipc_test_peer"));
-        QVERIFY(QFile::copy(peerPath, peerCopy));
-        const QFileInfo peerInfo(peerPath);
+        QVERIFY(QFile::copy(peerPath(), peerCopy));
+        const QFileInfo peerInfo(peerPath());
         const QDir libDir(QFileInfo(peerInfo.dir(), QStringLiteral("../libipc")).absoluteFilePath());
         for (const QString &lib : libDir.entryList({QStringLiteral("libipc.so*")}, QDir::Files))
             QVERIFY(QFile::copy(libDir.filePath(lib), dir.filePath(lib)));

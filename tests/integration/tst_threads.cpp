@@ -163,7 +163,9 @@ private Q_SLOTS:
         constexpr int writers = 3;
         constexpr int perWriter = 5000;
         const QString name = uniqueName("serverthreads");
-        Server server(name);
+        ServerConfig config;
+        config.writeQueueLimit = (writers + 1) * perWriter; // room for every message: order is the point here
+        Server server(name, config);
         QVERIFY(server.listen());
         Client client(name);
         QVERIFY(client.waitForConnected(30s));

@@ -19,11 +19,16 @@ private Q_SLOTS:
         hello.pid = 1234;
         hello.processName = QStringLiteral("app");
         hello.libraryVersion = QStringLiteral("0.1.0");
+        hello.features = Feature::Acknowledgements;
+        hello.instance = 0x1122334455667788ULL;
+        hello.windowMessages = 1024;
+        hello.windowBytes = 16777216;
         const QByteArray data = encodeHello(hello);
         QByteArray frame;
         appendMessageFrame(frame, 0, data.constData(), data.size());
-        QCOMPARE(frame.toHex(' '), QByteArray("00 00 00 1b 00 00 00 00 01 00 30 00 00 00 00 00 00 00 00 04 d2 "
-                                              "03 61 70 70 05 30 2e 31 2e 30"));
+        QCOMPARE(frame.toHex(' '), QByteArray("00 00 00 2f 00 00 00 00 01 00 30 00 00 00 00 00 00 00 00 04 d2 "
+                                              "03 61 70 70 05 30 2e 31 2e 30 "
+                                              "00 00 00 01 11 22 33 44 55 66 77 88 00 00 04 00 01 00 00 00"));
         Hello decoded;
         QString error;
         QVERIFY(decodeHello(data.constData(), data.size(), &decoded, &error));
@@ -31,6 +36,55 @@ private Q_SLOTS:
         QCOMPARE(decoded.maxMessageSize, 3145728u);
         QCOMPARE(decoded.processName, QStringLiteral("app"));
         QCOMPARE(decoded.libraryVersion, QStringLiteral("0.1.0"));
+        QCOMPARE(decoded.features, quint32(Feature::Acknowledgements));
+        QCOMPARE(decoded.instance, 0x1122334455667788ULL);
+        QCOMPARE(decoded.windowMessages, 1024u);
+        QCOMPARE(decoded.windowBytes, 16777216u);
+    }
+
+    // A hello without the delivery block (a peer from before it) is valid
+    // and offers no acknowledgements; a cut block is not.
+    void helloWithoutDeliveryBlock()
+    {
+        Hello hello;
+        hello.processName = QStringLiteral("app");
+        hello.libraryVersion = QStringLiteral("0.1.0");
+        hello.features = Feature::Acknowledgements;
+        const QByteArray data = encodeHello(hello);
+        Hello decoded;
+        QString error;
+        QVERIFY(decodeHello(data.constData(), data.size() - 20, &decoded, &error));
+        QCOMPARE(decoded.features, 0u);
+        QVERIFY(!decodeHello(data.constData(), data.size() - 1, &decoded, &error));
+        QVERIFY2(error.contains(QLatin1String("truncated delivery block")), qPrintable(error));
+    }
+
+    // docs/PROTOCOL.md, section 8's second example, byte for byte.
+    void ackAndResumeMatchTheSpecification()
+    {
+        QByteArray frame;
+        const QByteArray ack = encodeControl(ControlKind::Ack, 3);
+        appendMessageFrame(frame, 0, ack.constData(), ack.size());
+        QCOMPARE(frame.toHex(' '), QByteArray("00 00 00 0d 00 00 00 00 05 00 00 00 00 00 00 00 03"));
+
+        Resume resume;
+        resume.stream = 0x1122334455667788ULL;
+        resume.firstSequence = 3;
+        resume.peerStream = 0x99aabbccddeeff00ULL;
+        resume.delivered = 7;
+        const QByteArray data = encodeResume(resume);
+        frame.clear();
+        appendMessageFrame(frame, 0, data.constData(), data.size());
+        QCOMPARE(frame.toHex(' '), QByteArray("00 00 00 25 00 00 00 00 06 11 22 33 44 55 66 77 88 "
+                                              "00 00 00 00 00 00 00 03 99 aa bb cc dd ee ff 00 "
+                                              "00 00 00 00 00 00 00 07"));
+        Resume decoded;
+        QVERIFY(decodeResume(data.constData(), data.size(), &decoded));
+        QCOMPARE(decoded.stream, resume.stream);
+        QCOMPARE(decoded.firstSequence, 3u);
+        QCOMPARE(decoded.peerStream, resume.peerStream);
+        QCOMPARE(decoded.delivered, 7u);
+        QVERIFY(!decodeResume(data.constData(), data.size() - 1, &decoded));
     }
 
     void truncatedHelloIsRefused_data()

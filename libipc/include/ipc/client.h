@@ -17,6 +17,7 @@
 #include <ipc/message.h>
 #include <ipc/types.h>
 
+#include <QList>
 #include <QObject>
 
 #include <chrono>
@@ -55,7 +56,28 @@ public:
 
     EncryptionInfo encryption() const; // of the current connection
     PeerInfo serverInfo() const;       // what the server said in its hello
-    int queuedMessageCount() const;    // written, waiting for a connection
+
+    // Delivery. A message write() accepts is queued (no connection yet, or
+    // the send window is full), then sent, then confirmed once the server
+    // has handed it to its application. One that can no longer be delivered
+    // (close(), a timeout, a fatal error) is counted by messagesDropped() and
+    // handed back by takeUndeliveredMessages(); none vanishes unreported.
+    // Servers that do not acknowledge (golang-ipc, the line wire) confirm
+    // nothing: there a message counts as delivered once written.
+    int queuedMessageCount() const;      // accepted, not yet sent
+    int unconfirmedMessageCount() const; // accepted, not yet confirmed (queued or sent)
+    // Bytes not yet handed to the operating system: the connection's write
+    // buffer and the queued messages.
+    qint64 bytesToWrite() const;
+    // Writes what the system takes now from the connection's buffer,
+    // without blocking; true if anything was written.
+    bool flush();
+    // False while the write queue is full and write() refuses; see
+    // writableChanged().
+    bool isWritable() const;
+    // The messages messagesDropped() reported, in the order written, with
+    // their original data (not copies). They stay until taken.
+    QList<Message> takeUndeliveredMessages();
 
     // For scripts and tests: run a local event loop (no busy waiting).
     bool waitForConnected(std::chrono::milliseconds timeout = std::chrono::seconds(30));
@@ -63,10 +85,22 @@ public:
     // for the following call. On timeout or close returns a notice
     // (Message::StatusNotice / ClosedNotice) whose data says why.
     Message waitForMessage(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    // Until bytesToWrite() is 0; false on timeout.
+    bool waitForBytesWritten(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    // Until the server has confirmed every accepted message; false on
+    // timeout or when some were dropped meanwhile.
+    bool waitForDelivered(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    // Until the client is no longer connected or connecting (after
+    // disconnectFromServer() or close(), or when it gave up); false on timeout.
+    bool waitForDisconnected(std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 public Q_SLOTS:
-    // Sends now when connected, else queues in order (up to writeQueueLimit).
-    // Refuses type <= 0 and data over the server's maximum message size.
+    // Sends now when connected and the send window has room, else queues in
+    // order (up to writeQueueLimit). Refuses type <= 0, data over the
+    // server's maximum message size, and anything once disconnectFromServer()
+    // was called. A refusal because the queue is full is reported once per
+    // stretch of refusals (errorOccurred(WriteQueueFull) and
+    // writableChanged(false)), not once per write.
     //
     // From another thread, write() is safe: the message is carried to the
     // Client's thread and written there, each calling thread's messages in
@@ -77,8 +111,14 @@ public Q_SLOTS:
     bool write(qint32 type, const QByteArray &data);
     // (Re)starts connecting after close() or a fatal error.
     void connectToServer();
-    // Says goodbye and closes at once; unsent queued messages are reported
-    // through messagesDropped().
+    // Ends the connection gracefully without blocking: refuses new writes,
+    // connects if need be, sends what is queued, waits for the server to
+    // confirm everything (at most ClientConfig::disconnectTimeout), then
+    // says goodbye and closes (Closed). What is still unconfirmed when the
+    // time runs out is reported as by close().
+    void disconnectFromServer();
+    // Says goodbye and closes at once; every message not yet confirmed is
+    // counted by messagesDropped() and kept for takeUndeliveredMessages().
     void close();
 
 Q_SIGNALS:
@@ -88,8 +128,15 @@ Q_SIGNALS:
     void encrypted();
     void messageReceived(const ipc::Message &message);
     void errorOccurred(ipc::Error error);
-    // Queued messages that will never be sent: on timeout or close.
+    // The server confirmed `count` more messages.
+    void messagesDelivered(int count);
+    // Accepted messages that will not be delivered: on close, timeout, a
+    // fatal error, a message the server cannot take, or a server restart
+    // with Redelivery::AtMostOnce. takeUndeliveredMessages() has them.
     void messagesDropped(int count);
+    // false when the write queue has filled (write() now refuses), true
+    // once it has drained to half.
+    void writableChanged(bool writable);
 
 private:
     friend class ClientPrivate;

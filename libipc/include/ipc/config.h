@@ -28,6 +28,27 @@ enum class Protocol {
     Line,
 };
 
+// Messages written on a native connection wait, by reference, until the
+// peer confirms it handed them to its application. The window bounds how
+// many may wait so at once; further writes wait in the write queue. A
+// message larger than `bytes` still travels alone.
+struct IPC_EXPORT SendWindow
+{
+    int messages = 1024;
+    qint64 bytes = 16 * 1024 * 1024;
+};
+
+// What a Client does with messages the server never confirmed when the
+// server it reconnects to is a new process (it was restarted).
+enum class Redelivery {
+    // Sends them again: nothing is lost, but a message the old server had
+    // delivered without confirming it yet arrives a second time.
+    AtLeastOnce,
+    // Reports them through messagesDropped() and hands them back
+    // (takeUndeliveredMessages()) instead: no duplicate, a counted loss.
+    AtMostOnce,
+};
+
 // Delay between connection attempts: starts short, grows by factor up to
 // maximum. fixed() gives a constant interval (golang-ipc's RetryTimer).
 struct IPC_EXPORT RetryTimer
@@ -63,6 +84,15 @@ struct IPC_EXPORT ServerConfig
     std::chrono::milliseconds handshakeTimeout{10000};
     // Ping a silent client this often; drop it after two silent intervals. 0 = off.
     std::chrono::milliseconds heartbeatInterval{0};
+    // Per client: messages written and not yet confirmed (SendWindow), and
+    // beyond it a write queue of at most writeQueueLimit messages.
+    SendWindow sendWindow;
+    int writeQueueLimit = 1024;
+    // A client whose connection broke (not one that said goodbye) may come
+    // back within this time and resume: what it had not confirmed is sent
+    // again, exactly once. After it, those messages are reported
+    // (clientMessagesDropped) and handed back (takeUndeliveredMessages).
+    std::chrono::milliseconds resumeTimeout{30000};
 
     quint32 effectiveMaxMessageSize() const;
 };
@@ -84,9 +114,15 @@ struct IPC_EXPORT ClientConfig
     // true: refuse a server that offers no encryption. false: accept either.
     bool encryptionRequired = true;
     QByteArray preSharedKey; // 32 bytes, or empty; must match the server's
-    // Messages written while not connected wait in order in a queue of at most
-    // this many; further writes are refused until the queue drains.
+    // Messages written while not connected, or while the send window is
+    // full, wait in order in a queue of at most this many; further writes
+    // are refused until it drains (see Client::writableChanged()).
     int writeQueueLimit = 1024;
+    SendWindow sendWindow;
+    Redelivery redelivery = Redelivery::AtLeastOnce;
+    // How long disconnectFromServer() may take to deliver what is pending
+    // before it closes anyway and reports the rest.
+    std::chrono::milliseconds disconnectTimeout{30000};
     // Largest message data accepted from the server (below 1024: default).
     quint32 maxMessageSize = DefaultMaxMessageSize;
     std::chrono::milliseconds handshakeTimeout{10000};

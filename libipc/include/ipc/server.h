@@ -63,16 +63,35 @@ public:
     ClientInfo clientInfo(quint64 clientId) const; // id 0 when unknown
     int clientCount() const;
 
+    // Delivery, per client, as for Client: a message write() accepts is
+    // queued (the client's send window is full), sent, then confirmed once
+    // the client has handed it to its application. When a client is gone
+    // for good (it said goodbye, was disconnected, or did not resume within
+    // resumeTimeout), what it never confirmed is counted by
+    // clientMessagesDropped() and handed back by takeUndeliveredMessages().
+    // A client whose connection broke and that resumes within resumeTimeout
+    // gets what it had not confirmed again, exactly once, under its new id.
+    int unconfirmedMessageCount(quint64 clientId) const;
+    // False while that client's write queue is full; see clientWritableChanged().
+    bool isWritable(quint64 clientId) const;
+    // What clientMessagesDropped() reported for one client, or for all
+    // (clientId 0); each Message's clientId says whose it was.
+    QList<Message> takeUndeliveredMessages(quint64 clientId = 0);
+
     // For scripts and tests: runs a local event loop until a client message
     // arrives; on timeout returns a Message::StatusNotice.
     Message waitForMessage(std::chrono::milliseconds timeout = std::chrono::seconds(30));
     bool waitForClient(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    // Until every connected client has confirmed every message; false on timeout.
+    bool waitForDelivered(std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 public Q_SLOTS:
-    // Sends to one connected client. Returns false for an unknown client,
-    // type <= 0, or data over the client's maximum size, and reports why
-    // through clientErrorOccurred(clientId, ...): a write's failure is that
-    // client's, never the server's own error.
+    // Sends to one connected client, or queues while its send window is
+    // full. Returns false for an unknown client, type <= 0, data over the
+    // client's maximum size, or a full write queue, and reports why through
+    // clientErrorOccurred(clientId, ...): a write's failure is that client's,
+    // never the server's own error. A full queue is reported once per
+    // stretch of refusals, with clientWritableChanged(clientId, false).
     bool write(quint64 clientId, qint32 type, const QByteArray &data);
     // Sends to every connected client; returns how many it was sent to. A
     // client it could not be sent to gets clientErrorOccurred, as in write().
@@ -85,9 +104,11 @@ public Q_SLOTS:
     // calls are already on their way, both refuse at once (false, 0) and
     // errorOccurred(WriteQueueFull) follows.
     int broadcast(qint32 type, const QByteArray &data);
-    // Says goodbye to one client and closes its connection.
+    // Says goodbye to one client and closes its connection; what it has not
+    // confirmed is reported (clientMessagesDropped).
     void disconnectClient(quint64 clientId);
-    // Says goodbye to every client, stops listening and removes the socket file.
+    // Says goodbye to every client, stops listening and removes the socket
+    // file; every client's unconfirmed messages are reported.
     void close();
 
 Q_SIGNALS:
@@ -101,6 +122,14 @@ Q_SIGNALS:
     // closed, or a write to it that was refused); the server goes on
     // serving the others.
     void clientErrorOccurred(quint64 clientId, ipc::Error error, const QString &errorString);
+    // The client confirmed `count` more messages.
+    void clientMessagesDelivered(quint64 clientId, int count);
+    // Messages accepted for a client that is gone for good and never
+    // confirmed them; takeUndeliveredMessages(clientId) has them.
+    void clientMessagesDropped(quint64 clientId, int count);
+    // false when the client's write queue has filled (write() to it now
+    // refuses), true once it has drained to half.
+    void clientWritableChanged(quint64 clientId, bool writable);
     void errorOccurred(ipc::Error error);
 
 private:

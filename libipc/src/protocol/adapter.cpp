@@ -25,6 +25,14 @@ bool Adapter::pendingLargeMessage(const wire::FrameReader &, qint32 *, qsizetype
     return false;
 }
 
+void Adapter::writeAck(Output &, quint64)
+{
+}
+
+void Adapter::writeResume(Output &, const wire::Resume &)
+{
+}
+
 bool plainLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize)
 {
     const qint64 length = in.pendingBodyLength();

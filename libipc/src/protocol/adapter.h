@@ -4,6 +4,7 @@
 // which wire it runs. Pure enough to drive from a unit test or a fuzzer.
 #pragma once
 
+#include "wire/control.h"
 #include "wire/frame_reader.h"
 
 #include <ipc/config.h>
@@ -28,6 +29,21 @@ struct Settings
     bool encryption = true;    // server: offer it; client: require it
     QByteArray preSharedKey;   // 32 bytes or empty
     bool rejectAsFull = false; // server: tell the client it is full, then end
+    // Delivery guarantees (wires that have them): offered in the hello by
+    // an owner that gives the session a ledger.
+    bool acknowledgements = false;
+    quint64 instance = 0;       // a client: its stream id; a server: its own id
+    quint32 windowMessages = 0; // this side's send window, for the peer's ack pace
+    quint32 windowBytes = 0;
+};
+
+// What the peer said about delivery in its hello.
+struct PeerDelivery
+{
+    bool acknowledges = false; // both sides offered: acks and resumption are on
+    quint64 instance = 0;
+    quint32 windowMessages = 0;
+    quint32 windowBytes = 0;
 };
 
 // Bytes for the engine to write, in order: the small bytes, then block().
@@ -91,6 +107,8 @@ struct Event
         Message,     // a user message: type and data
         Closed,      // the peer ended the connection on purpose
         Failed,      // the connection cannot go on: error and reason
+        Acknowledged, // the peer delivered messages up to `delivered`
+        Resumed,     // the peer's Resume: `resume`
     };
 
     Kind kind = NeedMore;
@@ -98,6 +116,8 @@ struct Event
     QByteArray data;
     Error error = Error::NoError;
     QString reason;
+    quint64 delivered = 0;
+    wire::Resume resume;
 
     static Event needMore() { return Event{}; }
     static Event progress() { return of(Progress); }
@@ -107,6 +127,18 @@ struct Event
         Event event = of(Message);
         event.type = type;
         event.data = std::move(data);
+        return event;
+    }
+    static Event acknowledged(quint64 delivered)
+    {
+        Event event = of(Acknowledged);
+        event.delivered = delivered;
+        return event;
+    }
+    static Event resumed(const wire::Resume &resume)
+    {
+        Event event = of(Resumed);
+        event.resume = resume;
         return event;
     }
     static Event closed(const QString &why) { return ended(Closed, Error::NoError, why); }
@@ -163,16 +195,22 @@ public:
     // data bytes that already came (bufferedBody() after the type). The engine
     // then reads the rest straight into the buffer the application receives.
     virtual bool pendingLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize) const;
+    // Only when delivery().acknowledges: the cumulative acknowledgement, and
+    // where this side's streams stand as a connection starts.
+    virtual void writeAck(Output &out, quint64 delivered);
+    virtual void writeResume(Output &out, const wire::Resume &resume);
 
     // Known once established.
     const PeerInfo &peer() const { return m_peer; }
     const EncryptionInfo &encryption() const { return m_encryption; }
     const Settings &settings() const { return m_settings; }
+    const PeerDelivery &delivery() const { return m_delivery; }
 
 protected:
     Settings m_settings;
     PeerInfo m_peer;
     EncryptionInfo m_encryption;
+    PeerDelivery m_delivery;
 };
 
 // From this size on, message data is not copied into a frame buffer: Qt's

@@ -227,6 +227,12 @@ void NativeAdapter::sendHello(wire::FrameReader &in, Output &out)
     hello.pid = quint64(QCoreApplication::applicationPid());
     hello.processName = processName();
     hello.libraryVersion = QString::fromLatin1(libraryVersion());
+    if (m_settings.acknowledgements) {
+        hello.features = wire::Feature::Acknowledgements;
+        hello.instance = m_settings.instance;
+        hello.windowMessages = m_settings.windowMessages;
+        hello.windowBytes = m_settings.windowBytes;
+    }
     writeRecord(0, wire::encodeHello(hello), out);
     // Records carry at most our limit of data, the type and the AEAD tag.
     in.setMaxFrameSize(m_settings.maxMessageSize + wire::TypeSize + (m_encrypted ? crypto::TagSize : 0));
@@ -260,9 +266,11 @@ Event NativeAdapter::handleRecord(char *body, qsizetype size, Output &out)
     if (type < 0)
         return fail(Error::ProtocolError,
                     QStringLiteral("malformed frame: message type %1 is not allowed on the wire").arg(type));
-    if (m_state != State::Established)
-        return fail(Error::ProtocolError,
-                    QStringLiteral("protocol error: message type %1 arrived before the hello").arg(type));
+    if (Q_UNLIKELY(m_state != State::Established || (m_delivery.acknowledges && !m_resumeSeen)))
+        return fail(Error::ProtocolError, QStringLiteral("protocol error: message type %1 arrived before the %2")
+                                              .arg(type)
+                                              .arg(m_state != State::Established ? QStringLiteral("hello")
+                                                                                 : QStringLiteral("resume")));
     if (largeData.isNull())
         largeData = QByteArray(data, dataSize);
     // Payload bytes reach the log only when secret logging is on.
@@ -295,6 +303,22 @@ Event NativeAdapter::handleControl(const char *data, qsizetype size, Output &out
         return Event::progress();
     case wire::ControlKind::Pong:
         return Event::progress(); // hearing anything at all is what the heartbeat needs
+    case wire::ControlKind::Ack:
+        if (!m_delivery.acknowledges)
+            break;
+        if (!m_resumeSeen || !wire::decodeToken(data, size, &token))
+            return fail(Error::ProtocolError, QStringLiteral("malformed or early acknowledgement"));
+        return Event::acknowledged(token);
+    case wire::ControlKind::Resume: {
+        if (!m_delivery.acknowledges)
+            break;
+        wire::Resume resume;
+        if (m_resumeSeen || !wire::decodeResume(data, size, &resume) || resume.stream == 0
+            || resume.firstSequence == 0)
+            return fail(Error::ProtocolError, QStringLiteral("malformed or repeated resume message"));
+        m_resumeSeen = true;
+        return Event::resumed(resume);
+    }
     }
     qCDebug(lcWire) << "ignoring unknown control kind" << int(kind);
     return Event::progress();
@@ -314,6 +338,10 @@ Event NativeAdapter::handleHello(const char *data, qsizetype size)
     ServerConfig normalised;
     normalised.maxMessageSize = hello.maxMessageSize;
     m_peer.maxMessageSize = normalised.effectiveMaxMessageSize();
+    m_delivery.acknowledges = m_settings.acknowledgements && (hello.features & wire::Feature::Acknowledgements);
+    m_delivery.instance = hello.instance;
+    m_delivery.windowMessages = hello.windowMessages;
+    m_delivery.windowBytes = hello.windowBytes;
     m_state = State::Established;
     return Event::established();
 }
@@ -389,6 +417,16 @@ bool NativeAdapter::writePing(Output &out)
     if (m_state == State::Established)
         writeRecord(0, wire::encodeControl(wire::ControlKind::Ping, 0), out);
     return true;
+}
+
+void NativeAdapter::writeAck(Output &out, quint64 delivered)
+{
+    writeRecord(0, wire::encodeControl(wire::ControlKind::Ack, delivered), out);
+}
+
+void NativeAdapter::writeResume(Output &out, const wire::Resume &resume)
+{
+    writeRecord(0, wire::encodeResume(resume), out);
 }
 
 bool NativeAdapter::pendingLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize) const

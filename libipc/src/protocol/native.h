@@ -24,6 +24,8 @@ public:
     void writeGoodbye(Output &out) override;
     bool writePing(Output &out) override;
     bool pendingLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize) const override;
+    void writeAck(Output &out, quint64 delivered) override;
+    void writeResume(Output &out, const wire::Resume &resume) override;
 
 private:
     enum class State { AwaitPreamble, AwaitReply, Handshake, AwaitHello, Established, Ended };
@@ -48,6 +50,7 @@ private:
     crypto::CipherState m_sendCipher;
     crypto::CipherState m_receiveCipher;
     bool m_encrypted = false;
+    bool m_resumeSeen = false; // with acknowledgements, the peer's Resume precedes its messages
     QByteArray m_spareFrame; // the last large sealed frame, reused once written
 };
 

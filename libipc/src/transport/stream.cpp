@@ -130,12 +130,13 @@ bool Stream::write(const char *data, qint64 size)
     return !m_finished && m_device && m_device->write(data, size) == size;
 }
 
-void Stream::flush()
+bool Stream::flush()
 {
     if (m_local)
-        m_local->flush();
-    else if (m_tcp)
-        m_tcp->flush();
+        return m_local->flush();
+    if (m_tcp)
+        return m_tcp->flush();
+    return false;
 }
 
 void Stream::close()

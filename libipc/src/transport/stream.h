@@ -37,7 +37,8 @@ public:
 
     // Flushes what the kernel accepts now, then closes; never blocks.
     void close();
-    void flush();
+    // Hands the kernel what it takes now, without blocking; true if anything went.
+    bool flush();
 
 Q_SIGNALS:
     void connected();

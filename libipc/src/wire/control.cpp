@@ -25,6 +25,9 @@ bool readString(const char *&p, const char *end, QString *text)
     return true;
 }
 
+constexpr int DeliveryBlockSize = 4 + 8 + 4 + 4;
+constexpr int ResumeSize = 1 + 4 * 8;
+
 } // namespace
 
 QByteArray encodeHello(const Hello &hello)
@@ -35,6 +38,12 @@ QByteArray encodeHello(const Hello &hello)
     qToBigEndian<quint64>(hello.pid, out.data() + 5);
     appendString(out, hello.processName);
     appendString(out, hello.libraryVersion);
+    char block[DeliveryBlockSize];
+    qToBigEndian<quint32>(hello.features, block);
+    qToBigEndian<quint64>(hello.instance, block + 4);
+    qToBigEndian<quint32>(hello.windowMessages, block + 12);
+    qToBigEndian<quint32>(hello.windowBytes, block + 16);
+    out.append(block, DeliveryBlockSize);
     return out;
 }
 
@@ -53,7 +62,18 @@ bool decodeHello(const char *data, qsizetype size, Hello *hello, QString *error)
         *error = QStringLiteral("malformed hello message: truncated string");
         return false;
     }
-    return true;
+    if (p == end) // a peer from before acknowledgements
+        return true;
+    if (end - p < DeliveryBlockSize) {
+        *error = QStringLiteral("malformed hello message: truncated delivery block (%1 of %2 bytes)")
+                     .arg(end - p).arg(DeliveryBlockSize);
+        return false;
+    }
+    hello->features = qFromBigEndian<quint32>(p);
+    hello->instance = qFromBigEndian<quint64>(p + 4);
+    hello->windowMessages = qFromBigEndian<quint32>(p + 12);
+    hello->windowBytes = qFromBigEndian<quint32>(p + 16);
+    return true; // later versions may append more: ignored
 }
 
 QByteArray encodeControl(ControlKind kind, quint64 token)
@@ -69,6 +89,28 @@ bool decodeToken(const char *data, qsizetype size, quint64 *token)
     if (size < 9)
         return false;
     *token = qFromBigEndian<quint64>(data + 1);
+    return true;
+}
+
+QByteArray encodeResume(const Resume &resume)
+{
+    QByteArray out(ResumeSize, Qt::Uninitialized);
+    out[0] = char(ControlKind::Resume);
+    qToBigEndian<quint64>(resume.stream, out.data() + 1);
+    qToBigEndian<quint64>(resume.firstSequence, out.data() + 9);
+    qToBigEndian<quint64>(resume.peerStream, out.data() + 17);
+    qToBigEndian<quint64>(resume.delivered, out.data() + 25);
+    return out;
+}
+
+bool decodeResume(const char *data, qsizetype size, Resume *resume)
+{
+    if (size < ResumeSize)
+        return false;
+    resume->stream = qFromBigEndian<quint64>(data + 1);
+    resume->firstSequence = qFromBigEndian<quint64>(data + 9);
+    resume->peerStream = qFromBigEndian<quint64>(data + 17);
+    resume->delivered = qFromBigEndian<quint64>(data + 25);
     return true;
 }
 

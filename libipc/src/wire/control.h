@@ -11,6 +11,13 @@ enum class ControlKind : quint8 {
     Goodbye = 2, // the sender closes on purpose
     Ping = 3,
     Pong = 4,
+    Ack = 5,    // cumulative: how many of the peer's messages were handed to the application
+    Resume = 6, // first frame after the hello when both sides acknowledge
+};
+
+// Bits of Hello::features.
+enum Feature : quint32 {
+    Acknowledgements = 1u << 0, // this side acknowledges and resumes (kinds 5 and 6)
 };
 
 struct Hello
@@ -19,13 +26,30 @@ struct Hello
     quint64 pid = 0;
     QString processName;
     QString libraryVersion;
+    // The delivery block, absent from the hellos of peers before it existed
+    // (decoded as features 0).
+    quint32 features = 0;
+    quint64 instance = 0;       // a client: its stream id; a server: this server object's id
+    quint32 windowMessages = 0; // how many unacknowledged messages this side sends at most
+    quint32 windowBytes = 0;    // and how many bytes of them
+};
+
+// Where a direction of messages stands when a connection (re)starts.
+struct Resume
+{
+    quint64 stream = 0;      // the sender's id for the messages it sends
+    quint64 firstSequence = 0; // the sequence number of the next message it sends
+    quint64 peerStream = 0;  // the id of the peer's messages it has received (0: none)
+    quint64 delivered = 0;   // how many of those it handed to its application
 };
 
 constexpr int MaxHelloStringBytes = 255;
 
 QByteArray encodeHello(const Hello &hello);
 bool decodeHello(const char *data, qsizetype size, Hello *hello, QString *error);
-QByteArray encodeControl(ControlKind kind, quint64 token = 0); // Goodbye, Ping, Pong
+QByteArray encodeControl(ControlKind kind, quint64 token = 0); // Goodbye, Ping, Pong, Ack
 bool decodeToken(const char *data, qsizetype size, quint64 *token);
+QByteArray encodeResume(const Resume &resume);
+bool decodeResume(const char *data, qsizetype size, Resume *resume);
 
 } // namespace ipc::wire

@@ -1,0 +1,106 @@
+#include "delivery.h"
+
+#include <QRandomGenerator>
+
+namespace ipc {
+
+namespace {
+
+// Never 0, which on the wire means "no stream".
+quint64 newStreamId()
+{
+    quint64 id = 0;
+    while (id == 0)
+        id = QRandomGenerator::system()->generate64();
+    return id;
+}
+
+} // namespace
+
+DeliveryLedger::DeliveryLedger(const Limits &limits)
+    : m_limits(limits)
+    , m_stream(newStreamId())
+{
+}
+
+qsizetype DeliveryLedger::acknowledge(quint64 delivered)
+{
+    if (delivered <= m_acknowledged)
+        return 0; // old news: a resume that crossed an ack
+    const quint64 count = delivered - m_acknowledged;
+    if (count > m_window.size())
+        return -1;
+    for (quint64 i = 0; i < count; ++i) {
+        m_windowBytes -= m_window.front().data.size();
+        m_window.pop_front();
+    }
+    m_acknowledged = delivered;
+    return qsizetype(count);
+}
+
+qint64 DeliveryLedger::queuedBytes() const
+{
+    qint64 bytes = 0;
+    for (const Pending &message : m_queue)
+        bytes += message.data.size();
+    return bytes;
+}
+
+int DeliveryLedger::dropWindow()
+{
+    const int count = int(m_window.size());
+    m_acknowledged += m_window.size(); // the sequence goes on after them
+    for (Pending &message : m_window)
+        m_undelivered.push_back(std::move(message));
+    m_window.clear();
+    m_windowBytes = 0;
+    return count;
+}
+
+void DeliveryLedger::requeueWindow()
+{
+    m_acknowledged += m_window.size();
+    m_queue.insert(m_queue.begin(), std::make_move_iterator(m_window.begin()),
+                   std::make_move_iterator(m_window.end()));
+    m_window.clear();
+    m_windowBytes = 0;
+}
+
+int DeliveryLedger::dropAll()
+{
+    const int count = dropWindow() + int(m_queue.size());
+    for (Pending &message : m_queue)
+        m_undelivered.push_back(std::move(message));
+    m_queue.clear();
+    return count;
+}
+
+QList<Message> DeliveryLedger::takeUndelivered(quint64 clientId)
+{
+    QList<Message> messages;
+    messages.reserve(qsizetype(m_undelivered.size()));
+    for (Pending &message : m_undelivered)
+        messages.append(Message{message.type, std::move(message.data), clientId});
+    m_undelivered.clear();
+    return messages;
+}
+
+void DeliveryLedger::resumeIncoming(quint64 peerStream, quint64 firstSequence)
+{
+    if (peerStream != m_peerStream) {
+        // Another stream (a new peer process, or one that lost our state):
+        // everything from it is new.
+        m_peerStream = peerStream;
+        m_delivered = firstSequence - 1;
+        m_ackedToPeer = m_delivered;
+    } else if (firstSequence > m_delivered + 1) {
+        // The peer gave up on some messages (at most once): none are coming.
+        m_delivered = firstSequence - 1;
+        m_ackedToPeer = m_delivered;
+    }
+    // Otherwise the re-sent messages up to m_delivered are duplicates.
+    m_received = firstSequence - 1;
+    m_bytesSinceAck = 0;
+}
+
+} // namespace ipc

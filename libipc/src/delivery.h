@@ -1,0 +1,125 @@
+// DeliveryLedger: what one side knows about the messages exchanged with one
+// logical peer, kept across that peer's connections so that a dropped
+// connection can resume (docs/PROTOCOL.md, "Acknowledgements and
+// resumption").
+//
+// Outgoing: messages accepted but not yet written wait in the queue; written
+// messages wait in the window until the peer acknowledges them. Both hold the
+// caller's QByteArray by reference. Sequence numbers are implicit: the
+// window's first message is acknowledged() + 1.
+// Incoming: the peer's stream id, how many of its messages were handed to
+// the application, and how many of those the peer has been told about.
+#pragma once
+
+#include <ipc/message.h>
+
+#include <QByteArray>
+#include <QList>
+
+#include <deque>
+
+namespace ipc {
+
+class DeliveryLedger
+{
+public:
+    struct Limits
+    {
+        int windowMessages = 1024;
+        qint64 windowBytes = 16 * 1024 * 1024;
+        int queueLimit = 1024;
+    };
+    struct Pending
+    {
+        qint32 type;
+        QByteArray data;
+    };
+
+    explicit DeliveryLedger(const Limits &limits);
+
+    const Limits &limits() const { return m_limits; }
+    quint64 stream() const { return m_stream; }
+
+    // --- outgoing
+    // Whether the connection in use acknowledges. Without acknowledgements a
+    // written message counts as delivered at once and the window stays empty.
+    void setAcknowledging(bool on) { m_acknowledging = on; }
+    bool isAcknowledging() const { return m_acknowledging; }
+    bool windowHasRoom() const
+    {
+        return !m_acknowledging
+            || (qsizetype(m_window.size()) < m_limits.windowMessages && m_windowBytes < m_limits.windowBytes);
+    }
+    bool queueIsFull() const { return qsizetype(m_queue.size()) >= m_limits.queueLimit; }
+    std::deque<Pending> &queue() { return m_queue; }
+    const std::deque<Pending> &queue() const { return m_queue; }
+    const std::deque<Pending> &window() const { return m_window; }
+    // A message was written on an acknowledging connection.
+    void written(qint32 type, const QByteArray &data)
+    {
+        m_window.push_back(Pending{type, data});
+        m_windowBytes += data.size();
+    }
+    quint64 acknowledged() const { return m_acknowledged; }
+    quint64 firstUnacknowledged() const { return m_acknowledged + 1; }
+    // The peer has delivered everything up to `delivered`: trims the window.
+    // Returns how many messages this newly confirms, or -1 when `delivered`
+    // is beyond what was ever written (a broken peer).
+    qsizetype acknowledge(quint64 delivered);
+    int unconfirmedCount() const { return int(m_window.size() + m_queue.size()); }
+    qint64 queuedBytes() const;
+    // Gives up on the window (at-most-once after a server restart) or on
+    // everything unconfirmed: the messages move to the undelivered list, in
+    // order. Returns how many.
+    int dropWindow();
+    // Back to the front of the queue, for a connection without acknowledgements.
+    void requeueWindow();
+    // A queued message the peer cannot take (over its maximum size).
+    void undeliverable(const Pending &message) { m_undelivered.push_back(message); }
+    int dropAll();
+    // Handed back to the application, oldest first.
+    QList<Message> takeUndelivered(quint64 clientId);
+    int undeliveredCount() const { return int(m_undelivered.size()); }
+
+    // --- incoming
+    quint64 peerStream() const { return m_peerStream; }
+    quint64 delivered() const { return m_delivered; }
+    // The peer's Resume: where its next message's sequence starts.
+    void resumeIncoming(quint64 peerStream, quint64 firstSequence);
+    // One message arrived: false for a duplicate of one already delivered
+    // (re-sent after a reconnect), which is skipped.
+    bool admit(qsizetype size)
+    {
+        if (++m_received <= m_delivered)
+            return false;
+        m_delivered = m_received;
+        m_bytesSinceAck += size;
+        return true;
+    }
+    bool ackPending() const { return m_delivered != m_ackedToPeer; }
+    quint64 unackedToPeer() const { return m_delivered - m_ackedToPeer; }
+    qint64 bytesSinceAck() const { return m_bytesSinceAck; }
+    void ackSent()
+    {
+        m_ackedToPeer = m_delivered;
+        m_bytesSinceAck = 0;
+    }
+
+private:
+    Limits m_limits;
+    quint64 m_stream;
+    bool m_acknowledging = false;
+    std::deque<Pending> m_queue;
+    std::deque<Pending> m_window;
+    qint64 m_windowBytes = 0;
+    quint64 m_acknowledged = 0;
+    std::deque<Pending> m_undelivered;
+
+    quint64 m_peerStream = 0;
+    quint64 m_received = 0; // sequence of the last message that arrived
+    quint64 m_delivered = 0;
+    quint64 m_ackedToPeer = 0;
+    qint64 m_bytesSinceAck = 0;
+};
+
+} // namespace ipc
