@@ -28,6 +28,8 @@ int main(int argc, char **argv)
     }
     out << "Client received: " << QString::fromUtf8(reply.data) << " (over "
         << client.encryption().protocol << ")" << Qt::endl;
-    client.close();
+    // Ends the connection once the server has confirmed everything sent.
+    client.disconnectFromServer();
+    client.waitForDisconnected(5s);
     return 0;
 }

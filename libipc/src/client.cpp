@@ -565,7 +565,7 @@ bool Client::write(qint32 type, const QByteArray &data)
     if (ledger.queueIsFull())
         return d->refuseFull();
     ledger.queue().push_back(DeliveryLedger::Pending{type, data});
-    if (d->status == Status::Connected && d->session)
+    if (d->status == Status::Connected && d->session && ledger.windowHasRoom())
         d->session->sendQueued();
     if (!d->canAccept())
         d->setWritable(false); // the producer may pause before being refused

@@ -25,7 +25,7 @@ class DeliveryLedger
 public:
     struct Limits
     {
-        int windowMessages = 1024;
+        int windowMessages = 65536;
         qint64 windowBytes = 16 * 1024 * 1024;
         int queueLimit = 1024;
     };
@@ -60,6 +60,16 @@ public:
         m_window.push_back(Pending{type, data});
         m_windowBytes += data.size();
     }
+    // The queue's first message was written: into the window, or gone when
+    // the connection does not acknowledge.
+    void sentFromQueue()
+    {
+        if (m_acknowledging) {
+            m_windowBytes += m_queue.front().data.size();
+            m_window.push_back(std::move(m_queue.front()));
+        }
+        m_queue.pop_front();
+    }
     quint64 acknowledged() const { return m_acknowledged; }
     quint64 firstUnacknowledged() const { return m_acknowledged + 1; }
     // The peer has delivered everything up to `delivered`: trims the window.
@@ -75,7 +85,7 @@ public:
     // Back to the front of the queue, for a connection without acknowledgements.
     void requeueWindow();
     // A queued message the peer cannot take (over its maximum size).
-    void undeliverable(const Pending &message) { m_undelivered.push_back(message); }
+    void undeliverable(Pending message) { m_undelivered.push_back(std::move(message)); }
     int dropAll();
     // Handed back to the application, oldest first.
     QList<Message> takeUndelivered(quint64 clientId);

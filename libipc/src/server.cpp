@@ -378,7 +378,8 @@ bool ServerPrivate::writeTo(quint64 id, qint32 type, const QByteArray &data)
     if (ledger.queueIsFull())
         return refuseFull(id, connection);
     ledger.queue().push_back(DeliveryLedger::Pending{type, data});
-    connection.session->sendQueued();
+    if (ledger.windowHasRoom())
+        connection.session->sendQueued();
     const auto still = connections.find(id);
     if (still != connections.end() && still->second.ledger && still->second.ledger->queueIsFull()
         && still->second.writable) {

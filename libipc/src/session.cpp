@@ -174,11 +174,6 @@ void Session::notifyReceived(qint32 type, qsizetype size)
     m_options.observer->messageReceived(m_options.id, type, size);
 }
 
-bool Session::admit(qsizetype size)
-{
-    return m_ledger->admit(size);
-}
-
 // The connection is ready: say where both directions stand, re-send what
 // the peer has not confirmed, then the queue.
 void Session::startDelivery()
@@ -188,7 +183,7 @@ void Session::startDelivery()
     DeliveryLedger &ledger = *m_ledger;
     if (m_acknowledging) {
         if (peer.windowMessages > 0)
-            m_ackEveryMessages = qBound<quint64>(1, peer.windowMessages / 4, 256);
+            m_ackEveryMessages = qMax<quint64>(1, peer.windowMessages / 4);
         if (peer.windowBytes > 0)
             m_ackEveryBytes = qMax<qint64>(1, peer.windowBytes / 4);
     }
@@ -331,43 +326,56 @@ bool Session::flushOutput()
 
 bool Session::send(qint32 type, const QByteArray &data, Error *error, QString *reason)
 {
-    if (Q_UNLIKELY(m_state != State::Established || quint64(data.size()) > m_peer.maxMessageSize))
-        return refuse(data.size(), error, reason);
-    if (!writeOne(type, data, error, reason))
+    if (!sendUnrecorded(type, data, error, reason))
         return false;
     if (m_acknowledging)
         m_ledger->written(type, data); // by reference: held until the peer confirms it
     return true;
 }
 
+// send() without putting the message in the window (the caller does).
+bool Session::sendUnrecorded(qint32 type, const QByteArray &data, Error *error, QString *reason)
+{
+    if (Q_UNLIKELY(m_state != State::Established || quint64(data.size()) > m_peer.maxMessageSize))
+        return refuse(data.size(), error, reason);
+    if (m_acknowledging && m_ledger->ackPending()) {
+        // Piggybacked: a reply confirms the request it answers in the same write.
+        m_adapter->writeAck(m_output, m_ledger->delivered());
+        m_ledger->ackSent();
+    }
+    return writeOne(type, data, error, reason);
+}
+
 void Session::sendQueued()
 {
     if (!m_ledger)
         return;
-    QPointer<Session> alive(this);
+    // A failed send finishes the session, whose owner deletes it later, not
+    // here: `this` outlives the loop, and only the signal after it can run
+    // user code.
     std::deque<DeliveryLedger::Pending> &queue = m_ledger->queue();
     int refused = 0;
     Error refusalError = Error::NoError;
     QString refusal;
-    while (alive && m_state == State::Established && !queue.empty() && m_ledger->windowHasRoom()) {
+    while (m_state == State::Established && !queue.empty() && m_ledger->windowHasRoom()) {
         // Taken off the queue only once sent: a connection that breaks here
         // leaves it for the next one.
-        const DeliveryLedger::Pending message = queue.front();
+        const DeliveryLedger::Pending &message = queue.front();
         Error error = Error::NoError;
         QString reason;
-        if (send(message.type, message.data, &error, &reason)) {
-            queue.pop_front();
+        if (sendUnrecorded(message.type, message.data, &error, &reason)) {
+            m_ledger->sentFromQueue(); // into the window when acknowledging, without a copy
             continue;
         }
-        if (!alive || m_state != State::Established)
+        if (m_state != State::Established)
             break;
-        queue.pop_front(); // this one cannot travel to this peer
-        m_ledger->undeliverable(message);
+        m_ledger->undeliverable(std::move(queue.front())); // this one cannot travel to this peer
+        queue.pop_front();
         ++refused;
         refusalError = error;
         refusal = reason;
     }
-    if (refused > 0 && alive)
+    if (refused > 0)
         Q_EMIT messagesRefused(refused, refusalError, refusal);
 }
 

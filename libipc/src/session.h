@@ -6,6 +6,7 @@
 // application receives. Server and Client each own their sessions.
 #pragma once
 
+#include "delivery.h"
 #include "protocol/adapter.h"
 #include "wire/frame_reader.h"
 
@@ -22,7 +23,6 @@
 
 namespace ipc {
 
-class DeliveryLedger;
 class SessionObserver;
 class Stream;
 
@@ -102,7 +102,7 @@ private:
     bool readLargeBody();
     void deliver(qint32 type, const QByteArray &data)
     {
-        if (m_acknowledging && !admit(data.size()))
+        if (m_acknowledging && !m_ledger->admit(data.size()))
             return; // a duplicate of a message delivered before a reconnect
         if (m_options.observer)
             notifyReceived(type, data.size());
@@ -110,11 +110,11 @@ private:
             onMessage(type, data);
     }
     void notifyReceived(qint32 type, qsizetype size);
-    bool admit(qsizetype size);
     void startDelivery();
     bool onAcknowledged(quint64 delivered, const QPointer<Session> &alive);
     void acknowledgeSoon();
     void sendAck();
+    bool sendUnrecorded(qint32 type, const QByteArray &data, Error *error, QString *reason);
     bool writeOne(qint32 type, const QByteArray &data, Error *error, QString *reason);
     bool flushOutput();
     bool refuse(qsizetype size, Error *error, QString *reason);

@@ -79,7 +79,9 @@ private Q_SLOTS:
         const QString name = uniqueName("close");
         Server server(name);
         QVERIFY(server.listen());
-        Client client(name);
+        ClientConfig config;
+        config.sendWindow.messages = 1024;
+        Client client(name, config);
         QVERIFY(client.waitForConnected(30s));
         QSignalSpy dropped(&client, &Client::messagesDropped);
         QList<QByteArray> written;

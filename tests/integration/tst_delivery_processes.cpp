@@ -147,6 +147,7 @@ private Q_SLOTS:
 
         ClientConfig config;
         config.retryTimer = RetryTimer::fixed(20ms);
+        config.sendWindow.messages = 1024; // bounds the duplicates
         Client client(name, config);
         QSignalSpy dropped(&client, &Client::messagesDropped);
         Producer producer(&client, total);

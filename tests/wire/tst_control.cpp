@@ -59,7 +59,7 @@ private Q_SLOTS:
         QVERIFY2(error.contains(QLatin1String("truncated delivery block")), qPrintable(error));
     }
 
-    // docs/PROTOCOL.md, section 8's second example, byte for byte.
+    // docs/PROTOCOL.md, section 9's second example, byte for byte.
     void ackAndResumeMatchTheSpecification()
     {
         QByteArray frame;

@@ -31,10 +31,12 @@ enum class Protocol {
 // Messages written on a native connection wait, by reference, until the
 // peer confirms it handed them to its application. The window bounds how
 // many may wait so at once; further writes wait in the write queue. A
-// message larger than `bytes` still travels alone.
+// message larger than `bytes` still travels alone. The peer acknowledges
+// each quarter of the window, so a wide window costs few acknowledgements;
+// what it holds is at most about `bytes` of data plus 64 bytes per message.
 struct IPC_EXPORT SendWindow
 {
-    int messages = 1024;
+    int messages = 65536;
     qint64 bytes = 16 * 1024 * 1024;
 };
 
