@@ -71,7 +71,10 @@ void Session::onReadyRead()
         if (m_largeBody) {
             if (!readLargeBody())
                 return;
-            continue; // delivery may have closed or deleted us: check again
+            // Delivery may have closed or deleted us: check before acking.
+            if (alive && m_state != State::Finished && m_acknowledging && m_ledger->ackPending())
+                acknowledgeSoon();
+            continue;
         }
         QIODevice *device = m_stream->device();
         const qint64 available = device->bytesAvailable();
