@@ -1,7 +1,7 @@
 // Custom configuration: a plain server with a 1 KiB message limit whose
 // socket every local user may open, and a client that gives up after 5 s
 // and retries every 2 s. Both live in this one program, as in golang-ipc's
-// second example; it exits after the first exchange.
+// second example; it exits once the client has left after the first exchange.
 #include <ipc/client.h>
 #include <ipc/server.h>
 
@@ -38,8 +38,10 @@ int main(int argc, char **argv)
     });
     QObject::connect(&client, &ipc::Client::messageReceived, [&](const ipc::Message &message) {
         out << "Client received: " << QString::fromUtf8(message.data) << Qt::endl;
-        app.quit();
+        client.disconnectFromServer(); // acknowledges the reply, then says goodbye
     });
+    // Everything was confirmed both ways once the server hears the goodbye.
+    QObject::connect(&server, &ipc::Server::clientDisconnected, &app, &QCoreApplication::quit);
     QObject::connect(&client, &ipc::Client::statusChanged, [&](ipc::Status status) {
         if (status == ipc::Status::Timeout || status == ipc::Status::Error) {
             QTextStream(stderr) << client.errorString() << Qt::endl;

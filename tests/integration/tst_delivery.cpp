@@ -72,6 +72,26 @@ private Q_SLOTS:
         QCOMPARE(client.bytesToWrite(), 0);
     }
 
+    // bytesToWrite() covers the connection's buffer and the queue;
+    // waitForBytesWritten() returns once the system has taken it all.
+    void bytesToWriteAndWait()
+    {
+        const QString name = uniqueName("bytes");
+        Server server(name);
+        QVERIFY(server.listen());
+        Client client(name);
+        QCOMPARE(client.bytesToWrite(), 0);
+        QVERIFY(client.write(1, QByteArray(1000, 'q'))); // queued: not connected yet
+        QCOMPARE(client.bytesToWrite(), 1000);
+        QVERIFY(client.waitForConnected(30s));
+        QVERIFY(client.write(1, QByteArray(2 << 20, 'b')));
+        QVERIFY(client.bytesToWrite() > 0);
+        client.flush();
+        QVERIFY(client.waitForBytesWritten(60s));
+        QCOMPARE(client.bytesToWrite(), 0);
+        QVERIFY(client.waitForDelivered(60s));
+    }
+
     // close() on a live connection counts every message the server has not
     // confirmed, and hands back those very messages, in order, uncopied.
     void closeReportsAndHandsBackUnconfirmed()

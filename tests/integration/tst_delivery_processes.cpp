@@ -69,15 +69,20 @@ public:
     }
     void produce()
     {
-        while (m_next <= m_total && m_client->isWritable() && m_client->write(1, QByteArray::number(m_next)))
+        while (m_next <= m_total && m_client->isWritable() && m_client->write(1, QByteArray::number(m_next))) {
             ++m_next;
+            m_mostUnconfirmed = qMax(m_mostUnconfirmed, m_client->unconfirmedMessageCount());
+        }
     }
     bool done() const { return m_next > m_total; }
+    // What the client held at most: its memory bound.
+    int mostUnconfirmed() const { return m_mostUnconfirmed; }
 
 private:
     Client *m_client;
     qint64 m_total;
     qint64 m_next = 1;
+    int m_mostUnconfirmed = 0;
 };
 
 // A TCP proxy that can cut every connection through it, as a failing
@@ -178,8 +183,13 @@ private Q_SLOTS:
         const qint64 duplicates = killedAt + 1 - resumedFrom;
         QVERIFY(duplicates < config.sendWindow.messages);
         QCOMPARE(dropped.count(), 0);
-        qInfo("first server delivered %lld, killed; second delivered %lld from %lld on: %lld duplicate(s), 0 lost",
-              killedAt, qint64(secondOutput.numbers.size()), resumedFrom, duplicates);
+        // The producer heeded writableChanged() against a slow consumer: the
+        // client never held more than its window and queue (and the server
+        // never more than that window in its buffers).
+        QVERIFY(producer.mostUnconfirmed() <= config.sendWindow.messages + config.writeQueueLimit);
+        qInfo("first server delivered %lld, killed; second delivered %lld from %lld on: %lld duplicate(s), 0 lost; "
+              "at most %d unconfirmed",
+              killedAt, qint64(secondOutput.numbers.size()), resumedFrom, duplicates, producer.mostUnconfirmed());
     }
 
     // Both processes live, the network between them fails three times:
