@@ -60,6 +60,8 @@ public:
         if (status == s)
             return;
         status = s;
+        if (observer && observing)
+            observer->endpointStatusChanged(endpoint, s);
         Q_EMIT this->q->statusChanged(s);
     }
 
@@ -152,6 +154,10 @@ public:
     bool disconnecting = false;   // disconnectFromServer(): deliver, then close
     QTimer disconnectTimer;
     int droppedTotal = 0;
+    // Telemetry: this endpoint's id and where it reports (null: nowhere).
+    const quint64 endpoint = nextConnectionId();
+    SessionObserver *const observer = observerFor(config.monitoring);
+    bool observing = false; // from the first attempt to destruction
     CrossThreadWrites *foreignWrites; // writes from other threads on their way here
     std::deque<Message> inbox;    // messages that arrived during a blocking wait
     int waiters = 0;
@@ -162,6 +168,11 @@ public:
 void ClientPrivate::start(Status tryingStatus)
 {
     startPending = false;
+    if (observer && !observing) {
+        observing = true;
+        observer->endpointOpened(endpoint, protocol::Role::Client, address.toString(), config.protocol,
+                                 config.reportPayloads);
+    }
     attempts = 0;
     trying.start();
     setStatus(tryingStatus);
@@ -192,7 +203,8 @@ void ClientPrivate::onStreamConnected()
     options.adapter.preSharedKey = config.preSharedKey;
     options.handshakeTimeout = config.handshakeTimeout;
     options.heartbeatInterval = config.heartbeatInterval;
-    options.observer = defaultSessionObserver();
+    options.observer = observer;
+    options.endpoint = endpoint;
     options.id = nextConnectionId();
     options.adapter.acknowledgements = true;
     options.adapter.instance = ledger.stream();
@@ -449,6 +461,8 @@ Client::~Client()
             << "Client for" << d->addressText << "destroyed with" << unconfirmed
             << "unconfirmed message(s); call disconnectFromServer() and waitForDisconnected() first to deliver them";
     d->discardConnection();
+    if (d->observer && d->observing)
+        d->observer->endpointClosed(d->endpoint);
 }
 
 QString Client::address() const

@@ -62,6 +62,8 @@ public:
         if (status == s)
             return;
         status = s;
+        if (observer && observing)
+            observer->endpointStatusChanged(endpoint, s);
         Q_EMIT q->statusChanged(s);
     }
 
@@ -138,6 +140,16 @@ public:
     const quint64 instance; // told to clients, so they can tell a restart from a dropped connection
     std::map<quint64, Resumable> resumable; // by the client's stream id
     std::deque<Message> undelivered; // reported by clientMessagesDropped, until taken
+    // Telemetry: this endpoint's id and where it reports (null: nowhere).
+    const quint64 endpoint = nextConnectionId();
+    SessionObserver *const observer = observerFor(config.monitoring);
+    bool observing = false; // between endpointOpened and endpointClosed
+    void stopObserving()
+    {
+        if (observer && observing)
+            observer->endpointClosed(endpoint);
+        observing = false;
+    }
     int waiters = 0;
     std::deque<Message> inbox; // messages that arrived during a blocking wait
 };
@@ -154,7 +166,8 @@ void ServerPrivate::accept(Stream *stream)
     options.adapter.rejectAsFull = config.maxClients > 0 && pendingAndConnected() >= config.maxClients;
     options.handshakeTimeout = config.handshakeTimeout;
     options.heartbeatInterval = config.heartbeatInterval;
-    options.observer = defaultSessionObserver();
+    options.observer = observer;
+    options.endpoint = endpoint;
     options.id = id;
     options.adapter.acknowledgements = true;
     options.adapter.instance = instance;
@@ -436,6 +449,7 @@ Server::~Server()
         qCWarning(lcServer).noquote() << "Server at" << d->addressText << "destroyed with" << unconfirmed
                                       << "unconfirmed message(s) to its clients";
     d->closeAll(false);
+    d->stopObserving();
 }
 
 bool Server::listen()
@@ -458,6 +472,11 @@ bool Server::listen()
             --d->accepting;
     });
     d->listener = std::move(listener);
+    if (d->observer && !d->observing) {
+        d->observing = true;
+        d->observer->endpointOpened(d->endpoint, protocol::Role::Server, d->listener->listeningAddress(),
+                                    d->config.protocol, d->config.reportPayloads);
+    }
     d->error = Error::NoError;
     d->errorString.clear();
     qCInfo(lcServer).noquote() << "listening on" << d->listener->listeningAddress();
@@ -629,6 +648,7 @@ void Server::close()
     d->setStatus(Status::Closing);
     d->closeAll(true);
     d->setStatus(Status::Closed);
+    d->stopObserving();
 }
 
 } // namespace ipc

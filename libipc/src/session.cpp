@@ -50,8 +50,15 @@ Session::~Session() = default;
 
 void Session::start()
 {
-    if (m_options.observer)
-        m_options.observer->connectionOpened(m_options.id, m_options.adapter.role, m_stream->peerName());
+    if (m_options.observer) {
+        ConnectionFacts facts;
+        facts.id = m_options.id;
+        facts.endpoint = m_options.endpoint;
+        facts.role = m_options.adapter.role;
+        facts.peerAddress = m_stream->peerName();
+        m_stream->peerCredentials(&facts.peerPid, &facts.peerUid);
+        m_observed = m_options.observer->connectionOpened(facts);
+    }
     if (m_options.handshakeTimeout.count() > 0)
         m_handshakeTimer.start(m_options.handshakeTimeout);
     QPointer<Session> alive(this);
@@ -148,7 +155,7 @@ bool Session::handle(protocol::Event &event, const QPointer<Session> &alive)
         if (m_options.heartbeatInterval.count() > 0)
             m_heartbeatTimer.start(m_options.heartbeatInterval);
         if (m_options.observer)
-            m_options.observer->connectionEstablished(m_options.id, m_adapter->settings().protocol, m_peer,
+            m_options.observer->connectionEstablished(m_observed, m_adapter->settings().protocol, m_peer,
                                                       m_encryption);
         if (m_options.attachLedger && (m_ledger = m_options.attachLedger(this)))
             startDelivery();
@@ -172,9 +179,9 @@ bool Session::handle(protocol::Event &event, const QPointer<Session> &alive)
     return false;
 }
 
-void Session::notifyReceived(qint32 type, qsizetype size)
+void Session::notifyReceived(qint32 type, const QByteArray &data)
 {
-    m_options.observer->messageReceived(m_options.id, type, size);
+    m_options.observer->messageReceived(m_observed, type, data);
 }
 
 // The connection is ready: say where both directions stand, re-send what
@@ -403,7 +410,7 @@ bool Session::writeOne(qint32 type, const QByteArray &data, Error *error, QStrin
         return false;
     }
     if (m_options.observer)
-        m_options.observer->messageSent(m_options.id, type, data.size());
+        m_options.observer->messageSent(m_observed, type, data);
     return true;
 }
 
@@ -419,7 +426,7 @@ bool Session::refuse(qsizetype size, Error *error, QString *reason)
                       .arg(size).arg(m_peer.maxMessageSize);
     }
     if (m_options.observer)
-        m_options.observer->errorOccurred(m_options.id, *error, *reason);
+        m_options.observer->errorOccurred(m_observed, *error, *reason);
     return false;
 }
 
@@ -428,7 +435,7 @@ bool Session::writeFailed(protocol::Adapter::WriteResult result, Error *error, Q
     if (result == protocol::Adapter::WriteResult::Broken) {
         finish(*error, *reason);
     } else if (m_options.observer) {
-        m_options.observer->errorOccurred(m_options.id, *error, *reason);
+        m_options.observer->errorOccurred(m_observed, *error, *reason);
     }
     return false;
 }
@@ -516,7 +523,7 @@ void Session::finish(Error error, const QString &reason)
     if (error != Error::NoError)
         qCDebug(lcWire).noquote() << "connection ended:" << reason;
     if (m_options.observer)
-        m_options.observer->connectionFinished(m_options.id, error, reason);
+        m_options.observer->connectionFinished(m_observed, error, reason);
     Q_EMIT finished(error, reason);
 }
 

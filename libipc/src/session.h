@@ -39,7 +39,8 @@ public:
         std::chrono::milliseconds handshakeTimeout{10000};
         std::chrono::milliseconds heartbeatInterval{0};
         SessionObserver *observer = nullptr;
-        quint64 id = 0; // the connection's id, as the observer and the Server know it
+        quint64 id = 0;       // the connection's id, as the observer and the Server know it
+        quint64 endpoint = 0; // the owning Server's or Client's endpoint id, for the observer
         // Once established: the owner's ledger for this peer (which the
         // owner may pick by delivery().instance), or null. The session
         // resumes its window, sends its queue and acknowledges through it.
@@ -105,11 +106,11 @@ private:
         if (m_acknowledging && !m_ledger->admit(data.size()))
             return; // a duplicate of a message delivered before a reconnect
         if (m_options.observer)
-            notifyReceived(type, data.size());
+            notifyReceived(type, data);
         if (onMessage)
             onMessage(type, data);
     }
-    void notifyReceived(qint32 type, qsizetype size);
+    void notifyReceived(qint32 type, const QByteArray &data);
     void startDelivery();
     bool onAcknowledged(quint64 delivered, const QPointer<Session> &alive);
     void acknowledgeSoon();
@@ -144,6 +145,7 @@ private:
     QTimer m_heartbeatTimer;
     bool m_heardSinceTick = false;
     bool m_pingOutstanding = false;
+    void *m_observed = nullptr; // the observer's context for this connection
 
     DeliveryLedger *m_ledger = nullptr;
     bool m_acknowledging = false; // both sides acknowledge: the ledger's window is in use

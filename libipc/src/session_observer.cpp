@@ -1,5 +1,9 @@
 #include "session_observer.h"
 
+#include "telemetry/reporter.h"
+
+#include <ipc/telemetry.h>
+
 #include <atomic>
 
 namespace ipc {
@@ -10,12 +14,18 @@ std::atomic<quint64> lastConnectionId{0};
 } // namespace
 
 SessionObserver::~SessionObserver() = default;
-void SessionObserver::connectionOpened(quint64, protocol::Role, const QString &) {}
-void SessionObserver::connectionEstablished(quint64, Protocol, const PeerInfo &, const EncryptionInfo &) {}
-void SessionObserver::messageReceived(quint64, qint32, qsizetype) {}
-void SessionObserver::messageSent(quint64, qint32, qsizetype) {}
-void SessionObserver::errorOccurred(quint64, Error, const QString &) {}
-void SessionObserver::connectionFinished(quint64, Error, const QString &) {}
+void SessionObserver::endpointOpened(quint64, protocol::Role, const QString &, Protocol, bool) {}
+void SessionObserver::endpointStatusChanged(quint64, Status) {}
+void SessionObserver::endpointClosed(quint64) {}
+void *SessionObserver::connectionOpened(const ConnectionFacts &)
+{
+    return nullptr;
+}
+void SessionObserver::connectionEstablished(void *, Protocol, const PeerInfo &, const EncryptionInfo &) {}
+void SessionObserver::messageReceived(void *, qint32, const QByteArray &) {}
+void SessionObserver::messageSent(void *, qint32, const QByteArray &) {}
+void SessionObserver::errorOccurred(void *, Error, const QString &) {}
+void SessionObserver::connectionFinished(void *, Error, const QString &) {}
 
 SessionObserver *defaultSessionObserver()
 {
@@ -25,6 +35,18 @@ SessionObserver *defaultSessionObserver()
 void setDefaultSessionObserver(SessionObserver *observer)
 {
     defaultObserver.store(observer, std::memory_order_release);
+}
+
+SessionObserver *observerFor(Monitoring monitoring)
+{
+    if (SessionObserver *installed = defaultSessionObserver())
+        return installed;
+    if (monitoring == Monitoring::Off)
+        return nullptr;
+    const QString address = telemetry::monitorAddressFromEnvironment();
+    if (monitoring == Monitoring::Environment && address.isEmpty())
+        return nullptr;
+    return telemetry::Reporter::instance(address.isEmpty() ? telemetry::defaultMonitorAddress() : address);
 }
 
 quint64 nextConnectionId()

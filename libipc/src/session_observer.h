@@ -1,7 +1,9 @@
-// What a Session tells an observer (telemetry) about its connection. Every
-// call names the connection by the id the owning Server also uses for it.
-// Null by default: when unset a session pays one pointer check per message.
-// Calls come from the session's thread; an observer must not block.
+// What a Session, Server or Client tells an observer (telemetry) about its
+// endpoint and connections. A connection's calls carry the context its
+// connectionOpened() returned, so an observer finds its state for a message
+// without a lookup. Null by default: when unset a session pays one pointer
+// check per message. Calls come from the object's thread, several threads
+// at once when objects live in several; an observer must not block.
 #pragma once
 
 #include "protocol/adapter.h"
@@ -11,30 +13,54 @@
 
 namespace ipc {
 
+// Who is at the other end of a new connection, as far as the system says.
+struct ConnectionFacts
+{
+    quint64 id = 0;       // the connection's id (a Server's client id)
+    quint64 endpoint = 0; // the Server's or Client's endpoint id
+    protocol::Role role = protocol::Role::Client;
+    QString peerAddress;
+    qint64 peerPid = -1; // from the socket's credentials, -1 when unknown (TCP)
+    qint64 peerUid = -1;
+};
+
 class SessionObserver
 {
 public:
     virtual ~SessionObserver();
 
-    // A connection exists (accepted, or connected to the server), before any handshake.
-    virtual void connectionOpened(quint64 id, protocol::Role role, const QString &peerAddress);
+    // A Server listens, or a Client starts; its end.
+    virtual void endpointOpened(quint64 endpoint, protocol::Role role, const QString &address, Protocol protocol,
+                                bool reportPayloads);
+    virtual void endpointStatusChanged(quint64 endpoint, Status status);
+    virtual void endpointClosed(quint64 endpoint);
+
+    // A connection exists (accepted, or connected to the server), before
+    // any handshake. Returns the context for the calls below.
+    virtual void *connectionOpened(const ConnectionFacts &facts);
     // The handshake is done: the wire, what the peer said, how it is protected.
-    virtual void connectionEstablished(quint64 id, Protocol protocol, const PeerInfo &peer,
+    virtual void connectionEstablished(void *context, Protocol protocol, const PeerInfo &peer,
                                        const EncryptionInfo &encryption);
     // A user message was handed to the application, or to the wire.
-    virtual void messageReceived(quint64 id, qint32 type, qsizetype size);
-    virtual void messageSent(quint64 id, qint32 type, qsizetype size);
+    virtual void messageReceived(void *context, qint32 type, const QByteArray &data);
+    virtual void messageSent(void *context, qint32 type, const QByteArray &data);
     // A write this connection refused; the connection goes on.
-    virtual void errorOccurred(quint64 id, Error error, const QString &reason);
-    // Once per connection: error is NoError for an orderly end.
-    virtual void connectionFinished(quint64 id, Error error, const QString &reason);
+    virtual void errorOccurred(void *context, Error error, const QString &reason);
+    // Once per connection, the last call with its context: error is NoError
+    // for an orderly end.
+    virtual void connectionFinished(void *context, Error error, const QString &reason);
 };
 
-// The observer Servers and Clients created from now on give their sessions.
+// The observer Servers and Clients created from now on give their sessions
+// (tests install their own). Unset, telemetry decides per endpoint.
 SessionObserver *defaultSessionObserver();
 void setDefaultSessionObserver(SessionObserver *observer);
+// What an endpoint with this setting reports to: the installed observer, the
+// telemetry reporter when monitoring is on for it, else null.
+SessionObserver *observerFor(Monitoring monitoring);
 
-// Ids for connections, unique in this process (a Server's client ids too).
+// Ids for endpoints and connections, unique in this process (a Server's
+// client ids too).
 quint64 nextConnectionId();
 
 } // namespace ipc

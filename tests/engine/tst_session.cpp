@@ -24,28 +24,29 @@ public:
     QStringList events;
     quint64 lastId = 0;
 
-    void connectionOpened(quint64 id, Role role, const QString &) override
+    void *connectionOpened(const ConnectionFacts &facts) override
     {
-        lastId = id;
-        events << QStringLiteral("opened %1").arg(QLatin1String(role == Role::Client ? "client" : "server"));
+        lastId = facts.id;
+        events << QStringLiteral("opened %1").arg(QLatin1String(facts.role == Role::Client ? "client" : "server"));
+        return this;
     }
-    void connectionEstablished(quint64, Protocol, const PeerInfo &peer, const EncryptionInfo &encryption) override
+    void connectionEstablished(void *, Protocol, const PeerInfo &peer, const EncryptionInfo &encryption) override
     {
         events << QStringLiteral("established %1 max %2").arg(encryption.protocol).arg(peer.maxMessageSize);
     }
-    void messageReceived(quint64, qint32 type, qsizetype size) override
+    void messageReceived(void *, qint32 type, const QByteArray &data) override
     {
-        events << QStringLiteral("in %1 %2").arg(type).arg(size);
+        events << QStringLiteral("in %1 %2").arg(type).arg(data.size());
     }
-    void messageSent(quint64, qint32 type, qsizetype size) override
+    void messageSent(void *, qint32 type, const QByteArray &data) override
     {
-        events << QStringLiteral("out %1 %2").arg(type).arg(size);
+        events << QStringLiteral("out %1 %2").arg(type).arg(data.size());
     }
-    void errorOccurred(quint64, Error error, const QString &) override
+    void errorOccurred(void *, Error error, const QString &) override
     {
         events << QStringLiteral("error %1").arg(int(error));
     }
-    void connectionFinished(quint64, Error error, const QString &) override
+    void connectionFinished(void *, Error error, const QString &) override
     {
         events << QStringLiteral("finished %1").arg(int(error));
     }

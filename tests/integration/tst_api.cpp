@@ -39,12 +39,13 @@ public:
     std::mutex lock;
     QList<quint64> serverIds;
     int opened = 0;
-    void connectionOpened(quint64 id, protocol::Role role, const QString &) override
+    void *connectionOpened(const ConnectionFacts &facts) override
     {
         std::lock_guard<std::mutex> guard(lock);
         ++opened;
-        if (role == protocol::Role::Server)
-            serverIds.append(id);
+        if (facts.role == protocol::Role::Server)
+            serverIds.append(facts.id);
+        return nullptr;
     }
 };
 

@@ -51,6 +51,14 @@ enum class Redelivery {
     AtMostOnce,
 };
 
+// Whether an endpoint (a Server or a Client) reports its connections and
+// traffic to ipc-monitor (docs/TELEMETRY.md).
+enum class Monitoring {
+    Environment, // as the IPC_MONITOR environment variable says (off when unset)
+    On,          // report, to IPC_MONITOR's address or the default one
+    Off,         // never (a monitor's own collector, for one)
+};
+
 // Delay between connection attempts: starts short, grows by factor up to
 // maximum. fixed() gives a constant interval (golang-ipc's RetryTimer).
 struct IPC_EXPORT RetryTimer
@@ -95,6 +103,10 @@ struct IPC_EXPORT ServerConfig
     // again, exactly once. After it, those messages are reported
     // (clientMessagesDropped) and handed back (takeUndeliveredMessages).
     std::chrono::milliseconds resumeTimeout{30000};
+    Monitoring monitoring = Monitoring::Environment;
+    // With monitoring on: also report the first 64 bytes of sampled
+    // messages. Off by default, so no payload leaves the process by accident.
+    bool reportPayloads = false;
 
     quint32 effectiveMaxMessageSize() const;
 };
@@ -125,6 +137,8 @@ struct IPC_EXPORT ClientConfig
     // How long disconnectFromServer() may take to deliver what is pending
     // before it closes anyway and reports the rest.
     std::chrono::milliseconds disconnectTimeout{30000};
+    Monitoring monitoring = Monitoring::Environment;
+    bool reportPayloads = false; // as ServerConfig::reportPayloads
     // Largest message data accepted from the server (below 1024: default).
     quint32 maxMessageSize = DefaultMaxMessageSize;
     std::chrono::milliseconds handshakeTimeout{10000};

@@ -1,6 +1,10 @@
 #include "stream.h"
 
 #include <QLocalSocket>
+
+#ifdef Q_OS_LINUX
+#include <sys/socket.h>
+#endif
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -128,6 +132,25 @@ bool Stream::write(const QByteArray &bytes)
 bool Stream::write(const char *data, qint64 size)
 {
     return !m_finished && m_device && m_device->write(data, size) == size;
+}
+
+bool Stream::peerCredentials(qint64 *pid, qint64 *uid) const
+{
+#ifdef Q_OS_LINUX
+    if (!m_local || m_local->socketDescriptor() < 0)
+        return false;
+    ucred credentials{};
+    socklen_t size = sizeof credentials;
+    if (getsockopt(int(m_local->socketDescriptor()), SOL_SOCKET, SO_PEERCRED, &credentials, &size) != 0)
+        return false;
+    *pid = credentials.pid;
+    *uid = credentials.uid;
+    return true;
+#else
+    Q_UNUSED(pid);
+    Q_UNUSED(uid);
+    return false;
+#endif
 }
 
 bool Stream::flush()

@@ -1,0 +1,280 @@
+#include "telemetry/reporter.h"
+
+#include "logging.h"
+#include "telemetry/encoding.h"
+
+#include <ipc/client.h>
+#include <ipc/log.h>
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QFileInfo>
+#include <QThread>
+
+namespace ipc::telemetry {
+
+namespace {
+
+std::atomic<Reporter *> theReporter{nullptr};
+std::mutex creation;
+
+qint64 now()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+} // namespace
+
+Reporter *Reporter::instance(const QString &address)
+{
+    if (Reporter *existing = theReporter.load(std::memory_order_acquire))
+        return existing;
+    std::lock_guard<std::mutex> guard(creation);
+    if (Reporter *existing = theReporter.load(std::memory_order_relaxed))
+        return existing;
+    QCoreApplication *app = QCoreApplication::instance();
+    if (!app)
+        return nullptr;
+    // Never deleted: sessions anywhere in the process may hold it until exit.
+    auto *reporter = new Reporter(address);
+    reporter->moveToThread(app->thread());
+    QMetaObject::invokeMethod(reporter, [reporter] { reporter->start(); }, Qt::QueuedConnection);
+    theReporter.store(reporter, std::memory_order_release);
+    return reporter;
+}
+
+Reporter::Reporter(const QString &address)
+    : m_address(address)
+{
+    m_timer.setParent(this);
+    connect(&m_timer, &QTimer::timeout, this, &Reporter::flush);
+}
+
+void Reporter::start()
+{
+    ClientConfig config;
+    config.monitoring = Monitoring::Off; // its own traffic is not reported
+    config.retryTimer = RetryTimer::fixed(std::chrono::milliseconds(500));
+    config.writeQueueLimit = 256;
+    config.sendWindow.messages = 256;
+    m_client = new Client(m_address, config, this);
+    connect(m_client, &Client::connected, this, &Reporter::onConnected);
+    connect(m_client, &Client::disconnected, this, [this] { m_connected = false; });
+    m_timer.start(Interval);
+    qCDebug(lcClient).noquote() << "telemetry: reporting to" << m_address;
+}
+
+int Reporter::backlog() const
+{
+    return m_client ? m_client->unconfirmedMessageCount() : 0;
+}
+
+void Reporter::onConnected()
+{
+    m_snapshotDue = true;
+    m_connected = true;
+    flush();
+}
+
+void Reporter::queue(EventType type, const QCborMap &event)
+{
+    // Without a monitor the snapshot on its arrival says what matters.
+    if (!m_connected.load(std::memory_order_relaxed) || m_events.size() >= MaxQueuedEvents) {
+        ++m_droppedEvents;
+        return;
+    }
+    m_events.emplace_back(type, event);
+}
+
+bool Reporter::send(EventType type, const QCborMap &event)
+{
+    if (!m_client || !m_client->isConnected() || !m_client->isWritable())
+        return false;
+    return m_client->write(qint32(type), event.toCborValue().toCbor());
+}
+
+void Reporter::sendSnapshot()
+{
+    QCborMap hello;
+    hello.insert(QLatin1String(Key::Version), FormatVersion);
+    hello.insert(QLatin1String(Key::Pid), QCoreApplication::applicationPid());
+    hello.insert(QLatin1String(Key::Process), QFileInfo(QCoreApplication::applicationFilePath()).fileName());
+    hello.insert(QLatin1String(Key::Library), QString::fromLatin1(libraryVersion()));
+    send(EventType::Hello, hello);
+    std::lock_guard<std::mutex> guard(m_lock);
+    m_events.clear(); // what they said is in the snapshot
+    for (const auto &entry : m_endpoints) {
+        send(EventType::EndpointUp, entry.second.up);
+        if (!entry.second.status.isEmpty()) {
+            QCborMap status;
+            status.insert(QLatin1String(Key::Endpoint), qint64(entry.first));
+            status.insert(QLatin1String(Key::Status), entry.second.status);
+            send(EventType::EndpointStatus, status);
+        }
+    }
+    for (auto it = m_connections.begin(); it != m_connections.end();) {
+        if (it->second.finished) { // ended before the monitor came: only counted
+            it = m_connections.erase(it);
+            continue;
+        }
+        send(EventType::ConnectionOpened, it->second.opened);
+        if (!it->second.established.isEmpty())
+            send(EventType::ConnectionEstablished, it->second.established);
+        ++it;
+    }
+}
+
+void Reporter::flush()
+{
+    const bool connected = m_client && m_client->isConnected();
+    m_connected = connected;
+    if (connected && m_snapshotDue) {
+        m_snapshotDue = false;
+        sendSnapshot();
+    }
+    std::deque<std::pair<EventType, QCborMap>> events;
+    QCborArray rows;
+    QCborArray samples;
+    quint64 droppedSamples = 0;
+    {
+        std::lock_guard<std::mutex> guard(m_lock);
+        events.swap(m_events);
+        for (auto it = m_connections.begin(); it != m_connections.end();) {
+            if (connected)
+                it->second.probe->collect(&rows, &samples, &droppedSamples);
+            // Without a monitor a live connection keeps counting in place; an
+            // ended one has nobody to tell, which the drop count says.
+            if (!it->second.finished) {
+                ++it;
+                continue;
+            }
+            m_droppedEvents += connected ? 0 : 1;
+            it = m_connections.erase(it);
+        }
+    }
+    if (!connected)
+        return;
+    quint64 droppedEvents = 0;
+    for (const auto &event : events)
+        droppedEvents += send(event.first, event.second) ? 0 : 1;
+    if (!rows.isEmpty()) {
+        QCborMap counters;
+        counters.insert(QLatin1String(Key::Time), now());
+        counters.insert(QLatin1String(Key::Rows), rows);
+        droppedEvents += send(EventType::Counters, counters) ? 0 : 1;
+    }
+    if (!samples.isEmpty()) {
+        QCborMap sampled;
+        sampled.insert(QLatin1String(Key::Time), now());
+        sampled.insert(QLatin1String(Key::Rows), samples);
+        if (!send(EventType::MessageSamples, sampled))
+            droppedSamples += quint64(samples.size());
+    }
+    std::lock_guard<std::mutex> guard(m_lock);
+    m_droppedEvents += droppedEvents;
+    m_droppedSamples += droppedSamples;
+    if (m_droppedEvents == 0 && m_droppedSamples == 0)
+        return;
+    QCborMap dropped;
+    dropped.insert(QLatin1String(Key::Samples), qint64(m_droppedSamples));
+    dropped.insert(QLatin1String(Key::Events), qint64(m_droppedEvents));
+    if (send(EventType::Dropped, dropped))
+        m_droppedEvents = m_droppedSamples = 0;
+}
+
+void Reporter::endpointOpened(quint64 endpoint, protocol::Role role, const QString &address, Protocol protocol,
+                              bool reportPayloads)
+{
+    QCborMap up;
+    up.insert(QLatin1String(Key::Endpoint), qint64(endpoint));
+    up.insert(QLatin1String(Key::Role), role == protocol::Role::Server ? QStringLiteral("server")
+                                                                       : QStringLiteral("client"));
+    up.insert(QLatin1String(Key::Address), address);
+    up.insert(QLatin1String(Key::Transport), transportName(address));
+    up.insert(QLatin1String(Key::Protocol), protocolName(protocol));
+    std::lock_guard<std::mutex> guard(m_lock);
+    m_endpoints[endpoint] = Endpoint{up, QString(), reportPayloads};
+    queue(EventType::EndpointUp, up);
+}
+
+void Reporter::endpointStatusChanged(quint64 endpoint, Status status)
+{
+    QCborMap event;
+    event.insert(QLatin1String(Key::Endpoint), qint64(endpoint));
+    event.insert(QLatin1String(Key::Status), statusString(status));
+    std::lock_guard<std::mutex> guard(m_lock);
+    const auto it = m_endpoints.find(endpoint);
+    if (it == m_endpoints.end())
+        return;
+    it->second.status = statusString(status);
+    queue(EventType::EndpointStatus, event);
+}
+
+void Reporter::endpointClosed(quint64 endpoint)
+{
+    QCborMap event;
+    event.insert(QLatin1String(Key::Endpoint), qint64(endpoint));
+    std::lock_guard<std::mutex> guard(m_lock);
+    m_endpoints.erase(endpoint);
+    queue(EventType::EndpointDown, event);
+}
+
+void *Reporter::connectionOpened(const ConnectionFacts &facts)
+{
+    QCborMap opened;
+    opened.insert(QLatin1String(Key::Connection), qint64(facts.id));
+    opened.insert(QLatin1String(Key::Endpoint), qint64(facts.endpoint));
+    opened.insert(QLatin1String(Key::PeerAddress), facts.peerAddress);
+    opened.insert(QLatin1String(Key::PeerPid), facts.peerPid);
+    opened.insert(QLatin1String(Key::PeerUid), facts.peerUid);
+    std::lock_guard<std::mutex> guard(m_lock);
+    const auto endpoint = m_endpoints.find(facts.endpoint);
+    const bool payloads = endpoint != m_endpoints.end() && endpoint->second.reportPayloads;
+    Connection &connection = m_connections[facts.id];
+    connection.probe = std::make_unique<Probe>(facts.id, payloads);
+    connection.opened = opened;
+    queue(EventType::ConnectionOpened, opened);
+    return connection.probe.get();
+}
+
+void Reporter::connectionEstablished(void *context, Protocol protocol, const PeerInfo &peer,
+                                     const EncryptionInfo &encryption)
+{
+    const quint64 id = static_cast<Probe *>(context)->id();
+    QCborMap event;
+    event.insert(QLatin1String(Key::Connection), qint64(id));
+    event.insert(QLatin1String(Key::Protocol), protocolName(protocol));
+    event.insert(QLatin1String(Key::PeerPid), peer.pid);
+    event.insert(QLatin1String(Key::PeerProcess), peer.processName);
+    event.insert(QLatin1String(Key::Encryption), encryption.protocol);
+    event.insert(QLatin1String(Key::Security), securityName(encryption.level));
+    event.insert(QLatin1String(Key::HandshakeHash), QString::fromLatin1(encryption.handshakeHash.left(8).toHex()));
+    std::lock_guard<std::mutex> guard(m_lock);
+    m_connections[id].established = event;
+    queue(EventType::ConnectionEstablished, event);
+}
+
+void Reporter::errorOccurred(void *context, Error error, const QString &reason)
+{
+    QCborMap event;
+    event.insert(QLatin1String(Key::Connection), qint64(static_cast<Probe *>(context)->id()));
+    event.insert(QLatin1String(Key::Error), errorName(error));
+    event.insert(QLatin1String(Key::Reason), reason);
+    std::lock_guard<std::mutex> guard(m_lock);
+    queue(EventType::ConnectionError, event);
+}
+
+void Reporter::connectionFinished(void *context, Error error, const QString &reason)
+{
+    const quint64 id = static_cast<Probe *>(context)->id();
+    QCborMap event;
+    event.insert(QLatin1String(Key::Connection), qint64(id));
+    event.insert(QLatin1String(Key::Error), errorName(error));
+    event.insert(QLatin1String(Key::Reason), reason);
+    std::lock_guard<std::mutex> guard(m_lock);
+    // Its last counts go out with the next collection, after this event.
+    m_connections[id].finished = true;
+    queue(EventType::ConnectionClosed, event);
+}
+
+} // namespace ipc::telemetry

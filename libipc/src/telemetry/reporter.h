@@ -1,0 +1,107 @@
+// The telemetry reporter: the SessionObserver endpoints with monitoring on
+// report to. It keeps what the monitor needs to know of the process (live
+// endpoints and connections) and each connection's Probe, and a few times a
+// second sends the monitor what changed, as a libipc Client of the
+// monitor's address. It never blocks a session and never grows without
+// bound: without a monitor, or with one that does not keep up, it goes on
+// counting, drops samples and events, and says how many it dropped; a
+// monitor that (re)appears first gets a snapshot of the current state.
+#pragma once
+
+#include "session_observer.h"
+#include "telemetry/probe.h"
+
+#include <ipc/telemetry.h>
+
+#include <QCborMap>
+#include <QObject>
+#include <QTimer>
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace ipc {
+class Client;
+}
+
+namespace ipc::telemetry {
+
+class Reporter : public QObject, public SessionObserver
+{
+    Q_OBJECT
+
+public:
+    // The process's reporter, created on first use; it lives in the
+    // application's thread, for the life of the process. Null without a
+    // QCoreApplication. The address of the first call stays.
+    static Reporter *instance(const QString &address);
+
+    static constexpr std::chrono::milliseconds Interval{250};
+    static constexpr std::size_t MaxQueuedEvents = 4096;
+
+    QString address() const { return m_address; }
+    // Collects and sends what changed (the reporter's thread).
+    void flush();
+    // For tests, in the reporter's thread: whether a monitor listens, and
+    // how many events wait in the connection to it.
+    bool isConnected() const { return m_connected; }
+    int backlog() const;
+
+    void endpointOpened(quint64 endpoint, protocol::Role role, const QString &address, Protocol protocol,
+                        bool reportPayloads) override;
+    void endpointStatusChanged(quint64 endpoint, Status status) override;
+    void endpointClosed(quint64 endpoint) override;
+    void *connectionOpened(const ConnectionFacts &facts) override;
+    void connectionEstablished(void *context, Protocol protocol, const PeerInfo &peer,
+                               const EncryptionInfo &encryption) override;
+    void messageReceived(void *context, qint32 type, const QByteArray &data) override
+    {
+        static_cast<Probe *>(context)->record(Direction::Received, type, data);
+    }
+    void messageSent(void *context, qint32 type, const QByteArray &data) override
+    {
+        static_cast<Probe *>(context)->record(Direction::Sent, type, data);
+    }
+    void errorOccurred(void *context, Error error, const QString &reason) override;
+    void connectionFinished(void *context, Error error, const QString &reason) override;
+
+private:
+    explicit Reporter(const QString &address);
+    void start();
+    void onConnected();
+    void queue(EventType type, const QCborMap &event); // under m_lock
+    bool send(EventType type, const QCborMap &event);
+    void sendSnapshot();
+
+    struct Endpoint
+    {
+        QCborMap up;
+        QString status;
+        bool reportPayloads = false;
+    };
+    struct Connection
+    {
+        std::unique_ptr<Probe> probe;
+        QCborMap opened;
+        QCborMap established;
+        bool finished = false;
+    };
+
+    const QString m_address;
+    Client *m_client = nullptr; // created in the reporter's thread
+    QTimer m_timer;
+    std::atomic<bool> m_connected{false};
+    bool m_snapshotDue = false;
+
+    std::mutex m_lock; // everything below: sessions call from their threads
+    std::map<quint64, Endpoint> m_endpoints;
+    std::map<quint64, Connection> m_connections;
+    std::deque<std::pair<EventType, QCborMap>> m_events;
+    quint64 m_droppedEvents = 0;
+    quint64 m_droppedSamples = 0;
+};
+
+} // namespace ipc::telemetry

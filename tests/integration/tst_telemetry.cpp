@@ -1,0 +1,291 @@
+// Telemetry from real Servers and Clients to a collector: exact counts, the
+// connection facts, payloads only when asked, a monitor that starts late,
+// and one that stalls (the application goes on; the reporter stays bounded
+// and reports what it dropped).
+#include "peerprocess.h"
+#include "telemetry/reporter.h"
+#include "testnames.h"
+
+#include <ipc/client.h>
+#include <ipc/server.h>
+#include <ipc/telemetry.h>
+
+#include <QCborArray>
+#include <QtTest>
+
+#include <csignal>
+#include <map>
+#include <tuple>
+
+#include <unistd.h>
+
+using namespace std::chrono_literals;
+using namespace ipc;
+using namespace ipc::telemetry;
+
+namespace {
+
+QString key(const char *name)
+{
+    return QLatin1String(name);
+}
+
+// What a monitor would be: a Server that never reports itself, keeping
+// every event it hears.
+class Collector
+{
+public:
+    explicit Collector(const QString &address)
+        : m_server(address, config())
+    {
+        QObject::connect(&m_server, &Server::messageReceived, &m_server, [this](const Message &m) {
+            events.append({EventType(m.type), decodeEvent(m.data)});
+        });
+    }
+    bool listen() { return m_server.listen(); }
+
+    QList<QPair<EventType, QCborMap>> events;
+
+    QList<QCborMap> ofType(EventType type) const
+    {
+        QList<QCborMap> found;
+        for (const auto &event : events) {
+            if (event.first == type)
+                found.append(event.second);
+        }
+        return found;
+    }
+    // Counter totals: (connection, direction, type) -> (count, bytes, min, max).
+    using Row = std::tuple<qint64, qint64, qint64, qint64>;
+    std::map<std::tuple<qint64, int, int>, Row> totals() const
+    {
+        std::map<std::tuple<qint64, int, int>, Row> sums;
+        for (const QCborMap &counters : ofType(EventType::Counters)) {
+            for (const QCborValue &value : counters.value(key(Key::Rows)).toArray()) {
+                const QCborArray row = value.toArray();
+                Row &sum = sums[{row.at(0).toInteger(), int(row.at(1).toInteger()), int(row.at(2).toInteger())}];
+                const bool first = std::get<0>(sum) == 0;
+                std::get<0>(sum) += row.at(3).toInteger();
+                std::get<1>(sum) += row.at(4).toInteger();
+                std::get<2>(sum) = first ? row.at(5).toInteger() : qMin(std::get<2>(sum), row.at(5).toInteger());
+                std::get<3>(sum) = qMax(std::get<3>(sum), row.at(6).toInteger());
+            }
+        }
+        return sums;
+    }
+    Row total(qint64 connection, int direction, int type) const
+    {
+        const auto sums = totals();
+        const auto it = sums.find(std::make_tuple(connection, direction, type));
+        return it == sums.end() ? Row() : it->second;
+    }
+    qint64 droppedSamples() const
+    {
+        qint64 total = 0;
+        for (const QCborMap &dropped : ofType(EventType::Dropped))
+            total += dropped.value(key(Key::Samples)).toInteger();
+        return total;
+    }
+    qint64 droppedEvents() const
+    {
+        qint64 total = 0;
+        for (const QCborMap &dropped : ofType(EventType::Dropped))
+            total += dropped.value(key(Key::Events)).toInteger();
+        return total;
+    }
+
+private:
+    static ServerConfig config()
+    {
+        ServerConfig config;
+        config.monitoring = Monitoring::Off;
+        return config;
+    }
+    Server m_server;
+};
+
+const QString monitorAddress = uniqueName("monitor");
+
+} // namespace
+
+class TestTelemetry : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        // Before any endpoint exists: every one below reports here.
+        qputenv("IPC_MONITOR", monitorAddress.toUtf8());
+        QCOMPARE(monitorAddressFromEnvironment(), monitorAddress);
+    }
+
+    // A monitor that starts after the application: within a couple of
+    // seconds it has the process, its live endpoints and connections, and
+    // how many samples went unreported meanwhile.
+    void monitorStartedLater()
+    {
+        const QString name = uniqueName("late");
+        Server server(name);
+        QVERIFY(server.listen());
+        Client client(name);
+        QVERIFY(client.waitForConnected(30s));
+        for (int i = 0; i < 200; ++i)
+            QVERIFY(client.write(1, "before the monitor"));
+        QVERIFY(client.waitForDelivered(30s)); // beyond the samples a connection keeps: dropped
+
+        Collector collector(monitorAddress);
+        QVERIFY(collector.listen());
+        QTRY_VERIFY_WITH_TIMEOUT(!collector.ofType(EventType::Hello).isEmpty(), 10000);
+        const QCborMap hello = collector.ofType(EventType::Hello).first();
+        QCOMPARE(hello.value(key(Key::Version)).toInteger(), FormatVersion);
+        QCOMPARE(hello.value(key(Key::Pid)).toInteger(), QCoreApplication::applicationPid());
+        QTRY_VERIFY_WITH_TIMEOUT(collector.droppedSamples() > 0, 10000);
+        QStringList roles;
+        for (const QCborMap &up : collector.ofType(EventType::EndpointUp))
+            roles << up.value(key(Key::Role)).toString();
+        QVERIFY(roles.contains(QStringLiteral("server")));
+        QVERIFY(roles.contains(QStringLiteral("client")));
+        QCOMPARE(collector.ofType(EventType::ConnectionEstablished).size(), 2); // both ends of one connection
+    }
+
+    // Counts are exact, per connection, direction and type; the connection
+    // facts say who the peer is and how the connection is protected.
+    void countsAreExact()
+    {
+        Collector collector(monitorAddress);
+        QVERIFY(collector.listen());
+        QTRY_VERIFY_WITH_TIMEOUT(!collector.ofType(EventType::Hello).isEmpty(), 10000);
+
+        const QString name = uniqueName("counted");
+        Server server(name);
+        QVERIFY(server.listen());
+        connect(&server, &Server::messageReceived, &server, [&](const Message &m) {
+            if (m.type == 1)
+                server.write(m.clientId, 1, m.data);
+        });
+        Client client(name);
+        QVERIFY(client.waitForConnected(30s));
+        for (int i = 0; i < 100; ++i)
+            QVERIFY(client.write(1, QByteArray(10, 'a')));
+        for (int i = 0; i < 50; ++i)
+            QVERIFY(client.write(2, QByteArray(1000 + i, 'b')));
+        QVERIFY(client.waitForDelivered(30s));
+        QTRY_COMPARE_WITH_TIMEOUT(server.unconfirmedMessageCount(server.clientIds().first()), 0, 30000);
+        const quint64 serverSide = server.clientIds().first();
+
+        // The client's connection: the one whose opened event is not the server's.
+        qint64 clientSide = 0;
+        QTRY_VERIFY_WITH_TIMEOUT(collector.ofType(EventType::ConnectionOpened).size() >= 2, 10000);
+        for (const QCborMap &opened : collector.ofType(EventType::ConnectionOpened)) {
+            if (opened.value(key(Key::Connection)).toInteger() != qint64(serverSide))
+                clientSide = opened.value(key(Key::Connection)).toInteger();
+            else { // a local socket: the kernel names the peer
+                QCOMPARE(opened.value(key(Key::PeerPid)).toInteger(), QCoreApplication::applicationPid());
+                QCOMPARE(opened.value(key(Key::PeerUid)).toInteger(), qint64(::getuid()));
+            }
+        }
+        QVERIFY(clientSide != 0);
+        using Row = Collector::Row;
+        const int in = int(Direction::Received);
+        const int out = int(Direction::Sent);
+        QTRY_VERIFY_WITH_TIMEOUT(collector.total(qint64(serverSide), out, 1) == Row(100, 1000, 10, 10), 10000);
+        QCOMPARE(collector.total(qint64(serverSide), in, 1), Row(100, 1000, 10, 10));
+        QCOMPARE(collector.total(qint64(serverSide), in, 2), Row(50, 50 * 1000 + 49 * 50 / 2, 1000, 1049));
+        QCOMPARE(collector.total(clientSide, out, 2), Row(50, 50 * 1000 + 49 * 50 / 2, 1000, 1049));
+        QTRY_VERIFY_WITH_TIMEOUT(collector.total(clientSide, in, 1) == Row(100, 1000, 10, 10), 10000);
+
+        for (const QCborMap &established : collector.ofType(EventType::ConnectionEstablished)) {
+            QCOMPARE(established.value(key(Key::Security)).toString(), QStringLiteral("encrypted"));
+            QCOMPARE(established.value(key(Key::Encryption)).toString(),
+                     QStringLiteral("Noise_NN_25519_AESGCM_SHA256"));
+            QCOMPARE(established.value(key(Key::HandshakeHash)).toString().size(), 16);
+        }
+        // No payload unless an endpoint asks: samples carry five fields.
+        const QList<QCborMap> sampled = collector.ofType(EventType::MessageSamples);
+        QVERIFY(!sampled.isEmpty());
+        for (const QCborMap &samples : sampled) {
+            for (const QCborValue &row : samples.value(key(Key::Rows)).toArray())
+                QCOMPARE(row.toArray().size(), 5);
+        }
+
+        client.close();
+        QTRY_VERIFY_WITH_TIMEOUT(collector.ofType(EventType::ConnectionClosed).size() >= 2, 10000);
+    }
+
+    // reportPayloads adds each sampled message's first 64 bytes.
+    void payloadsOnlyWhenAsked()
+    {
+        Collector collector(monitorAddress);
+        QVERIFY(collector.listen());
+        QTRY_VERIFY_WITH_TIMEOUT(!collector.ofType(EventType::Hello).isEmpty(), 10000);
+        const QString name = uniqueName("payloads");
+        ServerConfig config;
+        config.reportPayloads = true;
+        Server server(name, config);
+        QVERIFY(server.listen());
+        Client client(name);
+        const QByteArray secret = QByteArray("visible ") + QByteArray(100, 'p');
+        QVERIFY(client.write(7, secret));
+        QVERIFY(client.waitForDelivered(30s));
+        QByteArray seen;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                for (const QCborMap &samples : collector.ofType(EventType::MessageSamples)) {
+                    for (const QCborValue &row : samples.value(key(Key::Rows)).toArray()) {
+                        if (row.toArray().size() == 6)
+                            seen = row.toArray().at(5).toByteArray();
+                    }
+                }
+                return !seen.isEmpty();
+            }(),
+            10000);
+        QCOMPARE(seen, secret.left(Probe::PayloadPreview));
+    }
+
+    // A monitor that stops reading (SIGSTOP): the application's traffic all
+    // arrives, the reporter holds no more than its bounds, and the drops are
+    // reported once a monitor listens again.
+    void stalledMonitor()
+    {
+        QProcess stalled;
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.remove(QStringLiteral("IPC_MONITOR")); // the stand-in monitor reports nothing itself
+        stalled.setProcessEnvironment(environment);
+        QVERIFY(!startPeerServer(stalled, {QStringLiteral("sink"), monitorAddress}).isEmpty());
+        Reporter *reporter = Reporter::instance(monitorAddress);
+        QVERIFY(reporter);
+        QTRY_VERIFY_WITH_TIMEOUT(reporter->isConnected(), 10000);
+        QCOMPARE(::kill(pid_t(stalled.processId()), SIGSTOP), 0); // our own child
+
+        const QString name = uniqueName("busy");
+        Server server(name);
+        QVERIFY(server.listen());
+        int got = 0;
+        connect(&server, &Server::messageReceived, &server, [&] { ++got; });
+        Client client(name);
+        QVERIFY(client.waitForConnected(30s));
+        int highest = 0;
+        for (int round = 0; round < 200; ++round) {
+            // Short-lived clients: more events than a stalled monitor can take.
+            Client brief(name);
+            QVERIFY(brief.waitForConnected(30s));
+            for (int i = 0; i < 500; ++i)
+                QVERIFY(client.write(i % 50 + 1, "x"));
+            QVERIFY(client.waitForDelivered(30s));
+            highest = qMax(highest, reporter->backlog());
+        }
+        QCOMPARE(got, 200 * 500);
+        QVERIFY(highest <= 256 + 256); // the reporter's window and queue
+
+        QCOMPARE(::kill(pid_t(stalled.processId()), SIGCONT), 0);
+        stopPeer(stalled);
+        Collector collector(monitorAddress);
+        QVERIFY(collector.listen());
+        // Drops may come in more than one report: wait for both kinds.
+        QTRY_VERIFY_WITH_TIMEOUT(collector.droppedEvents() > 0 && collector.droppedSamples() > 0, 10000);
+    }
+};
+
+QTEST_MAIN(TestTelemetry)
+#include "tst_telemetry.moc"
