@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# The main job: builds libipc and runs the echo example end to end, an echo
-# server and a client in two processes over an encrypted local socket.
+# The main job: builds libipc and starts ipc-monitor with demo servers and
+# clients (local and TCP; Noise, Noise + pre-shared key, plain, golang-ipc v2)
+# so their connections, message types, rates and encryption show at once.
+# Without a display the monitor runs headless and says how to see the window.
+# Extra arguments go to ipc-monitor (for example --cli). Ctrl-C ends it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
-name="libipc-demo-$$"
-build/examples/echo/echo_server "$name" &
-server=$!
-trap 'kill "$server" 2>/dev/null || true' EXIT
-build/examples/echo/echo_client "$name" "Hello, Server!"
+exec build/monitor/ipc-monitor --demo --address "ipc-monitor-demo-$$" "$@"

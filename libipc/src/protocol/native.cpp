@@ -8,7 +8,6 @@
 #include <ipc/log.h>
 
 #include <QCoreApplication>
-#include <QFileInfo>
 #include <QtEndian>
 
 #include <cstring>
@@ -27,11 +26,12 @@ void appendFrame(Output &out, const QByteArray &body)
     out.append(body);
 }
 
+// The application's name: its executable's unless it set one.
 QString processName()
 {
     if (!QCoreApplication::instance())
         return QString();
-    return QFileInfo(QCoreApplication::applicationFilePath()).fileName();
+    return QCoreApplication::applicationName();
 }
 
 } // namespace

@@ -8,7 +8,6 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
-#include <QFileInfo>
 #include <QThread>
 
 namespace ipc::telemetry {
@@ -98,7 +97,8 @@ void Reporter::sendSnapshot()
     QCborMap hello;
     hello.insert(QLatin1String(Key::Version), FormatVersion);
     hello.insert(QLatin1String(Key::Pid), QCoreApplication::applicationPid());
-    hello.insert(QLatin1String(Key::Process), QFileInfo(QCoreApplication::applicationFilePath()).fileName());
+    // The application's name: its executable's unless it set one.
+    hello.insert(QLatin1String(Key::Process), QCoreApplication::applicationName());
     hello.insert(QLatin1String(Key::Library), QString::fromLatin1(libraryVersion()));
     send(EventType::Hello, hello);
     std::lock_guard<std::mutex> guard(m_lock);

@@ -1,0 +1,169 @@
+#include "demo.h"
+
+#include <ipc/client.h>
+#include <ipc/server.h>
+
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QTextStream>
+#include <QTimer>
+
+namespace monitor {
+
+namespace {
+
+// 32 bytes, and public: the demo shows what a pre-shared key looks like, not a secret.
+const QByteArray DemoKey = QByteArrayLiteral("libipc monitor demo key, public!");
+
+QString name(const QString &prefix, const char *what)
+{
+    return QStringLiteral("%1-%2").arg(prefix, QLatin1String(what));
+}
+
+ipc::ServerConfig serverConfig(bool encryption, const QByteArray &key, ipc::Protocol protocol, bool payloads)
+{
+    ipc::ServerConfig config;
+    config.encryption = encryption;
+    config.preSharedKey = key;
+    config.protocol = protocol;
+    config.reportPayloads = payloads;
+    config.monitoring = ipc::Monitoring::On;
+    return config;
+}
+
+int runServers(const QString &prefix)
+{
+    QCoreApplication::setApplicationName(QStringLiteral("demo-servers"));
+    std::vector<std::unique_ptr<ipc::Server>> servers;
+    servers.push_back(std::make_unique<ipc::Server>(name(prefix, "chat"), serverConfig(true, {}, ipc::Protocol::Native, false)));
+    servers.push_back(std::make_unique<ipc::Server>(name(prefix, "secure"), serverConfig(true, DemoKey, ipc::Protocol::Native, true)));
+    servers.push_back(std::make_unique<ipc::Server>(QStringLiteral("tcp://127.0.0.1:0"), serverConfig(false, {}, ipc::Protocol::Native, true)));
+    servers.push_back(std::make_unique<ipc::Server>(name(prefix, "legacy"), serverConfig(true, {}, ipc::Protocol::GolangIpcV2, false)));
+    for (auto &server : servers) {
+        if (!server->listen()) {
+            QTextStream(stderr) << "demo: " << server->errorString() << Qt::endl;
+            return 1;
+        }
+        ipc::Server *s = server.get();
+        // Answers chat lines, as a service would.
+        QObject::connect(s, &ipc::Server::messageReceived, s, [s](const ipc::Message &m) {
+            if (m.type == 1)
+                s->write(m.clientId, 1, "ack: " + m.data);
+        });
+    }
+    QTextStream(stdout) << "tcp " << servers[2]->listeningAddress().section(QLatin1Char(':'), -1) << Qt::endl;
+    return QCoreApplication::exec();
+}
+
+int runClients(const QString &prefix, quint16 tcpPort)
+{
+    QCoreApplication::setApplicationName(QStringLiteral("demo-clients"));
+    struct Target
+    {
+        QString address;
+        bool encryption;
+        QByteArray key;
+    };
+    const std::vector<Target> targets{
+        {name(prefix, "chat"), true, {}},
+        {name(prefix, "secure"), true, DemoKey},
+        {QStringLiteral("tcp://127.0.0.1:%1").arg(tcpPort), false, {}},
+        {name(prefix, "legacy"), true, {}},
+    };
+    std::vector<std::unique_ptr<ipc::Client>> clients;
+    for (const Target &target : targets) {
+        ipc::ClientConfig config;
+        config.encryptionRequired = target.encryption;
+        config.preSharedKey = target.key;
+        config.monitoring = ipc::Monitoring::On;
+        clients.push_back(std::make_unique<ipc::Client>(target.address, config));
+    }
+    int tick = 0;
+    QTimer timer;
+    QObject::connect(&timer, &QTimer::timeout, [&] {
+        ++tick;
+        for (std::size_t i = 0; i < clients.size(); ++i) {
+            ipc::Client &client = *clients[i];
+            if (!client.isConnected())
+                continue;
+            // Type 2: sensor readings, often; type 1: chat, now and then;
+            // type 3: a status document, once a second; type 4: a bulk block.
+            QByteArray reading(24, Qt::Uninitialized);
+            QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(reading.data()), 6);
+            client.write(2, reading);
+            if (tick % 5 == int(i))
+                client.write(1, QStringLiteral("hello from client %1, tick %2").arg(i).arg(tick).toUtf8());
+            if (tick % 50 == 0) {
+                QJsonObject status{{QStringLiteral("tick"), tick}, {QStringLiteral("client"), int(i)},
+                                   {QStringLiteral("healthy"), true}};
+                client.write(3, QJsonDocument(status).toJson(QJsonDocument::Compact));
+            }
+            if (tick % 100 == 0 && i == 0)
+                client.write(4, QByteArray(64 * 1024, 'B'));
+        }
+    });
+    timer.start(20);
+    return QCoreApplication::exec();
+}
+
+} // namespace
+
+Demo::Demo(const QString &monitorAddress, QObject *parent)
+    : QObject(parent)
+    , m_monitorAddress(monitorAddress)
+    , m_prefix(QStringLiteral("ipc-demo-%1").arg(QCoreApplication::applicationPid()))
+{
+}
+
+Demo::~Demo()
+{
+    for (auto &process : m_processes) {
+        if (process->state() != QProcess::NotRunning) {
+            process->kill(); // the helpers this demo started, by their pid
+            process->waitForFinished(5000);
+        }
+    }
+}
+
+QProcess *Demo::spawn(const QStringList &arguments)
+{
+    auto process = std::make_unique<QProcess>();
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("IPC_MONITOR"), m_monitorAddress);
+    process->setProcessEnvironment(environment);
+    process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    process->start(QCoreApplication::applicationFilePath(), QStringList{QStringLiteral("--demo-peer")} + arguments);
+    m_processes.push_back(std::move(process));
+    return m_processes.back().get();
+}
+
+void Demo::start()
+{
+    QProcess *servers = spawn({QStringLiteral("servers"), m_prefix});
+    connect(servers, &QProcess::readyReadStandardOutput, this, [this, servers] {
+        while (servers->canReadLine()) {
+            const QByteArray line = servers->readLine().trimmed();
+            if (line.startsWith("tcp "))
+                startClients(quint16(line.mid(4).toUInt()));
+        }
+    });
+}
+
+void Demo::startClients(quint16 tcpPort)
+{
+    spawn({QStringLiteral("clients"), m_prefix, QString::number(tcpPort)});
+}
+
+int runDemoPeer(const QStringList &arguments)
+{
+    if (arguments.value(0) == QLatin1String("servers") && arguments.size() >= 2)
+        return runServers(arguments.at(1));
+    if (arguments.value(0) == QLatin1String("clients") && arguments.size() >= 3)
+        return runClients(arguments.at(1), quint16(arguments.at(2).toUInt()));
+    QTextStream(stderr) << "usage: ipc-monitor --demo-peer servers PREFIX | clients PREFIX TCPPORT" << Qt::endl;
+    return 2;
+}
+
+} // namespace monitor

@@ -1,0 +1,124 @@
+#include "event_text.h"
+
+#include <QCborArray>
+#include <QDateTime>
+
+namespace monitor {
+
+using namespace ipc::telemetry;
+
+namespace {
+
+QString key(const char *name)
+{
+    return QLatin1String(name);
+}
+
+QString clock(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm:ss.zzz"));
+}
+
+QString who(const ProcessState *process)
+{
+    return process ? QStringLiteral("%1[%2]").arg(process->name).arg(process->pid) : QStringLiteral("?");
+}
+
+QString text(const QCborMap &event, const char *name)
+{
+    return event.value(key(name)).toVariant().toString();
+}
+
+} // namespace
+
+QString payloadPreview(const QByteArray &payload)
+{
+    for (const char c : payload) {
+        if ((uchar(c) < 0x20 && c != '\t') || uchar(c) == 0x7f)
+            return QString::fromLatin1(payload.toHex(' '));
+    }
+    return QLatin1Char('"') + QString::fromUtf8(payload) + QLatin1Char('"');
+}
+
+QStringList describeEvent(const ProcessState *process, EventType type, const QCborMap &event)
+{
+    const QString now = clock(QDateTime::currentMSecsSinceEpoch());
+    const QString from = who(process);
+    QStringList lines;
+    switch (type) {
+    case EventType::Hello:
+        lines << QStringLiteral("%1 hello %2[%3] libipc %4")
+                     .arg(now, text(event, Key::Process), text(event, Key::Pid), text(event, Key::Library));
+        break;
+    case EventType::EndpointUp:
+        lines << QStringLiteral("%1 %2 endpoint %3 up: %4 %5 %6 (%7)")
+                     .arg(now, from, text(event, Key::Endpoint), text(event, Key::Role), text(event, Key::Address),
+                          text(event, Key::Transport), text(event, Key::Protocol));
+        break;
+    case EventType::EndpointStatus:
+        lines << QStringLiteral("%1 %2 endpoint %3 status %4")
+                     .arg(now, from, text(event, Key::Endpoint), text(event, Key::Status));
+        break;
+    case EventType::EndpointDown:
+        lines << QStringLiteral("%1 %2 endpoint %3 down").arg(now, from, text(event, Key::Endpoint));
+        break;
+    case EventType::ConnectionOpened:
+        lines << QStringLiteral("%1 %2 connection %3 opened on endpoint %4, peer %5 pid %6 uid %7")
+                     .arg(now, from, text(event, Key::Connection), text(event, Key::Endpoint),
+                          text(event, Key::PeerAddress), text(event, Key::PeerPid), text(event, Key::PeerUid));
+        break;
+    case EventType::ConnectionEstablished:
+        lines << QStringLiteral("%1 %2 connection %3 established: %4, peer %5[%6], %7 (%8) hash %9")
+                     .arg(now, from, text(event, Key::Connection), text(event, Key::Protocol),
+                          text(event, Key::PeerProcess), text(event, Key::PeerPid), text(event, Key::Security),
+                          text(event, Key::Encryption), text(event, Key::HandshakeHash));
+        break;
+    case EventType::ConnectionError:
+        lines << QStringLiteral("%1 %2 connection %3 error %4: %5")
+                     .arg(now, from, text(event, Key::Connection), text(event, Key::Error), text(event, Key::Reason));
+        break;
+    case EventType::ConnectionClosed: {
+        const QString error = text(event, Key::Error);
+        lines << QStringLiteral("%1 %2 connection %3 closed%4: %5")
+                     .arg(now, from, text(event, Key::Connection),
+                          error.isEmpty() ? QString() : QStringLiteral(" with %1").arg(error), text(event, Key::Reason));
+        break;
+    }
+    case EventType::Counters:
+        for (const QCborValue &value : event.value(key(Key::Rows)).toArray()) {
+            const QCborArray row = value.toArray();
+            lines << QStringLiteral("%1 %2 connection %3 %4 type %5: %6 message(s), %7 bytes (%8..%9)")
+                         .arg(clock(event.value(key(Key::Time)).toInteger()), from)
+                         .arg(row.at(0).toInteger())
+                         .arg(row.at(1).toInteger() == int(Direction::Received) ? QStringLiteral("in") : QStringLiteral("out"))
+                         .arg(row.at(2).toInteger())
+                         .arg(row.at(3).toInteger())
+                         .arg(row.at(4).toInteger())
+                         .arg(row.at(5).toInteger())
+                         .arg(row.at(6).toInteger());
+        }
+        break;
+    case EventType::MessageSamples:
+        for (const QCborValue &value : event.value(key(Key::Rows)).toArray()) {
+            const QCborArray row = value.toArray();
+            QString line = QStringLiteral("%1 %2 connection %3 %4 type %5 %6 bytes")
+                               .arg(clock(row.at(0).toInteger()), from)
+                               .arg(row.at(1).toInteger())
+                               .arg(row.at(2).toInteger() == int(Direction::Received) ? QStringLiteral("<-")
+                                                                                      : QStringLiteral("->"))
+                               .arg(row.at(3).toInteger())
+                               .arg(row.at(4).toInteger());
+            if (row.size() > 5)
+                line += QLatin1Char(' ') + payloadPreview(row.at(5).toByteArray());
+            lines << line;
+        }
+        break;
+    case EventType::Dropped:
+        lines << QStringLiteral("%1 %2 dropped: %3 sample(s), %4 event(s) not reported")
+                     .arg(now, from, text(event, Key::Samples), text(event, Key::Events));
+        break;
+    }
+    return lines;
+}
+
+} // namespace monitor

@@ -1,0 +1,18 @@
+// Telemetry events as text: one line each, for the headless mode (like
+// dbus-monitor's profile mode) and for logs.
+#pragma once
+
+#include "traffic.h"
+
+#include <QStringList>
+
+namespace monitor {
+
+// The lines an event prints as: one per sampled message or counter row, one
+// for anything else. `process` is who sent it (null before its Hello).
+QStringList describeEvent(const ProcessState *process, ipc::telemetry::EventType type, const QCborMap &event);
+
+// Hex for bytes that are not printable text, else the text, quoted.
+QString payloadPreview(const QByteArray &payload);
+
+} // namespace monitor

@@ -1,0 +1,179 @@
+// ipc-monitor: shows the libipc processes that report to it (IPC_MONITOR=1),
+// their endpoints, connections, traffic and encryption state.
+//
+//   ipc-monitor [--address ADDR] [--record FILE] [--open FILE]
+//   ipc-monitor --demo                 with demo servers and clients
+//   ipc-monitor --cli                  headless: one line per event
+//   ipc-monitor --demo --screenshot FILE [--map-screenshot FILE]
+//
+// Without a display it runs headless by itself.
+#include "collector.h"
+#include "demo.h"
+#include "event_text.h"
+#include "main_window.h"
+#include "connection_map.h"
+#include "recording.h"
+#include "traffic.h"
+
+#include <ipc/telemetry.h>
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDateTime>
+#include <QTabWidget>
+#include <QTextStream>
+#include <QTimer>
+
+#include <cstdio>
+#include <memory>
+
+using namespace monitor;
+
+namespace {
+
+bool haveDisplay()
+{
+    return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")
+        || !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
+}
+
+// Grabs the window and the map once the demo shows live connections and
+// traffic, then quits.
+void screenshotWhenReady(MainWindow *window, Traffic *traffic, const QString &windowFile, const QString &mapFile)
+{
+    auto *timer = new QTimer(window);
+    const qint64 started = QDateTime::currentMSecsSinceEpoch();
+    QObject::connect(timer, &QTimer::timeout, window, [=] {
+        int live = 0;
+        for (const auto &process : traffic->processes()) {
+            for (const auto &connection : process.second.connections)
+                live += connection.second.established && !connection.second.closed ? 1 : 0;
+        }
+        const bool ready = live >= 8 && window->log()->rowCount() > 50 && !traffic->types().empty()
+            && traffic->types().begin()->second.history.size() >= 4;
+        const bool late = QDateTime::currentMSecsSinceEpoch() - started > 60000;
+        if (!ready && !late)
+            return;
+        timer->stop();
+        window->refreshNow();
+        QTextStream err(stderr);
+        if (!window->grab().save(windowFile))
+            err << "cannot write " << windowFile << Qt::endl;
+        if (!mapFile.isEmpty()) {
+            window->topTabs()->setCurrentWidget(window->map());
+            window->refreshNow();
+            if (!window->map()->grab().save(mapFile))
+                err << "cannot write " << mapFile << Qt::endl;
+        }
+        err << (ready ? "screenshot taken" : "screenshot taken before the demo was fully up") << Qt::endl;
+        QCoreApplication::exit(ready ? 0 : 1);
+    });
+    timer->start(250);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    // The helpers of --demo run without any window.
+    for (int i = 1; i < argc; ++i) {
+        if (qstrcmp(argv[i], "--demo-peer") == 0) {
+            QCoreApplication app(argc, argv);
+            return runDemoPeer(app.arguments().mid(i + 1));
+        }
+    }
+    bool cli = false;
+    for (int i = 1; i < argc; ++i)
+        cli = cli || qstrcmp(argv[i], "--cli") == 0;
+    const bool headless = cli || !haveDisplay();
+    std::unique_ptr<QCoreApplication> app(headless ? new QCoreApplication(argc, argv) : new QApplication(argc, argv));
+    QCoreApplication::setApplicationName(QStringLiteral("ipc-monitor"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Shows libipc processes that report to it (IPC_MONITOR=1)."));
+    parser.addHelpOption();
+    const QCommandLineOption addressOption(QStringLiteral("address"), QStringLiteral("Collect at this address."),
+                                           QStringLiteral("address"), ipc::telemetry::defaultMonitorAddress());
+    const QCommandLineOption cliOption(QStringLiteral("cli"), QStringLiteral("Headless: print one line per event."));
+    const QCommandLineOption demoOption(QStringLiteral("demo"), QStringLiteral("Start demo servers and clients too."));
+    const QCommandLineOption recordOption(QStringLiteral("record"), QStringLiteral("Record events to a JSON lines file."),
+                                          QStringLiteral("file"));
+    const QCommandLineOption openOption(QStringLiteral("open"), QStringLiteral("Open a recording."), QStringLiteral("file"));
+    const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
+                                              QStringLiteral("Save the window as PNG once traffic shows, then quit."),
+                                              QStringLiteral("file"));
+    const QCommandLineOption mapOption(QStringLiteral("map-screenshot"), QStringLiteral("With --screenshot: the map too."),
+                                       QStringLiteral("file"));
+    const QCommandLineOption quitOption(QStringLiteral("quit-after"), QStringLiteral("Quit after this many ms."),
+                                        QStringLiteral("ms"));
+    parser.addOptions({addressOption, cliOption, demoOption, recordOption, openOption, screenshotOption, mapOption,
+                       quitOption});
+    parser.process(*app);
+
+    const QString address = parser.value(addressOption);
+    Traffic traffic;
+    Collector collector(address);
+    if (!collector.listen()) {
+        QTextStream(stderr) << "ipc-monitor: cannot collect at " << address << ": " << collector.errorString() << Qt::endl;
+        return 1;
+    }
+    Recorder recorder;
+    if (parser.isSet(recordOption)) {
+        QString error;
+        if (!recorder.open(parser.value(recordOption), &error)) {
+            QTextStream(stderr) << "ipc-monitor: " << error << Qt::endl;
+            return 1;
+        }
+    }
+    QObject::connect(&collector, &Collector::eventReceived, &traffic,
+                     [&](quint64 source, ipc::telemetry::EventType type, const QCborMap &event) {
+                         traffic.apply(source, type, event);
+                         recorder.write(QDateTime::currentMSecsSinceEpoch(), source, type, event);
+                     });
+    QObject::connect(&collector, &Collector::sourceGone, &traffic, [&](quint64 source) {
+        traffic.sourceGone(source);
+        recorder.writeSourceGone(QDateTime::currentMSecsSinceEpoch(), source);
+    });
+    if (parser.isSet(openOption)) {
+        QString error;
+        const bool ok = readRecording(parser.value(openOption), [&](qint64, quint64 source, int type, const QCborMap &event) {
+            if (type == 0)
+                traffic.sourceGone(source);
+            else
+                traffic.apply(source, ipc::telemetry::EventType(type), event);
+        }, &error);
+        if (!ok) {
+            QTextStream(stderr) << "ipc-monitor: " << error << Qt::endl;
+            return 1;
+        }
+    }
+
+    std::unique_ptr<MainWindow> window;
+    if (headless) {
+        if (!cli)
+            QTextStream(stderr) << "ipc-monitor: no display, running headless (one line per event). To see the "
+                                   "window run it on a desktop, or under Xvfb: xvfb-run ipc-monitor --demo"
+                                << Qt::endl;
+        QTextStream(stderr) << "ipc-monitor: collecting at " << address << Qt::endl;
+        QObject::connect(&collector, &Collector::eventReceived, &traffic,
+                         [&](quint64 source, ipc::telemetry::EventType type, const QCborMap &event) {
+                             QTextStream out(stdout);
+                             for (const QString &line : describeEvent(traffic.processOf(source), type, event))
+                                 out << line << '\n';
+                             out.flush();
+                         });
+    } else {
+        window = std::make_unique<MainWindow>(&traffic, address);
+        window->show();
+        if (parser.isSet(screenshotOption))
+            screenshotWhenReady(window.get(), &traffic, parser.value(screenshotOption), parser.value(mapOption));
+    }
+    std::unique_ptr<Demo> demo;
+    if (parser.isSet(demoOption)) {
+        demo = std::make_unique<Demo>(address);
+        demo->start();
+    }
+    if (parser.isSet(quitOption))
+        QTimer::singleShot(parser.value(quitOption).toInt(), app.get(), &QCoreApplication::quit);
+    return app->exec();
+}

@@ -1,0 +1,364 @@
+#include "models.h"
+
+#include "event_text.h"
+
+#include <QDateTime>
+#include <QFont>
+
+namespace monitor {
+
+using ipc::telemetry::Direction;
+
+namespace {
+
+QString processKey(qint64 pid)
+{
+    return QStringLiteral("p%1").arg(pid);
+}
+
+// Finds the child row whose first column carries this key, or appends one.
+QList<QStandardItem *> childRow(QStandardItem *parent, const QString &key, int columns)
+{
+    for (int row = 0; row < parent->rowCount(); ++row) {
+        if (parent->child(row)->data(KeyRole).toString() == key) {
+            QList<QStandardItem *> items;
+            for (int column = 0; column < columns; ++column)
+                items << parent->child(row, column);
+            return items;
+        }
+    }
+    QList<QStandardItem *> items;
+    for (int column = 0; column < columns; ++column) {
+        auto *item = new QStandardItem;
+        item->setEditable(false);
+        items << item;
+    }
+    items.first()->setData(key, KeyRole);
+    parent->appendRow(items);
+    return items;
+}
+
+void setTexts(const QList<QStandardItem *> &items, const QStringList &texts)
+{
+    for (int i = 0; i < texts.size() && i < items.size(); ++i) {
+        if (items[i]->text() != texts[i])
+            items[i]->setText(texts[i]);
+    }
+}
+
+void setGreyed(const QList<QStandardItem *> &items, bool greyed)
+{
+    for (QStandardItem *item : items)
+        item->setForeground(greyed ? QBrush(Qt::gray) : QBrush());
+}
+
+QString csvField(QString text)
+{
+    if (text.contains(QLatin1Char(',')) || text.contains(QLatin1Char('"')) || text.contains(QLatin1Char('\n')))
+        return QLatin1Char('"') + text.replace(QLatin1Char('"'), QLatin1String("\"\"")) + QLatin1Char('"');
+    return text;
+}
+
+} // namespace
+
+TreeModel::TreeModel(QObject *parent)
+    : QStandardItemModel(0, 8, parent)
+{
+    setHorizontalHeaderLabels({tr("Process / endpoint / connection"), tr("Status"), tr("Transport, protocol"),
+                               tr("Peer"), tr("Security"), tr("Received"), tr("Sent"), tr("Rate (msg/s)")});
+}
+
+QString TreeModel::formatCount(const Totals &totals)
+{
+    const double bytes = double(totals.bytes);
+    const QString size = bytes >= 1 << 20 ? QStringLiteral("%1 MiB").arg(bytes / (1 << 20), 0, 'f', 1)
+        : bytes >= 1024                    ? QStringLiteral("%1 KiB").arg(bytes / 1024, 0, 'f', 1)
+                                           : QStringLiteral("%1 B").arg(totals.bytes);
+    return QStringLiteral("%1 (%2)").arg(totals.count).arg(size);
+}
+
+void TreeModel::refresh(const Traffic &traffic)
+{
+    QStandardItem *root = invisibleRootItem();
+    for (const auto &[pid, process] : traffic.processes()) {
+        const QList<QStandardItem *> processRow = childRow(root, processKey(pid), columnCount());
+        processRow[0]->setData(QStringLiteral("process"), KindRole);
+        processRow[0]->setData(process.gone, ClosedRole);
+        setTexts(processRow, {QStringLiteral("%1 [%2]").arg(process.name).arg(pid),
+                              process.gone ? tr("gone") : tr("reporting"), QString(), QString(), QString(),
+                              QString(), QString(), QString()});
+        setGreyed(processRow, process.gone);
+        for (const auto &[endpointId, endpoint] : process.endpoints) {
+            const QList<QStandardItem *> endpointRow =
+                childRow(processRow[0], QStringLiteral("e%1").arg(endpointId), columnCount());
+            endpointRow[0]->setData(QStringLiteral("endpoint"), KindRole);
+            endpointRow[0]->setData(endpoint.address, AddressRole);
+            endpointRow[0]->setData(endpoint.down, ClosedRole);
+            Totals received;
+            Totals sent;
+            double rate = 0;
+            for (const auto &[connectionId, connection] : process.connections) {
+                if (connection.endpoint != endpointId)
+                    continue;
+                received.add(connection.received.count, connection.received.bytes);
+                sent.add(connection.sent.count, connection.sent.bytes);
+                rate += connection.receivedRate + connection.sentRate;
+                const QList<QStandardItem *> row =
+                    childRow(endpointRow[0], QStringLiteral("c%1").arg(connectionId), columnCount());
+                row[0]->setData(QStringLiteral("connection"), KindRole);
+                row[0]->setData(int(connection.security), SecurityRole);
+                row[0]->setData(connection.closed, ClosedRole);
+                const QString peer = connection.peerProcess.isEmpty()
+                    ? connection.peerAddress
+                    : QStringLiteral("%1 [%2]").arg(connection.peerProcess).arg(connection.peerPid);
+                const QString status = connection.closed
+                    ? (connection.error.isEmpty() ? tr("closed") : tr("closed: %1").arg(connection.error))
+                    : connection.established ? tr("connected") : tr("handshake");
+                setTexts(row, {tr("connection %1").arg(connectionId), status, connection.protocol, peer,
+                               securityLabel(connection.security), formatCount(connection.received),
+                               formatCount(connection.sent),
+                               QString::number(connection.receivedRate + connection.sentRate, 'f', 0)});
+                row[4]->setForeground(connection.closed ? QBrush(Qt::gray) : QBrush(securityColor(connection.security)));
+                row[0]->setToolTip(connection.reason.isEmpty()
+                                       ? tr("handshake hash %1").arg(connection.handshakeHash)
+                                       : connection.reason);
+                setGreyed(row.mid(0, 4) + row.mid(5), connection.closed);
+            }
+            setTexts(endpointRow, {QStringLiteral("%1 %2").arg(endpoint.role, endpoint.address), endpoint.status,
+                                   QStringLiteral("%1, %2").arg(endpoint.transport, endpoint.protocol), QString(),
+                                   QString(), formatCount(received), formatCount(sent), QString::number(rate, 'f', 0)});
+            setGreyed(endpointRow, endpoint.down || process.gone);
+        }
+    }
+    // What Traffic forgot (cleared) leaves the tree too.
+    for (int row = root->rowCount() - 1; row >= 0; --row) {
+        QStandardItem *processItem = root->child(row);
+        const qint64 pid = processItem->data(KeyRole).toString().mid(1).toLongLong();
+        const auto process = traffic.processes().find(pid);
+        if (process == traffic.processes().end()) {
+            root->removeRow(row);
+            continue;
+        }
+        for (int e = processItem->rowCount() - 1; e >= 0; --e) {
+            QStandardItem *endpointItem = processItem->child(e);
+            const quint64 endpointId = endpointItem->data(KeyRole).toString().mid(1).toULongLong();
+            if (!process->second.endpoints.count(endpointId)) {
+                processItem->removeRow(e);
+                continue;
+            }
+            for (int c = endpointItem->rowCount() - 1; c >= 0; --c) {
+                const quint64 id = endpointItem->child(c)->data(KeyRole).toString().mid(1).toULongLong();
+                if (!process->second.connections.count(id))
+                    endpointItem->removeRow(c);
+            }
+        }
+    }
+}
+
+MessageLog::MessageLog(QObject *parent)
+    : QAbstractTableModel(parent)
+{
+}
+
+int MessageLog::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int MessageLog::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant MessageLog::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= int(m_rows.size()))
+        return {};
+    const LoggedMessage &message = m_rows[std::size_t(index.row())];
+    if (role == Qt::UserRole)
+        return QVariant::fromValue(message);
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (index.column()) {
+    case Time: return QDateTime::fromMSecsSinceEpoch(message.time).toString(QStringLiteral("HH:mm:ss.zzz"));
+    case Process: return QStringLiteral("%1 [%2]").arg(message.process).arg(message.pid);
+    case Endpoint: return message.endpointAddress;
+    case Peer: return message.peer;
+    case Direction: return message.direction == Direction::Received ? tr("in") : tr("out");
+    case Type: return message.type;
+    case Size: return qulonglong(message.size);
+    case Payload: return message.payloadReported ? payloadPreview(message.payload) : tr("(not reported)");
+    }
+    return {};
+}
+
+QVariant MessageLog::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    static const QStringList names{tr("Time"), tr("Process"), tr("Endpoint"), tr("Peer"),
+                                   tr("Dir"),  tr("Type"),    tr("Size"),     tr("Payload")};
+    return names.value(section);
+}
+
+void MessageLog::append(const QList<LoggedMessage> &messages)
+{
+    if (messages.isEmpty())
+        return;
+    if (m_paused) {
+        m_missed += quint64(messages.size());
+        return;
+    }
+    // Only the newest `cap` of a huge batch can stay.
+    const qsizetype skip = qMax<qsizetype>(0, messages.size() - m_cap);
+    const int incoming = int(messages.size() - skip);
+    const int overflow = int(m_rows.size()) + incoming - m_cap;
+    if (overflow > 0) {
+        beginRemoveRows({}, 0, overflow - 1);
+        m_rows.erase(m_rows.begin(), m_rows.begin() + overflow);
+        endRemoveRows();
+    }
+    beginInsertRows({}, int(m_rows.size()), int(m_rows.size()) + incoming - 1);
+    m_rows.insert(m_rows.end(), messages.begin() + skip, messages.end());
+    endInsertRows();
+}
+
+void MessageLog::setPaused(bool paused)
+{
+    m_paused = paused;
+    if (!paused)
+        m_missed = 0;
+}
+
+void MessageLog::clear()
+{
+    beginResetModel();
+    m_rows.clear();
+    endResetModel();
+}
+
+QString MessageLog::toCsv() const
+{
+    QString csv = QStringLiteral("time,pid,process,endpoint,peer,direction,type,size,payload_hex\n");
+    for (const LoggedMessage &message : m_rows) {
+        csv += QStringList{QDateTime::fromMSecsSinceEpoch(message.time).toString(Qt::ISODateWithMs),
+                           QString::number(message.pid), csvField(message.process), csvField(message.endpointAddress),
+                           csvField(message.peer),
+                           message.direction == Direction::Received ? QStringLiteral("in") : QStringLiteral("out"),
+                           QString::number(message.type), QString::number(message.size),
+                           QString::fromLatin1(message.payload.toHex())}
+                   .join(QLatin1Char(','))
+            + QLatin1Char('\n');
+    }
+    return csv;
+}
+
+void LogFilter::setOnlyType(std::optional<qint32> type)
+{
+    m_onlyType = type;
+    invalidateFilter();
+}
+
+void LogFilter::excludeType(qint32 type)
+{
+    m_excluded.insert(type);
+    invalidateFilter();
+}
+
+void LogFilter::clearExcluded()
+{
+    m_excluded.clear();
+    invalidateFilter();
+}
+
+void LogFilter::setDirection(std::optional<Direction> direction)
+{
+    m_direction = direction;
+    invalidateFilter();
+}
+
+void LogFilter::setEndpointText(const QString &text)
+{
+    m_endpoint = text;
+    invalidateFilter();
+}
+
+void LogFilter::setSearchText(const QString &text)
+{
+    m_search = text;
+    invalidateFilter();
+}
+
+bool LogFilter::filterAcceptsRow(int row, const QModelIndex &parent) const
+{
+    const auto *log = static_cast<const MessageLog *>(sourceModel());
+    if (parent.isValid() || row >= log->rowCount())
+        return false;
+    const LoggedMessage &message = log->at(row);
+    if (m_onlyType && message.type != *m_onlyType)
+        return false;
+    if (m_excluded.contains(message.type))
+        return false;
+    if (m_direction && message.direction != *m_direction)
+        return false;
+    if (!m_endpoint.isEmpty() && !message.endpointAddress.contains(m_endpoint, Qt::CaseInsensitive))
+        return false;
+    if (m_search.isEmpty())
+        return true;
+    for (int column = 0; column < MessageLog::ColumnCount; ++column) {
+        if (log->index(row, column).data().toString().contains(m_search, Qt::CaseInsensitive))
+            return true;
+    }
+    return false;
+}
+
+TypeStatsModel::TypeStatsModel(QObject *parent)
+    : QStandardItemModel(0, 7, parent)
+{
+    setHorizontalHeaderLabels({tr("Type"), tr("Messages"), tr("Bytes"), tr("Min size"), tr("Mean size"),
+                               tr("Max size"), tr("Rate (msg/s)")});
+}
+
+void TypeStatsModel::refresh(const Traffic &traffic)
+{
+    int row = 0;
+    for (const auto &[type, stats] : traffic.types()) {
+        if (row >= rowCount()) {
+            QList<QStandardItem *> items;
+            for (int column = 0; column < columnCount(); ++column) {
+                auto *item = new QStandardItem;
+                item->setEditable(false);
+                items << item;
+            }
+            appendRow(items);
+        }
+        const quint64 count = stats.count();
+        const QStringList texts{QString::number(type), QString::number(count), QString::number(stats.bytes()),
+                                QString::number(stats.minSize),
+                                count ? QString::number(double(stats.bytes()) / double(count), 'f', 1) : QString(),
+                                QString::number(stats.maxSize), QString::number(stats.rate, 'f', 0)};
+        for (int column = 0; column < columnCount(); ++column) {
+            QStandardItem *cell = item(row, column);
+            if (cell->text() != texts[column])
+                cell->setText(texts[column]);
+            cell->setData(column == 0 ? QVariant(type) : QVariant(), Qt::UserRole);
+        }
+        ++row;
+    }
+    if (rowCount() > row)
+        removeRows(row, rowCount() - row);
+}
+
+QString TypeStatsModel::toCsv() const
+{
+    QString csv = QStringLiteral("type,messages,bytes,min_size,mean_size,max_size,rate_per_s\n");
+    for (int row = 0; row < rowCount(); ++row) {
+        QStringList fields;
+        for (int column = 0; column < columnCount(); ++column)
+            fields << item(row, column)->text();
+        csv += fields.join(QLatin1Char(',')) + QLatin1Char('\n');
+    }
+    return csv;
+}
+
+} // namespace monitor

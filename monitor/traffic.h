@@ -1,0 +1,161 @@
+// What the monitor knows: processes, their endpoints and connections, with
+// totals, rates and per-type statistics, built from telemetry events
+// (docs/TELEMETRY.md). No widgets here: the views read it, the tests drive it.
+#pragma once
+
+#include <ipc/telemetry.h>
+
+#include <QCborMap>
+#include <QColor>
+#include <QObject>
+#include <QString>
+
+#include <deque>
+#include <map>
+
+namespace monitor {
+
+using ipc::telemetry::EventType;
+
+// How a connection is protected, weakest first, as the views colour it.
+enum class Security { Unknown, Plain, Weak, Encrypted, Authenticated };
+Security securityFromName(const QString &name);
+QString securityLabel(Security security);
+QColor securityColor(Security security);
+
+struct Totals
+{
+    quint64 count = 0;
+    quint64 bytes = 0;
+    void add(quint64 n, quint64 b)
+    {
+        count += n;
+        bytes += b;
+    }
+};
+
+struct ConnectionState
+{
+    quint64 id = 0;
+    quint64 endpoint = 0;
+    QString peerAddress;
+    qint64 peerPid = -1;
+    qint64 peerUid = -1;
+    QString peerProcess;
+    QString protocol;
+    QString encryption;
+    Security security = Security::Unknown;
+    QString handshakeHash;
+    bool established = false;
+    bool closed = false;
+    QString error;
+    QString reason;
+    Totals received;
+    Totals sent;
+    double receivedRate = 0; // messages per second, over the last second
+    double sentRate = 0;
+};
+
+struct EndpointState
+{
+    quint64 id = 0;
+    QString role;
+    QString address;
+    QString transport;
+    QString protocol;
+    QString status;
+    bool down = false;
+};
+
+struct ProcessState
+{
+    qint64 pid = 0;
+    QString name;
+    QString library;
+    bool gone = false; // its reporter disconnected
+    std::map<quint64, EndpointState> endpoints;
+    std::map<quint64, ConnectionState> connections;
+};
+
+// Per message type, over every connection.
+struct TypeStats
+{
+    qint32 type = 0;
+    Totals received; // as the receiving ends report them
+    Totals sent;     // as the sending ends do
+    quint64 minSize = 0;
+    quint64 maxSize = 0;
+    // Messages of this type seen: a message whose two ends both report counts once.
+    quint64 count() const { return qMax(received.count, sent.count); }
+    quint64 bytes() const { return qMax(received.bytes, sent.bytes); }
+    double rate = 0;             // messages per second, over the last second
+    std::deque<double> history;  // rate per second, oldest first, at most HistorySeconds
+};
+
+// One sampled message, for the log.
+struct LoggedMessage
+{
+    qint64 time = 0;
+    qint64 pid = 0;
+    QString process;
+    quint64 connection = 0;
+    quint64 endpoint = 0;
+    QString endpointAddress;
+    QString peer;
+    ipc::telemetry::Direction direction = ipc::telemetry::Direction::Received;
+    qint32 type = 0;
+    quint64 size = 0;
+    QByteArray payload;
+    bool payloadReported = false;
+};
+
+class Traffic : public QObject
+{
+    Q_OBJECT
+
+public:
+    static constexpr int HistorySeconds = 60;
+
+    explicit Traffic(QObject *parent = nullptr);
+
+    // One event from the reporter `source` (a collector connection, or a
+    // recording's source id).
+    void apply(quint64 source, EventType type, const QCborMap &event);
+    // The reporter went away: its process is shown as gone.
+    void sourceGone(quint64 source);
+    // Once a second: rates and history from what arrived since the last tick.
+    void tick();
+    // Closed connections, gone processes and down endpoints forgotten; totals kept.
+    void clearClosed();
+
+    const std::map<qint64, ProcessState> &processes() const { return m_processes; }
+    const std::map<qint32, TypeStats> &types() const { return m_types; }
+    const ProcessState *processOf(quint64 source) const;
+    quint64 droppedSamples() const { return m_droppedSamples; }
+    quint64 droppedEvents() const { return m_droppedEvents; }
+    quint64 eventCount() const { return m_events; }
+
+Q_SIGNALS:
+    // Sampled messages, in arrival order, for the log.
+    void messagesLogged(const QList<monitor::LoggedMessage> &messages);
+    // Anything changed: views refresh on their own timer.
+    void changed();
+
+private:
+    ProcessState *process(quint64 source);
+    void applyCounters(ProcessState &process, const QCborMap &event);
+    void applySamples(ProcessState &process, const QCborMap &event);
+
+    std::map<quint64, qint64> m_sourcePid;
+    std::map<qint64, ProcessState> m_processes;
+    std::map<qint32, TypeStats> m_types;
+    std::map<qint32, quint64> m_typeCountAtTick;
+    std::map<std::pair<qint64, quint64>, std::pair<quint64, quint64>> m_connectionCountAtTick;
+    quint64 m_droppedSamples = 0;
+    quint64 m_droppedEvents = 0;
+    quint64 m_events = 0;
+};
+
+} // namespace monitor
+
+Q_DECLARE_METATYPE(monitor::LoggedMessage)

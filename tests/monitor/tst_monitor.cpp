@@ -1,0 +1,340 @@
+// ipc-monitor: its model from scripted events (counts, rates, security,
+// the log's cap, filters, pause), a recording that reopens the same, and the
+// window under the offscreen platform fed by a real Server and Client.
+#include "collector.h"
+#include "connection_map.h"
+#include "main_window.h"
+#include "models.h"
+#include "recording.h"
+#include "testnames.h"
+#include "traffic.h"
+
+#include <ipc/client.h>
+#include <ipc/server.h>
+#include <ipc/telemetry.h>
+
+#include <QCborArray>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace std::chrono_literals;
+using namespace monitor;
+using namespace ipc::telemetry;
+
+namespace {
+
+QCborMap map(std::initializer_list<std::pair<const char *, QCborValue>> entries)
+{
+    QCborMap result;
+    for (const auto &entry : entries)
+        result.insert(QLatin1String(entry.first), entry.second);
+    return result;
+}
+
+// One process (pid 42) with a server endpoint and one encrypted connection.
+void script(Traffic &traffic, quint64 source = 7)
+{
+    traffic.apply(source, EventType::Hello, map({{Key::Version, 1}, {Key::Pid, 42}, {Key::Process, QStringLiteral("app")}}));
+    traffic.apply(source, EventType::EndpointUp,
+                  map({{Key::Endpoint, 1}, {Key::Role, QStringLiteral("server")}, {Key::Address, QStringLiteral("/tmp/x.sock")},
+                       {Key::Transport, QStringLiteral("local")}, {Key::Protocol, QStringLiteral("native")}}));
+    traffic.apply(source, EventType::ConnectionOpened,
+                  map({{Key::Connection, 5}, {Key::Endpoint, 1}, {Key::PeerAddress, QStringLiteral("/tmp/x.sock")},
+                       {Key::PeerPid, 43}, {Key::PeerUid, 1000}}));
+    traffic.apply(source, EventType::ConnectionEstablished,
+                  map({{Key::Connection, 5}, {Key::Protocol, QStringLiteral("native")}, {Key::PeerPid, 43},
+                       {Key::PeerProcess, QStringLiteral("peer")}, {Key::Security, QStringLiteral("authenticated")},
+                       {Key::Encryption, QStringLiteral("Noise_NNpsk0_25519_AESGCM_SHA256")}}));
+}
+
+QCborMap counters(std::initializer_list<QCborArray> rows)
+{
+    QCborArray array;
+    for (const QCborArray &row : rows)
+        array.append(row);
+    return map({{Key::Time, 0}, {Key::Rows, array}});
+}
+
+QList<LoggedMessage> messages(int count, qint32 type, ipc::telemetry::Direction direction = Direction::Received)
+{
+    QList<LoggedMessage> list;
+    for (int i = 0; i < count; ++i) {
+        LoggedMessage message;
+        message.type = type;
+        message.size = quint64(i);
+        message.direction = direction;
+        message.endpointAddress = QStringLiteral("/tmp/x.sock");
+        list.append(message);
+    }
+    return list;
+}
+
+} // namespace
+
+class TestMonitor : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        qputenv("IPC_MONITOR", m_address.toUtf8()); // before any endpoint exists
+    }
+
+    // Counter deltas add up per connection and per type; a type's
+    // statistics count a message once even when both ends report it.
+    void countsAndRates()
+    {
+        Traffic traffic;
+        script(traffic);
+        traffic.apply(7, EventType::Counters, counters({{5, 0, 1, 10, 100, 10, 10}, {5, 1, 2, 3, 3000, 500, 1500}}));
+        traffic.apply(7, EventType::Counters, counters({{5, 0, 1, 5, 50, 10, 10}}));
+        const ConnectionState &connection = traffic.processes().at(42).connections.at(5);
+        QCOMPARE(connection.received.count, 15u);
+        QCOMPARE(connection.received.bytes, 150u);
+        QCOMPARE(connection.sent.count, 3u);
+        QCOMPARE(connection.security, Security::Authenticated);
+        QCOMPARE(connection.peerPid, 43);
+        QCOMPARE(traffic.types().at(2).minSize, 500u);
+        QCOMPARE(traffic.types().at(2).maxSize, 1500u);
+        traffic.tick(); // rates: what arrived since the last tick
+        QCOMPARE(connection.receivedRate, 15.0);
+        traffic.apply(7, EventType::Counters, counters({{5, 0, 1, 4, 40, 10, 10}}));
+        traffic.tick();
+        QCOMPARE(connection.receivedRate, 4.0);
+        QCOMPARE(traffic.types().at(1).rate, 4.0);
+        QCOMPARE(traffic.types().at(1).history.size(), std::size_t(2));
+
+        // The other end of type 2 reports the same 3 messages as received.
+        Traffic both;
+        script(both, 7);
+        both.apply(7, EventType::Counters, counters({{5, 1, 2, 3, 3000, 500, 1500}, {5, 0, 2, 3, 3000, 500, 1500}}));
+        QCOMPARE(both.types().at(2).count(), 3u);
+    }
+
+    void securityClassification()
+    {
+        QCOMPARE(securityFromName(QStringLiteral("plain")), Security::Plain);
+        QCOMPARE(securityFromName(QStringLiteral("weak")), Security::Weak);
+        QCOMPARE(securityFromName(QStringLiteral("encrypted")), Security::Encrypted);
+        QCOMPARE(securityFromName(QStringLiteral("authenticated")), Security::Authenticated);
+        QCOMPARE(securityFromName(QStringLiteral("?")), Security::Unknown);
+        QSet<QRgb> colours;
+        for (Security s : {Security::Plain, Security::Weak, Security::Encrypted, Security::Authenticated, Security::Unknown})
+            colours.insert(securityColor(s).rgb());
+        QCOMPARE(colours.size(), 5); // each state its own colour
+    }
+
+    // A closed connection stays, marked, until cleared; a gone process too.
+    void closedStayUntilCleared()
+    {
+        Traffic traffic;
+        script(traffic);
+        traffic.apply(7, EventType::ConnectionClosed,
+                      map({{Key::Connection, 5}, {Key::Error, QStringLiteral("ConnectionLost")}, {Key::Reason, QStringLiteral("gone")}}));
+        TreeModel tree;
+        tree.refresh(traffic);
+        const QModelIndex process = tree.index(0, 0);
+        const QModelIndex endpoint = tree.index(0, 0, process);
+        const QModelIndex connection = tree.index(0, 0, endpoint);
+        QVERIFY(connection.isValid());
+        QCOMPARE(connection.data(ClosedRole).toBool(), true);
+        QCOMPARE(tree.index(0, 1, endpoint).data().toString(), QStringLiteral("closed: ConnectionLost"));
+        traffic.clearClosed();
+        tree.refresh(traffic);
+        QCOMPARE(tree.rowCount(tree.index(0, 0, tree.index(0, 0))), 0);
+    }
+
+    // One edge per pair of processes and security level, each drawn in its
+    // own colour, none hiding another.
+    void mapDrawsEveryEdge()
+    {
+        Traffic traffic;
+        const char *levels[] = {"plain", "weak", "encrypted", "authenticated"};
+        for (quint64 source : {1u, 2u}) {
+            const qint64 pid = source == 1 ? 100 : 200;
+            traffic.apply(source, EventType::Hello, map({{Key::Pid, pid}, {Key::Process, QStringLiteral("p%1").arg(pid)}}));
+            for (int i = 0; i < 4; ++i) {
+                traffic.apply(source, EventType::ConnectionOpened, map({{Key::Connection, i + 1}, {Key::PeerPid, 300 - pid}}));
+                traffic.apply(source, EventType::ConnectionEstablished,
+                              map({{Key::Connection, i + 1}, {Key::Security, QLatin1String(levels[i])}}));
+            }
+        }
+        ConnectionMap view;
+        view.resize(900, 500);
+        view.refresh(traffic);
+        QCOMPARE(view.nodes().size(), std::size_t(2));
+        QCOMPARE(view.edges().size(), std::size_t(4));
+        for (const ConnectionMap::Edge &edge : view.edges())
+            QCOMPARE(edge.connections, 1); // both ends report each connection: counted once
+        const QImage picture = view.grab().toImage();
+        // Above the legend: each colour must show on its edge.
+        const QImage edges = picture.copy(0, 0, picture.width(), picture.height() - 50);
+        for (Security security : {Security::Plain, Security::Weak, Security::Encrypted, Security::Authenticated}) {
+            const QRgb colour = securityColor(security).rgb();
+            int pixels = 0;
+            for (int y = 0; y < edges.height(); ++y) {
+                for (int x = 0; x < edges.width(); ++x)
+                    pixels += edges.pixel(x, y) == colour ? 1 : 0;
+            }
+            QVERIFY2(pixels > 200, qPrintable(securityLabel(security)));
+        }
+    }
+
+    // The log keeps its newest rows up to the cap, in batches.
+    void logCap()
+    {
+        MessageLog log;
+        log.setCap(100);
+        log.append(messages(80, 1));
+        log.append(messages(50, 2));
+        QCOMPARE(log.rowCount(), 100);
+        QCOMPARE(log.at(0).type, 1); // 30 of the first batch left from the top
+        QCOMPARE(log.at(0).size, 30u);
+        QCOMPARE(log.at(49).type, 1);
+        QCOMPARE(log.at(50).type, 2);
+        log.append(messages(500, 3)); // a batch beyond the cap keeps its newest
+        QCOMPARE(log.rowCount(), 100);
+        QCOMPARE(log.at(0).type, 3);
+        QCOMPARE(log.at(99).size, 499u);
+    }
+
+    void filtersAndPause()
+    {
+        MessageLog log;
+        LogFilter filter;
+        filter.setSourceModel(&log);
+        log.append(messages(10, 1));
+        log.append(messages(5, 2, Direction::Sent));
+        QCOMPARE(filter.rowCount(), 15);
+        filter.excludeType(1);
+        QCOMPARE(filter.rowCount(), 5);
+        filter.clearExcluded();
+        filter.setOnlyType(1);
+        QCOMPARE(filter.rowCount(), 10);
+        filter.setOnlyType(std::nullopt);
+        filter.setDirection(Direction::Sent);
+        QCOMPARE(filter.rowCount(), 5);
+        filter.setDirection(std::nullopt);
+        filter.setEndpointText(QStringLiteral("nothing-like-it"));
+        QCOMPARE(filter.rowCount(), 0);
+        filter.setEndpointText(QString());
+        log.setPaused(true);
+        log.append(messages(7, 1));
+        QCOMPARE(log.rowCount(), 15);
+        QCOMPARE(log.missedWhilePaused(), 7u);
+        log.setPaused(false);
+        log.append(messages(1, 1));
+        QCOMPARE(log.rowCount(), 16);
+    }
+
+    // Recorded events reopen into the same rows, payload bytes included.
+    void recordingReopens()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("session.jsonl"));
+        Recorder recorder;
+        QString error;
+        QVERIFY(recorder.open(path, &error));
+        Traffic live;
+        const auto apply = [&](EventType type, const QCborMap &event) {
+            live.apply(7, type, event);
+            recorder.write(1, 7, type, event);
+        };
+        apply(EventType::Hello, map({{Key::Version, 1}, {Key::Pid, 42}, {Key::Process, QStringLiteral("app")}}));
+        apply(EventType::ConnectionOpened, map({{Key::Connection, 5}, {Key::Endpoint, 1}}));
+        apply(EventType::Counters, counters({{5, 0, 9, 2, 20, 10, 10}}));
+        const QByteArray payload("\x00\x01 binary", 9);
+        apply(EventType::MessageSamples,
+              map({{Key::Time, 0}, {Key::Rows, QCborArray{QCborArray{1000, 5, 0, 9, 9, payload}}}}));
+        recorder.close();
+
+        Traffic reopened;
+        QList<LoggedMessage> logged;
+        connect(&reopened, &Traffic::messagesLogged, this, [&](const QList<LoggedMessage> &m) { logged += m; });
+        QVERIFY2(readRecording(path, [&](qint64, quint64 source, int type, const QCborMap &event) {
+            reopened.apply(source, EventType(type), event);
+        }, &error), qPrintable(error));
+        QCOMPARE(reopened.processes().at(42).connections.at(5).received.count, 2u);
+        QCOMPARE(reopened.types().at(9).count(), 2u);
+        QCOMPARE(logged.size(), 1);
+        QCOMPARE(logged.first().payload, payload);
+
+        QFile broken(dir.filePath(QStringLiteral("broken.jsonl")));
+        QVERIFY(broken.open(QIODevice::WriteOnly));
+        broken.write("{\"time\":1}\nnot json\n");
+        broken.close();
+        QVERIFY(!readRecording(broken.fileName(), [](qint64, quint64, int, const QCborMap &) {}, &error));
+        QVERIFY2(error.contains(QLatin1String("line 2")), qPrintable(error));
+    }
+
+    // The window, fed by a real Server and Client reporting to a collector:
+    // rows for the live endpoints, an edge on the map, sampled messages in
+    // the log, and pause holding the log still.
+    void windowShowsLiveTraffic()
+    {
+        Traffic traffic;
+        Collector collector(m_address);
+        QVERIFY(collector.listen());
+        connect(&collector, &Collector::eventReceived, &traffic,
+                [&](quint64 source, EventType type, const QCborMap &event) { traffic.apply(source, type, event); });
+        MainWindow window(&traffic, m_address);
+        window.show();
+
+        const QString name = uniqueName("monitored");
+        ipc::Server server(name);
+        QVERIFY(server.listen());
+        ipc::Client client(name);
+        QVERIFY(client.waitForConnected(30s));
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(client.write(3, "hello monitor"));
+
+        const auto connectionRows = [&] {
+            int rows = 0;
+            TreeModel *tree = window.treeModel();
+            for (int p = 0; p < tree->rowCount(); ++p) {
+                const QModelIndex process = tree->index(p, 0);
+                for (int e = 0; e < tree->rowCount(process); ++e)
+                    rows += tree->rowCount(tree->index(e, 0, process));
+            }
+            return rows;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(connectionRows(), 2, 10000); // both ends, in one process
+        QTRY_VERIFY_WITH_TIMEOUT(window.log()->rowCount() >= 20, 10000);
+        QCOMPARE(window.map()->edges().size(), std::size_t(1));
+        QCOMPARE(window.map()->edges().front().security, Security::Encrypted);
+        QCOMPARE(window.map()->nodes().size(), std::size_t(1)); // a process talking to itself
+        QTRY_VERIFY_WITH_TIMEOUT(window.statsModel()->rowCount() >= 1, 10000);
+
+        window.logFilter()->excludeType(3);
+        QCOMPARE(window.logFilter()->rowCount(), 0);
+        window.logFilter()->clearExcluded();
+
+        window.setPaused(true);
+        const int before = window.log()->rowCount();
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(client.write(4, "while paused"));
+        QTRY_VERIFY_WITH_TIMEOUT(window.log()->missedWhilePaused() > 0, 10000);
+        QCOMPARE(window.log()->rowCount(), before);
+        window.setPaused(false);
+
+        window.topTabs()->setCurrentWidget(window.map());
+        const QImage picture = window.map()->grab().toImage();
+        QVERIFY(!picture.isNull());
+        // The edge is drawn in the encrypted colour somewhere on the map.
+        bool found = false;
+        const QRgb blue = securityColor(Security::Encrypted).rgb();
+        for (int y = 0; y < picture.height() && !found; y += 2) {
+            for (int x = 0; x < picture.width() && !found; x += 2)
+                found = picture.pixel(x, y) == blue;
+        }
+        QVERIFY(found);
+    }
+
+private:
+    const QString m_address = uniqueName("tstmonitor");
+};
+
+QTEST_MAIN(TestMonitor)
+#include "tst_monitor.moc"
