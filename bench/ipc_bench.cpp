@@ -6,6 +6,8 @@
 #include "crypto_reference.h"
 #include "transports.h"
 
+#include <ipc/server.h>
+
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -388,6 +390,20 @@ int main(int argc, char **argv)
         if (only.isEmpty() || only.contains(impl.name)
             || (impl.kind == Impl::Raw && !only.contains(QStringLiteral("no-raw"))))
             impls.append(impl);
+    }
+
+    // The monitored row reports telemetry, from both processes, to a
+    // collector here that reads and discards it, as ipc-monitor would.
+    std::unique_ptr<ipc::Server> collector;
+    if (std::any_of(impls.begin(), impls.end(), [](const Impl &impl) { return impl.monitored; })) {
+        const QString address = QStringLiteral("ipc-bench-monitor-%1").arg(QCoreApplication::applicationPid());
+        qputenv("IPC_MONITOR", address.toUtf8()); // the peers inherit it
+        ipc::ServerConfig config;
+        config.monitoring = ipc::Monitoring::Off;
+        config.maxMessageSize = 16 << 20;
+        collector = std::make_unique<ipc::Server>(address, config);
+        if (!collector->listen())
+            qWarning("telemetry collector: %s", qPrintable(collector->errorString()));
     }
 
     // Every figure is measured `repeats` times; ratios are taken inside each

@@ -180,9 +180,10 @@ private:
 class IpcClient : public BenchClient
 {
 public:
-    explicit IpcClient(bool encrypted)
+    IpcClient(bool encrypted, bool monitored)
     {
         m_config.encryptionRequired = encrypted;
+        m_config.monitoring = monitored ? ipc::Monitoring::On : ipc::Monitoring::Off;
         m_config.maxMessageSize = 64 << 20;
         m_config.writeQueueLimit = 1 << 30;
     }
@@ -208,9 +209,10 @@ private:
 class IpcServer : public BenchServer
 {
 public:
-    IpcServer(bool local, bool encrypted, bool golangV2)
+    IpcServer(bool local, bool encrypted, bool golangV2, bool monitored)
         : m_local(local)
     {
+        m_config.monitoring = monitored ? ipc::Monitoring::On : ipc::Monitoring::Off;
         m_config.protocol = golangV2 ? ipc::Protocol::GolangIpcV2 : ipc::Protocol::Native;
         m_config.encryption = encrypted;
         m_config.maxMessageSize = 64 << 20;
@@ -246,6 +248,7 @@ QList<Impl> allImpls()
         {QStringLiteral("raw-local"), Impl::Raw, true, false},
         {QStringLiteral("libipc-local-plain"), Impl::Libipc, true, false},
         {QStringLiteral("libipc-local-encrypted"), Impl::Libipc, true, true},
+        {QStringLiteral("libipc-local-monitored"), Impl::Libipc, true, false, false, true},
         {QStringLiteral("libipc-local-v2-plain"), Impl::Libipc, true, false, true},
         {QStringLiteral("libipc-local-v2-encrypted"), Impl::Libipc, true, true, true},
 #ifdef IPC_BENCH_HAVE_ZMQ
@@ -276,7 +279,7 @@ Impl implByName(const QString &name)
 std::unique_ptr<BenchClient> makeClient(const Impl &impl)
 {
     switch (impl.kind) {
-    case Impl::Libipc: return std::make_unique<IpcClient>(impl.encrypted);
+    case Impl::Libipc: return std::make_unique<IpcClient>(impl.encrypted, impl.monitored);
 #ifdef IPC_BENCH_HAVE_ZMQ
     case Impl::Zmq: return makeZmqClient();
 #endif
@@ -290,7 +293,7 @@ std::unique_ptr<BenchClient> makeClient(const Impl &impl)
 std::unique_ptr<BenchServer> makeServer(const Impl &impl)
 {
     switch (impl.kind) {
-    case Impl::Libipc: return std::make_unique<IpcServer>(impl.local, impl.encrypted, impl.golangV2);
+    case Impl::Libipc: return std::make_unique<IpcServer>(impl.local, impl.encrypted, impl.golangV2, impl.monitored);
 #ifdef IPC_BENCH_HAVE_ZMQ
     case Impl::Zmq: return makeZmqServer();
 #endif

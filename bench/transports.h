@@ -20,6 +20,7 @@ struct Impl
     bool local = true; // local socket or TCP
     bool encrypted = false;
     bool golangV2 = false; // libipc speaking golang-ipc protocol version 2
+    bool monitored = false; // libipc reporting telemetry to a collector (ipc-monitor's part)
     bool libipc() const { return kind == Libipc; }
 };
 

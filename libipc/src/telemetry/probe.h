@@ -1,8 +1,9 @@
-// One connection's telemetry, filled by the connection's thread and
-// collected by the reporter's: exact per-type, per-direction counters folded
-// in place, and a few sampled message events. One uncontended lock and no
-// allocation per message once a type has been seen; bounded however many
-// types a peer sends.
+// One connection's telemetry, written by the connection's thread and read by
+// the reporter's: exact per-type, per-direction counters folded in place,
+// and a few sampled message events. The counters have a single writer, so a
+// message costs plain (relaxed atomic) loads and stores, no lock and no
+// allocation; the reader turns their running totals into deltas. Bounded
+// however many types a peer sends.
 #pragma once
 
 #include <ipc/telemetry.h>
@@ -10,16 +11,19 @@
 #include <QByteArray>
 #include <QCborArray>
 
+#include <array>
+#include <atomic>
+#include <limits>
 #include <mutex>
-#include <vector>
 
 namespace ipc::telemetry {
 
 class Probe
 {
 public:
-    // Counter rows kept per connection; later types share one row of type 0.
-    static constexpr std::size_t MaxCounters = 256;
+    // Counter rows per connection; messages of later types share one last
+    // row of type 0.
+    static constexpr int MaxCounters = 64;
     // Sampled messages per connection between two collections.
     static constexpr int SamplesPerCollection = 50;
     static constexpr int PayloadPreview = 64;
@@ -32,32 +36,76 @@ public:
 
     quint64 id() const { return m_id; }
 
-    void record(Direction direction, qint32 type, const QByteArray &data);
+    // The connection's thread only.
+    void record(Direction direction, qint32 type, const QByteArray &data)
+    {
+        Counter &counter = counterFor(direction, type);
+        const quint64 size = quint64(data.size());
+        bump(counter.count, 1);
+        bump(counter.bytes, size);
+        if (size < counter.minSize.load(std::memory_order_relaxed))
+            counter.minSize.store(size, std::memory_order_relaxed);
+        if (size > counter.maxSize.load(std::memory_order_relaxed))
+            counter.maxSize.store(size, std::memory_order_relaxed);
+        const unsigned generation = m_generation.load(std::memory_order_relaxed);
+        if (generation != m_seenGeneration) { // a collection happened: a new allowance
+            m_seenGeneration = generation;
+            m_samplesLeft = SamplesPerCollection;
+        }
+        if (m_samplesLeft > 0) {
+            --m_samplesLeft;
+            sample(direction, type, data);
+        } else {
+            bump(m_droppedSamples, 1);
+        }
+    }
 
-    // Appends the counter rows changed since the last collection and the
-    // samples taken, resets both, and adds the samples it had to drop.
+    // The reporter's thread: appends a row per counter that changed since
+    // the last collection (its deltas, and the smallest and largest size so
+    // far), the samples taken, and how many samples were dropped.
     void collect(QCborArray *rows, QCborArray *samples, quint64 *droppedSamples);
 
 private:
     struct Counter
     {
-        qint32 type;
-        Direction direction;
-        quint64 count = 0;
-        quint64 bytes = 0;
-        quint64 minSize = 0;
-        quint64 maxSize = 0;
+        qint32 type = 0;
+        Direction direction = Direction::Received;
+        std::atomic<quint64> count{0};
+        std::atomic<quint64> bytes{0};
+        std::atomic<quint64> minSize{std::numeric_limits<quint64>::max()};
+        std::atomic<quint64> maxSize{0};
+        quint64 reportedCount = 0; // the reader's
+        quint64 reportedBytes = 0;
     };
-    Counter &counterFor(Direction direction, qint32 type);
+
+    // A single writer: no read-modify-write instruction needed.
+    static void bump(std::atomic<quint64> &value, quint64 by)
+    {
+        value.store(value.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+    }
+    Counter &counterFor(Direction direction, qint32 type)
+    {
+        Counter &last = m_counters[std::size_t(m_last)];
+        if (last.type == type && last.direction == direction && m_last < m_used.load(std::memory_order_relaxed))
+            return last;
+        return findCounter(direction, type);
+    }
+    Counter &findCounter(Direction direction, qint32 type);
+    void sample(Direction direction, qint32 type, const QByteArray &data);
 
     const quint64 m_id;
     const bool m_reportPayloads;
-    std::mutex m_lock;
-    std::vector<Counter> m_counters;
-    std::size_t m_last = 0; // the row the previous message used: streams repeat a type
-    QCborArray m_samples;
+    std::array<Counter, MaxCounters> m_counters;
+    std::atomic<int> m_used{0}; // rows published to the reader
+    int m_last = 0;             // the row the previous message used: streams repeat a type
+
+    std::atomic<unsigned> m_generation{0}; // bumped by each collection
+    unsigned m_seenGeneration = 0;
     int m_samplesLeft = SamplesPerCollection;
-    quint64 m_droppedSamples = 0;
+    std::atomic<quint64> m_droppedSamples{0};
+    quint64 m_droppedReported = 0;
+    std::mutex m_samplesLock; // only when a sample is taken or collected
+    QCborArray m_samples;
 };
 
 } // namespace ipc::telemetry
