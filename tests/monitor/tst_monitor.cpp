@@ -2,6 +2,7 @@
 // the log's cap, filters, pause), a recording that reopens the same, and the
 // window under the offscreen platform fed by a real Server and Client.
 #include "collector.h"
+#include "peerprocess.h"
 #include "connection_map.h"
 #include "main_window.h"
 #include "models.h"
@@ -330,6 +331,98 @@ private Q_SLOTS:
                 found = picture.pixel(x, y) == blue;
         }
         QVERIFY(found);
+    }
+
+    // Headless, as a separate process: one line per event, and the counter
+    // lines of a full-speed sender add up to exactly what it sent.
+    void headlessKeepsExactCounts()
+    {
+        const QString address = uniqueName("climonitor");
+        QProcess monitorProcess;
+        QProcessEnvironment quiet = QProcessEnvironment::systemEnvironment();
+        quiet.remove(QStringLiteral("IPC_MONITOR"));
+        monitorProcess.setProcessEnvironment(quiet);
+        monitorProcess.start(QStringLiteral(IPC_MONITOR_PATH), {QStringLiteral("--cli"), QStringLiteral("--address"), address});
+        QVERIFY(monitorProcess.waitForStarted(10000));
+        QByteArray errors;
+        QTRY_VERIFY_WITH_TIMEOUT((errors += monitorProcess.readAllStandardError()).contains("collecting at"), 10000);
+
+        QProcessEnvironment reporting = QProcessEnvironment::systemEnvironment();
+        reporting.insert(QStringLiteral("IPC_MONITOR"), address);
+        QProcess sink;
+        sink.setProcessEnvironment(reporting);
+        const QString name = uniqueName("clisink");
+        QVERIFY(!startPeerServer(sink, {QStringLiteral("sink"), name}).isEmpty());
+        QProcess burst;
+        burst.setProcessEnvironment(reporting);
+        burst.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        constexpr int count = 20000;
+        burst.start(peerPath(), {QStringLiteral("burst"), name, QString::number(count), QStringLiteral("64")});
+        QVERIFY(burst.waitForStarted(10000));
+        QVERIFY(waitForExit(burst));
+        QCOMPARE(burst.exitCode(), 0);
+
+        const QString sinkPid = QStringLiteral("[%1]").arg(sink.processId());
+        QByteArray output;
+        const auto received = [&] {
+            output += monitorProcess.readAllStandardOutput();
+            qint64 total = 0;
+            const QRegularExpression row(QStringLiteral(R"(connection \d+ in type 1: (\d+) message)"));
+            for (const QString &line : QString::fromUtf8(output).split(QLatin1Char('\n'))) {
+                if (!line.contains(sinkPid))
+                    continue;
+                const QRegularExpressionMatch match = row.match(line);
+                total += match.hasMatch() ? match.captured(1).toLongLong() : 0;
+            }
+            return total;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(received(), qint64(count), 30000);
+        QVERIFY(output.contains("established"));
+        QVERIFY(output.contains("hello"));
+        stopPeer(sink);
+        stopPeer(monitorProcess);
+    }
+
+    // The window under a sender at full speed in other processes: its
+    // totals are exact and its log stays within the cap.
+    void windowKeepsUpWithAFastSender()
+    {
+        Traffic traffic;
+        const QString address = uniqueName("guimonitor");
+        Collector collector(address);
+        QVERIFY(collector.listen());
+        connect(&collector, &Collector::eventReceived, &traffic,
+                [&](quint64 source, EventType type, const QCborMap &event) { traffic.apply(source, type, event); });
+        MainWindow window(&traffic, address);
+        window.log()->setCap(500);
+        window.show();
+
+        QProcessEnvironment reporting = QProcessEnvironment::systemEnvironment();
+        reporting.insert(QStringLiteral("IPC_MONITOR"), address);
+        QProcess sink;
+        sink.setProcessEnvironment(reporting);
+        const QString name = uniqueName("guisink");
+        QVERIFY(!startPeerServer(sink, {QStringLiteral("sink"), name}).isEmpty());
+        QProcess burst;
+        burst.setProcessEnvironment(reporting);
+        burst.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        constexpr quint64 count = 100000;
+        burst.start(peerPath(), {QStringLiteral("burst"), name, QString::number(count), QStringLiteral("64")});
+        QVERIFY(burst.waitForStarted(10000));
+        const auto sinkReceived = [&] {
+            const auto process = traffic.processes().find(sink.processId());
+            if (process == traffic.processes().end())
+                return quint64(0);
+            quint64 total = 0;
+            for (const auto &connection : process->second.connections)
+                total += connection.second.received.count;
+            return total;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(sinkReceived(), count, 60000);
+        QVERIFY(waitForExit(burst));
+        QVERIFY(window.log()->rowCount() <= 500);
+        QVERIFY(window.log()->rowCount() > 0);
+        stopPeer(sink);
     }
 
 private:
