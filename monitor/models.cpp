@@ -4,6 +4,11 @@
 
 #include <QDateTime>
 #include <QFont>
+#include <QIcon>
+#include <QPainter>
+#include <QPixmap>
+
+#include <map>
 
 namespace monitor {
 
@@ -44,6 +49,24 @@ void setTexts(const QList<QStandardItem *> &items, const QStringList &texts)
         if (items[i]->text() != texts[i])
             items[i]->setText(texts[i]);
     }
+}
+
+// A dot in the state's colour, beside its name: readable at a glance.
+QIcon securityIcon(Security security)
+{
+    static std::map<int, QIcon> icons;
+    auto it = icons.find(int(security));
+    if (it != icons.end())
+        return it->second;
+    QPixmap dot(12, 12);
+    dot.fill(Qt::transparent);
+    QPainter painter(&dot);
+    painter.setRenderHint(QPainter::Antialiasing);
+    painter.setPen(Qt::NoPen);
+    painter.setBrush(securityColor(security));
+    painter.drawEllipse(QRectF(1, 1, 10, 10));
+    painter.end();
+    return icons.emplace(int(security), QIcon(dot)).first->second;
 }
 
 void setGreyed(const QList<QStandardItem *> &items, bool greyed)
@@ -119,6 +142,10 @@ void TreeModel::refresh(const Traffic &traffic)
                                formatCount(connection.sent),
                                QString::number(connection.receivedRate + connection.sentRate, 'f', 0)});
                 row[4]->setForeground(connection.closed ? QBrush(Qt::gray) : QBrush(securityColor(connection.security)));
+                if (row[4]->data(SecurityRole).toInt() != int(connection.security) || row[4]->icon().isNull()) {
+                    row[4]->setIcon(securityIcon(connection.security));
+                    row[4]->setData(int(connection.security), SecurityRole);
+                }
                 row[0]->setToolTip(connection.reason.isEmpty()
                                        ? tr("handshake hash %1").arg(connection.handshakeHash)
                                        : connection.reason);

@@ -258,6 +258,25 @@ private Q_SLOTS:
             reopened.apply(source, EventType(type), event);
         }, &error), qPrintable(error));
         QCOMPARE(reopened.processes().at(42).connections.at(5).received.count, 2u);
+        // The same rows in the window's tree, cell for cell.
+        TreeModel liveTree;
+        TreeModel reopenedTree;
+        liveTree.refresh(live);
+        reopenedTree.refresh(reopened);
+        const auto cells = [](const TreeModel &tree) {
+            QStringList texts;
+            std::function<void(const QModelIndex &)> walk = [&](const QModelIndex &parent) {
+                for (int row = 0; row < tree.rowCount(parent); ++row) {
+                    for (int column = 0; column < tree.columnCount(); ++column)
+                        texts << tree.index(row, column, parent).data().toString();
+                    walk(tree.index(row, 0, parent));
+                }
+            };
+            walk(QModelIndex());
+            return texts;
+        };
+        QVERIFY(!cells(liveTree).isEmpty());
+        QCOMPARE(cells(reopenedTree), cells(liveTree));
         QCOMPARE(reopened.types().at(9).count(), 2u);
         QCOMPARE(logged.size(), 1);
         QCOMPARE(logged.first().payload, payload);
