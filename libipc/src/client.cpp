@@ -16,6 +16,7 @@
 #include <QTimer>
 
 #include <deque>
+#include <map>
 
 namespace ipc {
 
@@ -154,6 +155,9 @@ public:
     bool disconnecting = false;   // disconnectFromServer(): deliver, then close
     QTimer disconnectTimer;
     int droppedTotal = 0;
+    // ping(): tokens on their way and when each left; a few at most.
+    std::map<quint64, QElapsedTimer> pings;
+    quint64 lastPing = 0;
     // Telemetry: this endpoint's id and where it reports (null: nowhere).
     const quint64 endpoint = nextConnectionId();
     SessionObserver *const observer = observerFor(config.monitoring);
@@ -214,6 +218,14 @@ void ClientPrivate::onStreamConnected()
     session = new Session(stream, options, q);
     QObject::connect(session, &Session::established, q, [this] { onEstablished(); });
     QObject::connect(session, &Session::acknowledged, q, [this](int count) { onAcknowledged(count); });
+    QObject::connect(session, &Session::pongReceived, q, [this](quint64 token) {
+        const auto it = pings.find(token);
+        if (it == pings.end())
+            return;
+        const quint64 elapsed = quint64(it->second.nsecsElapsed() / 1000);
+        pings.erase(it);
+        Q_EMIT this->q->pong(elapsed);
+    });
     QObject::connect(session, &Session::messagesRefused, q,
                      [this](int count, Error e, const QString &reason) { onRefused(count, e, reason); });
     session->onMessage = [this](qint32 type, const QByteArray &data) { deliver(Message{type, data, 0}); };
@@ -583,6 +595,19 @@ bool Client::write(qint32 type, const QByteArray &data)
         d->session->sendQueued();
     if (!d->canAccept())
         d->setWritable(false); // the producer may pause before being refused
+    return true;
+}
+
+bool Client::ping()
+{
+    if (d->status != Status::Connected || !d->session)
+        return d->fail(Error::NotConnected, QStringLiteral("ping refused: not connected"));
+    const quint64 token = ++d->lastPing;
+    if (!d->session->ping(token))
+        return d->fail(Error::ProtocolMismatch, QStringLiteral("ping refused: the server's wire has no ping"));
+    if (d->pings.size() >= 64) // answers that never came: forget the oldest
+        d->pings.erase(d->pings.begin());
+    d->pings[token].start();
     return true;
 }
 

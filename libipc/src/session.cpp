@@ -165,6 +165,9 @@ bool Session::handle(protocol::Event &event, const QPointer<Session> &alive)
         return alive && m_state == State::Established;
     case protocol::Event::Acknowledged:
         return onAcknowledged(event.delivered, alive);
+    case protocol::Event::Ponged:
+        Q_EMIT pongReceived(event.delivered);
+        return alive && m_state == State::Established;
     case protocol::Event::Resumed:
         m_ledger->resumeIncoming(event.resume.stream, event.resume.firstSequence);
         // What the peer delivered of ours counts only if it speaks of our stream.
@@ -483,6 +486,14 @@ void Session::onStreamClosed(Error error, const QString &reason)
 QIODevice *Session::device() const
 {
     return m_stream->device();
+}
+
+bool Session::ping(quint64 token)
+{
+    if (m_state != State::Established || !m_adapter->writePing(m_output, token))
+        return false;
+    flushOutput();
+    return true;
 }
 
 qint64 Session::bytesToWrite() const

@@ -75,6 +75,9 @@ public:
     // Messages the peer cannot take are moved to the ledger's undelivered
     // list and reported by messagesRefused().
     void sendQueued();
+    // Asks the peer's library for an answer (pongReceived(token), token > 0).
+    // False when not established or the wire has no ping.
+    bool ping(quint64 token);
     // Acknowledges what was delivered, says goodbye and closes; emits
     // finished(NoError).
     void close();
@@ -89,6 +92,7 @@ Q_SIGNALS:
     // The peer confirmed `count` more messages.
     void acknowledged(int count);
     void messagesRefused(int count, ipc::Error error, const QString &reason);
+    void pongReceived(quint64 token);
     // Once, when the connection has ended; error is NoError for a goodbye.
     void finished(ipc::Error error, const QString &reason);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Three ways a separate project uses libipc, each building tests/consumer/main.cpp
 # and running it (an encrypted echo round trip):
-#   package       cmake --install into a scratch prefix, then find_package(libipc)
+#   package       cmake --install into a scratch prefix, then find_package(libipc);
+#                 the installed ipcctl and ipc-monitor run too
 #   subdirectory  add_subdirectory() on the source tree, as a static library
 #   pkgconfig     the installed libipc.pc, with a plain compiler command
 set -euo pipefail
@@ -18,6 +19,14 @@ package)
     cmake -S "$source_dir" -B "$scratch/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" > /dev/null
     cmake --build "$scratch/build" > /dev/null
     LD_LIBRARY_PATH="$libdirs" "$scratch/build/consumer"
+    # The installed tools run too: ipcctl end to end, ipc-monitor present.
+    name="ipcctl-installed-$$"
+    LD_LIBRARY_PATH="$libdirs" "$prefix/bin/ipcctl" listen "$name" --count 1 > "$scratch/listened" 2> /dev/null &
+    listener=$!
+    LD_LIBRARY_PATH="$libdirs" "$prefix/bin/ipcctl" send "$name" 5 "installed" --wait-for-server
+    wait "$listener"
+    grep -q "type=5 size=9 installed" "$scratch/listened"
+    LD_LIBRARY_PATH="$libdirs" "$prefix/bin/ipc-monitor" --help > /dev/null
     ;;
 subdirectory)
     cmake -S "$source_dir/subdirectory" -B "$scratch/build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \

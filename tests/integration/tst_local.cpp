@@ -84,6 +84,24 @@ class TestLocal : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // ping() is answered by the server's library, whatever its application
+    // does; each answer comes with its round trip. Not connected: refused.
+    void pingIsAnswered()
+    {
+        const QString name = uniqueName("ping");
+        ipc::Server server(name);
+        QVERIFY(server.listen());
+        ipc::Client client(name);
+        QVERIFY(!client.ping());
+        QCOMPARE(client.error(), ipc::Error::NotConnected);
+        QVERIFY(client.waitForConnected(30s));
+        QSignalSpy pongs(&client, &ipc::Client::pong);
+        QVERIFY(client.ping());
+        QVERIFY(client.ping());
+        QTRY_COMPARE_WITH_TIMEOUT(pongs.count(), 2, 10000);
+        QVERIFY(pongs.at(0).at(0).toULongLong() > 0);
+    }
+
     void echo_data()
     {
         QTest::addColumn<QString>("transport");

@@ -109,6 +109,11 @@ public Q_SLOTS:
     // follows); anything else that refuses the message there is reported
     // through errorOccurred() as for a write in the Client's own thread.
     bool write(qint32 type, const QByteArray &data);
+    // Asks the server's library (not its application) to answer, as
+    // QWebSocket::ping() does; pong() says how long the answer took. False
+    // when not connected, or when the server's wire has no ping (golang-ipc
+    // v2, the line wire).
+    bool ping();
     // (Re)starts connecting after close() or a fatal error.
     void connectToServer();
     // Ends the connection gracefully without blocking: refuses new writes,
@@ -130,6 +135,8 @@ Q_SIGNALS:
     void errorOccurred(ipc::Error error);
     // The server confirmed `count` more messages.
     void messagesDelivered(int count);
+    // The answer to ping(), after this many microseconds.
+    void pong(quint64 elapsedMicroseconds);
     // Accepted messages that will not be delivered: on close, timeout, a
     // fatal error, a message the server cannot take, or a server restart
     // with Redelivery::AtMostOnce. takeUndeliveredMessages() has them.

@@ -15,7 +15,7 @@ void Adapter::writeGoodbye(Output &)
 {
 }
 
-bool Adapter::writePing(Output &)
+bool Adapter::writePing(Output &, quint64)
 {
     return false;
 }

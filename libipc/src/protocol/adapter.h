@@ -109,6 +109,7 @@ struct Event
         Failed,      // the connection cannot go on: error and reason
         Acknowledged, // the peer delivered messages up to `delivered`
         Resumed,     // the peer's Resume: `resume`
+        Ponged,      // the peer answered a ping: its token in `delivered`
     };
 
     Kind kind = NeedMore;
@@ -139,6 +140,12 @@ struct Event
     {
         Event event = of(Resumed);
         event.resume = resume;
+        return event;
+    }
+    static Event ponged(quint64 token)
+    {
+        Event event = of(Ponged);
+        event.delivered = token;
         return event;
     }
     static Event closed(const QString &why) { return ended(Closed, Error::NoError, why); }
@@ -188,8 +195,10 @@ public:
 
     // Before a close this side asked for. Default: nothing to say.
     virtual void writeGoodbye(Output &out);
-    // A message the peer must answer, for heartbeats. False: the wire has none.
-    virtual bool writePing(Output &out);
+    // A message the peer's library must answer (heartbeats, Client::ping());
+    // its answer comes back as Event::Ponged with the token. False: the wire
+    // has none.
+    virtual bool writePing(Output &out, quint64 token = 0);
     // When the frame now arriving in `in` is a large plain user message whose
     // header and type have arrived: its type and data size, and `in` keeps the
     // data bytes that already came (bufferedBody() after the type). The engine

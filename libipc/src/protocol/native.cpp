@@ -302,7 +302,9 @@ Event NativeAdapter::handleControl(const char *data, qsizetype size, Output &out
             return fail(Error::ProtocolError, QStringLiteral("nonce exhausted: the connection must be re-established"));
         return Event::progress();
     case wire::ControlKind::Pong:
-        return Event::progress(); // hearing anything at all is what the heartbeat needs
+        // Hearing anything at all is what the heartbeat needs; a token is
+        // someone's ping().
+        return wire::decodeToken(data, size, &token) && token != 0 ? Event::ponged(token) : Event::progress();
     case wire::ControlKind::Ack:
         if (!m_delivery.acknowledges)
             break;
@@ -412,10 +414,10 @@ void NativeAdapter::writeGoodbye(Output &out)
     m_state = State::Ended;
 }
 
-bool NativeAdapter::writePing(Output &out)
+bool NativeAdapter::writePing(Output &out, quint64 token)
 {
     if (m_state == State::Established)
-        writeRecord(0, wire::encodeControl(wire::ControlKind::Ping, 0), out);
+        writeRecord(0, wire::encodeControl(wire::ControlKind::Ping, token), out);
     return true;
 }
 

@@ -1,0 +1,67 @@
+// ipcctl info ADDRESS: what a server says about itself.
+#include "commands.h"
+#include "common.h"
+
+namespace ipcctl {
+
+namespace {
+
+QString securityName(ipc::SecurityLevel level)
+{
+    switch (level) {
+    case ipc::SecurityLevel::Plain: return QStringLiteral("plain");
+    case ipc::SecurityLevel::Weak: return QStringLiteral("weak");
+    case ipc::SecurityLevel::Encrypted: return QStringLiteral("encrypted");
+    case ipc::SecurityLevel::Authenticated: return QStringLiteral("authenticated");
+    }
+    return QString();
+}
+
+} // namespace
+
+int info(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Connects and prints what the server says about itself."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("address"), QStringLiteral("name, /path.sock or tcp://host:port"));
+    Common common;
+    common.addTo(parser);
+    parser.process(QStringList{QStringLiteral("ipcctl info")} + arguments);
+    if (parser.positionalArguments().size() != 1)
+        return fail(Usage, QStringLiteral("info needs one ADDRESS (see ipcctl info --help)"));
+    ipc::ClientConfig config;
+    if (!clientConfig(parser, common, &config))
+        return Usage;
+    config.maxAttempts = 1;
+    const QString address = parser.positionalArguments().first();
+    ipc::Client client(address, config);
+    if (!client.waitForConnected(timeoutOf(parser, common) + std::chrono::seconds(1)))
+        return fail(client.error() == ipc::Error::NoError ? TimedOut : exitCodeFor(client.error()), client.errorString());
+    const ipc::PeerInfo server = client.serverInfo();
+    const ipc::EncryptionInfo encryption = client.encryption();
+    // golang-ipc v2 says nothing about itself: no pid, name or version.
+    const QString protocol = encryption.isWeak() || server.libraryVersion.isEmpty() ? QStringLiteral("golang-ipc-v2")
+                                                                                    : QStringLiteral("native");
+    const QJsonObject object{{QStringLiteral("address"), address},
+                             {QStringLiteral("protocol"), protocol},
+                             {QStringLiteral("encryption"), encryption.protocol},
+                             {QStringLiteral("security"), securityName(encryption.level)},
+                             {QStringLiteral("handshake_hash"), QString::fromLatin1(encryption.handshakeHash.toHex())},
+                             {QStringLiteral("pid"), server.pid},
+                             {QStringLiteral("process"), server.processName},
+                             {QStringLiteral("library"), server.libraryVersion},
+                             {QStringLiteral("max_message_size"), qint64(server.maxMessageSize)}};
+    if (parser.isSet(common.json)) {
+        printJson(object);
+    } else {
+        for (const QString &key : {QStringLiteral("address"), QStringLiteral("protocol"), QStringLiteral("encryption"),
+                                   QStringLiteral("security"), QStringLiteral("handshake_hash"), QStringLiteral("pid"),
+                                   QStringLiteral("process"), QStringLiteral("library"), QStringLiteral("max_message_size")})
+            printLine(QStringLiteral("%1: %2").arg(key, object.value(key).toVariant().toString()));
+    }
+    client.close();
+    return Ok;
+}
+
+} // namespace ipcctl

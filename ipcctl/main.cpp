@@ -1,0 +1,54 @@
+// ipcctl: libipc from a shell, for scripts and debugging.
+#include "commands.h"
+#include "common.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+namespace {
+
+const char Usage[] = R"(usage: ipcctl COMMAND [options] ...
+
+commands:
+  listen ADDRESS                 a server that prints every message it gets
+  send ADDRESS TYPE DATA|-       send one message (- reads standard input)
+  ping ADDRESS [-c N]            round trips to a server, like ping
+  info ADDRESS                   what a server says about itself
+  serve ADDRESS MESSAGE          MinIPC's serve (--broadcast N, --line)
+  eat ADDRESS                    MinIPC's eat (--line, --wait-for-server)
+
+Every command takes --help, and --plain, --psk-file FILE, --psk-env VAR,
+--protocol native|golang-ipc-v2|line, --max-size BYTES, --timeout MS and
+--json. A pre-shared key is never taken from the command line, where ps
+would show it.
+
+exit codes: 0 ok, 1 bad arguments, address, key or configuration,
+2 no server (refused, in use, permission), 3 encryption, key, handshake or
+protocol mismatch, 4 message refused (too large, bad type), 5 timed out.
+)";
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("ipcctl"));
+    const QStringList arguments = app.arguments().mid(2);
+    const QString command = app.arguments().value(1);
+    if (command == QLatin1String("listen"))
+        return ipcctl::listen(arguments);
+    if (command == QLatin1String("send"))
+        return ipcctl::send(arguments);
+    if (command == QLatin1String("ping"))
+        return ipcctl::ping(arguments);
+    if (command == QLatin1String("info"))
+        return ipcctl::info(arguments);
+    if (command == QLatin1String("serve"))
+        return ipcctl::serve(arguments);
+    if (command == QLatin1String("eat"))
+        return ipcctl::eat(arguments);
+    const bool help = command == QLatin1String("--help") || command == QLatin1String("-h") || command == QLatin1String("help");
+    QTextStream(help ? stdout : stderr) << (command.isEmpty() || help ? QString() : QStringLiteral("ipcctl: unknown command \"%1\"\n\n").arg(command))
+                                        << QLatin1String(Usage);
+    return help ? ipcctl::Ok : ipcctl::Usage;
+}

@@ -1,0 +1,242 @@
+// ipcctl as a user runs it: a process against real servers, each command
+// and each failure with its exit code and message.
+#include "testnames.h"
+
+#include <ipc/client.h>
+#include <ipc/server.h>
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Run
+{
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+// Runs ipcctl to the end while this test's event loop serves it.
+Run ipcctl(const QStringList &arguments, const QByteArray &input = {})
+{
+    QProcess process;
+    process.start(QStringLiteral(IPCCTL_PATH), arguments);
+    Run run;
+    if (!process.waitForStarted(10000))
+        return run;
+    if (!input.isNull()) {
+        process.write(input);
+        process.closeWriteChannel();
+    }
+    QSignalSpy finished(&process, &QProcess::finished);
+    if (process.state() != QProcess::NotRunning && !finished.wait(60000))
+        process.kill(); // only the process this test started
+    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    run.out = process.readAllStandardOutput();
+    run.err = process.readAllStandardError();
+    return run;
+}
+
+} // namespace
+
+class TestIpcctl : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void sendDelivers()
+    {
+        const QString name = uniqueName("send");
+        ipc::Server server(name);
+        QVERIFY(server.listen());
+        QList<ipc::Message> got;
+        connect(&server, &ipc::Server::messageReceived, this, [&](const ipc::Message &m) { got.append(m); });
+        Run run = ipcctl({QStringLiteral("send"), name, QStringLiteral("7"), QStringLiteral("hello there")});
+        QCOMPARE(run.exitCode, 0);
+        run = ipcctl({QStringLiteral("send"), name, QStringLiteral("8"), QStringLiteral("-")}, "from stdin\n");
+        QCOMPARE(run.exitCode, 0);
+        run = ipcctl({QStringLiteral("send"), name, QStringLiteral("9"), QStringLiteral("00ff10"), QStringLiteral("--hex")});
+        QCOMPARE(run.exitCode, 0);
+        QTRY_COMPARE_WITH_TIMEOUT(got.size(), 3, 10000); // already confirmed: ipcctl waited for it
+        QCOMPARE(got.at(0).type, 7);
+        QCOMPARE(got.at(0).data, QByteArray("hello there"));
+        QCOMPARE(got.at(1).data, QByteArray("from stdin\n"));
+        QCOMPARE(got.at(2).data, QByteArray::fromHex("00ff10"));
+    }
+
+    void sendWaitsForTheReply()
+    {
+        const QString name = uniqueName("reply");
+        ipc::Server server(name);
+        QVERIFY(server.listen());
+        connect(&server, &ipc::Server::messageReceived, this,
+                [&](const ipc::Message &m) { server.write(m.clientId, m.type + 1, "answer to " + m.data); });
+        const Run run = ipcctl({QStringLiteral("send"), name, QStringLiteral("1"), QStringLiteral("question"),
+                                QStringLiteral("--wait-reply"), QStringLiteral("--json")});
+        QCOMPARE(run.exitCode, 0);
+        const QJsonObject reply = QJsonDocument::fromJson(run.out.trimmed()).object();
+        QCOMPARE(reply.value(QStringLiteral("type")).toInt(), 2);
+        QCOMPARE(reply.value(QStringLiteral("text")).toString(), QStringLiteral("answer to question"));
+    }
+
+    void listenPrintsMessages()
+    {
+        const QString name = uniqueName("listen");
+        QProcess listener;
+        listener.start(QStringLiteral(IPCCTL_PATH), {QStringLiteral("listen"), name, QStringLiteral("--count"),
+                                                     QStringLiteral("2"), QStringLiteral("--json"), QStringLiteral("--echo")});
+        QVERIFY(listener.waitForStarted(10000));
+        QByteArray err;
+        QTRY_VERIFY_WITH_TIMEOUT((err += listener.readAllStandardError()).contains("listening on"), 10000);
+        ipc::Client client(name);
+        QVERIFY(client.waitForConnected(30s));
+        QVERIFY(client.write(3, "one"));
+        QVERIFY(client.write(4, QByteArray("\x01\x02", 2)));
+        QCOMPARE(client.waitForMessage(30s).data, QByteArray("one")); // --echo
+        QSignalSpy finished(&listener, &QProcess::finished);
+        QVERIFY(listener.state() == QProcess::NotRunning || finished.wait(30000));
+        QCOMPARE(listener.exitCode(), 0);
+        const QList<QByteArray> lines = listener.readAllStandardOutput().trimmed().split('\n');
+        QCOMPARE(lines.size(), 2);
+        const QJsonObject first = QJsonDocument::fromJson(lines.at(0)).object();
+        QCOMPARE(first.value(QStringLiteral("type")).toInt(), 3);
+        QCOMPARE(first.value(QStringLiteral("text")).toString(), QStringLiteral("one"));
+        QCOMPARE(QJsonDocument::fromJson(lines.at(1)).object().value(QStringLiteral("hex")).toString(), QStringLiteral("0102"));
+    }
+
+    void pingReportsRoundTrips()
+    {
+        const QString name = uniqueName("ping");
+        ipc::Server server(name);
+        QVERIFY(server.listen());
+        const Run run = ipcctl({QStringLiteral("ping"), name, QStringLiteral("-c"), QStringLiteral("3"),
+                                QStringLiteral("-i"), QStringLiteral("10")});
+        QCOMPARE(run.exitCode, 0);
+        QCOMPARE(run.out.count("reply from"), 3);
+        QVERIFY2(run.out.contains("3 sent, 3 received, min/avg/max = "), run.out.constData());
+    }
+
+    void infoDescribesTheServer()
+    {
+        const QString name = uniqueName("info");
+        ipc::ServerConfig config;
+        config.maxMessageSize = 4096;
+        ipc::Server server(name, config);
+        QVERIFY(server.listen());
+        const Run run = ipcctl({QStringLiteral("info"), name, QStringLiteral("--json")});
+        QCOMPARE(run.exitCode, 0);
+        const QJsonObject info = QJsonDocument::fromJson(run.out.trimmed()).object();
+        QCOMPARE(info.value(QStringLiteral("protocol")).toString(), QStringLiteral("native"));
+        QCOMPARE(info.value(QStringLiteral("security")).toString(), QStringLiteral("encrypted"));
+        QCOMPARE(info.value(QStringLiteral("pid")).toInteger(), QCoreApplication::applicationPid());
+        QCOMPARE(info.value(QStringLiteral("max_message_size")).toInteger(), 4096);
+        QCOMPARE(info.value(QStringLiteral("handshake_hash")).toString().size(), 64);
+    }
+
+    void serveAndEat()
+    {
+        const QString name = uniqueName("serve");
+        QProcess server;
+        server.start(QStringLiteral(IPCCTL_PATH), {QStringLiteral("serve"), name, QStringLiteral("the message")});
+        QVERIFY(server.waitForStarted(10000));
+        // eat tries once, as MinIPC's does, unless told to wait for the server.
+        const Run eaten = ipcctl({QStringLiteral("eat"), name, QStringLiteral("--wait-for-server")});
+        QCOMPARE(eaten.exitCode, 0);
+        QCOMPARE(eaten.out.trimmed(), QByteArray("the message"));
+        QSignalSpy finished(&server, &QProcess::finished);
+        QVERIFY(server.state() == QProcess::NotRunning || finished.wait(30000));
+        QCOMPARE(server.exitCode(), 0);
+    }
+
+    // Every failure: its exit code and a message that names the cause.
+    void failures_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("message");
+        const QString absent = uniqueName("absent");
+        QTest::newRow("no server") << QStringList{QStringLiteral("send"), absent, QStringLiteral("1"), QStringLiteral("x")}
+                                   << 2 << QStringLiteral("no server");
+        QTest::newRow("bad address") << QStringList{QStringLiteral("send"), QStringLiteral("tcp://127.0.0.1:notaport"),
+                                                    QStringLiteral("1"), QStringLiteral("x")}
+                                     << 1 << QStringLiteral("port");
+        QTest::newRow("type 0") << QStringList{QStringLiteral("send"), absent, QStringLiteral("0"), QStringLiteral("x")}
+                                << 1 << QStringLiteral("type must be a number of 1 or more");
+        QTest::newRow("unknown command") << QStringList{QStringLiteral("frobnicate")} << 1
+                                         << QStringLiteral("unknown command");
+        QTest::newRow("unknown protocol") << QStringList{QStringLiteral("info"), absent, QStringLiteral("--protocol"),
+                                                         QStringLiteral("carrier-pigeon")}
+                                          << 1 << QStringLiteral("unknown protocol");
+        QTest::newRow("ping without a server") << QStringList{QStringLiteral("ping"), absent} << 2
+                                               << QStringLiteral("no server");
+    }
+
+    void failures()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(int, exitCode);
+        QFETCH(QString, message);
+        const Run run = ipcctl(arguments);
+        QCOMPARE(run.exitCode, exitCode);
+        QVERIFY2(QString::fromUtf8(run.err).contains(message, Qt::CaseInsensitive), run.err.constData());
+    }
+
+    void keyFailures()
+    {
+        const QString name = uniqueName("keyed");
+        ipc::ServerConfig config;
+        config.preSharedKey = QByteArray(32, 'k');
+        ipc::Server server(name, config);
+        QVERIFY(server.listen());
+        QTemporaryDir dir;
+        const QString wrong = dir.filePath(QStringLiteral("wrong"));
+        QFile file(wrong);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QByteArray(32, 'w').toHex());
+        file.close();
+        Run run = ipcctl({QStringLiteral("send"), name, QStringLiteral("1"), QStringLiteral("x"), QStringLiteral("--psk-file"), wrong});
+        QCOMPARE(run.exitCode, 3);
+        QVERIFY2(run.err.contains("pre-shared key"), run.err.constData());
+        run = ipcctl({QStringLiteral("send"), name, QStringLiteral("1"), QStringLiteral("x")}); // no key at all
+        QCOMPARE(run.exitCode, 3);
+        QVERIFY2(run.err.contains("pre-shared key"), run.err.constData());
+
+        qputenv("IPCCTL_TEST_KEY", QByteArray(32, 'k').toHex());
+        run = ipcctl({QStringLiteral("send"), name, QStringLiteral("1"), QStringLiteral("x"), QStringLiteral("--psk-env"),
+                      QStringLiteral("IPCCTL_TEST_KEY")});
+        QCOMPARE(run.exitCode, 0);
+
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write("too short");
+        file.close();
+        run = ipcctl({QStringLiteral("send"), name, QStringLiteral("1"), QStringLiteral("x"), QStringLiteral("--psk-file"), wrong});
+        QCOMPARE(run.exitCode, 1);
+        QVERIFY2(run.err.contains("must be 32 bytes or 64 hex digits"), run.err.constData());
+    }
+
+    void oversizeAndNoReply()
+    {
+        const QString name = uniqueName("small");
+        ipc::ServerConfig config;
+        config.maxMessageSize = 1024;
+        ipc::Server server(name, config);
+        QVERIFY(server.listen());
+        Run run = ipcctl({QStringLiteral("send"), name, QStringLiteral("1"), QString(2000, QLatin1Char('x'))});
+        QCOMPARE(run.exitCode, 4);
+        QVERIFY2(run.err.contains("2000 bytes exceed"), run.err.constData());
+        run = ipcctl({QStringLiteral("send"), name, QStringLiteral("1"), QStringLiteral("hello"), QStringLiteral("--wait-reply"),
+                      QStringLiteral("--timeout"), QStringLiteral("300")});
+        QCOMPARE(run.exitCode, 5);
+        QVERIFY2(run.err.contains("no reply"), run.err.constData());
+    }
+};
+
+QTEST_MAIN(TestIpcctl)
+#include "tst_ipcctl.moc"
