@@ -1,5 +1,7 @@
 #include "config_check.h"
 
+#include "address.h"
+
 #include <cmath>
 
 namespace ipc {
@@ -88,6 +90,19 @@ QString configurationError(const ClientConfig &config)
     if (config.disconnectTimeout.count() < 0)
         return negative("disconnectTimeout");
     return windowError(config.sendWindow);
+}
+
+QString configurationError(const ServerConfig &config, const Address &address)
+{
+    if (config.sameUserOnly && address.kind == Address::Tcp)
+        return QStringLiteral("invalid configuration: sameUserOnly needs a local socket; over TCP no one vouches for "
+                              "the peer's user");
+    return QString();
+}
+
+QString configurationError(const ClientConfig &, const Address &)
+{
+    return QString();
 }
 
 } // namespace ipc

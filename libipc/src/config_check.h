@@ -19,12 +19,18 @@ QString configurationError(const ClientConfig &config);
 // What a Server or Client constructor finds first: a malformed address
 // (InvalidAddress), else a configuration that cannot work
 // (InvalidConfiguration), else NoError.
+// What a configuration cannot do at this address.
+QString configurationError(const ServerConfig &config, const Address &address);
+QString configurationError(const ClientConfig &config, const Address &address);
+
 template <typename Config>
 std::pair<Error, QString> constructionError(const Address &address, const Config &config)
 {
     if (!address.isValid())
         return {Error::InvalidAddress, address.error};
-    const QString error = configurationError(config);
+    QString error = configurationError(config);
+    if (error.isEmpty())
+        error = configurationError(config, address);
     return {error.isEmpty() ? Error::NoError : Error::InvalidConfiguration, error};
 }
 

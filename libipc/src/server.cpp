@@ -15,6 +15,8 @@
 #include <QRandomGenerator>
 
 #include <deque>
+
+#include <unistd.h>
 #include <map>
 
 namespace ipc {
@@ -140,6 +142,7 @@ public:
     const quint64 instance; // told to clients, so they can tell a restart from a dropped connection
     std::map<quint64, Resumable> resumable; // by the client's stream id
     std::deque<Message> undelivered; // reported by clientMessagesDropped, until taken
+    int refusedPeers = 0;            // sameUserOnly refusals
     // Telemetry: this endpoint's id and where it reports (null: nowhere).
     const quint64 endpoint = nextConnectionId();
     SessionObserver *const observer = observerFor(config.monitoring);
@@ -164,6 +167,13 @@ void ServerPrivate::accept(Stream *stream)
     options.adapter.encryption = config.encryption;
     options.adapter.preSharedKey = config.preSharedKey;
     options.adapter.rejectAsFull = config.maxClients > 0 && pendingAndConnected() >= config.maxClients;
+    const PeerCredentials credentials = stream->peerCredentials();
+    if (config.sameUserOnly && (!credentials.isKnown() || credentials.uid != qint64(::getuid()))) {
+        options.adapter.rejectAsDenied = true; // told in the preamble, then closed
+        ++refusedPeers;
+        qCInfo(lcServer).noquote() << "refused a connection from uid" << credentials.uid << "pid" << credentials.pid
+                                   << ": sameUserOnly";
+    }
     options.handshakeTimeout = config.handshakeTimeout;
     options.heartbeatInterval = config.heartbeatInterval;
     options.observer = observer;
@@ -179,6 +189,7 @@ void ServerPrivate::accept(Stream *stream)
     Connection &connection = connections[id];
     connection.session = session;
     connection.info.id = id;
+    connection.info.credentials = credentials;
     QObject::connect(session, &Session::established, q, [this, id] { onEstablished(id); });
     session->onMessage = [this, id](qint32 type, const QByteArray &data) {
         const Message message{type, data, id};
@@ -583,6 +594,11 @@ void Server::disconnectClient(quint64 clientId)
     const auto it = d->connections.find(clientId);
     if (it != d->connections.end())
         it->second.session->close();
+}
+
+int Server::refusedPeerCount() const
+{
+    return d->refusedPeers;
 }
 
 int Server::unconfirmedMessageCount(quint64 clientId) const

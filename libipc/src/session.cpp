@@ -56,7 +56,9 @@ void Session::start()
         facts.endpoint = m_options.endpoint;
         facts.role = m_options.adapter.role;
         facts.peerAddress = m_stream->peerName();
-        m_stream->peerCredentials(&facts.peerPid, &facts.peerUid);
+        const PeerCredentials credentials = m_stream->peerCredentials();
+        facts.peerPid = credentials.pid;
+        facts.peerUid = credentials.uid;
         m_observed = m_options.observer->connectionOpened(facts);
     }
     if (m_options.handshakeTimeout.count() > 0)
@@ -481,6 +483,11 @@ void Session::onStreamClosed(Error error, const QString &reason)
     }
     const protocol::Event end = m_adapter->endOfStream(m_reader, error, reason);
     finish(end.error, end.reason);
+}
+
+PeerCredentials Session::peerCredentials() const
+{
+    return m_stream->peerCredentials();
 }
 
 QIODevice *Session::device() const

@@ -61,6 +61,7 @@ public:
     const protocol::PeerDelivery &delivery() const { return m_adapter->delivery(); }
     DeliveryLedger *ledger() const { return m_ledger; }
     QIODevice *device() const;
+    PeerCredentials peerCredentials() const;
     // Bytes written to the device that it has not yet handed to the system.
     qint64 bytesToWrite() const;
     bool flush();

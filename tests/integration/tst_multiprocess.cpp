@@ -189,13 +189,17 @@ private Q_SLOTS:
     void otherUserAccess_data()
     {
         QTest::addColumn<bool>("unmask");
-        QTest::newRow("owner only (default)") << false;
-        QTest::newRow("unmaskPermissions") << true;
+        QTest::addColumn<bool>("sameUserOnly");
+        QTest::newRow("owner only (default)") << false << false;
+        QTest::newRow("unmaskPermissions") << true << false;
+        // The socket lets everyone in; the kernel's credentials keep them out.
+        QTest::newRow("unmaskPermissions, sameUserOnly") << true << true;
     }
 
     void otherUserAccess()
     {
         QFETCH(bool, unmask);
+        QFETCH(bool, sameUserOnly);
         if (::geteuid() != 0)
             QSKIP("needs root to start a peer as another user");
         // Copies of the helper and the library where the other user can run them.
@@ -214,7 +218,9 @@ private Q_SLOTS:
         const QString name = uniqueName("otheruser");
         ipc::ServerConfig config;
         config.unmaskPermissions = unmask;
+        config.sameUserOnly = sameUserOnly;
         ipc::Server server(name, config);
+        QSignalSpy clientErrors(&server, &ipc::Server::clientErrorOccurred);
         echoEverything(server);
         QVERIFY(server.listen());
 
@@ -232,7 +238,13 @@ private Q_SLOTS:
         QVERIFY(waitForExit(process));
         const QByteArray out = process.readAllStandardOutput();
         QVERIFY2(process.exitCode() != 3, "could not switch to the unprivileged user");
-        if (unmask) {
+        if (unmask && sameUserOnly) {
+            QCOMPARE(process.exitCode(), 1);
+            QVERIFY2(out.contains("accepts only its own user"), out.constData());
+            QCOMPARE(server.refusedPeerCount(), 1);
+            QTRY_VERIFY_WITH_TIMEOUT(!clientErrors.isEmpty(), 10000);
+            QCOMPARE(clientErrors.first().at(1).value<ipc::Error>(), ipc::Error::PermissionDenied);
+        } else if (unmask) {
             QVERIFY2(process.exitCode() == 0, out.constData());
         } else {
             QCOMPARE(process.exitCode(), 1);

@@ -1,8 +1,10 @@
-// Security defaults at listen(): a symlink or a file planted at the socket
-// path is never followed or removed, a path too long for a unix socket and
-// a directory the user cannot write give clear errors.
+// Security defaults: a symlink or a file planted at the socket path is never
+// followed or removed, a path too long for a unix socket and a directory the
+// user cannot write give clear errors, and the kernel's peer credentials are
+// there per client (sameUserOnly).
 #include "testnames.h"
 
+#include <ipc/client.h>
 #include <ipc/server.h>
 
 #include <QDir>
@@ -52,6 +54,31 @@ class TestSecurity : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // The kernel's word on who connected, per client; sameUserOnly lets this
+    // user's processes in (other users are refused: tst_multiprocess).
+    void peerCredentialsAndSameUser()
+    {
+        const QString name = uniqueName("sameuser");
+        ServerConfig config;
+        config.sameUserOnly = true;
+        Server server(name, config);
+        QVERIFY(server.listen());
+        Client client(name);
+        QVERIFY(client.waitForConnected(std::chrono::seconds(30)));
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientCount(), 1, 30000);
+        const PeerCredentials credentials = server.clients().first().credentials;
+        QCOMPARE(credentials.pid, QCoreApplication::applicationPid());
+        QCOMPARE(credentials.uid, qint64(::getuid()));
+        QCOMPARE(credentials.gid, qint64(::getgid()));
+        QCOMPARE(server.refusedPeerCount(), 0);
+
+        // Over TCP no one vouches for the user: refused as a configuration.
+        Server tcp(QStringLiteral("tcp://127.0.0.1:0"), config);
+        QCOMPARE(tcp.error(), Error::InvalidConfiguration);
+        QVERIFY2(tcp.errorString().contains(QLatin1String("sameUserOnly needs a local socket")),
+                 qPrintable(tcp.errorString()));
+    }
+
     void symlinkIsNeitherFollowedNorRemoved_data()
     {
         QTest::addColumn<QString>("target");

@@ -90,6 +90,12 @@ struct IPC_EXPORT ServerConfig
     // it needs encryption.
     QByteArray preSharedKey;
     int maxClients = 0; // 0 = unlimited; negative is a configuration error
+    // Local sockets only: accept only processes running as this server's
+    // user, as the kernel tells (not as the peer claims). Others are told
+    // so and closed (clientErrorOccurred(PermissionDenied), counted by
+    // Server::refusedPeerCount()). Over TCP, where nobody vouches for the
+    // user, it is a configuration error.
+    bool sameUserOnly = false;
     // A client that completes no handshake in this time is dropped.
     std::chrono::milliseconds handshakeTimeout{10000};
     // Ping a silent client this often; drop it after two silent intervals. 0 = off.

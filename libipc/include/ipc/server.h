@@ -62,6 +62,8 @@ public:
     QList<ClientInfo> clients() const;
     ClientInfo clientInfo(quint64 clientId) const; // id 0 when unknown
     int clientCount() const;
+    // Connections refused by sameUserOnly since construction.
+    int refusedPeerCount() const;
 
     // Delivery, per client, as for Client: a message write() accepts is
     // queued (the client's send window is full), sent, then confirmed once

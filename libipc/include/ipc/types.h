@@ -93,11 +93,23 @@ struct IPC_EXPORT PeerInfo
     quint32 maxMessageSize = 0; // the largest message data the peer accepts
 };
 
+// Who the operating system says is at the other end of a local socket
+// (SO_PEERCRED on Linux): unlike PeerInfo, not the peer's own claim. -1 when
+// the system does not say (TCP).
+struct IPC_EXPORT PeerCredentials
+{
+    qint64 pid = -1;
+    qint64 uid = -1;
+    qint64 gid = -1;
+    bool isKnown() const { return uid >= 0; }
+};
+
 // One client as the server sees it.
 struct IPC_EXPORT ClientInfo
 {
     quint64 id = 0;
     PeerInfo peer;
+    PeerCredentials credentials;
     EncryptionInfo encryption;
     QDateTime connectedAt;
 };

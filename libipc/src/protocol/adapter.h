@@ -29,6 +29,7 @@ struct Settings
     bool encryption = true;    // server: offer it; client: require it
     QByteArray preSharedKey;   // 32 bytes or empty
     bool rejectAsFull = false; // server: tell the client it is full, then end
+    bool rejectAsDenied = false; // server: tell the client its user is not allowed, then end
     // Delivery guarantees (wires that have them): offered in the hello by
     // an owner that gives the session a ledger.
     bool acknowledgements = false;

@@ -56,12 +56,16 @@ Event NativeAdapter::start(Output &out)
     if (m_settings.role == Role::Client)
         return Event::progress(); // the server speaks first
     using wire::Security;
-    const Security security = m_settings.rejectAsFull      ? Security::ServerFull
+    const Security security = m_settings.rejectAsDenied    ? Security::AccessDenied
+        : m_settings.rejectAsFull                           ? Security::ServerFull
         : !m_settings.encryption                            ? Security::Plain
         : m_settings.preSharedKey.isEmpty()                 ? Security::NoiseNN
                                                             : Security::NoiseNNpsk0;
     m_prologue = wire::encodePreamble(security);
     out.append(m_prologue);
+    if (m_settings.rejectAsDenied)
+        return fail(Error::PermissionDenied,
+                    QStringLiteral("refused: the peer is another user's process and this server accepts only its own user"));
     if (m_settings.rejectAsFull)
         return fail(Error::ServerFull, QStringLiteral("refused: the server is at its maximum number of clients"));
     return Event::progress();
@@ -114,6 +118,9 @@ Event NativeAdapter::handlePreamble(const char *preamble, wire::FrameReader &in,
     switch (security) {
     case Security::ServerFull:
         return fail(Error::ServerFull, QStringLiteral("the server is at its maximum number of clients"));
+    case Security::AccessDenied:
+        return fail(Error::PermissionDenied,
+                    QStringLiteral("permission denied: the server accepts only its own user's processes"));
     case Security::Plain:
         if (m_settings.encryption)
             return refuse(Reply::EncryptionRequired, Error::EncryptionRequired,

@@ -134,23 +134,21 @@ bool Stream::write(const char *data, qint64 size)
     return !m_finished && m_device && m_device->write(data, size) == size;
 }
 
-bool Stream::peerCredentials(qint64 *pid, qint64 *uid) const
+PeerCredentials Stream::peerCredentials() const
 {
+    PeerCredentials result;
 #ifdef Q_OS_LINUX
     if (!m_local || m_local->socketDescriptor() < 0)
-        return false;
+        return result;
     ucred credentials{};
     socklen_t size = sizeof credentials;
     if (getsockopt(int(m_local->socketDescriptor()), SOL_SOCKET, SO_PEERCRED, &credentials, &size) != 0)
-        return false;
-    *pid = credentials.pid;
-    *uid = credentials.uid;
-    return true;
-#else
-    Q_UNUSED(pid);
-    Q_UNUSED(uid);
-    return false;
+        return result;
+    result.pid = credentials.pid;
+    result.uid = credentials.uid;
+    result.gid = credentials.gid;
 #endif
+    return result;
 }
 
 bool Stream::flush()

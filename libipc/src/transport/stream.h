@@ -31,9 +31,9 @@ public:
     QIODevice *device() const { return m_device; }
     // Who is at the other end, for logs and telemetry.
     QString peerName() const;
-    // The peer process's pid and uid as the kernel saw them when it
-    // connected (local sockets on Linux); false when the system does not say.
-    bool peerCredentials(qint64 *pid, qint64 *uid) const;
+    // The peer process's pid, uid and gid as the kernel saw them when it
+    // connected (local sockets on Linux); unknown (-1) when the system does not say.
+    PeerCredentials peerCredentials() const;
     // Queues bytes for the peer; false once the stream is closed.
     bool write(const QByteArray &bytes);
     bool write(const char *data, qint64 size);

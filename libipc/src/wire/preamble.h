@@ -15,6 +15,7 @@ enum class Security : quint8 {
     Plain = 0,
     NoiseNN = 1,     // Noise_NN_25519_AESGCM_SHA256
     NoiseNNpsk0 = 2, // Noise_NNpsk0_25519_AESGCM_SHA256
+    AccessDenied = 0xFE, // the server accepts only its own user's processes and closes the connection
     ServerFull = 0xFF, // the server is at maxClients and closes the connection
 };
 
