@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds, runs every test,
 # then runs them again under the address, undefined-behaviour and leak
-# sanitizers, and the tests that use threads under ThreadSanitizer.
+# sanitizers, the tests that use threads under ThreadSanitizer, and each
+# fuzz target for 30 seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
@@ -12,3 +13,4 @@ echo "benchmark smoke run completed"
 ctest --test-dir build --output-on-failure --parallel 2 --timeout 600
 bash scripts/sanitize.sh
 bash scripts/tsan.sh
+bash scripts/fuzz.sh 30
