@@ -88,7 +88,6 @@ std::chrono::milliseconds timeoutOf(const QCommandLineParser &parser, const Comm
 
 bool clientConfig(const QCommandLineParser &parser, const Common &common, ipc::ClientConfig *config)
 {
-    config->monitoring = ipc::Monitoring::Environment;
     config->encryptionRequired = !parser.isSet(common.plain);
     config->timeout = timeoutOf(parser, common);
     return preSharedKey(parser, common, &config->preSharedKey) && protocolOf(parser, common, &config->protocol)
@@ -100,6 +99,25 @@ bool serverConfig(const QCommandLineParser &parser, const Common &common, ipc::S
     config->encryption = !parser.isSet(common.plain);
     return preSharedKey(parser, common, &config->preSharedKey) && protocolOf(parser, common, &config->protocol)
         && maxSizeOf(parser, common, &config->maxMessageSize);
+}
+
+std::unique_ptr<ipc::Client> connectClient(const QCommandLineParser &parser, const Common &common,
+                                           const QString &address, bool retry, int *exitCode)
+{
+    ipc::ClientConfig config;
+    if (!clientConfig(parser, common, &config)) {
+        *exitCode = Usage;
+        return nullptr;
+    }
+    if (!retry)
+        config.maxAttempts = 1; // a missing server is an answer, as for nc
+    config.disconnectTimeout = timeoutOf(parser, common);
+    auto client = std::make_unique<ipc::Client>(address, config);
+    if (client->waitForConnected(timeoutOf(parser, common) + std::chrono::seconds(1)))
+        return client;
+    *exitCode = fail(client->error() == ipc::Error::NoError ? TimedOut : exitCodeFor(client->error()),
+                     client->errorString());
+    return nullptr;
 }
 
 int exitCodeFor(ipc::Error error)

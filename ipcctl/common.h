@@ -11,6 +11,8 @@
 #include <QJsonObject>
 #include <QString>
 
+#include <memory>
+
 namespace ipcctl {
 
 // Documented in `ipcctl --help` and the README.
@@ -43,6 +45,10 @@ struct Common
 bool clientConfig(const QCommandLineParser &parser, const Common &common, ipc::ClientConfig *config);
 bool serverConfig(const QCommandLineParser &parser, const Common &common, ipc::ServerConfig *config);
 std::chrono::milliseconds timeoutOf(const QCommandLineParser &parser, const Common &common);
+// Connects with the shared options: one attempt, or (retry) until --timeout.
+// Null after printing why, with *exitCode set.
+std::unique_ptr<ipc::Client> connectClient(const QCommandLineParser &parser, const Common &common,
+                                           const QString &address, bool retry, int *exitCode);
 
 int exitCodeFor(ipc::Error error);
 // Prints "ipcctl: WHAT" on stderr and returns the code.

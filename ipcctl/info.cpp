@@ -30,14 +30,12 @@ int info(const QStringList &arguments)
     parser.process(QStringList{QStringLiteral("ipcctl info")} + arguments);
     if (parser.positionalArguments().size() != 1)
         return fail(Usage, QStringLiteral("info needs one ADDRESS (see ipcctl info --help)"));
-    ipc::ClientConfig config;
-    if (!clientConfig(parser, common, &config))
-        return Usage;
-    config.maxAttempts = 1;
     const QString address = parser.positionalArguments().first();
-    ipc::Client client(address, config);
-    if (!client.waitForConnected(timeoutOf(parser, common) + std::chrono::seconds(1)))
-        return fail(client.error() == ipc::Error::NoError ? TimedOut : exitCodeFor(client.error()), client.errorString());
+    int failure = Ok;
+    const std::unique_ptr<ipc::Client> connected = connectClient(parser, common, address, false, &failure);
+    if (!connected)
+        return failure;
+    ipc::Client &client = *connected;
     const ipc::PeerInfo server = client.serverInfo();
     const ipc::EncryptionInfo encryption = client.encryption();
     // golang-ipc v2 says nothing about itself: no pid, name or version.

@@ -25,14 +25,12 @@ int ping(const QStringList &arguments)
         return fail(Usage, QStringLiteral("ping needs one ADDRESS (see ipcctl ping --help)"));
     const int count = qMax(1, parser.value(countOption).toInt());
 
-    ipc::ClientConfig config;
-    if (!clientConfig(parser, common, &config))
-        return Usage;
-    config.maxAttempts = 1;
     const QString address = parser.positionalArguments().first();
-    ipc::Client client(address, config);
-    if (!client.waitForConnected(timeoutOf(parser, common) + std::chrono::seconds(1)))
-        return fail(client.error() == ipc::Error::NoError ? TimedOut : exitCodeFor(client.error()), client.errorString());
+    int failure = Ok;
+    const std::unique_ptr<ipc::Client> connected = connectClient(parser, common, address, false, &failure);
+    if (!connected)
+        return failure;
+    ipc::Client &client = *connected;
 
     const bool json = parser.isSet(common.json);
     QList<quint64> times;

@@ -46,15 +46,12 @@ int send(const QStringList &arguments)
             return fail(Usage, QStringLiteral("--hex: DATA is not hex"));
     }
 
-    ipc::ClientConfig config;
-    if (!clientConfig(parser, common, &config))
-        return Usage;
-    if (!parser.isSet(waitServer))
-        config.maxAttempts = 1; // a missing server is an answer, as for nc
-    config.disconnectTimeout = timeoutOf(parser, common);
-    ipc::Client client(positional.at(0), config);
-    if (!client.waitForConnected(timeoutOf(parser, common) + std::chrono::seconds(1)))
-        return fail(client.error() == ipc::Error::NoError ? TimedOut : exitCodeFor(client.error()), client.errorString());
+    int failure = Ok;
+    const std::unique_ptr<ipc::Client> connected =
+        connectClient(parser, common, positional.at(0), parser.isSet(waitServer), &failure);
+    if (!connected)
+        return failure;
+    ipc::Client &client = *connected;
     if (!client.write(type, data))
         return fail(exitCodeFor(client.error()), client.errorString());
     if (parser.isSet(waitReply)) {

@@ -170,12 +170,14 @@ bool Session::handle(protocol::Event &event, const QPointer<Session> &alive)
     case protocol::Event::Ponged:
         Q_EMIT pongReceived(event.delivered);
         return alive && m_state == State::Established;
-    case protocol::Event::Resumed:
-        m_ledger->resumeIncoming(event.resume.stream, event.resume.firstSequence);
+    case protocol::Event::Resumed: {
+        const wire::Resume &resume = m_adapter->peerResume();
+        m_ledger->resumeIncoming(resume.stream, resume.firstSequence);
         // What the peer delivered of ours counts only if it speaks of our stream.
-        if (event.resume.peerStream != m_ledger->stream())
+        if (resume.peerStream != m_ledger->stream())
             return true;
-        return onAcknowledged(event.resume.delivered, alive);
+        return onAcknowledged(resume.delivered, alive);
+    }
     case protocol::Event::Closed:
     case protocol::Event::Failed:
         finish(event.error, event.reason);

@@ -71,6 +71,21 @@ QList<LoggedMessage> messages(int count, qint32 type, ipc::telemetry::Direction 
     return list;
 }
 
+// A sink server and a client sending `count` 64-byte messages to it at full
+// speed, two processes both reporting to the monitor at `address`.
+bool startReportingTraffic(const QString &address, const QString &name, int count, QProcess &sink, QProcess &burst)
+{
+    QProcessEnvironment reporting = QProcessEnvironment::systemEnvironment();
+    reporting.insert(QStringLiteral("IPC_MONITOR"), address);
+    sink.setProcessEnvironment(reporting);
+    if (startPeerServer(sink, {QStringLiteral("sink"), name}).isEmpty())
+        return false;
+    burst.setProcessEnvironment(reporting);
+    burst.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    burst.start(peerPath(), {QStringLiteral("burst"), name, QString::number(count), QStringLiteral("64")});
+    return burst.waitForStarted(10000);
+}
+
 } // namespace
 
 class TestMonitor : public QObject
@@ -366,18 +381,10 @@ private Q_SLOTS:
         QByteArray errors;
         QTRY_VERIFY_WITH_TIMEOUT((errors += monitorProcess.readAllStandardError()).contains("collecting at"), 10000);
 
-        QProcessEnvironment reporting = QProcessEnvironment::systemEnvironment();
-        reporting.insert(QStringLiteral("IPC_MONITOR"), address);
-        QProcess sink;
-        sink.setProcessEnvironment(reporting);
-        const QString name = uniqueName("clisink");
-        QVERIFY(!startPeerServer(sink, {QStringLiteral("sink"), name}).isEmpty());
-        QProcess burst;
-        burst.setProcessEnvironment(reporting);
-        burst.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         constexpr int count = 20000;
-        burst.start(peerPath(), {QStringLiteral("burst"), name, QString::number(count), QStringLiteral("64")});
-        QVERIFY(burst.waitForStarted(10000));
+        QProcess sink;
+        QProcess burst;
+        QVERIFY(startReportingTraffic(address, uniqueName("clisink"), int(count), sink, burst));
         QVERIFY(waitForExit(burst));
         QCOMPARE(burst.exitCode(), 0);
 
@@ -416,18 +423,10 @@ private Q_SLOTS:
         window.log()->setCap(500);
         window.show();
 
-        QProcessEnvironment reporting = QProcessEnvironment::systemEnvironment();
-        reporting.insert(QStringLiteral("IPC_MONITOR"), address);
-        QProcess sink;
-        sink.setProcessEnvironment(reporting);
-        const QString name = uniqueName("guisink");
-        QVERIFY(!startPeerServer(sink, {QStringLiteral("sink"), name}).isEmpty());
-        QProcess burst;
-        burst.setProcessEnvironment(reporting);
-        burst.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         constexpr quint64 count = 100000;
-        burst.start(peerPath(), {QStringLiteral("burst"), name, QString::number(count), QStringLiteral("64")});
-        QVERIFY(burst.waitForStarted(10000));
+        QProcess sink;
+        QProcess burst;
+        QVERIFY(startReportingTraffic(address, uniqueName("guisink"), int(count), sink, burst));
         const auto sinkReceived = [&] {
             const auto process = traffic.processes().find(sink.processId());
             if (process == traffic.processes().end())

@@ -109,7 +109,7 @@ struct Event
         Closed,      // the peer ended the connection on purpose
         Failed,      // the connection cannot go on: error and reason
         Acknowledged, // the peer delivered messages up to `delivered`
-        Resumed,     // the peer's Resume: `resume`
+        Resumed,     // the peer's Resume: Adapter::peerResume()
         Ponged,      // the peer answered a ping: its token in `delivered`
     };
 
@@ -118,8 +118,7 @@ struct Event
     QByteArray data;
     Error error = Error::NoError;
     QString reason;
-    quint64 delivered = 0;
-    wire::Resume resume;
+    quint64 delivered = 0; // Acknowledged: the count; Ponged: the token
 
     static Event needMore() { return Event{}; }
     static Event progress() { return of(Progress); }
@@ -137,12 +136,7 @@ struct Event
         event.delivered = delivered;
         return event;
     }
-    static Event resumed(const wire::Resume &resume)
-    {
-        Event event = of(Resumed);
-        event.resume = resume;
-        return event;
-    }
+    static Event resumed() { return of(Resumed); }
     static Event ponged(quint64 token)
     {
         Event event = of(Ponged);
@@ -215,12 +209,15 @@ public:
     const EncryptionInfo &encryption() const { return m_encryption; }
     const Settings &settings() const { return m_settings; }
     const PeerDelivery &delivery() const { return m_delivery; }
+    // The peer's Resume, once Event::Resumed came (kept here, not in every Event).
+    const wire::Resume &peerResume() const { return m_peerResume; }
 
 protected:
     Settings m_settings;
     PeerInfo m_peer;
     EncryptionInfo m_encryption;
     PeerDelivery m_delivery;
+    wire::Resume m_peerResume;
 };
 
 // From this size on, message data is not copied into a frame buffer: Qt's

@@ -321,12 +321,11 @@ Event NativeAdapter::handleControl(const char *data, qsizetype size, Output &out
     case wire::ControlKind::Resume: {
         if (!m_delivery.acknowledges)
             break;
-        wire::Resume resume;
-        if (m_resumeSeen || !wire::decodeResume(data, size, &resume) || resume.stream == 0
-            || resume.firstSequence == 0)
+        if (m_resumeSeen || !wire::decodeResume(data, size, &m_peerResume) || m_peerResume.stream == 0
+            || m_peerResume.firstSequence == 0)
             return fail(Error::ProtocolError, QStringLiteral("malformed or repeated resume message"));
         m_resumeSeen = true;
-        return Event::resumed(resume);
+        return Event::resumed();
     }
     }
     qCDebug(lcWire) << "ignoring unknown control kind" << int(kind);
