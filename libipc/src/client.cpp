@@ -78,7 +78,7 @@ public:
     // Whether write() would take another message now.
     bool canAccept() const
     {
-        return !ledger.queueIsFull() || (status == Status::Connected && ledger.queue().empty() && ledger.windowHasRoom());
+        return !ledger.queueIsFull() || (status == Status::Connected && session && ledger.queue().empty() && session->hasRoom());
     }
     void setWritable(bool on)
     {
@@ -218,6 +218,7 @@ void ClientPrivate::onStreamConnected()
     session = new Session(stream, options, q);
     QObject::connect(session, &Session::established, q, [this] { onEstablished(); });
     QObject::connect(session, &Session::acknowledged, q, [this](int count) { onAcknowledged(count); });
+    QObject::connect(session, &Session::queueDrained, q, [this] { updateWritable(); });
     QObject::connect(session, &Session::pongReceived, q, [this](quint64 token) {
         const auto it = pings.find(token);
         if (it == pings.end())
@@ -569,7 +570,7 @@ bool Client::write(qint32 type, const QByteArray &data)
     if (Q_UNLIKELY(d->disconnecting))
         return d->fail(Error::NotConnected, QStringLiteral("write refused: disconnectFromServer() was called"));
     DeliveryLedger &ledger = d->ledger;
-    if (d->status == Status::Connected && d->session && ledger.queue().empty() && ledger.windowHasRoom()) {
+    if (d->status == Status::Connected && d->session && ledger.queue().empty() && d->session->hasRoom()) {
         Error e = Error::NoError;
         QString reason;
         if (d->session->send(type, data, &e, &reason))
@@ -591,7 +592,7 @@ bool Client::write(qint32 type, const QByteArray &data)
     if (ledger.queueIsFull())
         return d->refuseFull();
     ledger.queue().push_back(DeliveryLedger::Pending{type, data});
-    if (d->status == Status::Connected && d->session && ledger.windowHasRoom())
+    if (d->status == Status::Connected && d->session && d->session->hasRoom())
         d->session->sendQueued();
     if (!d->canAccept())
         d->setWritable(false); // the producer may pause before being refused

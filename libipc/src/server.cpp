@@ -203,6 +203,7 @@ void ServerPrivate::accept(Stream *stream)
         Q_EMIT q->clientMessagesDelivered(id, count);
         updateWritable(id);
     });
+    QObject::connect(session, &Session::queueDrained, q, [this, id] { updateWritable(id); });
     QObject::connect(session, &Session::messagesRefused, q, [this, id](int count, Error e, const QString &reason) {
         failClient(id, e, QStringLiteral("%1; %2 message(s) dropped").arg(reason).arg(count));
         const auto it = connections.find(id);
@@ -383,7 +384,7 @@ bool ServerPrivate::writeTo(quint64 id, qint32 type, const QByteArray &data)
                           QStringLiteral("write refused: no connected client with id %1").arg(id));
     Connection &connection = it->second;
     DeliveryLedger &ledger = *connection.ledger;
-    if (ledger.queue().empty() && ledger.windowHasRoom()) {
+    if (ledger.queue().empty() && connection.session->hasRoom()) {
         const quint64 stream = connection.stream;
         Error e = Error::NoError;
         QString reason;
@@ -402,7 +403,7 @@ bool ServerPrivate::writeTo(quint64 id, qint32 type, const QByteArray &data)
     if (ledger.queueIsFull())
         return refuseFull(id, connection);
     ledger.queue().push_back(DeliveryLedger::Pending{type, data});
-    if (ledger.windowHasRoom())
+    if (connection.session->hasRoom())
         connection.session->sendQueued();
     const auto still = connections.find(id);
     if (still != connections.end() && still->second.ledger && still->second.ledger->queueIsFull()

@@ -230,6 +230,15 @@ void Session::startDelivery()
         ledger.ackSent(); // the resume says what was delivered
     }
     if (!m_acknowledging) {
+        // Nothing confirms delivery, so the socket's own buffer is the
+        // window: the queue moves on as the system takes the bytes.
+        connect(m_stream->device(), &QIODevice::bytesWritten, this, [this] {
+            if (m_state != State::Established || m_ledger->queue().empty() || !hasRoom())
+                return;
+            sendQueued();
+            if (m_state == State::Established)
+                Q_EMIT queueDrained();
+        });
         // The last connection acknowledged and this one cannot: what it left
         // unconfirmed goes out first, as any queued message.
         ledger.requeueWindow();
@@ -363,6 +372,12 @@ bool Session::sendUnrecorded(qint32 type, const QByteArray &data, Error *error, 
     return writeOne(type, data, error, reason);
 }
 
+bool Session::hasRoom() const
+{
+    return m_state == State::Established && m_ledger->windowHasRoom()
+        && (m_acknowledging || m_stream->device()->bytesToWrite() < m_ledger->limits().windowBytes);
+}
+
 void Session::sendQueued()
 {
     if (!m_ledger)
@@ -374,7 +389,7 @@ void Session::sendQueued()
     int refused = 0;
     Error refusalError = Error::NoError;
     QString refusal;
-    while (m_state == State::Established && !queue.empty() && m_ledger->windowHasRoom()) {
+    while (m_state == State::Established && !queue.empty() && hasRoom()) {
         // Taken off the queue only once sent: a connection that breaks here
         // leaves it for the next one.
         const DeliveryLedger::Pending &message = queue.front();

@@ -72,7 +72,12 @@ public:
     // On an acknowledging connection the message then waits in the
     // ledger's window until the peer confirms it.
     bool send(qint32 type, const QByteArray &data, Error *error, QString *reason);
-    // Sends the ledger's queued messages while its window has room.
+    // Whether a message written now goes out at once rather than waiting in
+    // the ledger's queue: the window has room, and on a connection without
+    // acknowledgements the socket holds less than a window's bytes (a peer
+    // that stops reading must not make this side's memory grow).
+    bool hasRoom() const;
+    // Sends the ledger's queued messages while there is room.
     // Messages the peer cannot take are moved to the ledger's undelivered
     // list and reported by messagesRefused().
     void sendQueued();
@@ -93,6 +98,9 @@ Q_SIGNALS:
     // The peer confirmed `count` more messages.
     void acknowledged(int count);
     void messagesRefused(int count, ipc::Error error, const QString &reason);
+    // Without acknowledgements: the socket drained while messages were
+    // queued, and some were sent.
+    void queueDrained();
     void pongReceived(quint64 token);
     // Once, when the connection has ended; error is NoError for a goodbye.
     void finished(ipc::Error error, const QString &reason);

@@ -54,6 +54,7 @@ bool RawPeer::readPreambleAndAccept()
 
 bool RawPeer::handshake(bool encrypted, const QByteArray &psk, const QByteArray &prologueOverride)
 {
+    sealsFrames = encrypted;
     if (!readPreambleAndAccept())
         return false;
     if (encrypted) {
@@ -74,7 +75,9 @@ bool RawPeer::handshake(bool encrypted, const QByteArray &psk, const QByteArray 
         auto [send, receive] = state.split();
         sendCipher = std::move(send);
         receiveCipher = std::move(receive);
-        this->send(sealedFrame(0, helloData()));
+        if (withholdHello)
+            return true;
+        this->send(sealedFrame(0, hello.isEmpty() ? helloData() : hello));
         qint32 type = -1;
         QByteArray data;
         if (!openFrame(readFrame(), &type, &data) || type != 0) {
@@ -83,9 +86,11 @@ bool RawPeer::handshake(bool encrypted, const QByteArray &psk, const QByteArray 
         }
         return true;
     }
-    send(plainFrame(0, helloData()));
-    const QByteArray hello = readFrame();
-    return hello.size() > 5 && hello.at(4) == char(ipc::wire::ControlKind::Hello);
+    if (withholdHello)
+        return true;
+    send(plainFrame(0, hello.isEmpty() ? helloData() : hello));
+    const QByteArray serverHello = readFrame();
+    return serverHello.size() > 5 && serverHello.at(4) == char(ipc::wire::ControlKind::Hello);
 }
 
 QByteArray RawPeer::helloData(quint32 maxMessageSize)
@@ -96,6 +101,25 @@ QByteArray RawPeer::helloData(quint32 maxMessageSize)
     hello.processName = QStringLiteral("rawpeer");
     hello.libraryVersion = QStringLiteral("test");
     return ipc::wire::encodeHello(hello);
+}
+
+QByteArray RawPeer::acknowledgingHelloData()
+{
+    ipc::wire::Hello hello;
+    hello.maxMessageSize = 1 << 20;
+    hello.pid = quint64(QCoreApplication::applicationPid());
+    hello.processName = QStringLiteral("rawpeer");
+    hello.libraryVersion = QStringLiteral("test");
+    hello.features = ipc::wire::Acknowledgements;
+    hello.instance = 77;
+    hello.windowMessages = 64;
+    hello.windowBytes = 1 << 20;
+    return ipc::wire::encodeHello(hello);
+}
+
+QByteArray RawPeer::frame(qint32 type, const QByteArray &data)
+{
+    return sealsFrames ? sealedFrame(type, data) : plainFrame(type, data);
 }
 
 QByteArray RawPeer::plainFrame(qint32 type, const QByteArray &data)

@@ -31,8 +31,16 @@ public:
     bool handshake(bool encrypted, const QByteArray &psk = {},
                    const QByteArray &prologueOverride = {});
     QString errorString;
+    // What handshake() sends as its hello; helloData() when empty.
+    QByteArray hello;
+    bool withholdHello = false; // handshake() stops before sending the hello
+    bool sealsFrames = false;   // set by handshake()
 
     static QByteArray helloData(quint32 maxMessageSize = 1 << 20);
+    // A hello that announces acknowledgements (a window of 64 messages).
+    static QByteArray acknowledgingHelloData();
+    // A frame for the connection as handshake() left it: sealed or plain.
+    QByteArray frame(qint32 type, const QByteArray &data);
     static QByteArray plainFrame(qint32 type, const QByteArray &data);
     QByteArray sealedFrame(qint32 type, const QByteArray &data);
     bool openFrame(QByteArray body, qint32 *type, QByteArray *data);

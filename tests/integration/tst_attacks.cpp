@@ -2,16 +2,24 @@
 // an error naming the cause, deliver nothing bad, and leave the server
 // serving its other clients.
 #include "echo.h"
+#include "peerprocess.h"
 #include "rawpeer.h"
 #include "testnames.h"
+#include "wire/control.h"
 
 #include <ipc/client.h>
 #include <ipc/server.h>
 
+#include <QDir>
 #include <QLocalServer>
 #include <QSignalSpy>
 #include <QtEndian>
 #include <QtTest>
+
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <csignal>
 
 using namespace std::chrono_literals;
 using ipc::Error;
@@ -19,8 +27,55 @@ using ipc::Message;
 
 namespace {
 
-// A server with one well-behaved client that echoes through it, so each
-// test can show the others are still served after an attack.
+// A well-behaved client that keeps exchanging messages with the server for
+// the whole test: one every few milliseconds, each echoed back, in order.
+struct GoodClient
+{
+    GoodClient(const QString &name, bool encrypted, const QByteArray &key)
+        : client(name, configFor(encrypted, key))
+        , errors(&client, &ipc::Client::errorOccurred)
+    {
+        QObject::connect(&client, &ipc::Client::messageReceived, &client, [this](const Message &m) {
+            inOrder = inOrder && m.data == QByteArray::number(echoed + 1);
+            ++echoed;
+        });
+        QObject::connect(&ticker, &QTimer::timeout, &client, [this] {
+            if (client.write(9, QByteArray::number(sent + 1)))
+                ++sent;
+        });
+    }
+    static ipc::ClientConfig configFor(bool encrypted, const QByteArray &key)
+    {
+        ipc::ClientConfig config;
+        config.encryptionRequired = encrypted;
+        config.preSharedKey = key;
+        return config;
+    }
+    bool start()
+    {
+        if (!client.waitForConnected(10s))
+            return false;
+        ticker.start(5);
+        return true;
+    }
+    // Still connected, never in error, and exchanging: more echoes arrive.
+    bool keepsExchanging()
+    {
+        const int before = echoed;
+        return QTest::qWaitFor([&] { return echoed >= before + 5; }, 20000)
+            && client.status() == ipc::Status::Connected && errors.isEmpty() && inOrder;
+    }
+
+    ipc::Client client;
+    QSignalSpy errors;
+    QTimer ticker;
+    int sent = 0;
+    int echoed = 0;
+    bool inOrder = true;
+};
+
+// A server under attack, with a good client exchanging messages alongside,
+// so each test can show the others are still served.
 struct Fixture
 {
     explicit Fixture(bool encrypted, ipc::ServerConfig config = {})
@@ -29,16 +84,39 @@ struct Fixture
         config.encryption = encrypted;
         server = std::make_unique<ipc::Server>(name, config);
         echoEverything(*server);
+        if (!server->listen())
+            return;
+        good = std::make_unique<GoodClient>(name, encrypted, config.preSharedKey);
+        if (!good->start())
+            return;
+        if (!QTest::qWaitFor([&] { return server->clientCount() == 1; }, 10000))
+            return;
+        goodId = server->clientIds().value(0);
         errors = std::make_unique<QSignalSpy>(server.get(), &ipc::Server::clientErrorOccurred);
-        received = std::make_unique<QSignalSpy>(server.get(), &ipc::Server::messageReceived);
-        listening = server->listen();
+        QObject::connect(server.get(), &ipc::Server::messageReceived, server.get(), [this](const Message &m) {
+            if (m.clientId != goodId)
+                ++attackerMessages;
+        });
+        ready = goodId != 0;
     }
 
+    // Quiet at the end: the good client's last echo confirmed, so the server
+    // has nothing unconfirmed to warn about.
+    ~Fixture()
+    {
+        if (!good)
+            return;
+        good->ticker.stop();
+        (void)QTest::qWaitFor([&] { return good->echoed == good->sent && server->unconfirmedMessageCount(goodId) == 0; },
+                              10000);
+    }
+
+    // The client that was exchanging all along still is, and a new one is served.
     bool goodClientStillServed()
     {
-        ipc::ClientConfig config;
-        config.encryptionRequired = server->config().encryption;
-        ipc::Client client(name, config);
+        if (!good->keepsExchanging())
+            return false;
+        ipc::Client client(name, GoodClient::configFor(server->config().encryption, server->config().preSharedKey));
         if (!client.waitForConnected(10s))
             return false;
         client.write(9, "still here");
@@ -46,14 +124,31 @@ struct Fixture
         return reply.type == 9 && reply.data == "still here";
     }
 
+    quint64 attackerId() const
+    {
+        for (const quint64 id : server->clientIds())
+            if (id != goodId)
+                return id;
+        return 0;
+    }
     Error lastError() const { return errors->isEmpty() ? Error::NoError : errors->last().at(1).value<Error>(); }
     QString lastReason() const { return errors->isEmpty() ? QString() : errors->last().at(2).toString(); }
+    // The attacker's errors only: the good client must have none.
+    bool goodClientHasNoError() const
+    {
+        for (const QList<QVariant> &e : *errors)
+            if (e.at(0).toULongLong() == goodId)
+                return false;
+        return true;
+    }
 
     QString name;
     std::unique_ptr<ipc::Server> server;
+    std::unique_ptr<GoodClient> good;
+    quint64 goodId = 0;
     std::unique_ptr<QSignalSpy> errors;
-    std::unique_ptr<QSignalSpy> received;
-    bool listening = false;
+    int attackerMessages = 0;
+    bool ready = false;
 };
 
 QByteArray lengthOnly(quint32 length)
@@ -63,6 +158,11 @@ QByteArray lengthOnly(quint32 length)
     return header;
 }
 
+int openFileDescriptors()
+{
+    return int(QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::NoDotAndDotDot | QDir::System).size());
+}
+
 } // namespace
 
 class TestAttacks : public QObject
@@ -70,34 +170,44 @@ class TestAttacks : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // The limit is the maximum message size + 4 (type), + 16 (tag) encrypted.
     void oversizedFrameRejectedBeforeAllocation_data()
     {
         QTest::addColumn<bool>("encrypted");
-        QTest::newRow("plain") << false;
-        QTest::newRow("encrypted") << true;
+        QTest::addColumn<quint32>("length");
+        QTest::addColumn<QString>("reason");
+        QTest::newRow("plain, 0xFFFFFFFF") << false << 0xFFFFFFFFu
+                                           << "4294967295 bytes exceeds the limit of 2052 bytes";
+        QTest::newRow("plain, 2 GiB") << false << 0x7FFFFFFFu << "2147483647 bytes exceeds the limit of 2052 bytes";
+        QTest::newRow("plain, one byte over") << false << 2053u << "2053 bytes exceeds the limit of 2052 bytes";
+        QTest::newRow("encrypted, 0xFFFFFFFF") << true << 0xFFFFFFFFu
+                                               << "4294967295 bytes exceeds the limit of 2068 bytes";
+        QTest::newRow("encrypted, one byte over") << true << 2069u << "2069 bytes exceeds the limit of 2068 bytes";
     }
 
     void oversizedFrameRejectedBeforeAllocation()
     {
         QFETCH(bool, encrypted);
+        QFETCH(quint32, length);
+        QFETCH(QString, reason);
         ipc::ServerConfig config;
         config.maxMessageSize = 2048;
         Fixture f(encrypted, config);
-        QVERIFY(f.listening);
+        QVERIFY(f.ready);
         RawPeer raw(socketPathFor(f.name));
         QVERIFY2(raw.handshake(encrypted), qPrintable(raw.errorString));
-        raw.send(lengthOnly(0x7FFFFFFF)); // claims 2 GiB; no body follows
+        raw.send(lengthOnly(length)); // no body follows: nothing may wait for it
         QVERIFY(raw.waitForDisconnected());
         QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
         QCOMPARE(f.lastError(), Error::MessageTooLarge);
-        QVERIFY2(f.lastReason().contains(QLatin1String("2147483647 bytes exceeds the limit")), qPrintable(f.lastReason()));
+        QVERIFY2(f.lastReason().contains(reason), qPrintable(f.lastReason()));
         QVERIFY(f.goodClientStillServed());
     }
 
     void malformedFrameTooShortForType()
     {
         Fixture f(false);
-        QVERIFY(f.listening);
+        QVERIFY(f.ready);
         RawPeer raw(socketPathFor(f.name));
         QVERIFY(raw.handshake(false));
         raw.send(lengthOnly(2) + QByteArray("ab"));
@@ -111,21 +221,21 @@ private Q_SLOTS:
     void messageBeforeHelloRefused()
     {
         Fixture f(false);
-        QVERIFY(f.listening);
+        QVERIFY(f.ready);
         RawPeer raw(socketPathFor(f.name));
         QVERIFY(raw.readPreambleAndAccept());
         raw.send(RawPeer::plainFrame(1, "sneaky"));
         QVERIFY(raw.waitForDisconnected());
         QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
         QCOMPARE(f.lastError(), Error::ProtocolError);
-        QCOMPARE(f.received->count(), 0);
+        QCOMPARE(f.attackerMessages, 0);
         QVERIFY(f.goodClientStillServed());
     }
 
     void truncatedFrameAtEof()
     {
         Fixture f(false);
-        QVERIFY(f.listening);
+        QVERIFY(f.ready);
         RawPeer raw(socketPathFor(f.name));
         QVERIFY(raw.handshake(false));
         raw.send(RawPeer::plainFrame(1, QByteArray(100, 'x')).left(50));
@@ -134,7 +244,7 @@ private Q_SLOTS:
         QCOMPARE(f.lastError(), Error::ProtocolError);
         QVERIFY2(f.lastReason().contains(QLatin1String("closed inside a frame (46 of 104 bytes)")),
                  qPrintable(f.lastReason()));
-        QCOMPARE(f.received->count(), 0);
+        QCOMPARE(f.attackerMessages, 0);
     }
 
     // A large plain body is read straight into its own buffer; cut short, it
@@ -142,7 +252,7 @@ private Q_SLOTS:
     void truncatedLargeFrameAtEof()
     {
         Fixture f(false);
-        QVERIFY(f.listening);
+        QVERIFY(f.ready);
         RawPeer raw(socketPathFor(f.name));
         QVERIFY(raw.handshake(false));
         raw.send(RawPeer::plainFrame(1, QByteArray(100000, 'x')).left(60000));
@@ -151,14 +261,14 @@ private Q_SLOTS:
         QCOMPARE(f.lastError(), Error::ProtocolError);
         QVERIFY2(f.lastReason().contains(QLatin1String("closed inside a frame (59996 of 100004 bytes)")),
                  qPrintable(f.lastReason()));
-        QCOMPARE(f.received->count(), 0);
+        QCOMPARE(f.attackerMessages, 0);
         QVERIFY(f.goodClientStillServed());
     }
 
     void flippedBitInRecord()
     {
         Fixture f(true);
-        QVERIFY(f.listening);
+        QVERIFY(f.ready);
         RawPeer raw(socketPathFor(f.name));
         QVERIFY2(raw.handshake(true), qPrintable(raw.errorString));
         QByteArray record = raw.sealedFrame(1, "pay me 100");
@@ -168,49 +278,49 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
         QCOMPARE(f.lastError(), Error::DecryptionFailed);
         QVERIFY(f.lastReason().contains(QLatin1String("failed to open")));
-        QCOMPARE(f.received->count(), 0);
+        QCOMPARE(f.attackerMessages, 0);
         QVERIFY(f.goodClientStillServed());
     }
 
     void replayedRecord()
     {
         Fixture f(true);
-        QVERIFY(f.listening);
+        QVERIFY(f.ready);
         RawPeer raw(socketPathFor(f.name));
         QVERIFY2(raw.handshake(true), qPrintable(raw.errorString));
         const QByteArray record = raw.sealedFrame(1, "transfer once");
         raw.send(record);
-        QTRY_COMPARE_WITH_TIMEOUT(f.received->count(), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(f.attackerMessages, 1, 10000);
         raw.send(record);
         QVERIFY(raw.waitForDisconnected());
         QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
         QCOMPARE(f.lastError(), Error::DecryptionFailed);
-        QCOMPARE(f.received->count(), 1);
+        QCOMPARE(f.attackerMessages, 1);
         QVERIFY(f.goodClientStillServed());
     }
 
     void reflectedRecord()
     {
         Fixture f(true);
-        QVERIFY(f.listening);
+        QVERIFY(f.ready);
         RawPeer raw(socketPathFor(f.name));
         QVERIFY2(raw.handshake(true), qPrintable(raw.errorString));
-        QTRY_COMPARE_WITH_TIMEOUT(f.server->clientCount(), 1, 10000);
-        QVERIFY(f.server->write(f.server->clientIds().first(), 3, "from the server"));
+        QTRY_COMPARE_WITH_TIMEOUT(f.server->clientCount(), 2, 10000);
+        QVERIFY(f.server->write(f.attackerId(), 3, "from the server"));
         const QByteArray body = raw.readFrame();
         QVERIFY(!body.isEmpty());
         raw.send(lengthOnly(quint32(body.size())) + body); // back to its sender
         QVERIFY(raw.waitForDisconnected());
         QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
         QCOMPARE(f.lastError(), Error::DecryptionFailed);
-        QCOMPARE(f.received->count(), 0);
+        QCOMPARE(f.attackerMessages, 0);
         QVERIFY(f.goodClientStillServed());
     }
 
     void truncatedHandshakeMessage()
     {
         Fixture f(true);
-        QVERIFY(f.listening);
+        QVERIFY(f.ready);
         RawPeer raw(socketPathFor(f.name));
         QVERIFY(raw.readPreambleAndAccept());
         raw.send(lengthOnly(10) + QByteArray(10, 'e')); // an ephemeral key needs 32
@@ -226,7 +336,7 @@ private Q_SLOTS:
         ipc::ServerConfig config;
         config.handshakeTimeout = 200ms;
         Fixture f(true, config);
-        QVERIFY(f.listening);
+        QVERIFY(f.ready);
         QSignalSpy connected(f.server.get(), &ipc::Server::clientConnected);
         RawPeer raw(socketPathFor(f.name)); // connects and never answers
         QVERIFY(raw.waitForDisconnected());
@@ -241,14 +351,373 @@ private Q_SLOTS:
     void alteredPreambleFailsHandshake()
     {
         Fixture f(true);
-        QVERIFY(f.listening);
+        QVERIFY(f.ready);
         RawPeer raw(socketPathFor(f.name));
         const QByteArray edited("\x03\x00\x00", 3); // "the server offered no encryption"
         QVERIFY(!raw.handshake(true, {}, edited));
         QVERIFY2(raw.errorString.contains(QLatin1String("decrypt"), Qt::CaseInsensitive),
                  qPrintable(raw.errorString));
-        QCOMPARE(f.received->count(), 0);
+        QCOMPARE(f.attackerMessages, 0);
         QVERIFY(f.goodClientStillServed());
+    }
+
+    void randomBytesInsteadOfReply()
+    {
+        Fixture f(true);
+        QVERIFY(f.ready);
+        RawPeer raw(socketPathFor(f.name));
+        QVERIFY(raw.waitForBytes(2));
+        QByteArray noise(64, Qt::Uninitialized);
+        for (int i = 0; i < noise.size(); ++i)
+            noise[i] = char(0x9e + i * 37);
+        raw.send(noise);
+        QVERIFY(raw.waitForDisconnected());
+        QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
+        QCOMPARE(f.lastError(), Error::ProtocolMismatch);
+        QVERIFY2(f.lastReason().contains(QLatin1String("158")), qPrintable(f.lastReason()));
+        QVERIFY(f.goodClientStillServed());
+    }
+
+    // A client of another protocol version answers 1, as golang-ipc does.
+    void clientSaysVersionMismatch()
+    {
+        Fixture f(false);
+        QVERIFY(f.ready);
+        RawPeer raw(socketPathFor(f.name));
+        QVERIFY(raw.waitForBytes(2));
+        raw.send(QByteArray(1, '\x01'));
+        QVERIFY(raw.waitForDisconnected());
+        QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
+        QCOMPARE(f.lastError(), Error::ProtocolMismatch);
+        QVERIFY2(f.lastReason().contains(QLatin1String("version")), qPrintable(f.lastReason()));
+        QVERIFY(f.goodClientStillServed());
+    }
+
+    // A server announcing a version the client does not speak: the client
+    // answers "version mismatch" and reports it.
+    void serverWithUnknownVersion()
+    {
+        const QString path = socketPathFor(uniqueName("version"));
+        QLocalServer fake;
+        QVERIFY(fake.listen(path));
+        QLocalSocket *accepted = nullptr;
+        connect(&fake, &QLocalServer::newConnection, this, [&] {
+            accepted = fake.nextPendingConnection();
+            accepted->write(QByteArray("\x07\x01", 2));
+        });
+        ipc::Client client(path);
+        QTRY_COMPARE_WITH_TIMEOUT(client.status(), ipc::Status::Error, 10000);
+        QCOMPARE(client.error(), Error::ProtocolMismatch);
+        QVERIFY2(client.errorString().contains(QLatin1String("version 7")), qPrintable(client.errorString()));
+        QVERIFY(accepted);
+        QTRY_VERIFY_WITH_TIMEOUT(accepted->bytesAvailable() >= 1, 10000);
+        QCOMPARE(accepted->read(1), QByteArray(1, '\x01')); // "version mismatch", golang-ipc's code
+    }
+
+    void randomBytesInsteadOfPreamble()
+    {
+        const QString path = socketPathFor(uniqueName("noise"));
+        QLocalServer fake;
+        QVERIFY(fake.listen(path));
+        connect(&fake, &QLocalServer::newConnection, this, [&] {
+            fake.nextPendingConnection()->write(QByteArray("\xd3\x5a\x11\x42\x99", 5));
+        });
+        ipc::Client client(path);
+        QTRY_COMPARE_WITH_TIMEOUT(client.status(), ipc::Status::Error, 10000);
+        QCOMPARE(client.error(), Error::ProtocolMismatch);
+        QVERIFY2(client.errorString().contains(QLatin1String("211")), qPrintable(client.errorString()));
+    }
+
+    // The handshake starts and stops: no reply, a reply and nothing more, or
+    // (encrypted) the Noise messages and no hello. Dropped after the timeout.
+    void halfFinishedHandshakeThenSilence_data()
+    {
+        QTest::addColumn<bool>("encrypted");
+        QTest::addColumn<int>("stage");
+        QTest::newRow("plain, nothing") << false << 0;
+        QTest::newRow("plain, reply only") << false << 1;
+        QTest::newRow("encrypted, reply only") << true << 1;
+        QTest::newRow("encrypted, no hello") << true << 2;
+    }
+
+    void halfFinishedHandshakeThenSilence()
+    {
+        QFETCH(bool, encrypted);
+        QFETCH(int, stage);
+        ipc::ServerConfig config;
+        config.handshakeTimeout = 300ms;
+        Fixture f(encrypted, config);
+        QVERIFY(f.ready);
+        QSignalSpy connected(f.server.get(), &ipc::Server::clientConnected);
+        RawPeer raw(socketPathFor(f.name));
+        if (stage == 1) {
+            QVERIFY(raw.readPreambleAndAccept());
+        } else if (stage == 2) {
+            raw.withholdHello = true;
+            QVERIFY2(raw.handshake(true), qPrintable(raw.errorString));
+        }
+        QVERIFY(raw.waitForDisconnected());
+        QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
+        QCOMPARE(f.lastError(), Error::HandshakeTimeout);
+        QVERIFY2(f.lastReason().contains(QLatin1String("300 ms")), qPrintable(f.lastReason()));
+        QCOMPARE(connected.count(), 0);
+        QVERIFY(f.goodClientStillServed());
+    }
+
+    // Connections that never say a word: each is dropped after the
+    // handshake timeout, the good client is served throughout, and every
+    // file descriptor comes back.
+    void thousandSilentConnections()
+    {
+        constexpr int Count = 1000;
+        rlimit limit{};
+        getrlimit(RLIMIT_NOFILE, &limit);
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+        if (limit.rlim_cur < rlim_t(2 * Count + 200))
+            QSKIP("the file descriptor limit is too low for 1,000 connections in one process");
+        ipc::ServerConfig config;
+        config.handshakeTimeout = 1s;
+        Fixture f(true, config);
+        QVERIFY(f.ready);
+        const int before = openFileDescriptors();
+        std::vector<std::unique_ptr<QLocalSocket>> silent;
+        for (int i = 0; i < Count; ++i) {
+            silent.push_back(std::make_unique<QLocalSocket>());
+            silent.back()->connectToServer(socketPathFor(f.name));
+        }
+        QVERIFY(f.good->keepsExchanging());
+        const auto dropped = [&] {
+            return std::count_if(silent.begin(), silent.end(), [](const std::unique_ptr<QLocalSocket> &s) {
+                return s->state() == QLocalSocket::UnconnectedState;
+            });
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(dropped(), Count, 120000);
+        QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), Count, 30000);
+        for (const QList<QVariant> &error : *f.errors)
+            QCOMPARE(error.at(1).value<Error>(), Error::HandshakeTimeout);
+        silent.clear();
+        QTRY_COMPARE_WITH_TIMEOUT(openFileDescriptors(), before, 10000);
+        QCOMPARE(f.server->clientCount(), 1);
+        QVERIFY(f.goodClientStillServed());
+    }
+
+    // A peer that sends its hello in plain to an encrypted server: the
+    // bytes are not a handshake the server can complete.
+    void plainClientAgainstEncryptedServer()
+    {
+        Fixture f(true);
+        QVERIFY(f.ready);
+        RawPeer raw(socketPathFor(f.name));
+        QVERIFY(raw.readPreambleAndAccept());
+        QCOMPARE(raw.preamble.at(1), '\x01'); // the server offered Noise
+        raw.send(RawPeer::plainFrame(0, RawPeer::helloData()) + RawPeer::plainFrame(1, "in the clear"));
+        QVERIFY(raw.waitForDisconnected());
+        QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
+        QVERIFY2(f.lastError() == Error::HandshakeFailed || f.lastError() == Error::DecryptionFailed,
+                 qPrintable(f.lastReason()));
+        QCOMPARE(f.attackerMessages, 0);
+        QVERIFY(f.goodClientStillServed());
+    }
+
+    // A client that requires encryption, against a plain server: it says
+    // so in its reply; both sides report it.
+    void encryptingClientAgainstPlainServer()
+    {
+        Fixture f(false);
+        QVERIFY(f.ready);
+        ipc::Client client(f.name); // requires encryption by default
+        QTRY_COMPARE_WITH_TIMEOUT(client.status(), ipc::Status::Error, 10000);
+        QCOMPARE(client.error(), Error::EncryptionRequired);
+        QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
+        QCOMPARE(f.lastError(), Error::EncryptionRequired);
+        QVERIFY2(f.lastReason().contains(QLatin1String("encryption")), qPrintable(f.lastReason()));
+        QVERIFY(f.goodClientStillServed());
+    }
+
+    void wrongPreSharedKey()
+    {
+        ipc::ServerConfig config;
+        config.preSharedKey = QByteArray(32, 'k');
+        Fixture f(true, config);
+        QVERIFY(f.ready);
+        ipc::ClientConfig wrongConfig = GoodClient::configFor(true, QByteArray(32, 'w'));
+        ipc::Client wrong(f.name, wrongConfig);
+        QTRY_COMPARE_WITH_TIMEOUT(wrong.status(), ipc::Status::Error, 10000);
+        QCOMPARE(wrong.error(), Error::HandshakeFailed);
+        QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
+        QCOMPARE(f.lastError(), Error::HandshakeFailed);
+        QVERIFY2(f.lastReason().contains(QLatin1String("pre-shared key")), qPrintable(f.lastReason()));
+        QVERIFY(f.goodClientStillServed());
+    }
+
+    // Type 0 carries the protocol's control messages; negative types never
+    // travel. An empty control message or a negative type is refused; an
+    // unknown control kind is skipped (a newer peer's), and the connection
+    // goes on.
+    void typeZeroAndNegativeFromAPeer_data()
+    {
+        QTest::addColumn<QByteArray>("frame");
+        QTest::addColumn<bool>("refused");
+        QTest::addColumn<QString>("reason");
+        QTest::newRow("type 0, empty") << RawPeer::plainFrame(0, {}) << true << "malformed control message: empty";
+        QTest::newRow("type -5") << RawPeer::plainFrame(-5, "x") << true << "message type -5 is not allowed";
+        QTest::newRow("type -2147483648") << RawPeer::plainFrame(std::numeric_limits<qint32>::min(), "x") << true
+                                          << "message type -2147483648 is not allowed";
+        QTest::newRow("type 0, unknown kind") << RawPeer::plainFrame(0, "\x63" "future") << false << QString();
+    }
+
+    void typeZeroAndNegativeFromAPeer()
+    {
+        QFETCH(QByteArray, frame);
+        QFETCH(bool, refused);
+        QFETCH(QString, reason);
+        Fixture f(false);
+        QVERIFY(f.ready);
+        RawPeer raw(socketPathFor(f.name));
+        QVERIFY(raw.handshake(false));
+        raw.send(frame + RawPeer::plainFrame(4, "after"));
+        if (refused) {
+            QVERIFY(raw.waitForDisconnected());
+            QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
+            QCOMPARE(f.lastError(), Error::ProtocolError);
+            QVERIFY2(f.lastReason().contains(reason), qPrintable(f.lastReason()));
+            QCOMPARE(f.attackerMessages, 0);
+        } else {
+            QTRY_COMPARE_WITH_TIMEOUT(f.attackerMessages, 1, 10000);
+            QVERIFY(raw.isConnected());
+            QCOMPARE(f.errors->count(), 0);
+        }
+        QVERIFY(f.goodClientStillServed());
+    }
+
+    // A peer that acknowledges more than it was sent is broken or lying:
+    // nothing in the window may be dropped on its word.
+    void forgedAcknowledgement()
+    {
+        Fixture f(false);
+        QVERIFY(f.ready);
+        QSignalSpy delivered(f.server.get(), &ipc::Server::clientMessagesDelivered);
+        RawPeer raw(socketPathFor(f.name));
+        raw.hello = RawPeer::acknowledgingHelloData();
+        QVERIFY(raw.handshake(false));
+        const QByteArray serverResume = raw.readFrame();
+        QCOMPARE(serverResume.at(4), char(ipc::wire::ControlKind::Resume));
+        ipc::wire::Resume resume;
+        resume.stream = 77;
+        resume.firstSequence = 1;
+        raw.send(RawPeer::plainFrame(0, ipc::wire::encodeResume(resume)));
+        QTRY_COMPARE_WITH_TIMEOUT(f.server->clientCount(), 2, 10000);
+        const quint64 id = f.attackerId();
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(f.server->write(id, 5, "counted"));
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(!raw.readFrame().isEmpty());
+        QCOMPARE(f.server->unconfirmedMessageCount(id), 3);
+        raw.send(RawPeer::plainFrame(0, ipc::wire::encodeControl(ipc::wire::ControlKind::Ack, 2)));
+        QTRY_COMPARE_WITH_TIMEOUT(f.server->unconfirmedMessageCount(id), 1, 10000);
+        raw.send(RawPeer::plainFrame(0, ipc::wire::encodeControl(ipc::wire::ControlKind::Ack, 10)));
+        QVERIFY(raw.waitForDisconnected());
+        QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
+        QCOMPARE(f.lastError(), Error::ProtocolError);
+        QVERIFY2(f.lastReason().contains(QLatin1String("acknowledged 10 messages, more than were sent")),
+                 qPrintable(f.lastReason()));
+        QVERIFY(f.goodClientStillServed());
+        // The third message stays unconfirmed (kept for a resume), and is named.
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("destroyed with 1 unconfirmed message")));
+    }
+
+    // A client process stopped (SIGSTOP) while the server writes to it: it
+    // acknowledges nothing, so the send window (1 MiB) and then the write
+    // queue (16 messages) fill, and the next write is refused and reported.
+    // The good client is served meanwhile. Resumed, the stopped client
+    // receives and confirms every accepted message.
+    void stoppedClientProcess()
+    {
+        ipc::ServerConfig config;
+        config.sendWindow = ipc::SendWindow{1000, 1 << 20};
+        config.writeQueueLimit = 16;
+        Fixture f(true, config);
+        QVERIFY(f.ready);
+        QSignalSpy writable(f.server.get(), &ipc::Server::clientWritableChanged);
+        QSignalSpy delivered(f.server.get(), &ipc::Server::clientMessagesDelivered);
+        QProcess peer;
+        peer.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        peer.start(peerPath(), {QStringLiteral("idle-client"), f.name});
+        QVERIFY(peer.waitForStarted(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(peer.canReadLine(), 20000);
+        QCOMPARE(peer.readLine().trimmed(), QByteArray("connected"));
+        QTRY_COMPARE_WITH_TIMEOUT(f.server->clientCount(), 2, 10000);
+        const quint64 id = f.attackerId();
+        QCOMPARE(::kill(pid_t(peer.processId()), SIGSTOP), 0);
+
+        const QByteArray block(64 * 1024, 'b');
+        int accepted = 0;
+        while (accepted < 1000 && f.server->write(id, 6, block))
+            ++accepted;
+        QCOMPARE(accepted, 32); // 16 fill the window's bytes, 16 the queue
+        QCOMPARE(f.lastError(), Error::WriteQueueFull);
+        QVERIFY2(f.lastReason().contains(QLatin1String("are full")), qPrintable(f.lastReason()));
+        QCOMPARE(f.server->unconfirmedMessageCount(id), 32);
+        QVERIFY(!f.server->isWritable(id));
+        QCOMPARE(writable.count(), 1);
+        QVERIFY(f.goodClientStillServed());
+
+        QCOMPARE(::kill(pid_t(peer.processId()), SIGCONT), 0);
+        const auto confirmedFor = [&](quint64 client) {
+            int total = 0;
+            for (const QList<QVariant> &signal : delivered)
+                total += signal.at(0).toULongLong() == client ? signal.at(1).toInt() : 0;
+            return total;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(confirmedFor(id), 32, 30000);
+        QCOMPARE(f.server->unconfirmedMessageCount(id), 0);
+        QVERIFY(f.server->isWritable(id));
+        QVERIFY(f.goodClientHasNoError());
+        stopPeer(peer);
+    }
+
+    // A peer that does not acknowledge (a raw native client without the
+    // delivery block, as golang-ipc or MinIPC peers) stops reading: the
+    // socket's buffer holds at most the window's bytes, then the queue
+    // fills, then writes are refused. Reading again, it gets every
+    // accepted message in order.
+    void nonAcknowledgingPeerStopsReading()
+    {
+        ipc::ServerConfig config;
+        config.sendWindow = ipc::SendWindow{1000, 1 << 20};
+        config.writeQueueLimit = 16;
+        Fixture f(false, config);
+        QVERIFY(f.ready);
+        RawPeer raw(socketPathFor(f.name));
+        QVERIFY(raw.handshake(false));
+        raw.socket.setReadBufferSize(64 * 1024); // Qt stops reading the socket when this is full
+        QTRY_COMPARE_WITH_TIMEOUT(f.server->clientCount(), 2, 10000);
+        const quint64 id = f.attackerId();
+
+        const QByteArray block(64 * 1024, 'n');
+        int accepted = 0;
+        // Refused once the socket holds a window's bytes and 16 more wait;
+        // the system's socket buffers take a few blocks as well.
+        while (accepted < 1000) {
+            if (!f.server->write(id, 6, QByteArray::number(accepted) + block))
+                break;
+            ++accepted;
+            QCoreApplication::processEvents(); // lets Qt hand what it can to the system
+        }
+        QVERIFY2(accepted >= 16 + 16 && accepted <= 16 + 16 + 128, qPrintable(QString::number(accepted)));
+        QCOMPARE(f.lastError(), Error::WriteQueueFull);
+        QCOMPARE(f.server->unconfirmedMessageCount(id), 16);
+        QVERIFY(f.goodClientStillServed());
+
+        raw.socket.setReadBufferSize(0);
+        for (int i = 0; i < accepted; ++i) {
+            const QByteArray body = raw.readFrame();
+            QVERIFY2(body.mid(4).startsWith(QByteArray::number(i) + 'n'), qPrintable(QString::number(i)));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(f.server->unconfirmedMessageCount(id), 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(f.server->isWritable(id), 10000);
+        QVERIFY(f.goodClientHasNoError());
     }
 
     // The first byte tells golang-ipc's version 2 from the native version 3:

@@ -22,18 +22,25 @@ using namespace ipc;
 
 namespace {
 
-// Collects the numbers a sink helper prints, one per line, as they come.
+// Collects the numbers a sink helper prints, one per line, as they come:
+// "N", or "C:N" for client C's N-th message.
 struct SinkOutput
 {
     QList<qint64> numbers;
+    QHash<int, QList<qint64>> byClient;
     QByteArray partial;
 
     void readFrom(QProcess &process)
     {
         partial += process.readAllStandardOutput();
         qsizetype start = 0;
-        for (qsizetype end; (end = partial.indexOf('\n', start)) >= 0; start = end + 1)
-            numbers.append(partial.mid(start, end - start).toLongLong());
+        for (qsizetype end; (end = partial.indexOf('\n', start)) >= 0; start = end + 1) {
+            const QByteArray line = partial.mid(start, end - start);
+            const qsizetype colon = line.indexOf(':');
+            const qint64 number = line.mid(colon + 1).toLongLong();
+            numbers.append(number);
+            byClient[colon < 0 ? 0 : line.left(colon).toInt()].append(number);
+        }
         partial.remove(0, start);
     }
 };
@@ -54,13 +61,15 @@ bool isRun(const QList<qint64> &numbers, qint64 from, qint64 to, QString *why)
     return true;
 }
 
-// Writes 1..total as fast as the client's back-pressure allows.
+// Writes 1..total ("K:1".."K:total" with a key) as fast as the client's
+// back-pressure allows.
 class Producer : public QObject
 {
 public:
-    Producer(Client *client, qint64 total)
+    Producer(Client *client, qint64 total, int key = -1)
         : m_client(client)
         , m_total(total)
+        , m_prefix(key < 0 ? QByteArray() : QByteArray::number(key) + ':')
     {
         connect(client, &Client::writableChanged, this, [this](bool on) {
             if (on)
@@ -69,7 +78,7 @@ public:
     }
     void produce()
     {
-        while (m_next <= m_total && m_client->isWritable() && m_client->write(1, QByteArray::number(m_next))) {
+        while (m_next <= m_total && m_client->isWritable() && m_client->write(1, m_prefix + QByteArray::number(m_next))) {
             ++m_next;
             m_mostUnconfirmed = qMax(m_mostUnconfirmed, m_client->unconfirmedMessageCount());
         }
@@ -81,6 +90,7 @@ public:
 private:
     Client *m_client;
     qint64 m_total;
+    QByteArray m_prefix;
     qint64 m_next = 1;
     int m_mostUnconfirmed = 0;
 };
@@ -135,13 +145,23 @@ class TestDeliveryProcesses : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    // A slow server killed with SIGKILL while 100,000 numbered messages
-    // stream in, then restarted: every message arrives at least once, in
-    // order; the duplicates (delivered by the first, never confirmed) are
-    // fewer than the send window.
+    // A slow server killed with SIGKILL while numbered messages stream in
+    // from one client (100,000) or ten (10,000 each), then restarted: every
+    // client reconnects by itself, and every message arrives at least once,
+    // in order per client; the duplicates (delivered by the first server,
+    // never confirmed) are at most the send window.
+    void serverKilledAndRestarted_data()
+    {
+        QTest::addColumn<int>("clients");
+        QTest::addColumn<qint64>("perClient");
+        QTest::newRow("1 client") << 1 << qint64(100000);
+        QTest::newRow("10 clients") << 10 << qint64(10000);
+    }
+
     void serverKilledAndRestarted()
     {
-        constexpr qint64 total = 100000;
+        QFETCH(int, clients);
+        QFETCH(qint64, perClient);
         const QString name = uniqueName("sigkill");
         const QStringList sinkArguments{QStringLiteral("sink"), name, QStringLiteral("--delay-us"),
                                         QStringLiteral("20")};
@@ -153,12 +173,24 @@ private Q_SLOTS:
         ClientConfig config;
         config.retryTimer = RetryTimer::fixed(20ms);
         config.sendWindow.messages = 1024; // bounds the duplicates
-        Client client(name, config);
-        QSignalSpy dropped(&client, &Client::messagesDropped);
-        Producer producer(&client, total);
-        connect(&client, &Client::connected, &producer, [&] { producer.produce(); });
-        producer.produce();
+        std::vector<std::unique_ptr<Client>> senders;
+        std::vector<std::unique_ptr<Producer>> producers;
+        std::vector<int> connections(size_t(clients), 0);
+        int dropped = 0;
+        for (int c = 0; c < clients; ++c) {
+            senders.push_back(std::make_unique<Client>(name, config));
+            Client *client = senders.back().get();
+            producers.push_back(std::make_unique<Producer>(client, perClient, c));
+            Producer *producer = producers.back().get();
+            connect(client, &Client::connected, producer, [&connections, producer, c] {
+                ++connections[size_t(c)];
+                producer->produce();
+            });
+            connect(client, &Client::messagesDropped, this, [&](int count) { dropped += count; });
+            producer->produce();
+        }
 
+        const qint64 total = clients * perClient;
         QTRY_VERIFY_WITH_TIMEOUT(firstOutput.numbers.size() >= total / 4, 120000);
         first.kill(); // SIGKILL, to the process this test started
         QVERIFY(waitForExit(first));
@@ -168,28 +200,37 @@ private Q_SLOTS:
         QVERIFY(!startPeerServer(second, sinkArguments).isEmpty());
         SinkOutput secondOutput;
         connect(&second, &QProcess::readyReadStandardOutput, this, [&] { secondOutput.readFrom(second); });
-        QTRY_VERIFY_WITH_TIMEOUT(producer.done(), 180000);
-        QVERIFY(client.waitForDelivered(180s));
+        const auto allDone = [&] {
+            return std::all_of(producers.begin(), producers.end(), [](const auto &p) { return p->done(); });
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(allDone(), 180000);
+        for (const auto &client : senders)
+            QVERIFY(client->waitForDelivered(180s));
         secondOutput.readFrom(second);
         stopPeer(second);
 
-        QString why;
-        const qint64 killedAt = firstOutput.numbers.size();
-        QVERIFY2(isRun(firstOutput.numbers, 1, killedAt, &why), qPrintable(QStringLiteral("first: ") + why));
-        QVERIFY(!secondOutput.numbers.isEmpty());
-        const qint64 resumedFrom = secondOutput.numbers.first();
-        QVERIFY2(isRun(secondOutput.numbers, resumedFrom, total, &why), qPrintable(QStringLiteral("second: ") + why));
-        QVERIFY(resumedFrom >= 1 && resumedFrom <= killedAt + 1); // none missing
-        const qint64 duplicates = killedAt + 1 - resumedFrom;
-        QVERIFY(duplicates < config.sendWindow.messages);
-        QCOMPARE(dropped.count(), 0);
-        // The producer heeded writableChanged() against a slow consumer: the
-        // client never held more than its window and queue (and the server
-        // never more than that window in its buffers).
-        QVERIFY(producer.mostUnconfirmed() <= config.sendWindow.messages + config.writeQueueLimit);
-        qInfo("first server delivered %lld, killed; second delivered %lld from %lld on: %lld duplicate(s), 0 lost; "
-              "at most %d unconfirmed",
-              killedAt, qint64(secondOutput.numbers.size()), resumedFrom, duplicates, producer.mostUnconfirmed());
+        qint64 duplicates = 0;
+        for (int c = 0; c < clients; ++c) {
+            QString why;
+            const QList<qint64> before = firstOutput.byClient.value(c);
+            const QList<qint64> after = secondOutput.byClient.value(c);
+            const qint64 killedAt = before.size();
+            QVERIFY2(isRun(before, 1, killedAt, &why), qPrintable(QStringLiteral("client %1, first: %2").arg(c).arg(why)));
+            QVERIFY2(!after.isEmpty(), qPrintable(QStringLiteral("client %1 sent nothing to the second server").arg(c)));
+            const qint64 resumedFrom = after.first();
+            QVERIFY2(isRun(after, resumedFrom, perClient, &why),
+                     qPrintable(QStringLiteral("client %1, second: %2").arg(c).arg(why)));
+            QVERIFY(resumedFrom >= 1 && resumedFrom <= killedAt + 1); // none missing
+            QVERIFY(killedAt + 1 - resumedFrom <= config.sendWindow.messages); // at most a whole window
+            duplicates += killedAt + 1 - resumedFrom;
+            QCOMPARE(connections[size_t(c)], 2); // reconnected by itself, once
+            // The producer heeded writableChanged() against a slow consumer:
+            // the client never held more than its window and queue.
+            QVERIFY(producers[size_t(c)]->mostUnconfirmed() <= config.sendWindow.messages + config.writeQueueLimit);
+        }
+        QCOMPARE(dropped, 0);
+        qInfo("%d client(s): first server delivered %lld, killed; second delivered %lld: %lld duplicate(s), 0 lost",
+              clients, qint64(firstOutput.numbers.size()), qint64(secondOutput.numbers.size()), duplicates);
     }
 
     // Both processes live, the network between them fails three times:
