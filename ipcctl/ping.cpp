@@ -42,6 +42,7 @@ int ping(const QStringList &arguments)
         if (sent >= count)
             return;
         if (!client.ping()) {
+            next.stop();
             QCoreApplication::exit(fail(exitCodeFor(client.error()), client.errorString()));
             return;
         }
@@ -63,7 +64,8 @@ int ping(const QStringList &arguments)
     });
     QObject::connect(&next, &QTimer::timeout, &client, sendOne);
     QObject::connect(&deadline, &QTimer::timeout, &client, [] { QCoreApplication::exit(TimedOut); });
-    sendOne();
+    // From the event loop, where exit() takes effect.
+    QTimer::singleShot(0, &client, sendOne);
     next.start(qMax(1, parser.value(interval).toInt()));
     const int code = QCoreApplication::exec();
     if (code != Ok && code != TimedOut)
@@ -83,6 +85,7 @@ int ping(const QStringList &arguments)
         printLine(QStringLiteral("%1 sent, %2 received, min/avg/max = %3/%4/%5 us")
                       .arg(sent).arg(times.size()).arg(least).arg(mean).arg(most));
     }
+    QObject::disconnect(&client, &ipc::Client::disconnected, nullptr, nullptr); // our own close() is no news
     client.close();
     return int(times.size()) == count ? Ok : fail(TimedOut, QStringLiteral("%1 of %2 pings unanswered").arg(count - times.size()).arg(count));
 }

@@ -121,6 +121,21 @@ private Q_SLOTS:
         QCOMPARE(run.exitCode, 0);
         QCOMPARE(run.out.count("reply from"), 3);
         QVERIFY2(run.out.contains("3 sent, 3 received, min/avg/max = "), run.out.constData());
+        QVERIFY2(run.err.isEmpty(), run.err.constData()); // its own close is not "the server went away"
+    }
+
+    // golang-ipc v2 has no ping: one clear refusal, not one per interval.
+    void pingRefusedOnAWireWithoutPing()
+    {
+        const QString name = uniqueName("ping2");
+        ipc::ServerConfig config;
+        config.protocol = ipc::Protocol::GolangIpcV2;
+        ipc::Server server(name, config);
+        QVERIFY(server.listen());
+        const Run run = ipcctl({QStringLiteral("ping"), name, QStringLiteral("--protocol"),
+                                QStringLiteral("golang-ipc-v2"), QStringLiteral("-i"), QStringLiteral("10")});
+        QCOMPARE(run.exitCode, 3); // a protocol mismatch
+        QCOMPARE(run.err.count("has no ping"), 1);
     }
 
     void infoDescribesTheServer()
