@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, builds, runs every test,
-# then runs them again under the address, undefined-behaviour and leak
-# sanitizers, the tests that use threads under ThreadSanitizer, and each
-# fuzz target for 30 seconds.
+# The whole test suite: installs what is missing, builds (the API reference
+# too, which fails on any Doxygen warning), runs every test, then runs them
+# again under the address, undefined-behaviour and leak sanitizers, the tests
+# that use threads under ThreadSanitizer, and each fuzz target for 30 seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
+# The API reference: any Doxygen warning (an undocumented public symbol) fails.
+cmake --build build --target docs
 export QT_QPA_PLATFORM=offscreen
 # A few seconds of the benchmark so it cannot rot (its figures are not judged here).
 timeout 300 build/bench/ipc_bench --quick --json build/bench-smoke.json > /dev/null

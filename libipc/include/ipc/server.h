@@ -1,15 +1,6 @@
-// ipc::Server: accepts many clients on a local socket or TCP address and
-// exchanges typed messages with each of them.
-//
-// Status values a Server reaches: NotConnected (constructed), Listening,
-// Closing and Closed (close()), Error (a bad address or configuration, or a
-// failed listen()). Connection states belong to each client, whose
-// arrivals, departures and errors have signals of their own.
-//
-// Threads: a Server lives in the thread that created it, like any QObject;
-// moveToThread() moves it with its connections. write() and broadcast() may
-// be called from any thread (see there); call everything else from the
-// Server's own thread or through queued connections to its slots.
+/// \file
+/// ipc::Server: accepts many clients on a local socket or TCP address and
+/// exchanges typed messages with each of them.
 #pragma once
 
 #include <ipc/config.h>
@@ -26,112 +17,175 @@ namespace ipc {
 
 class ServerPrivate;
 
+/// Accepts many clients on a local socket or TCP address and exchanges
+/// typed messages with each of them.
+///
+/// Status values a Server reaches: NotConnected (constructed), Listening,
+/// Closing and Closed (close()), Error (a bad address or configuration, or a
+/// failed listen()). Connection states belong to each client, whose
+/// arrivals, departures and errors have signals of their own.
+///
+/// Threads: a Server lives in the thread that created it, like any QObject;
+/// moveToThread() moves it with its connections. write() and broadcast() may
+/// be called from any thread (see there); call everything else from the
+/// Server's own thread or through queued connections to its slots.
 class IPC_EXPORT Server : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY(Server)
+    /// The server's status; statusChanged() tells each change.
     Q_PROPERTY(ipc::Status status READ status NOTIFY statusChanged)
 
 public:
-    // address: "name" or "local:name" (/tmp/name.sock; a named pipe on
-    // Windows), an absolute socket path, or "tcp://host:port". A malformed
-    // address or configuration puts the server in Status::Error at once
-    // (InvalidAddress or InvalidConfiguration, with errorString() saying
-    // why); errorOccurred() follows from the event loop, so a slot
-    // connected right after construction hears it.
+    /// Creates a server for \a address, which it does not bind until
+    /// listen(). \a address: "name" or "local:name" (/tmp/name.sock; a named
+    /// pipe on Windows), an absolute socket path, or "tcp://host:port". A
+    /// malformed address or configuration puts the server in Status::Error
+    /// at once (InvalidAddress or InvalidConfiguration, with errorString()
+    /// saying why); errorOccurred() follows from the event loop, so a slot
+    /// connected right after construction hears it.
     explicit Server(const QString &address, const ServerConfig &config = {},
                     QObject *parent = nullptr);
+    /// Destroys the server without blocking: it closes every connection at
+    /// once and emits nothing for them; messages clients have not confirmed
+    /// are named in a warning, not awaited.
     ~Server() override;
 
-    // Starts listening. Fails with AddressInUse when a live server holds the
-    // address; a stale socket file left by a crashed server is replaced.
+    /// Starts listening; returns true on success (or when already
+    /// listening). Fails with AddressInUse when a live server holds the
+    /// address; a stale socket file left by a crashed server is replaced. On
+    /// failure the status becomes Error, error() and errorString() say why
+    /// and errorOccurred() is emitted.
     bool listen();
+    /// Returns whether the server is listening: listen() succeeded and
+    /// close() has not been called since.
     bool isListening() const;
 
+    /// Returns the address as given to the constructor.
     QString address() const;
-    // The socket path or host:port actually bound (a TCP port 0 is resolved).
+    /// Returns the socket path or host:port actually bound (a TCP port 0 is
+    /// resolved); empty while not listening.
     QString listeningAddress() const;
+    /// Returns the configuration given to the constructor.
     ServerConfig config() const;
 
+    /// Returns the server's status (not its clients').
     Status status() const;
+    /// Returns the status as golang-ipc prints it: ipc::statusString(status()).
     QString statusString() const;
+    /// Returns the server's own last error (NoError after a successful
+    /// listen()); a client's errors are clientErrorOccurred()'s.
     Error error() const;
+    /// Returns why error() happened, in words; empty when there is no error.
     QString errorString() const;
 
+    /// Returns the ids of the connected clients (handshake completed), in
+    /// ascending order.
     QList<quint64> clientIds() const;
+    /// Returns what is known of each connected client, in ascending order
+    /// of id.
     QList<ClientInfo> clients() const;
-    ClientInfo clientInfo(quint64 clientId) const; // id 0 when unknown
+    /// Returns what is known of one connected client; a ClientInfo with id 0
+    /// when there is no such client (or its handshake is not complete).
+    ClientInfo clientInfo(quint64 clientId) const;
+    /// Returns how many clients are connected (handshake completed).
     int clientCount() const;
-    // Connections refused by sameUserOnly since construction.
+    /// Returns how many connections ServerConfig::sameUserOnly refused since
+    /// construction.
     int refusedPeerCount() const;
 
-    // Delivery, per client, as for Client: a message write() accepts is
-    // queued (the client's send window is full), sent, then confirmed once
-    // the client has handed it to its application. When a client is gone
-    // for good (it said goodbye, was disconnected, or did not resume within
-    // resumeTimeout), what it never confirmed is counted by
-    // clientMessagesDropped() and handed back by takeUndeliveredMessages().
-    // A client whose connection broke and that resumes within resumeTimeout
-    // gets what it had not confirmed again, exactly once, under its new id.
+    /// Returns how many messages accepted for \a clientId it has not
+    /// confirmed yet, queued or sent; 0 for an unknown client.
+    ///
+    /// Delivery, per client, as for Client: a message write() accepts is
+    /// queued (the client's send window is full), sent, then confirmed once
+    /// the client has handed it to its application. When a client is gone
+    /// for good (it said goodbye, was disconnected, or did not resume within
+    /// resumeTimeout), what it never confirmed is counted by
+    /// clientMessagesDropped() and handed back by takeUndeliveredMessages().
+    /// A client whose connection broke and that resumes within resumeTimeout
+    /// gets what it had not confirmed again, exactly once, under its new id.
     int unconfirmedMessageCount(quint64 clientId) const;
-    // False while that client's write queue is full; see clientWritableChanged().
+    /// Returns false while that client's write queue is full (and for an
+    /// unknown client); see clientWritableChanged().
     bool isWritable(quint64 clientId) const;
-    // What clientMessagesDropped() reported for one client, or for all
-    // (clientId 0); each Message's clientId says whose it was.
+    /// Returns, and forgets, what clientMessagesDropped() reported for one
+    /// client, or for all (clientId 0), in the order written; each Message's
+    /// clientId says whose it was.
     QList<Message> takeUndeliveredMessages(quint64 clientId = 0);
 
-    // For scripts and tests: runs a local event loop until a client message
-    // arrives; on timeout returns a Message::StatusNotice.
+    /// For scripts and tests: runs a local event loop until a client message
+    /// arrives and returns it; on timeout returns a Message::StatusNotice.
+    /// Only messages that arrive during the wait count.
     Message waitForMessage(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    /// For scripts and tests: runs a local event loop until at least one
+    /// client is connected (returns at once if one is); false on timeout.
     bool waitForClient(std::chrono::milliseconds timeout = std::chrono::seconds(30));
-    // Until every connected client has confirmed every message; false on timeout.
+    /// Runs a local event loop until every connected client has confirmed
+    /// every message; false on timeout.
     bool waitForDelivered(std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 public Q_SLOTS:
-    // Sends to one connected client, or queues while its send window is
-    // full. Returns false for an unknown client, type <= 0, data over the
-    // client's maximum size, or a full write queue, and reports why through
-    // clientErrorOccurred(clientId, ...): a write's failure is that client's,
-    // never the server's own error. A full queue is reported once per
-    // stretch of refusals, with clientWritableChanged(clientId, false).
+    /// Sends to one connected client, or queues while its send window is
+    /// full. Returns false for an unknown client, type <= 0, data over the
+    /// client's maximum size, or a full write queue, and reports why through
+    /// clientErrorOccurred(clientId, ...): a write's failure is that client's,
+    /// never the server's own error. A full queue is reported once per
+    /// stretch of refusals, with clientWritableChanged(clientId, false).
+    /// Safe to call from another thread (see broadcast()).
     bool write(quint64 clientId, qint32 type, const QByteArray &data);
-    // Sends to every connected client; returns how many it was sent to. A
-    // client it could not be sent to gets clientErrorOccurred, as in write().
-    // Type <= 0 is refused as the server's own error (errorOccurred).
-    //
-    // From another thread, write() and broadcast() are safe: the call is
-    // carried to the Server's thread, each calling thread's calls in order.
-    // write() then returns true and broadcast() -1 (queued, count unknown);
-    // failures there are reported through the usual signals. When 65,536
-    // calls are already on their way, both refuse at once (false, 0) and
-    // errorOccurred(WriteQueueFull) follows.
+    /// Sends to every connected client; returns how many it was sent to. A
+    /// client it could not be sent to gets clientErrorOccurred, as in write().
+    /// Type <= 0 is refused as the server's own error (errorOccurred).
+    ///
+    /// From another thread, write() and broadcast() are safe: the call is
+    /// carried to the Server's thread, each calling thread's calls in order.
+    /// write() then returns true and broadcast() -1 (queued, count unknown);
+    /// failures there are reported through the usual signals. When 65,536
+    /// calls are already on their way, both refuse at once (false, 0) and
+    /// errorOccurred(WriteQueueFull) follows.
     int broadcast(qint32 type, const QByteArray &data);
-    // Says goodbye to one client and closes its connection; what it has not
-    // confirmed is reported (clientMessagesDropped).
+    /// Says goodbye to one client and closes its connection; what it has not
+    /// confirmed is reported (clientMessagesDropped). Does nothing for an
+    /// unknown client.
     void disconnectClient(quint64 clientId);
-    // Says goodbye to every client, stops listening and removes the socket
-    // file; every client's unconfirmed messages are reported.
+    /// Says goodbye to every client, stops listening and removes the socket
+    /// file; every client's unconfirmed messages are reported. The status
+    /// goes through Closing to Closed. Does nothing when the server is
+    /// neither listening nor has connections.
     void close();
 
 Q_SIGNALS:
+    /// Emitted when status() changes, with the new \a status.
     void statusChanged(ipc::Status status);
+    /// Emitted when a client has completed its handshake: it is now in
+    /// clientIds() and write() reaches it.
     void clientConnected(quint64 clientId);
-    // A client whose connection completes its handshake becomes encrypted.
+    /// Emitted right after clientConnected() when that client's connection
+    /// is encrypted (any SecurityLevel but Plain).
     void clientEncrypted(quint64 clientId);
+    /// Emitted when a connected client's connection has ended, whatever the
+    /// cause (goodbye, error, disconnectClient() or close()).
     void clientDisconnected(quint64 clientId);
+    /// Emitted for each message a client sends; Message::clientId says
+    /// which client.
     void messageReceived(const ipc::Message &message);
-    // An error on one connection (a broken or hostile peer, which is then
-    // closed, or a write to it that was refused); the server goes on
-    // serving the others.
+    /// Emitted for an error on one connection (a broken or hostile peer,
+    /// which is then closed, or a write to it that was refused); the server
+    /// goes on serving the others.
     void clientErrorOccurred(quint64 clientId, ipc::Error error, const QString &errorString);
-    // The client confirmed `count` more messages.
+    /// Emitted when the client confirmed \a count more messages.
     void clientMessagesDelivered(quint64 clientId, int count);
-    // Messages accepted for a client that is gone for good and never
-    // confirmed them; takeUndeliveredMessages(clientId) has them.
+    /// Emitted for messages accepted for a client that is gone for good and
+    /// never confirmed them; takeUndeliveredMessages(clientId) has them.
     void clientMessagesDropped(quint64 clientId, int count);
-    // false when the client's write queue has filled (write() to it now
-    // refuses), true once it has drained to half.
+    /// Emitted with false when the client's write queue has filled (write()
+    /// to it now refuses), with true once it has drained to half.
     void clientWritableChanged(quint64 clientId, bool writable);
+    /// Emitted for the server's own errors: a bad address or configuration
+    /// (from the event loop after construction), a failed listen(), a
+    /// refused broadcast() or too many writes from other threads;
+    /// errorString() says why.
     void errorOccurred(ipc::Error error);
 
 private:

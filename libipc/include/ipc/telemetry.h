@@ -1,11 +1,7 @@
-// The telemetry event format (docs/TELEMETRY.md, format version 1): what a
-// libipc process with monitoring on reports to ipc-monitor, and what a
-// collector reads.
-//
-// A reporting process is a libipc Client of the monitor's address. Each event
-// is one message: its type is an EventType, its data a CBOR map whose keys
-// are the Key constants below. Events of one process arrive in order; counts
-// are deltas since the previous Counters event, so a collector adds them up.
+/// \file
+/// The telemetry event format (docs/TELEMETRY.md, format version 1): what a
+/// libipc process with monitoring on reports to ipc-monitor, and what a
+/// collector reads.
 #pragma once
 
 #include <ipc/global.h>
@@ -13,65 +9,77 @@
 #include <QCborMap>
 #include <QString>
 
+/// The telemetry event format (docs/TELEMETRY.md, format version 1).
+///
+/// A reporting process is a libipc Client of the monitor's address. Each event
+/// is one message: its type is an EventType, its data a CBOR map whose keys
+/// are the Key constants below. Events of one process arrive in order; counts
+/// are deltas since the previous Counters event, so a collector adds them up.
 namespace ipc::telemetry {
 
+/// The format version, sent as Key::Version in each Hello.
 constexpr int FormatVersion = 1;
 
+/// The type of a telemetry message; each value lists the keys of its map.
 enum class EventType : qint32 {
-    Hello = 1,                 // version, pid, process, library: first after each (re)connection
-    EndpointUp = 2,            // endpoint, role, address, transport, protocol
-    EndpointStatus = 3,        // endpoint, status (ipc::Status as its golang-ipc string)
-    EndpointDown = 4,          // endpoint
-    ConnectionOpened = 5,      // connection, endpoint, peer address, peer pid and uid (-1: unknown)
-    ConnectionEstablished = 6, // connection, protocol, peer pid and process, encryption
-    ConnectionError = 7,       // connection, error, reason: a refused write; the connection goes on
-    ConnectionClosed = 8,      // connection, error (0: orderly), reason
-    Counters = 9,              // time, rows: [connection, direction, type, count, bytes, min, max]
-    MessageSamples = 10,       // time, rows: [time, connection, direction, type, size, payload?]
-    Dropped = 11,              // samples and events not reported since the last Dropped
+    Hello = 1,                 ///< version, pid, process, library: first after each (re)connection.
+    EndpointUp = 2,            ///< endpoint, role, address, transport, protocol.
+    EndpointStatus = 3,        ///< endpoint, status (ipc::Status as its golang-ipc string).
+    EndpointDown = 4,          ///< endpoint.
+    ConnectionOpened = 5,      ///< connection, endpoint, peer address, peer pid and uid (-1: unknown).
+    ConnectionEstablished = 6, ///< connection, protocol, peer pid and process, encryption.
+    ConnectionError = 7,       ///< connection, error, reason: a refused write; the connection goes on.
+    ConnectionClosed = 8,      ///< connection, error (empty: orderly), reason.
+    Counters = 9,              ///< time, rows: [connection, direction, type, count, bytes, min, max].
+    MessageSamples = 10,       ///< time, rows: [time, connection, direction, type, size, payload?].
+    Dropped = 11,              ///< samples and events not reported since the last Dropped.
 };
 
-// Message directions in Counters and MessageSamples rows.
-enum class Direction : int { Received = 0, Sent = 1 };
+/// Message directions in Counters and MessageSamples rows.
+enum class Direction : int {
+    Received = 0, ///< A message the endpoint received.
+    Sent = 1      ///< A message the endpoint sent.
+};
 
-// Map keys. Times are milliseconds since the Unix epoch; ids are unique per
-// process (a connection's id is the Server's client id for it).
+/// Map keys. Times are milliseconds since the Unix epoch; ids are unique per
+/// process (a connection's id is the Server's client id for it).
 namespace Key {
-inline constexpr char Version[] = "version";
-inline constexpr char Pid[] = "pid";
-inline constexpr char Process[] = "process";
-inline constexpr char Library[] = "library";
-inline constexpr char Endpoint[] = "endpoint";
-inline constexpr char Role[] = "role";           // "server" or "client"
-inline constexpr char Address[] = "address";
-inline constexpr char Transport[] = "transport"; // "local" or "tcp"
-inline constexpr char Protocol[] = "protocol";   // "native", "golang-ipc-v2" or "line"
-inline constexpr char Status[] = "status";
-inline constexpr char Connection[] = "connection";
-inline constexpr char PeerAddress[] = "peerAddress";
-inline constexpr char PeerPid[] = "peerPid";
-inline constexpr char PeerUid[] = "peerUid";
-inline constexpr char PeerProcess[] = "peerProcess";
-inline constexpr char Encryption[] = "encryption";       // the Noise protocol name, or "none"
-inline constexpr char Security[] = "security";           // "plain", "weak", "encrypted", "authenticated"
-inline constexpr char HandshakeHash[] = "handshakeHash"; // its first 8 bytes, hex
-inline constexpr char Error[] = "error";                 // ipc::Error's name, "" when none
-inline constexpr char Reason[] = "reason";
-inline constexpr char Time[] = "time";
-inline constexpr char Rows[] = "rows";
-inline constexpr char Samples[] = "samples";
-inline constexpr char Events[] = "events";
+inline constexpr char Version[] = "version";             ///< The format version (FormatVersion).
+inline constexpr char Pid[] = "pid";                     ///< The reporting process's id.
+inline constexpr char Process[] = "process";             ///< The reporting process's executable name.
+inline constexpr char Library[] = "library";             ///< The reporting process's libipc version.
+inline constexpr char Endpoint[] = "endpoint";           ///< An endpoint's id: one per Server or Client.
+inline constexpr char Role[] = "role";                   ///< "server" or "client".
+inline constexpr char Address[] = "address";             ///< The endpoint's address.
+inline constexpr char Transport[] = "transport";         ///< "local" or "tcp".
+inline constexpr char Protocol[] = "protocol";           ///< "native", "golang-ipc-v2" or "line".
+inline constexpr char Status[] = "status";               ///< The endpoint's ipc::Status as its golang-ipc string.
+inline constexpr char Connection[] = "connection";       ///< A connection's id.
+inline constexpr char PeerAddress[] = "peerAddress";     ///< The peer's address.
+inline constexpr char PeerPid[] = "peerPid";             ///< The peer's process id.
+inline constexpr char PeerUid[] = "peerUid";             ///< The peer's user id (local sockets; -1: unknown).
+inline constexpr char PeerProcess[] = "peerProcess";     ///< The peer's process name, as it said.
+inline constexpr char Encryption[] = "encryption";       ///< The Noise protocol name, or "none".
+inline constexpr char Security[] = "security";           ///< "plain", "weak", "encrypted", "authenticated".
+inline constexpr char HandshakeHash[] = "handshakeHash"; ///< Its first 8 bytes, hex.
+inline constexpr char Error[] = "error";                 ///< ipc::Error's name, "" when none.
+inline constexpr char Reason[] = "reason";               ///< Why, in words.
+inline constexpr char Time[] = "time";                   ///< When the event was made.
+inline constexpr char Rows[] = "rows";                   ///< The rows of Counters or MessageSamples.
+inline constexpr char Samples[] = "samples";             ///< Dropped: samples not reported.
+inline constexpr char Events[] = "events";               ///< Dropped: events not reported.
 } // namespace Key
 
-// The monitor's per-user address: $XDG_RUNTIME_DIR/ipc-monitor.sock when
-// that directory is set, else the local name ipc-monitor-UID.
+/// Returns the monitor's per-user address: $XDG_RUNTIME_DIR/ipc-monitor.sock
+/// when that directory is set, else the local name ipc-monitor-UID.
 IPC_EXPORT QString defaultMonitorAddress();
 
-// The address IPC_MONITOR asks for: empty when monitoring is not on ("", "0"
-// or "off"), defaultMonitorAddress() for "1" or "on", else its value.
+/// Returns the address IPC_MONITOR asks for: empty when monitoring is not on
+/// ("", "0" or "off"), defaultMonitorAddress() for "1" or "on", else its
+/// value.
 IPC_EXPORT QString monitorAddressFromEnvironment();
 
-// The CBOR map of one event's data; an empty map when it is not one.
+/// Returns the CBOR map of one event's data; an empty map when it is not one.
 IPC_EXPORT QCborMap decodeEvent(const QByteArray &data);
 
 } // namespace ipc::telemetry
