@@ -9,5 +9,8 @@ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug \
     -DLIBIPC_SANITIZE=address,undefined -DCMAKE_CXX_FLAGS="-fno-sanitize-recover=undefined"
 cmake --build build-sanitize --parallel 2
 export QT_QPA_PLATFORM=offscreen ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+# The soak and load tests at a tenth of their size: the sanitizers look for
+# the first wrong access, not the ten-thousandth.
+export IPC_TEST_CYCLES=1000 IPC_LOAD_MESSAGES=100
 # The consumer test installs and builds a separate project: nothing to sanitize there.
 ctest --test-dir build-sanitize --output-on-failure --parallel 2 --timeout 600 -E consumer_

@@ -185,6 +185,56 @@ private Q_SLOTS:
         stop(clientProcess); // SIGKILL ends a stopped process too
     }
 
+    // A client process killed with SIGKILL while its 2 MiB messages stream
+    // in: the server delivers only whole messages, reports the connection
+    // (cut inside a frame, or lost between two), frees it, and serves the
+    // others on.
+    void clientKilledMidMessage()
+    {
+        constexpr int Size = 2 * 1024 * 1024;
+        const QString name = uniqueName("midmessage");
+        ipc::ServerConfig config;
+        config.maxMessageSize = 4 * 1024 * 1024;
+        ipc::Server server(name, config);
+        echoEverything(server);
+        QVERIFY(server.listen());
+        ipc::Client good(name);
+        QVERIFY(good.waitForConnected(10s));
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientCount(), 1, 10000);
+        const quint64 goodId = server.clientIds().first();
+        QSignalSpy errors(&server, &ipc::Server::clientErrorOccurred);
+        QSignalSpy gone(&server, &ipc::Server::clientDisconnected);
+        int whole = 0;
+        bool intact = true;
+        connect(&server, &ipc::Server::messageReceived, this, [&](const Message &m) {
+            if (m.clientId == goodId)
+                return;
+            ++whole;
+            intact = intact && m.data.size() == Size && m.data.endsWith('x');
+        });
+
+        QProcess sender;
+        sender.start(peerPath(), {QStringLiteral("burst"), name, QStringLiteral("40"), QString::number(Size)});
+        QVERIFY(sender.waitForStarted(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(whole >= 2, 60000);
+        sender.kill(); // SIGKILL, to the process this test started
+        QVERIFY(waitForExit(sender));
+
+        QTRY_COMPARE_WITH_TIMEOUT(gone.count(), 1, 20000);
+        QCOMPARE(errors.count(), 1);
+        const auto error = errors.at(0).at(1).value<ipc::Error>();
+        const QString reason = errors.at(0).at(2).toString();
+        QVERIFY2(error == ipc::Error::ProtocolError || error == ipc::Error::ConnectionLost, qPrintable(reason));
+        if (error == ipc::Error::ProtocolError)
+            QVERIFY2(reason.contains(QLatin1String("closed inside a frame")), qPrintable(reason));
+        QVERIFY(intact);
+        QVERIFY(whole < 40);
+        QCOMPARE(server.clientCount(), 1);
+        QVERIFY(good.write(3, "carry on"));
+        QCOMPARE(good.waitForMessage(10s).data, QByteArray("carry on"));
+        qInfo("killed after %d whole message(s): %s", whole, qPrintable(reason));
+    }
+
     // Owner-only sockets keep other users out; unmaskPermissions lets them in.
     void otherUserAccess_data()
     {
