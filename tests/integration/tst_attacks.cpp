@@ -245,6 +245,7 @@ private Q_SLOTS:
         QVERIFY2(f.lastReason().contains(QLatin1String("closed inside a frame (46 of 104 bytes)")),
                  qPrintable(f.lastReason()));
         QCOMPARE(f.attackerMessages, 0);
+        QVERIFY(f.goodClientStillServed());
     }
 
     // A large plain body is read straight into its own buffer; cut short, it

@@ -1,7 +1,8 @@
 // Security defaults: a symlink or a file planted at the socket path is never
 // followed or removed, a path too long for a unix socket and a directory the
-// user cannot write give clear errors, and the kernel's peer credentials are
-// there per client (sameUserOnly).
+// user cannot write give clear errors, the kernel's peer credentials are
+// there per client (sameUserOnly), and with default configurations every
+// connection is encrypted and TCP listens on loopback only.
 #include "testnames.h"
 
 #include <ipc/client.h>
@@ -54,6 +55,31 @@ class TestSecurity : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // Default configurations on both sides: encrypted on local sockets and
+    // on TCP, and a TCP address without a host is loopback.
+    void defaultsAreEncryptedAndLoopback_data()
+    {
+        QTest::addColumn<QString>("address");
+        QTest::newRow("local") << uniqueName("defaults");
+        QTest::newRow("tcp without a host") << QStringLiteral("tcp://:0");
+    }
+
+    void defaultsAreEncryptedAndLoopback()
+    {
+        QFETCH(QString, address);
+        Server server(address);
+        QVERIFY(server.listen());
+        if (address.startsWith(QLatin1String("tcp")))
+            QVERIFY2(server.listeningAddress().startsWith(QLatin1String("tcp://127.0.0.1:")),
+                     qPrintable(server.listeningAddress()));
+        Client client(server.listeningAddress());
+        QVERIFY(client.waitForConnected(std::chrono::seconds(10)));
+        QCOMPARE(client.encryption().level, SecurityLevel::Encrypted);
+        QCOMPARE(client.encryption().protocol, QStringLiteral("Noise_NN_25519_AESGCM_SHA256"));
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientCount(), 1, 10000);
+        QCOMPARE(server.clientInfo(server.clientIds().first()).encryption.level, SecurityLevel::Encrypted);
+    }
+
     // The kernel's word on who connected, per client; sameUserOnly lets this
     // user's processes in (other users are refused: tst_multiprocess).
     void peerCredentialsAndSameUser()
