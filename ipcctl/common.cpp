@@ -143,6 +143,7 @@ int exitCodeFor(ipc::Error error)
     case ipc::Error::ProtocolError: return Security;
     case ipc::Error::MessageTooLarge:
     case ipc::Error::InvalidMessageType:
+    case ipc::Error::RemoteError:
     case ipc::Error::WriteQueueFull: return Refused;
     case ipc::Error::Timeout: return TimedOut;
     }

@@ -7,7 +7,7 @@ set -euo pipefail
 # clang and its runtime build the libFuzzer targets; Doxygen builds the API
 # reference (the docs target).
 packages=(g++ cmake ninja-build pkg-config qt6-base-dev libssl-dev lua5.4 lua-socket
-          python3 python3-cryptography libzmq3-dev cppzmq-dev qt6-remoteobjects-dev
+          python3 python3-cryptography python3-cbor2 libzmq3-dev cppzmq-dev qt6-remoteobjects-dev
           clang libclang-rt-14-dev doxygen)
 missing=()
 for package in "${packages[@]}"; do

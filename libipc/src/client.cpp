@@ -5,12 +5,14 @@
 #include "cross_thread.h"
 #include "delivery.h"
 #include "logging.h"
+#include "requests.h"
 #include "session.h"
 #include "session_observer.h"
 #include "transport/stream.h"
 #include "wait.h"
 
 #include <QElapsedTimer>
+#include <QFutureWatcher>
 #include <QIODevice>
 #include <QPointer>
 #include <QTimer>
@@ -47,6 +49,7 @@ public:
         , config(config)
         , ledger(ledgerLimits(config))
         , foreignWrites(new CrossThreadWrites(q, config.writeQueueLimit))
+        , requests(new RequestTracker(q)) // a child: moveToThread() takes its timer along
     {
         retryTimer.setParent(q); // moveToThread() takes it along
         retryTimer.setSingleShot(true);
@@ -127,7 +130,12 @@ public:
     void giveUp(Status finalStatus, Error e, const QString &reason);
     void dropAll(const QString &why);
     void deliver(const Message &message);
+    void onCorrelated(qint32 type, const QByteArray &data, const wire::Correlation &tag);
+    // Requests the server received but can no longer answer (it said
+    // goodbye, or a new server process took its place).
+    void failAnsweredNever(const QString &why);
     void discardConnection();
+    bool send(qint32 type, const QByteArray &data, const wire::Correlation &tag);
 
     Client *q;
     QString addressText;
@@ -163,6 +171,7 @@ public:
     SessionObserver *const observer = observerFor(config.monitoring);
     bool observing = false; // from the first attempt to destruction
     CrossThreadWrites *foreignWrites; // writes from other threads on their way here
+    RequestTracker *requests;         // request()s waiting for their reply
     std::deque<Message> inbox;    // messages that arrived during a blocking wait
     int waiters = 0;
     EncryptionInfo encryption;
@@ -230,6 +239,9 @@ void ClientPrivate::onStreamConnected()
     QObject::connect(session, &Session::messagesRefused, q,
                      [this](int count, Error e, const QString &reason) { onRefused(count, e, reason); });
     session->onMessage = [this](qint32 type, const QByteArray &data) { deliver(Message{type, data, 0}); };
+    session->onCorrelated = [this](qint32 type, const QByteArray &data, const wire::Correlation &tag) {
+        onCorrelated(type, data, tag);
+    };
     QObject::connect(session, &Session::finished, q,
                      [this](Error e, const QString &reason) { onSessionFinished(e, reason); });
     session->start();
@@ -249,9 +261,11 @@ DeliveryLedger *ClientPrivate::attachLedger(Session *established)
 {
     const protocol::PeerDelivery &peer = established->delivery();
     if (peer.acknowledges) {
-        if (lastServerInstance != 0 && peer.instance != lastServerInstance
-            && config.redelivery == Redelivery::AtMostOnce)
+        const bool restarted = lastServerInstance != 0 && peer.instance != lastServerInstance;
+        if (restarted && config.redelivery == Redelivery::AtMostOnce)
             droppedOnRestart += ledger.dropWindow();
+        if (restarted)
+            failAnsweredNever(QStringLiteral("the server restarted before answering"));
         lastServerInstance = peer.instance;
     }
     return &ledger;
@@ -306,8 +320,15 @@ void ClientPrivate::onRefused(int count, Error e, const QString &reason)
     updateWritable();
 }
 
+void ClientPrivate::failAnsweredNever(const QString &why)
+{
+    requests->failDeliveredTo(0, ledger.requestsOnTheirWay(), Error::ConnectionLost, why);
+}
+
 void ClientPrivate::reportDropped(int count, const QString &why)
 {
+    for (const quint64 id : ledger.requestsGivenUp())
+        requests->fail(id, error == Error::NoError ? Error::NotConnected : error, why);
     droppedTotal += count;
     qCInfo(lcClient).noquote() << why << "-" << count << "message(s) not delivered, see takeUndeliveredMessages()";
     Q_EMIT q->messagesDropped(count);
@@ -361,6 +382,8 @@ void ClientPrivate::onSessionFinished(Error e, const QString &reason)
         return;
     }
     qCInfo(lcClient).noquote() << "disconnected:" << reason;
+    if (e == Error::NoError) // a goodbye: that server answers nothing more
+        failAnsweredNever(QStringLiteral("the server closed the connection before answering"));
     // Leave Connected before anyone hears of it, so slots see a client that
     // queues writes instead of one with no connection behind it.
     attempts = 0;
@@ -406,6 +429,7 @@ void ClientPrivate::giveUp(Status finalStatus, Error e, const QString &reason)
     setStatus(finalStatus);
     fail(e, reason);
     dropAll(reason);
+    requests->failAll(e, reason);
 }
 
 void ClientPrivate::dropAll(const QString &why)
@@ -423,6 +447,23 @@ void ClientPrivate::deliver(const Message &message)
     if (waiters > 0)
         inbox.push_back(message);
     Q_EMIT q->messageReceived(message);
+}
+
+void ClientPrivate::onCorrelated(qint32 type, const QByteArray &data, const wire::Correlation &tag)
+{
+    if (tag.kind == wire::Correlation::Request) {
+        deliver(Message{type, data, 0, tag.id});
+        return;
+    }
+    Reply reply;
+    reply.message = Message{type, data, 0};
+    if (tag.kind == wire::Correlation::ErrorReply) {
+        reply.error = Error::RemoteError;
+        reply.errorCode = tag.code;
+        reply.errorString = QString::fromUtf8(data);
+    }
+    if (!requests->finish(tag.id, std::move(reply)))
+        qCInfo(lcClient) << "a reply to request" << tag.id << "came after the request had ended (timed out?)";
 }
 
 void ClientPrivate::discardConnection()
@@ -562,41 +603,104 @@ bool Client::write(qint32 type, const QByteArray &data)
                         .arg(d->foreignWrites->limit()));
         });
     }
-    if (d->misconfigured)
-        return d->failMisconfigured();
+    return d->send(type, data, wire::Correlation());
+}
+
+// write(), request() and reply(): a message, tagged or not, now or queued.
+bool ClientPrivate::send(qint32 type, const QByteArray &data, const wire::Correlation &tag)
+{
+    if (misconfigured)
+        return failMisconfigured();
     if (type <= 0)
-        return d->fail(Error::InvalidMessageType,
-                       QStringLiteral("write refused: message type %1 is reserved (user types are > 0)").arg(type));
-    if (Q_UNLIKELY(d->disconnecting))
-        return d->fail(Error::NotConnected, QStringLiteral("write refused: disconnectFromServer() was called"));
-    DeliveryLedger &ledger = d->ledger;
-    if (d->status == Status::Connected && d->session && ledger.queue().empty() && d->session->hasRoom()) {
+        return fail(Error::InvalidMessageType,
+            QStringLiteral("write refused: message type %1 is reserved (user types are > 0)")
+                .arg(type));
+    if (Q_UNLIKELY(disconnecting))
+        return fail(Error::NotConnected,
+            QStringLiteral("write refused: disconnectFromServer() was called"));
+    if (status == Status::Connected && session && ledger.queue().empty() && session->hasRoom()) {
         Error e = Error::NoError;
         QString reason;
-        if (d->session->send(type, data, &e, &reason))
+        if (session->send(type, data, &e, &reason, tag))
             return true;
-        if (d->session && d->session->isEstablished())
-            return d->fail(e, reason); // this message cannot travel
+        if (session && session->isEstablished())
+            return fail(e, reason); // this message cannot travel
         // The connection ended while writing: the message waits for the next one.
     }
-    if (!d->isTrying() && d->status != Status::Connected)
-        return d->fail(Error::NotConnected,
-                       QStringLiteral("write refused: the client is not connecting (status %1); "
-                                      "call connectToServer() first")
-                           .arg(statusString()));
-    const quint32 limit = d->server.maxMessageSize;
+    if (!isTrying() && status != Status::Connected)
+        return fail(Error::NotConnected,
+            QStringLiteral("write refused: the client is not connecting (status %1); "
+                           "call connectToServer() first")
+                .arg(q->statusString()));
+    const quint32 limit = server.maxMessageSize;
     if (limit > 0 && quint64(data.size()) > limit)
-        return d->fail(Error::MessageTooLarge,
-                       QStringLiteral("write refused: %1 bytes exceed the server's maximum message size of %2 bytes")
-                           .arg(data.size()).arg(limit));
+        return fail(Error::MessageTooLarge,
+            QStringLiteral(
+                "write refused: %1 bytes exceed the server's maximum message size of %2 bytes")
+                .arg(data.size())
+                .arg(limit));
     if (ledger.queueIsFull())
-        return d->refuseFull();
-    ledger.queue().push_back(DeliveryLedger::Pending{type, data});
-    if (d->status == Status::Connected && d->session && d->session->hasRoom())
-        d->session->sendQueued();
-    if (!d->canAccept())
-        d->setWritable(false); // the producer may pause before being refused
+        return refuseFull();
+    ledger.queue().push_back(DeliveryLedger::Pending { type, data, tag });
+    if (status == Status::Connected && session && session->hasRoom())
+        session->sendQueued();
+    if (!canAccept())
+        setWritable(false); // the producer may pause before being refused
     return true;
+}
+
+QFuture<Reply> Client::request(
+    qint32 type, const QByteArray &data, std::chrono::milliseconds timeout)
+{
+    if (d->foreignWrites->fromOtherThread())
+        return RequestTracker::failed(Error::InvalidConfiguration,
+                                      QStringLiteral("request refused: call request() from the client's own thread"));
+    if (d->misconfigured)
+        return RequestTracker::failed(d->error, d->errorString);
+    if (d->config.protocol != Protocol::Native || (d->session && d->session->isEstablished()
+                                                   && !d->session->delivery().requests))
+        return RequestTracker::failed(Error::ProtocolMismatch,
+                                      QStringLiteral("request refused: the server's wire cannot carry a reply "
+                                                     "(requests need libipc's native protocol; golang-ipc v2 and "
+                                                     "the line wire have none)"));
+    QFuture<Reply> future;
+    const quint64 id = d->requests->open(0, timeout, &future);
+    if (!d->send(type, data, wire::Correlation{wire::Correlation::Request, 0, id}))
+        d->requests->fail(id, d->error, d->errorString);
+    return future;
+}
+
+Reply Client::call(qint32 type, const QByteArray &data, std::chrono::milliseconds timeout)
+{
+    QFuture<Reply> future = request(type, data, timeout);
+    if (!future.isFinished()) {
+        QFutureWatcher<Reply> watcher;
+        QEventLoop loop;
+        connect(&watcher, &QFutureWatcher<Reply>::finished, &loop, &QEventLoop::quit);
+        watcher.setFuture(future);
+        ++d->waiters;
+        if (!future.isFinished())
+            loop.exec();
+        --d->waiters;
+    }
+    return future.result();
+}
+
+bool Client::reply(const Message &request, qint32 type, const QByteArray &data)
+{
+    if (!request.isRequest())
+        return d->fail(Error::InvalidMessageType,
+                       QStringLiteral("reply refused: the message of type %1 is not a request").arg(request.type));
+    return d->send(type, data, wire::Correlation{wire::Correlation::Reply, 0, request.requestId});
+}
+
+bool Client::replyError(const Message &request, qint32 code, const QString &text)
+{
+    if (!request.isRequest())
+        return d->fail(Error::InvalidMessageType,
+                       QStringLiteral("reply refused: the message of type %1 is not a request").arg(request.type));
+    return d->send(qMax(request.type, 1), text.toUtf8(),
+                   wire::Correlation{wire::Correlation::ErrorReply, code, request.requestId});
 }
 
 bool Client::ping()
@@ -636,6 +740,7 @@ void Client::close()
     if (wasConnected)
         Q_EMIT disconnected();
     d->dropAll(QStringLiteral("closed"));
+    d->requests->failAll(Error::NotConnected, QStringLiteral("the client was closed before the reply came"));
     d->setStatus(Status::Closed);
 }
 

@@ -103,4 +103,31 @@ void DeliveryLedger::resumeIncoming(quint64 peerStream, quint64 firstSequence)
     m_bytesSinceAck = 0;
 }
 
+namespace {
+
+void collectRequests(const std::deque<DeliveryLedger::Pending> &messages, std::vector<quint64> *ids)
+{
+    for (const DeliveryLedger::Pending &message : messages) {
+        if (message.tag.kind == wire::Correlation::Request)
+            ids->push_back(message.tag.id);
+    }
+}
+
+} // namespace
+
+std::vector<quint64> DeliveryLedger::requestsOnTheirWay() const
+{
+    std::vector<quint64> ids;
+    collectRequests(m_window, &ids);
+    collectRequests(m_queue, &ids);
+    return ids;
+}
+
+std::vector<quint64> DeliveryLedger::requestsGivenUp() const
+{
+    std::vector<quint64> ids;
+    collectRequests(m_undelivered, &ids);
+    return ids;
+}
+
 } // namespace ipc

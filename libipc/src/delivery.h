@@ -11,12 +11,15 @@
 // the application, and how many of those the peer has been told about.
 #pragma once
 
+#include "wire/control.h"
+
 #include <ipc/message.h>
 
 #include <QByteArray>
 #include <QList>
 
 #include <deque>
+#include <vector>
 
 namespace ipc {
 
@@ -33,6 +36,7 @@ public:
     {
         qint32 type;
         QByteArray data;
+        wire::Correlation tag = {}; // a request or a reply: sent again with its tag
     };
 
     explicit DeliveryLedger(const Limits &limits);
@@ -55,9 +59,9 @@ public:
     const std::deque<Pending> &queue() const { return m_queue; }
     const std::deque<Pending> &window() const { return m_window; }
     // A message was written on an acknowledging connection.
-    void written(qint32 type, const QByteArray &data)
+    void written(qint32 type, const QByteArray &data, const wire::Correlation &tag)
     {
-        m_window.push_back(Pending{type, data});
+        m_window.push_back(Pending{type, data, tag});
         m_windowBytes += data.size();
     }
     // The queue's first message was written: into the window, or gone when
@@ -90,6 +94,10 @@ public:
     // Handed back to the application, oldest first.
     QList<Message> takeUndelivered(quint64 clientId);
     int undeliveredCount() const { return int(m_undelivered.size()); }
+    // The ids of the requests still on their way (queue and window), and of
+    // those given up (undelivered).
+    std::vector<quint64> requestsOnTheirWay() const;
+    std::vector<quint64> requestsGivenUp() const;
 
     // --- incoming
     quint64 peerStream() const { return m_peerStream; }

@@ -5,6 +5,7 @@
 #include "cross_thread.h"
 #include "delivery.h"
 #include "logging.h"
+#include "requests.h"
 #include "session.h"
 #include "session_observer.h"
 #include "transport/listener.h"
@@ -14,6 +15,7 @@
 #include <QPointer>
 #include <QRandomGenerator>
 
+#include <algorithm>
 #include <deque>
 
 #include <unistd.h>
@@ -39,6 +41,7 @@ public:
     {
         std::unique_ptr<DeliveryLedger> ledger;
         quint64 clientId = 0; // its current connection, or the last one
+        std::vector<quint64> formerIds; // its earlier connections: replies to their requests still reach it
         std::unique_ptr<QTimer> expiry; // running while no connection holds it
     };
     // Clients whose connection broke wait at most this many at once for a
@@ -113,7 +116,16 @@ public:
                                             .arg(foreignWrites->limit()));
         });
     }
-    bool writeTo(quint64 id, qint32 type, const QByteArray &data);
+    bool writeTo(quint64 id, qint32 type, const QByteArray &data,
+                 const wire::Correlation &tag = wire::Correlation());
+    quint64 currentIdOf(quint64 id) const;
+    void deliver(const Message &message)
+    {
+        if (waiters > 0)
+            inbox.push_back(message);
+        Q_EMIT q->messageReceived(message);
+    }
+    void onCorrelated(quint64 id, qint32 type, const QByteArray &data, const wire::Correlation &tag);
     bool refuseFull(quint64 id, Connection &connection);
     void updateWritable(quint64 id);
     DeliveryLedger *attachLedger(quint64 id, Session *session);
@@ -155,6 +167,7 @@ public:
     }
     int waiters = 0;
     std::deque<Message> inbox; // messages that arrived during a blocking wait
+    RequestTracker *requests = new RequestTracker(q); // request()s to clients, waiting for replies
 };
 
 void ServerPrivate::accept(Stream *stream)
@@ -191,11 +204,9 @@ void ServerPrivate::accept(Stream *stream)
     connection.info.id = id;
     connection.info.credentials = credentials;
     QObject::connect(session, &Session::established, q, [this, id] { onEstablished(id); });
-    session->onMessage = [this, id](qint32 type, const QByteArray &data) {
-        const Message message{type, data, id};
-        if (waiters > 0)
-            inbox.push_back(message);
-        Q_EMIT q->messageReceived(message);
+    session->onMessage = [this, id](qint32 type, const QByteArray &data) { deliver(Message{type, data, id}); };
+    session->onCorrelated = [this, id](qint32 type, const QByteArray &data, const wire::Correlation &tag) {
+        onCorrelated(id, type, data, tag);
     };
     QObject::connect(session, &Session::finished, q,
                      [this, id](Error e, const QString &reason) { onFinished(id, e, reason); });
@@ -233,6 +244,10 @@ DeliveryLedger *ServerPrivate::attachLedger(quint64 id, Session *session)
         if (entry.expiry)
             entry.expiry->stop();
         // The old connection may not have noticed it broke: it ends here.
+        if (entry.clientId != id) {
+            entry.formerIds.push_back(entry.clientId);
+            requests->reassign(entry.clientId, id);
+        }
         const auto old = connections.find(entry.clientId);
         if (old != connections.end() && old->first != id) {
             old->second.ledger = nullptr;
@@ -282,6 +297,8 @@ void ServerPrivate::giveUpResumable(quint64 stream)
         return;
     Resumable entry = std::move(it->second);
     resumable.erase(it);
+    requests->failPeer(entry.clientId, Error::ConnectionLost,
+                       QStringLiteral("client %1 went away before answering").arg(entry.clientId));
     giveUp(entry.clientId, *entry.ledger);
 }
 
@@ -339,8 +356,10 @@ void ServerPrivate::onFinished(quint64 id, Error e, const QString &reason)
             giveUpResumable(stream);
         else
             waitForResume(stream);
-    } else if (ownLedger) {
-        giveUp(id, *ownLedger);
+    } else {
+        requests->failPeer(id, Error::ConnectionLost, QStringLiteral("client %1 went away before answering").arg(id));
+        if (ownLedger)
+            giveUp(id, *ownLedger);
     }
 }
 
@@ -373,11 +392,42 @@ void ServerPrivate::closeAll(bool notify)
     listener.reset();
 }
 
-bool ServerPrivate::writeTo(quint64 id, qint32 type, const QByteArray &data)
+// A client that resumed has a new id; a reply addressed to one of its
+// former ids (the request came on an earlier connection) still reaches it.
+quint64 ServerPrivate::currentIdOf(quint64 id) const
+{
+    for (const auto &entry : resumable) {
+        const std::vector<quint64> &former = entry.second.formerIds;
+        if (std::find(former.begin(), former.end(), id) != former.end())
+            return entry.second.clientId;
+    }
+    return id;
+}
+
+void ServerPrivate::onCorrelated(quint64 id, qint32 type, const QByteArray &data, const wire::Correlation &tag)
+{
+    if (tag.kind == wire::Correlation::Request) {
+        deliver(Message{type, data, id, tag.id});
+        return;
+    }
+    Reply reply;
+    reply.message = Message{type, data, id};
+    if (tag.kind == wire::Correlation::ErrorReply) {
+        reply.error = Error::RemoteError;
+        reply.errorCode = tag.code;
+        reply.errorString = QString::fromUtf8(data);
+    }
+    if (!requests->finish(tag.id, std::move(reply)))
+        qCInfo(lcServer) << "client" << id << "replied to request" << tag.id << "after it had ended (timed out?)";
+}
+
+bool ServerPrivate::writeTo(quint64 id, qint32 type, const QByteArray &data, const wire::Correlation &tag)
 {
     if (type <= 0)
         return failClient(id, Error::InvalidMessageType,
                           QStringLiteral("write refused: message type %1 is reserved (user types are > 0)").arg(type));
+    if (Q_UNLIKELY(tag.isSet()) && !connections.count(id))
+        id = currentIdOf(id);
     const auto it = connections.find(id);
     if (it == connections.end() || !it->second.session->isEstablished())
         return failClient(id, Error::NotConnected,
@@ -388,7 +438,7 @@ bool ServerPrivate::writeTo(quint64 id, qint32 type, const QByteArray &data)
         const quint64 stream = connection.stream;
         Error e = Error::NoError;
         QString reason;
-        if (connection.session->send(type, data, &e, &reason))
+        if (connection.session->send(type, data, &e, &reason, tag))
             return true;
         if (connections.count(id)) // still connected: this message cannot travel
             return failClient(id, e, reason);
@@ -397,12 +447,12 @@ bool ServerPrivate::writeTo(quint64 id, qint32 type, const QByteArray &data)
         const auto waiting = resumable.find(stream);
         if (stream == 0 || waiting == resumable.end())
             return false;
-        waiting->second.ledger->queue().push_back(DeliveryLedger::Pending{type, data});
+        waiting->second.ledger->queue().push_back(DeliveryLedger::Pending{type, data, tag});
         return true;
     }
     if (ledger.queueIsFull())
         return refuseFull(id, connection);
-    ledger.queue().push_back(DeliveryLedger::Pending{type, data});
+    ledger.queue().push_back(DeliveryLedger::Pending{type, data, tag});
     if (connection.session->hasRoom())
         connection.session->sendQueued();
     const auto still = connections.find(id);
@@ -566,6 +616,57 @@ int Server::clientCount() const
     return int(clientIds().size());
 }
 
+QFuture<Reply> Server::request(quint64 clientId, qint32 type, const QByteArray &data,
+                               std::chrono::milliseconds timeout)
+{
+    if (d->foreignWrites->fromOtherThread())
+        return RequestTracker::failed(Error::InvalidConfiguration,
+                                      QStringLiteral("request refused: call request() from the server's own thread"));
+    Session *session = d->established(clientId);
+    if (!session)
+        return RequestTracker::failed(Error::NotConnected,
+                                      QStringLiteral("request refused: no connected client with id %1").arg(clientId));
+    if (!session->delivery().requests)
+        return RequestTracker::failed(Error::ProtocolMismatch,
+                                      QStringLiteral("request refused: client %1's wire cannot carry a reply "
+                                                     "(golang-ipc v2, the line wire)").arg(clientId));
+    QFuture<Reply> future;
+    const quint64 id = d->requests->open(clientId, timeout, &future);
+    Error e = Error::NoError;
+    QString reason;
+    const QMetaObject::Connection refused = connect(this, &Server::clientErrorOccurred, this,
+                                                    [&](quint64, Error error, const QString &why) {
+                                                        e = error;
+                                                        reason = why;
+                                                    });
+    const bool sent = d->writeTo(clientId, type, data, wire::Correlation{wire::Correlation::Request, 0, id});
+    disconnect(refused);
+    if (!sent)
+        d->requests->fail(id, e == Error::NoError ? Error::NotConnected : e, reason);
+    return future;
+}
+
+bool Server::reply(const Message &request, qint32 type, const QByteArray &data)
+{
+    if (!request.isRequest())
+        return d->failClient(request.clientId, Error::InvalidMessageType,
+                             QStringLiteral("reply refused: the message of type %1 is not a request").arg(request.type));
+    if (d->foreignWrites->fromOtherThread())
+        return d->postFromOtherThread([this, request, type, data] { reply(request, type, data); });
+    return d->writeTo(request.clientId, type, data, wire::Correlation{wire::Correlation::Reply, 0, request.requestId});
+}
+
+bool Server::replyError(const Message &request, qint32 code, const QString &text)
+{
+    if (!request.isRequest())
+        return d->failClient(request.clientId, Error::InvalidMessageType,
+                             QStringLiteral("reply refused: the message of type %1 is not a request").arg(request.type));
+    if (d->foreignWrites->fromOtherThread())
+        return d->postFromOtherThread([this, request, code, text] { replyError(request, code, text); });
+    return d->writeTo(request.clientId, qMax(request.type, 1), text.toUtf8(),
+                      wire::Correlation{wire::Correlation::ErrorReply, code, request.requestId});
+}
+
 bool Server::write(quint64 clientId, qint32 type, const QByteArray &data)
 {
     if (d->foreignWrites->fromOtherThread())
@@ -664,6 +765,7 @@ void Server::close()
         return;
     d->setStatus(Status::Closing);
     d->closeAll(true);
+    d->requests->failAll(Error::NotConnected, QStringLiteral("the server was closed before the reply came"));
     d->setStatus(Status::Closed);
     d->stopObserving();
 }

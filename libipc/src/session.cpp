@@ -251,7 +251,7 @@ void Session::startDelivery()
     for (const DeliveryLedger::Pending &message : resend) {
         Error error;
         QString reason;
-        if (!writeOne(message.type, message.data, &error, &reason))
+        if (!writeOne(message.type, message.data, &error, &reason, message.tag))
             return; // the connection broke: the window waits for the next one
     }
     flushOutput();
@@ -350,17 +350,19 @@ bool Session::flushOutput()
     return ok;
 }
 
-bool Session::send(qint32 type, const QByteArray &data, Error *error, QString *reason)
+bool Session::send(qint32 type, const QByteArray &data, Error *error, QString *reason,
+                   const wire::Correlation &tag)
 {
-    if (!sendUnrecorded(type, data, error, reason))
+    if (!sendUnrecorded(type, data, error, reason, tag))
         return false;
     if (m_acknowledging)
-        m_ledger->written(type, data); // by reference: held until the peer confirms it
+        m_ledger->written(type, data, tag); // by reference: held until the peer confirms it
     return true;
 }
 
 // send() without putting the message in the window (the caller does).
-bool Session::sendUnrecorded(qint32 type, const QByteArray &data, Error *error, QString *reason)
+bool Session::sendUnrecorded(qint32 type, const QByteArray &data, Error *error, QString *reason,
+                             const wire::Correlation &tag)
 {
     if (Q_UNLIKELY(m_state != State::Established || quint64(data.size()) > m_peer.maxMessageSize))
         return refuse(data.size(), error, reason);
@@ -369,7 +371,21 @@ bool Session::sendUnrecorded(qint32 type, const QByteArray &data, Error *error, 
         m_adapter->writeAck(m_output, m_ledger->delivered());
         m_ledger->ackSent();
     }
-    return writeOne(type, data, error, reason);
+    return writeOne(type, data, error, reason, tag);
+}
+
+// The tag goes right before its message, in the same write.
+bool Session::writeTag(const wire::Correlation &tag, Error *error, QString *reason)
+{
+    const bool isRequest = tag.kind == wire::Correlation::Request;
+    if ((isRequest && !m_adapter->delivery().requests) || !m_adapter->writeCorrelation(m_output, tag)) {
+        *error = Error::ProtocolMismatch;
+        *reason = QStringLiteral("%1 refused: the peer's wire or library cannot carry requests and replies "
+                                 "(golang-ipc v2, the line wire and libipc before 0.2 cannot)")
+                      .arg(isRequest ? QStringLiteral("request") : QStringLiteral("reply"));
+        return false;
+    }
+    return true;
 }
 
 bool Session::hasRoom() const
@@ -395,7 +411,7 @@ void Session::sendQueued()
         const DeliveryLedger::Pending &message = queue.front();
         Error error = Error::NoError;
         QString reason;
-        if (sendUnrecorded(message.type, message.data, &error, &reason)) {
+        if (sendUnrecorded(message.type, message.data, &error, &reason, message.tag)) {
             m_ledger->sentFromQueue(); // into the window when acknowledging, without a copy
             continue;
         }
@@ -412,9 +428,12 @@ void Session::sendQueued()
 }
 
 // Encodes and writes one message, without the window.
-bool Session::writeOne(qint32 type, const QByteArray &data, Error *error, QString *reason)
+bool Session::writeOne(qint32 type, const QByteArray &data, Error *error, QString *reason,
+                       const wire::Correlation &tag)
 {
     using Result = protocol::Adapter::WriteResult;
+    if (Q_UNLIKELY(tag.isSet()) && !writeTag(tag, error, reason))
+        return false;
     const Result result = m_adapter->writeMessage(type, data, m_output, error, reason);
     if (Q_UNLIKELY(result != Result::Written))
         return writeFailed(result, error, reason);

@@ -71,7 +71,10 @@ public:
     // cannot carry it.
     // On an acknowledging connection the message then waits in the
     // ledger's window until the peer confirms it.
-    bool send(qint32 type, const QByteArray &data, Error *error, QString *reason);
+    // A tag makes the message a request or a reply (refused, with
+    // ProtocolMismatch, when the peer cannot take a request).
+    bool send(qint32 type, const QByteArray &data, Error *error, QString *reason,
+              const wire::Correlation &tag = wire::Correlation());
     // Whether a message written now goes out at once rather than waiting in
     // the ledger's queue: the window has room, and on a connection without
     // acknowledgements the socket holds less than a window's bytes (a peer
@@ -92,6 +95,8 @@ public:
     // owner re-emits it as its own signal, and one emission per message is
     // enough.
     std::function<void(qint32 type, const QByteArray &data)> onMessage;
+    // Called instead of onMessage for a request or a reply.
+    std::function<void(qint32 type, const QByteArray &data, const wire::Correlation &tag)> onCorrelated;
 
 Q_SIGNALS:
     void established();
@@ -116,20 +121,27 @@ private:
     bool readLargeBody();
     void deliver(qint32 type, const QByteArray &data)
     {
+        const wire::Correlation tag = m_adapter->takeCorrelation();
         if (m_acknowledging && !m_ledger->admit(data.size()))
             return; // a duplicate of a message delivered before a reconnect
         if (m_options.observer)
             notifyReceived(type, data);
-        if (onMessage)
+        if (Q_UNLIKELY(tag.isSet())) {
+            if (onCorrelated)
+                onCorrelated(type, data, tag);
+        } else if (onMessage) {
             onMessage(type, data);
+        }
     }
     void notifyReceived(qint32 type, const QByteArray &data);
     void startDelivery();
     bool onAcknowledged(quint64 delivered, const QPointer<Session> &alive);
     void acknowledgeSoon();
     void sendAck();
-    bool sendUnrecorded(qint32 type, const QByteArray &data, Error *error, QString *reason);
-    bool writeOne(qint32 type, const QByteArray &data, Error *error, QString *reason);
+    bool sendUnrecorded(qint32 type, const QByteArray &data, Error *error, QString *reason,
+                        const wire::Correlation &tag);
+    bool writeOne(qint32 type, const QByteArray &data, Error *error, QString *reason, const wire::Correlation &tag);
+    bool writeTag(const wire::Correlation &tag, Error *error, QString *reason);
     bool flushOutput();
     bool refuse(qsizetype size, Error *error, QString *reason);
     bool writeFailed(protocol::Adapter::WriteResult result, Error *error, QString *reason);

@@ -1,4 +1,5 @@
 #include <ipc/message.h>
+#include <ipc/reply.h>
 #include <ipc/types.h>
 
 namespace ipc {
@@ -29,6 +30,7 @@ namespace {
 // Queued connections need the types registered before the first signal.
 const int registered = [] {
     qRegisterMetaType<ipc::Message>();
+    qRegisterMetaType<ipc::Reply>();
     qRegisterMetaType<ipc::Status>();
     qRegisterMetaType<ipc::Error>();
     qRegisterMetaType<ipc::EncryptionInfo>();

@@ -21,7 +21,9 @@ namespace {
 
 int openFileDescriptors()
 {
-    return int(QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::NoDotAndDotDot | QDir::System).size());
+    return int(QDir(QStringLiteral("/proc/self/fd"))
+                   .entryList(QDir::NoDotAndDotDot | QDir::System)
+                   .size());
 }
 
 qint64 residentBytes()
@@ -122,11 +124,11 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(openFileDescriptors(), fdsBefore, 10000);
         const qint64 rssAfter = residentBytes();
         qInfo("%d cycles: file descriptors %d -> %d, resident %.1f -> %.1f MiB", cycles, fdsBefore,
-              openFileDescriptors(), rssBefore / 1048576.0, rssAfter / 1048576.0);
+            openFileDescriptors(), rssBefore / 1048576.0, rssAfter / 1048576.0);
         // A leak of even 200 bytes a cycle would show as 2 MB over 10,000.
         if (residentSizeIsMeaningful)
             QVERIFY2(rssAfter - rssBefore < 2 * 1024 * 1024,
-                     qPrintable(QStringLiteral("grew by %1 bytes").arg(rssAfter - rssBefore)));
+                qPrintable(QStringLiteral("grew by %1 bytes").arg(rssAfter - rssBefore)));
     }
 };
 

@@ -35,7 +35,7 @@ namespace {
 // Each connection needs a descriptor on both sides.
 void raiseFileLimit()
 {
-    rlimit limit{};
+    rlimit limit {};
     if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
         limit.rlim_cur = limit.rlim_max;
         ::setrlimit(RLIMIT_NOFILE, &limit);
@@ -54,7 +54,7 @@ int serve(const QString &address, bool plain)
     config.handshakeTimeout = 120s; // a thousand handshakes queue up on two cores
     ipc::Server server(address, config);
     QObject::connect(&server, &ipc::Server::messageReceived, &server,
-                     [&server](const ipc::Message &m) { server.write(m.clientId, m.type, m.data); });
+        [&server](const ipc::Message &m) { server.write(m.clientId, m.type, m.data); });
     if (!server.listen()) {
         printLine(QStringLiteral("error ") + server.errorString());
         return 1;
@@ -111,29 +111,33 @@ int runClients(const QString &address, int count, quint64 messages, int size, bo
             for (Stream &each : streams) // all connected: the exchange starts
                 writeSome(each);
         });
-        QObject::connect(client, &ipc::Client::writableChanged, client, [own, &writeSome, &connected, count](bool on) {
-            if (on && connected >= count)
-                writeSome(*own);
-        });
-        QObject::connect(client, &ipc::Client::messageReceived, client, [&, own](const ipc::Message &m) {
-            if (m.data.size() < 8 || qFromBigEndian<quint64>(m.data.constData()) != own->nextEcho) {
-                ++outOfOrder;
-                fail(QStringLiteral("echo out of order on a connection"));
-            }
-            if (++own->nextEcho == messages && ++finished == count)
-                QCoreApplication::exit(0);
-        });
+        QObject::connect(client, &ipc::Client::writableChanged, client,
+            [own, &writeSome, &connected, count](bool on) {
+                if (on && connected >= count)
+                    writeSome(*own);
+            });
+        QObject::connect(
+            client, &ipc::Client::messageReceived, client, [&, own](const ipc::Message &m) {
+                if (m.data.size() < 8
+                    || qFromBigEndian<quint64>(m.data.constData()) != own->nextEcho) {
+                    ++outOfOrder;
+                    fail(QStringLiteral("echo out of order on a connection"));
+                }
+                if (++own->nextEcho == messages && ++finished == count)
+                    QCoreApplication::exit(0);
+            });
         QObject::connect(client, &ipc::Client::errorOccurred, client,
-                         [&, client] { fail(client->errorString()); });
+            [&, client] { fail(client->errorString()); });
         QObject::connect(client, &ipc::Client::messagesDropped, client,
-                         [&](int n) { fail(QStringLiteral("%1 message(s) dropped").arg(n)); });
+            [&](int n) { fail(QStringLiteral("%1 message(s) dropped").arg(n)); });
     }
     QTimer::singleShot(600s, [] { QCoreApplication::exit(1); });
     const int code = QCoreApplication::exec();
     quint64 echoed = 0;
     for (const Stream &s : streams)
         echoed += s.nextEcho;
-    printLine(QStringLiteral("%1 clients %2 echoed %3 errors %4 outoforder %5 connect_ms %6 total_ms %7 first_error %8")
+    printLine(QStringLiteral(
+        "%1 clients %2 echoed %3 errors %4 outoforder %5 connect_ms %6 total_ms %7 first_error %8")
                   .arg(code == 0 && errors == 0 ? QStringLiteral("ok") : QStringLiteral("failed"))
                   .arg(count)
                   .arg(echoed)
@@ -162,7 +166,8 @@ qint64 peakResidentKiB(qint64 pid)
 }
 
 // Starts the server and the client processes, and sums up what they say.
-int orchestrate(int clients, quint64 messages, int size, const QString &transport, bool plain, int processes)
+int orchestrate(
+    int clients, quint64 messages, int size, const QString &transport, bool plain, int processes)
 {
     const QString self = QCoreApplication::applicationFilePath();
     const QString address = transport == QLatin1String("tcp")
@@ -170,7 +175,9 @@ int orchestrate(int clients, quint64 messages, int size, const QString &transpor
         : QStringLiteral("ipc_load_%1").arg(QCoreApplication::applicationPid());
     QProcess server;
     server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    server.start(self, QStringList{QStringLiteral("serve"), address} << (plain ? QStringList{QStringLiteral("--plain")} : QStringList{}));
+    server.start(self,
+        QStringList { QStringLiteral("serve"), address }
+            << (plain ? QStringList { QStringLiteral("--plain") } : QStringList {}));
     if (!server.waitForStarted(10000) || !server.waitForReadyRead(30000)) {
         printLine(QStringLiteral("error: the server did not start"));
         return 1;
@@ -191,8 +198,8 @@ int orchestrate(int clients, quint64 messages, int size, const QString &transpor
             continue;
         auto worker = std::make_unique<QProcess>();
         worker->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        QStringList arguments{QStringLiteral("clients"), listening, QString::number(share), QString::number(messages),
-                              QString::number(size)};
+        QStringList arguments { QStringLiteral("clients"), listening, QString::number(share),
+            QString::number(messages), QString::number(size) };
         if (plain)
             arguments << QStringLiteral("--plain");
         worker->start(self, arguments);
@@ -204,7 +211,8 @@ int orchestrate(int clients, quint64 messages, int size, const QString &transpor
         worker->waitForFinished(-1);
         const QString report = QString::fromUtf8(worker->readAllStandardOutput()).trimmed();
         printLine(QStringLiteral("  clients process: ") + report);
-        ok = ok && worker->exitStatus() == QProcess::NormalExit && worker->exitCode() == 0 && report.startsWith(QLatin1String("ok"));
+        ok = ok && worker->exitStatus() == QProcess::NormalExit && worker->exitCode() == 0
+            && report.startsWith(QLatin1String("ok"));
         echoed += report.section(QLatin1Char(' '), 4, 4).toULongLong();
     }
     const double seconds = double(clock.elapsed()) / 1000.0;
@@ -213,8 +221,9 @@ int orchestrate(int clients, quint64 messages, int size, const QString &transpor
     server.waitForFinished(10000);
     const quint64 expected = quint64(clients) * messages;
     ok = ok && echoed == expected;
-    printLine(QStringLiteral("%1: %2 clients x %3 messages of %4 bytes, %5, %6: %7 of %8 echoed in order, "
-                             "%9 s (%10 round trips/s), server peak RSS %11 MiB")
+    printLine(QStringLiteral(
+        "%1: %2 clients x %3 messages of %4 bytes, %5, %6: %7 of %8 echoed in order, "
+        "%9 s (%10 round trips/s), server peak RSS %11 MiB")
                   .arg(ok ? QStringLiteral("ok") : QStringLiteral("FAILED"))
                   .arg(clients)
                   .arg(messages)
@@ -235,23 +244,31 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     raiseFileLimit();
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Load test: concurrent clients echoing through one server."));
+    parser.setApplicationDescription(
+        QStringLiteral("Load test: concurrent clients echoing through one server."));
     parser.addHelpOption();
-    const QCommandLineOption clients(QStringLiteral("clients"), QStringLiteral("Concurrent clients (1000)."), QStringLiteral("n"), QStringLiteral("1000"));
-    const QCommandLineOption messages(QStringLiteral("messages"), QStringLiteral("Messages per client (1000)."), QStringLiteral("n"), QStringLiteral("1000"));
-    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Bytes per message, at least 8 (32)."), QStringLiteral("bytes"), QStringLiteral("32"));
-    const QCommandLineOption transport(QStringLiteral("transport"), QStringLiteral("local or tcp (local)."), QStringLiteral("name"), QStringLiteral("local"));
+    const QCommandLineOption clients(QStringLiteral("clients"),
+        QStringLiteral("Concurrent clients (1000)."), QStringLiteral("n"), QStringLiteral("1000"));
+    const QCommandLineOption messages(QStringLiteral("messages"),
+        QStringLiteral("Messages per client (1000)."), QStringLiteral("n"), QStringLiteral("1000"));
+    const QCommandLineOption size(QStringLiteral("size"),
+        QStringLiteral("Bytes per message, at least 8 (32)."), QStringLiteral("bytes"),
+        QStringLiteral("32"));
+    const QCommandLineOption transport(QStringLiteral("transport"),
+        QStringLiteral("local or tcp (local)."), QStringLiteral("name"), QStringLiteral("local"));
     const QCommandLineOption plain(QStringLiteral("plain"), QStringLiteral("Without encryption."));
-    const QCommandLineOption processes(QStringLiteral("processes"), QStringLiteral("Client processes (2)."), QStringLiteral("n"), QStringLiteral("2"));
-    parser.addOptions({clients, messages, size, transport, plain, processes});
-    parser.addPositionalArgument(QStringLiteral("mode"), QStringLiteral("(internal) serve ADDRESS | clients ADDRESS N M SIZE"));
+    const QCommandLineOption processes(QStringLiteral("processes"),
+        QStringLiteral("Client processes (2)."), QStringLiteral("n"), QStringLiteral("2"));
+    parser.addOptions({ clients, messages, size, transport, plain, processes });
+    parser.addPositionalArgument(QStringLiteral("mode"),
+        QStringLiteral("(internal) serve ADDRESS | clients ADDRESS N M SIZE"));
     parser.process(app);
     const QStringList positional = parser.positionalArguments();
     if (positional.size() == 2 && positional.at(0) == QLatin1String("serve"))
         return serve(positional.at(1), parser.isSet(plain));
     if (positional.size() == 5 && positional.at(0) == QLatin1String("clients"))
-        return runClients(positional.at(1), positional.at(2).toInt(), positional.at(3).toULongLong(),
-                          positional.at(4).toInt(), parser.isSet(plain));
+        return runClients(positional.at(1), positional.at(2).toInt(),
+            positional.at(3).toULongLong(), positional.at(4).toInt(), parser.isSet(plain));
     if (!positional.isEmpty()) {
         parser.showHelp(1);
     }
@@ -260,7 +277,7 @@ int main(int argc, char **argv)
         QTextStream(stderr) << "ipc_load: --transport is local or tcp\n";
         return 1;
     }
-    return orchestrate(qMax(1, parser.value(clients).toInt()), qMax(1ULL, parser.value(messages).toULongLong()),
-                       parser.value(size).toInt(), transportName, parser.isSet(plain),
-                       qMax(1, parser.value(processes).toInt()));
+    return orchestrate(qMax(1, parser.value(clients).toInt()),
+        qMax(1ULL, parser.value(messages).toULongLong()), parser.value(size).toInt(), transportName,
+        parser.isSet(plain), qMax(1, parser.value(processes).toInt()));
 }

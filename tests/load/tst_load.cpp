@@ -14,7 +14,7 @@ namespace {
 
 int clientCount()
 {
-    rlimit limit{};
+    rlimit limit {};
     return ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_max >= 1200 ? 1000 : 200;
 }
 
@@ -34,12 +34,14 @@ private Q_SLOTS:
     void concurrentClientsEcho_data()
     {
         QTest::addColumn<QStringList>("options");
-        QTest::newRow("local, encrypted") << QStringList{QStringLiteral("--transport"), QStringLiteral("local")};
-        QTest::newRow("local, plain") << QStringList{QStringLiteral("--transport"), QStringLiteral("local"),
-                                                     QStringLiteral("--plain")};
-        QTest::newRow("tcp, encrypted") << QStringList{QStringLiteral("--transport"), QStringLiteral("tcp")};
-        QTest::newRow("tcp, plain") << QStringList{QStringLiteral("--transport"), QStringLiteral("tcp"),
-                                                   QStringLiteral("--plain")};
+        QTest::newRow("local, encrypted")
+            << QStringList { QStringLiteral("--transport"), QStringLiteral("local") };
+        QTest::newRow("local, plain") << QStringList { QStringLiteral("--transport"),
+            QStringLiteral("local"), QStringLiteral("--plain") };
+        QTest::newRow("tcp, encrypted")
+            << QStringList { QStringLiteral("--transport"), QStringLiteral("tcp") };
+        QTest::newRow("tcp, plain") << QStringList { QStringLiteral("--transport"),
+            QStringLiteral("tcp"), QStringLiteral("--plain") };
     }
 
     void concurrentClientsEcho()
@@ -49,9 +51,10 @@ private Q_SLOTS:
         const int messages = messageCount();
         QProcess load;
         load.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        load.start(QStringLiteral(IPC_LOAD_PATH), QStringList{QStringLiteral("--clients"), QString::number(clients),
-                                                              QStringLiteral("--messages"), QString::number(messages)}
-                                                      + options);
+        load.start(QStringLiteral(IPC_LOAD_PATH),
+            QStringList { QStringLiteral("--clients"), QString::number(clients),
+                QStringLiteral("--messages"), QString::number(messages) }
+                + options);
         QVERIFY(load.waitForStarted(10000));
         QSignalSpy finished(&load, &QProcess::finished);
         QVERIFY(finished.wait(240000));
@@ -59,9 +62,11 @@ private Q_SLOTS:
         qInfo().noquote() << out.trimmed();
         QCOMPARE(load.exitCode(), 0);
         const QByteArray total = QByteArray::number(qint64(clients) * messages);
-        QVERIFY2(out.contains(QStringLiteral("ok: %1 clients x %2 messages").arg(clients).arg(messages).toUtf8())
-                     && out.contains(total + " of " + total + " echoed in order"),
-                 out.constData());
+        QVERIFY2(
+            out.contains(
+                QStringLiteral("ok: %1 clients x %2 messages").arg(clients).arg(messages).toUtf8())
+                && out.contains(total + " of " + total + " echoed in order"),
+            out.constData());
     }
 };
 

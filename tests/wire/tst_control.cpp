@@ -19,7 +19,7 @@ private Q_SLOTS:
         hello.pid = 1234;
         hello.processName = QStringLiteral("app");
         hello.libraryVersion = QStringLiteral("0.1.0");
-        hello.features = Feature::Acknowledgements;
+        hello.features = Feature::Acknowledgements | Feature::Requests;
         hello.instance = 0x1122334455667788ULL;
         hello.windowMessages = 1024;
         hello.windowBytes = 16777216;
@@ -28,7 +28,7 @@ private Q_SLOTS:
         appendMessageFrame(frame, 0, data.constData(), data.size());
         QCOMPARE(frame.toHex(' '), QByteArray("00 00 00 2f 00 00 00 00 01 00 30 00 00 00 00 00 00 00 00 04 d2 "
                                               "03 61 70 70 05 30 2e 31 2e 30 "
-                                              "00 00 00 01 11 22 33 44 55 66 77 88 00 00 04 00 01 00 00 00"));
+                                              "00 00 00 03 11 22 33 44 55 66 77 88 00 00 04 00 01 00 00 00"));
         Hello decoded;
         QString error;
         QVERIFY(decodeHello(data.constData(), data.size(), &decoded, &error));
@@ -36,7 +36,7 @@ private Q_SLOTS:
         QCOMPARE(decoded.maxMessageSize, 3145728u);
         QCOMPARE(decoded.processName, QStringLiteral("app"));
         QCOMPARE(decoded.libraryVersion, QStringLiteral("0.1.0"));
-        QCOMPARE(decoded.features, quint32(Feature::Acknowledgements));
+        QCOMPARE(decoded.features, quint32(Feature::Acknowledgements | Feature::Requests));
         QCOMPARE(decoded.instance, 0x1122334455667788ULL);
         QCOMPARE(decoded.windowMessages, 1024u);
         QCOMPARE(decoded.windowBytes, 16777216u);
@@ -85,6 +85,37 @@ private Q_SLOTS:
         QCOMPARE(decoded.peerStream, resume.peerStream);
         QCOMPARE(decoded.delivered, 7u);
         QVERIFY(!decodeResume(data.constData(), data.size() - 1, &decoded));
+    }
+
+    // docs/PROTOCOL.md section 9: a request (5), its reply, and an error
+    // reply (6, code 42), each tag right before its user message.
+    void requestAndReplyMatchTheSpecification()
+    {
+        const auto tagged = [](const Correlation &tag, qint32 type, const QByteArray &data) {
+            QByteArray frame;
+            const QByteArray control = encodeCorrelation(tag);
+            appendMessageFrame(frame, 0, control.constData(), control.size());
+            appendMessageFrame(frame, type, data.constData(), data.size());
+            return frame.toHex(' ');
+        };
+        QCOMPARE(tagged(Correlation{Correlation::Request, 0, 5}, 1, "2+3"),
+                 QByteArray("00 00 00 0d 00 00 00 00 07 00 00 00 00 00 00 00 05 "
+                            "00 00 00 07 00 00 00 01 32 2b 33"));
+        QCOMPARE(tagged(Correlation{Correlation::Reply, 0, 5}, 2, "5"),
+                 QByteArray("00 00 00 0d 00 00 00 00 08 00 00 00 00 00 00 00 05 "
+                            "00 00 00 05 00 00 00 02 35"));
+        QCOMPARE(tagged(Correlation{Correlation::ErrorReply, 42, 6}, 1, "nope"),
+                 QByteArray("00 00 00 11 00 00 00 00 09 00 00 00 00 00 00 00 06 00 00 00 2a "
+                            "00 00 00 08 00 00 00 01 6e 6f 70 65"));
+        Correlation decoded;
+        const QByteArray error = encodeCorrelation(Correlation{Correlation::ErrorReply, -7, 9});
+        QVERIFY(decodeCorrelation(error.constData(), error.size(), &decoded));
+        QCOMPARE(decoded.kind, Correlation::ErrorReply);
+        QCOMPARE(decoded.code, -7);
+        QCOMPARE(decoded.id, 9u);
+        QVERIFY(!decodeCorrelation(error.constData(), error.size() - 1, &decoded)); // cut short
+        const QByteArray zero = encodeCorrelation(Correlation{Correlation::Reply, 0, 0});
+        QVERIFY(!decodeCorrelation(zero.constData(), zero.size(), &decoded)); // id 0 is not an id
     }
 
     void truncatedHelloIsRefused_data()

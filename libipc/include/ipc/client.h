@@ -5,8 +5,10 @@
 
 #include <ipc/config.h>
 #include <ipc/message.h>
+#include <ipc/reply.h>
 #include <ipc/types.h>
 
+#include <QFuture>
 #include <QList>
 #include <QObject>
 
@@ -110,9 +112,14 @@ public:
     /// waiting): waits until the client is connected. Returns false on
     /// timeout, or as soon as it stops trying (Error, Timeout, Closed).
     bool waitForConnected(std::chrono::milliseconds timeout = std::chrono::seconds(30));
-    /// Returns the next message; messages that arrive during any wait are kept
-    /// for the following call. On timeout or close returns a notice
-    /// (Message::StatusNotice / ClosedNotice) whose data says why.
+    /// Returns the next message that arrives while a blocking wait runs
+    /// (this one or any other: they are kept for the following call, in
+    /// order). Each is also emitted through messageReceived(), as
+    /// QLocalSocket::waitForReadyRead() also emits readyRead(). Messages
+    /// that arrive while no wait runs reach only messageReceived(). Replies
+    /// to request() never come here (nor to messageReceived()). On timeout
+    /// or close returns a notice (Message::StatusNotice / ClosedNotice)
+    /// whose data says why.
     Message waitForMessage(std::chrono::milliseconds timeout = std::chrono::seconds(30));
     /// Waits until bytesToWrite() is 0; false on timeout.
     bool waitForBytesWritten(std::chrono::milliseconds timeout = std::chrono::seconds(30));
@@ -122,6 +129,59 @@ public:
     /// Waits until the client is no longer connected or connecting (after
     /// disconnectFromServer() or close(), or when it gave up); false on timeout.
     bool waitForDisconnected(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+    /// Writes a typed payload (QCborValue, QCborMap, QCborArray,
+    /// QJsonDocument or QVariantMap) as CBOR; the receiver reads it with
+    /// Message::toCbor(), toJson() or toVariantMap(). (A name of its own,
+    /// so that &Client::write still names one slot in connect().)
+    template <typename T, std::enable_if_t<IsCborPayload<T>, int> = 0>
+    bool writeCbor(qint32 type, const T &payload)
+    {
+        return write(type, detail::encodePayload(payload));
+    }
+
+    /// Sends a request: a message the server sees with Message::isRequest()
+    /// and answers with Server::reply() or Server::replyError(). The future
+    /// finishes exactly once: with the reply; with an error reply
+    /// (Error::RemoteError); after \a timeout counted from this call
+    /// (Error::Timeout; 0 waits without a limit); or when the client gives
+    /// up or is closed. Requests written while connecting or reconnecting
+    /// wait in the queue as any message; a server that goes away before
+    /// answering fails them with the reason. Chain with
+    /// QFuture::then(context, ...), or wait with call(). Over golang-ipc v2
+    /// and the line wire it fails at once (ProtocolMismatch). A reply never
+    /// reaches messageReceived() or waitForMessage().
+    QFuture<Reply> request(qint32 type, const QByteArray &data,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    /// A request with a typed payload, sent as CBOR (see writeCbor()).
+    template <typename T, std::enable_if_t<IsCborPayload<T>, int> = 0>
+    QFuture<Reply> request(qint32 type, const T &payload,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(30))
+    {
+        return request(type, detail::encodePayload(payload), timeout);
+    }
+    /// For scripts: request() and a local event loop until it ends; returns
+    /// its Reply (check Reply::isOk()).
+    Reply call(qint32 type, const QByteArray &data, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    /// call() with a typed payload, sent as CBOR (see writeCbor()).
+    template <typename T, std::enable_if_t<IsCborPayload<T>, int> = 0>
+    Reply call(qint32 type, const T &payload, std::chrono::milliseconds timeout = std::chrono::seconds(30))
+    {
+        return call(type, detail::encodePayload(payload), timeout);
+    }
+    /// Answers a request the server sent (Server::request()); false, with
+    /// errorOccurred(), as write() or when \a request is not a request.
+    bool reply(const Message &request, qint32 type, const QByteArray &data);
+    /// reply() with a typed payload, sent as CBOR (see writeCbor()).
+    template <typename T, std::enable_if_t<IsCborPayload<T>, int> = 0>
+    bool reply(const Message &request, qint32 type, const T &payload)
+    {
+        return reply(request, type, detail::encodePayload(payload));
+    }
+    /// Answers a request with an error: the requester's Reply has
+    /// Error::RemoteError, \a code as Reply::errorCode and \a text as
+    /// Reply::errorString.
+    bool replyError(const Message &request, qint32 code, const QString &text);
 
 public Q_SLOTS:
     /// Sends now when connected and the send window has room, else queues in

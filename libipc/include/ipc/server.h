@@ -5,8 +5,10 @@
 
 #include <ipc/config.h>
 #include <ipc/message.h>
+#include <ipc/reply.h>
 #include <ipc/types.h>
 
+#include <QFuture>
 #include <QList>
 #include <QObject>
 
@@ -116,7 +118,9 @@ public:
 
     /// For scripts and tests: runs a local event loop until a client message
     /// arrives and returns it; on timeout returns a Message::StatusNotice.
-    /// Only messages that arrive during the wait count.
+    /// Only messages that arrive during the wait count; each is also
+    /// emitted through messageReceived(). Replies to request() never come
+    /// here.
     Message waitForMessage(std::chrono::milliseconds timeout = std::chrono::seconds(30));
     /// For scripts and tests: runs a local event loop until at least one
     /// client is connected (returns at once if one is); false on timeout.
@@ -124,6 +128,46 @@ public:
     /// Runs a local event loop until every connected client has confirmed
     /// every message; false on timeout.
     bool waitForDelivered(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+    /// write() with a typed payload (QCborValue, QCborMap, QCborArray,
+    /// QJsonDocument or QVariantMap), sent as CBOR; the client reads it with
+    /// Message::toCbor(), toJson() or toVariantMap(). (A name of its own,
+    /// so that &Server::write still names one slot in connect().)
+    template <typename T, std::enable_if_t<IsCborPayload<T>, int> = 0>
+    bool writeCbor(quint64 clientId, qint32 type, const T &payload)
+    {
+        return write(clientId, type, detail::encodePayload(payload));
+    }
+    /// broadcast() with a typed payload, sent as CBOR.
+    template <typename T, std::enable_if_t<IsCborPayload<T>, int> = 0>
+    int broadcastCbor(qint32 type, const T &payload)
+    {
+        return broadcast(type, detail::encodePayload(payload));
+    }
+    /// Answers \a request (a Message with isRequest(), as messageReceived()
+    /// delivers it) with a message of \a type and \a data; the client's
+    /// request() future finishes with it. Written as write() writes, to the
+    /// client that sent the request (under its new id if it has resumed
+    /// since). False, with clientErrorOccurred(), as write() or when
+    /// \a request is not a request. Safe to call from another thread.
+    bool reply(const Message &request, qint32 type, const QByteArray &data);
+    /// reply() with a typed payload, sent as CBOR.
+    template <typename T, std::enable_if_t<IsCborPayload<T>, int> = 0>
+    bool reply(const Message &request, qint32 type, const T &payload)
+    {
+        return reply(request, type, detail::encodePayload(payload));
+    }
+    /// Answers \a request with an error: the client's Reply has
+    /// Error::RemoteError, \a code as Reply::errorCode and \a text as
+    /// Reply::errorString.
+    bool replyError(const Message &request, qint32 code, const QString &text);
+    /// Sends a request to one client, which answers with Client::reply();
+    /// the future finishes exactly once, as for Client::request(): with the
+    /// reply, an error reply, after \a timeout (0: no limit), or when the
+    /// client goes away for good or the server closes. From the server's
+    /// own thread only.
+    QFuture<Reply> request(quint64 clientId, qint32 type, const QByteArray &data,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 public Q_SLOTS:
     /// Sends to one connected client, or queues while its send window is

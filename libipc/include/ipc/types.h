@@ -48,7 +48,7 @@ enum class Error {
     ServerNotFound,       ///< Nothing listens at the address.
     ConnectionRefused,    ///< Something is there but refused the connection.
     ConnectionLost,       ///< The peer went away without saying goodbye.
-    Timeout,              ///< The client gave up connecting or reconnecting.
+    Timeout,              ///< The client gave up connecting or reconnecting, or a request had no reply in time.
     HandshakeTimeout,     ///< The peer completed no handshake in time.
     ProtocolMismatch,     ///< The peer speaks another protocol or version.
     EncryptionRequired,   ///< The server offers no encryption and the client requires it.
@@ -62,6 +62,7 @@ enum class Error {
     WriteQueueFull,       ///< The queue for unsent messages is full.
     ServerFull,           ///< The server has reached ServerConfig::maxClients.
     SocketError,          ///< Any other error from the operating system.
+    RemoteError,          ///< The peer answered a request with replyError().
 };
 Q_ENUM_NS(Error)
 

@@ -20,6 +20,11 @@ bool Adapter::writePing(Output &, quint64)
     return false;
 }
 
+bool Adapter::writeCorrelation(Output &, const wire::Correlation &)
+{
+    return false;
+}
+
 bool Adapter::pendingLargeMessage(const wire::FrameReader &, qint32 *, qsizetype *) const
 {
     return false;

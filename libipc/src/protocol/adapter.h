@@ -15,6 +15,7 @@
 
 #include <cstring>
 #include <memory>
+#include <utility>
 
 namespace ipc::protocol {
 
@@ -45,6 +46,7 @@ struct PeerDelivery
     quint64 instance = 0;
     quint32 windowMessages = 0;
     quint32 windowBytes = 0;
+    bool requests = false; // the peer understands request and reply tags
 };
 
 // Bytes for the engine to write, in order: the small bytes, then block().
@@ -190,6 +192,12 @@ public:
 
     // Before a close this side asked for. Default: nothing to say.
     virtual void writeGoodbye(Output &out);
+    // Tags the message written next as a request or a reply. False: this
+    // wire cannot carry the tag (the default).
+    virtual bool writeCorrelation(Output &out, const wire::Correlation &tag);
+    // The tag the peer put on the message just returned as Event::Message;
+    // taken once (unset for a plain message).
+    wire::Correlation takeCorrelation() { return std::exchange(m_correlation, wire::Correlation()); }
     // A message the peer's library must answer (heartbeats, Client::ping());
     // its answer comes back as Event::Ponged with the token. False: the wire
     // has none.
@@ -218,6 +226,7 @@ protected:
     EncryptionInfo m_encryption;
     PeerDelivery m_delivery;
     wire::Resume m_peerResume;
+    wire::Correlation m_correlation; // the peer's tag for its next message
 };
 
 // From this size on, message data is not copied into a frame buffer: Qt's

@@ -234,8 +234,9 @@ void NativeAdapter::sendHello(wire::FrameReader &in, Output &out)
     hello.pid = quint64(QCoreApplication::applicationPid());
     hello.processName = processName();
     hello.libraryVersion = QString::fromLatin1(libraryVersion());
+    hello.features = wire::Feature::Requests;
     if (m_settings.acknowledgements) {
-        hello.features = wire::Feature::Acknowledgements;
+        hello.features |= wire::Feature::Acknowledgements;
         hello.instance = m_settings.instance;
         hello.windowMessages = m_settings.windowMessages;
         hello.windowBytes = m_settings.windowBytes;
@@ -327,6 +328,12 @@ Event NativeAdapter::handleControl(const char *data, qsizetype size, Output &out
         m_resumeSeen = true;
         return Event::resumed();
     }
+    case wire::ControlKind::Request:
+    case wire::ControlKind::Reply:
+    case wire::ControlKind::ErrorReply:
+        if (m_correlation.isSet() || !wire::decodeCorrelation(data, size, &m_correlation))
+            return fail(Error::ProtocolError, QStringLiteral("malformed or untagged request/reply control message"));
+        return Event::progress();
     }
     qCDebug(lcWire) << "ignoring unknown control kind" << int(kind);
     return Event::progress();
@@ -350,6 +357,7 @@ Event NativeAdapter::handleHello(const char *data, qsizetype size)
     m_delivery.instance = hello.instance;
     m_delivery.windowMessages = hello.windowMessages;
     m_delivery.windowBytes = hello.windowBytes;
+    m_delivery.requests = hello.features & wire::Feature::Requests;
     m_state = State::Established;
     return Event::established();
 }
@@ -425,6 +433,11 @@ bool NativeAdapter::writePing(Output &out, quint64 token)
     if (m_state == State::Established)
         writeRecord(0, wire::encodeControl(wire::ControlKind::Ping, token), out);
     return true;
+}
+
+bool NativeAdapter::writeCorrelation(Output &out, const wire::Correlation &tag)
+{
+    return m_state == State::Established && writeRecord(0, wire::encodeCorrelation(tag), out);
 }
 
 void NativeAdapter::writeAck(Output &out, quint64 delivered)

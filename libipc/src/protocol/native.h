@@ -23,6 +23,7 @@ public:
     Event endOfStream(const wire::FrameReader &in, Error error, const QString &reason) const override;
     void writeGoodbye(Output &out) override;
     bool writePing(Output &out, quint64 token) override;
+    bool writeCorrelation(Output &out, const wire::Correlation &tag) override;
     bool pendingLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize) const override;
     void writeAck(Output &out, quint64 delivered) override;
     void writeResume(Output &out, const wire::Resume &resume) override;

@@ -114,4 +114,27 @@ bool decodeResume(const char *data, qsizetype size, Resume *resume)
     return true;
 }
 
+QByteArray encodeCorrelation(const Correlation &tag)
+{
+    const bool withCode = tag.kind == Correlation::ErrorReply;
+    QByteArray out(1 + 8 + (withCode ? 4 : 0), Qt::Uninitialized);
+    out[0] = char(tag.kind);
+    qToBigEndian<quint64>(tag.id, out.data() + 1);
+    if (withCode)
+        qToBigEndian<qint32>(tag.code, out.data() + 9);
+    return out;
+}
+
+bool decodeCorrelation(const char *data, qsizetype size, Correlation *tag)
+{
+    const auto kind = Correlation::Kind(quint8(data[0]));
+    const qsizetype needed = 1 + 8 + (kind == Correlation::ErrorReply ? 4 : 0);
+    if (size < needed)
+        return false;
+    tag->kind = kind;
+    tag->id = qFromBigEndian<quint64>(data + 1);
+    tag->code = kind == Correlation::ErrorReply ? qFromBigEndian<qint32>(data + 9) : 0;
+    return tag->id != 0;
+}
+
 } // namespace ipc::wire

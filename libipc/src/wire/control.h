@@ -13,11 +13,16 @@ enum class ControlKind : quint8 {
     Pong = 4,
     Ack = 5,    // cumulative: how many of the peer's messages were handed to the application
     Resume = 6, // first frame after the hello when both sides acknowledge
+    // Tags on the user message that follows at once (see Correlation).
+    Request = 7,
+    Reply = 8,
+    ErrorReply = 9,
 };
 
 // Bits of Hello::features.
 enum Feature : quint32 {
     Acknowledgements = 1u << 0, // this side acknowledges and resumes (kinds 5 and 6)
+    Requests = 1u << 1,         // this side understands kinds 7 to 9 (requests and replies)
 };
 
 struct Hello
@@ -43,6 +48,19 @@ struct Resume
     quint64 delivered = 0;   // how many of those it handed to its application
 };
 
+// What the next user message is, when it is part of a request/reply
+// exchange: a request (the sender waits for a reply with the same id), a
+// reply, or an error reply (its data is the error text). Sent as a control
+// message right before the user message it tags; plain messages have none.
+struct Correlation
+{
+    enum Kind : quint8 { None = 0, Request = 7, Reply = 8, ErrorReply = 9 };
+    Kind kind = None;
+    qint32 code = 0; // ErrorReply: the application's error code
+    quint64 id = 0;  // the requester's number for the request
+    bool isSet() const { return kind != None; }
+};
+
 constexpr int MaxHelloStringBytes = 255;
 
 QByteArray encodeHello(const Hello &hello);
@@ -51,5 +69,8 @@ QByteArray encodeControl(ControlKind kind, quint64 token = 0); // Goodbye, Ping,
 bool decodeToken(const char *data, qsizetype size, quint64 *token);
 QByteArray encodeResume(const Resume &resume);
 bool decodeResume(const char *data, qsizetype size, Resume *resume);
+QByteArray encodeCorrelation(const Correlation &tag);
+// False for a truncated message or an id of 0.
+bool decodeCorrelation(const char *data, qsizetype size, Correlation *tag);
 
 } // namespace ipc::wire

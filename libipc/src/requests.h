@@ -1,0 +1,70 @@
+// RequestTracker: the requests one side has sent and not yet seen end.
+// Each ends exactly once: with its reply, an error reply, its timeout, or
+// when the owner fails it (connection given up, closed, the peer gone).
+// Deadlines live in one ordered map behind one timer, so a request costs no
+// timer of its own.
+#pragma once
+
+#include <ipc/reply.h>
+
+#include <QElapsedTimer>
+#include <QFuture>
+#include <QObject>
+#include <QPromise>
+#include <QTimer>
+
+#include <chrono>
+#include <map>
+#include <unordered_map>
+#include <vector>
+
+namespace ipc {
+
+class RequestTracker : public QObject
+{
+public:
+    explicit RequestTracker(QObject *parent = nullptr);
+    ~RequestTracker() override; // what is still open fails: its owner is gone
+
+    // A new request to `peer` (a client id on a server, 0 on a client); its
+    // id goes on the wire. A timeout of 0 or less waits without a limit.
+    quint64 open(quint64 peer, std::chrono::milliseconds timeout, QFuture<Reply> *future);
+    // The reply (or error reply) for `id`; false when no such request is
+    // open (it ended already, e.g. timed out).
+    bool finish(quint64 id, Reply reply);
+    void fail(quint64 id, Error error, const QString &reason);
+    void failAll(Error error, const QString &reason);
+    void failPeer(quint64 peer, Error error, const QString &reason);
+    // Fails every open request of `peer` except those in `onTheirWay`
+    // (requests that will still be sent or re-sent).
+    void failDeliveredTo(
+        quint64 peer, const std::vector<quint64> &onTheirWay, Error error, const QString &reason);
+    // A client that resumed under a new id keeps its requests.
+    void reassign(quint64 from, quint64 to);
+    int openCount() const { return int(m_open.size()); }
+
+    // A request that ended before it began (refused at once).
+    static QFuture<Reply> failed(Error error, const QString &reason);
+
+private:
+    using Deadlines = std::multimap<qint64, quint64>;
+    struct Open
+    {
+        QPromise<Reply> promise;
+        quint64 peer = 0;
+        Deadlines::iterator deadline;
+        bool hasDeadline = false;
+        qint64 timeoutMs = 0;
+    };
+    void end(std::unordered_map<quint64, Open>::iterator it, Reply reply);
+    void onTimer();
+    void arm();
+
+    std::unordered_map<quint64, Open> m_open;
+    Deadlines m_deadlines; // when, which
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    quint64 m_lastId = 0;
+};
+
+} // namespace ipc
