@@ -174,6 +174,7 @@ QJsonObject messageJson(const ipc::Message &message)
     return QJsonObject{{QStringLiteral("time"), QDateTime::currentMSecsSinceEpoch()},
                        {QStringLiteral("client"), qint64(message.clientId)},
                        {QStringLiteral("type"), message.type},
+                       {QStringLiteral("request"), message.isRequest()},
                        {QStringLiteral("size"), message.data.size()},
                        {QStringLiteral("text"), QString::fromUtf8(message.data)},
                        {QStringLiteral("hex"), QString::fromLatin1(message.data.toHex())}};

@@ -15,7 +15,8 @@ int listen(const QStringList &arguments)
     parser.addPositionalArgument(QStringLiteral("address"), QStringLiteral("name, /path.sock or tcp://host:port"));
     Common common;
     common.addTo(parser);
-    const QCommandLineOption echo(QStringLiteral("echo"), QStringLiteral("Send each message back to its client."));
+    const QCommandLineOption echo(QStringLiteral("echo"),
+                                  QStringLiteral("Send each message back to its client (a request as its reply)."));
     const QCommandLineOption hex(QStringLiteral("hex"), QStringLiteral("Print payloads as hex always."));
     const QCommandLineOption count(QStringLiteral("count"), QStringLiteral("Exit after this many messages."), QStringLiteral("n"));
     parser.addOptions({echo, hex, count});
@@ -38,7 +39,9 @@ int listen(const QStringList &arguments)
             printJson(messageJson(message));
         else
             printLine(messageLine(message, parser.isSet(hex)));
-        if (parser.isSet(echo))
+        if (parser.isSet(echo) && message.isRequest())
+            server.reply(message, message.type, message.data);
+        else if (parser.isSet(echo))
             server.write(message.clientId, message.type, message.data);
         if (limit > 0 && ++seen >= limit) // after the echo has been confirmed
             QTimer::singleShot(0, &server, [&] {

@@ -8,6 +8,44 @@
 
 namespace ipcctl {
 
+namespace {
+
+void print(const ipc::Message &message, const QCommandLineParser &parser, const Common &common, bool hex)
+{
+    if (parser.isSet(common.json))
+        printJson(messageJson(message));
+    else
+        printLine(messageLine(message, hex));
+}
+
+// A request and its reply; on a wire without replies, a message and the
+// first message back.
+int requestAndPrint(ipc::Client &client, int type, const QByteArray &data, const QCommandLineParser &parser,
+                    const Common &common, bool hex)
+{
+    const ipc::Reply reply = client.call(type, data, timeoutOf(parser, common));
+    if (reply.isOk()) {
+        print(reply.message, parser, common, hex);
+        return Ok;
+    }
+    if (reply.error == ipc::Error::RemoteError)
+        return fail(Refused, QStringLiteral("error reply (code %1): %2").arg(reply.errorCode).arg(reply.errorString));
+    if (reply.error == ipc::Error::Timeout)
+        return fail(TimedOut, QStringLiteral("no reply: %1").arg(reply.errorString));
+    if (reply.error != ipc::Error::ProtocolMismatch)
+        return fail(exitCodeFor(reply.error), QStringLiteral("no reply: %1").arg(reply.errorString));
+    if (!client.write(type, data))
+        return fail(exitCodeFor(client.error()), client.errorString());
+    const ipc::Message back = client.waitForMessage(timeoutOf(parser, common));
+    if (back.isNotice())
+        return fail(back.type == ipc::Message::StatusNotice ? TimedOut : exitCodeFor(client.error()),
+                    QStringLiteral("no reply: %1").arg(QString::fromUtf8(back.data)));
+    print(back, parser, common, hex);
+    return Ok;
+}
+
+} // namespace
+
 int send(const QStringList &arguments)
 {
     QCommandLineParser parser;
@@ -19,7 +57,9 @@ int send(const QStringList &arguments)
     Common common;
     common.addTo(parser);
     const QCommandLineOption hex(QStringLiteral("hex"), QStringLiteral("DATA is hex; print the reply as hex."));
-    const QCommandLineOption waitReply(QStringLiteral("wait-reply"), QStringLiteral("Print the first message the server sends back."));
+    const QCommandLineOption waitReply(QStringLiteral("wait-reply"),
+                                       QStringLiteral("Send a request and print its reply (golang-ipc v2 and the line "
+                                                      "wire have no replies: there, the first message back)."));
     const QCommandLineOption waitServer(QStringLiteral("wait-for-server"), QStringLiteral("Retry until --timeout when no server is there yet."));
     parser.addOptions({hex, waitReply, waitServer});
     parser.process(QStringList{QStringLiteral("ipcctl send")} + arguments);
@@ -52,17 +92,12 @@ int send(const QStringList &arguments)
     if (!connected)
         return failure;
     ipc::Client &client = *connected;
-    if (!client.write(type, data))
-        return fail(exitCodeFor(client.error()), client.errorString());
     if (parser.isSet(waitReply)) {
-        const ipc::Message reply = client.waitForMessage(timeoutOf(parser, common));
-        if (reply.isNotice())
-            return fail(reply.type == ipc::Message::StatusNotice ? TimedOut : exitCodeFor(client.error()),
-                        QStringLiteral("no reply: %1").arg(QString::fromUtf8(reply.data)));
-        if (parser.isSet(common.json))
-            printJson(messageJson(reply));
-        else
-            printLine(messageLine(reply, parser.isSet(hex)));
+        const int code = requestAndPrint(client, type, data, parser, common, parser.isSet(hex));
+        if (code != Ok)
+            return code;
+    } else if (!client.write(type, data)) {
+        return fail(exitCodeFor(client.error()), client.errorString());
     }
     int dropped = 0;
     QObject::connect(&client, &ipc::Client::messagesDropped, &client, [&](int n) { dropped += n; });

@@ -71,19 +71,47 @@ private Q_SLOTS:
         QCOMPARE(got.at(2).data, QByteArray::fromHex("00ff10"));
     }
 
+    // --wait-reply sends a request: the reply is printed (a message the
+    // server writes meanwhile is not); an error reply is exit code 4.
     void sendWaitsForTheReply()
     {
         const QString name = uniqueName("reply");
         ipc::Server server(name);
         QVERIFY(server.listen());
-        connect(&server, &ipc::Server::messageReceived, this,
-                [&](const ipc::Message &m) { server.write(m.clientId, m.type + 1, "answer to " + m.data); });
-        const Run run = ipcctl({QStringLiteral("send"), name, QStringLiteral("1"), QStringLiteral("question"),
-                                QStringLiteral("--wait-reply"), QStringLiteral("--json")});
+        connect(&server, &ipc::Server::messageReceived, this, [&](const ipc::Message &m) {
+            server.write(m.clientId, 9, "noise");
+            if (m.data == "question")
+                server.reply(m, m.type + 1, "answer to " + m.data);
+            else
+                server.replyError(m, 42, QStringLiteral("no idea"));
+        });
+        Run run = ipcctl({QStringLiteral("send"), name, QStringLiteral("1"), QStringLiteral("question"),
+                          QStringLiteral("--wait-reply"), QStringLiteral("--json")});
         QCOMPARE(run.exitCode, 0);
         const QJsonObject reply = QJsonDocument::fromJson(run.out.trimmed()).object();
         QCOMPARE(reply.value(QStringLiteral("type")).toInt(), 2);
         QCOMPARE(reply.value(QStringLiteral("text")).toString(), QStringLiteral("answer to question"));
+        run = ipcctl({QStringLiteral("send"), name, QStringLiteral("1"), QStringLiteral("riddle"),
+                      QStringLiteral("--wait-reply")});
+        QCOMPARE(run.exitCode, 4);
+        QVERIFY2(run.err.contains("error reply (code 42): no idea"), run.err.constData());
+    }
+
+    // golang-ipc v2 has no replies: --wait-reply prints the first message back.
+    void sendWaitsForAMessageOnAWireWithoutReplies()
+    {
+        const QString name = uniqueName("reply2");
+        ipc::ServerConfig config;
+        config.protocol = ipc::Protocol::GolangIpcV2;
+        ipc::Server server(name, config);
+        QVERIFY(server.listen());
+        connect(&server, &ipc::Server::messageReceived, this,
+                [&](const ipc::Message &m) { server.write(m.clientId, m.type + 1, "answer to " + m.data); });
+        const Run run = ipcctl({QStringLiteral("send"), name, QStringLiteral("1"), QStringLiteral("question"),
+                                QStringLiteral("--wait-reply"), QStringLiteral("--protocol"),
+                                QStringLiteral("golang-ipc-v2")});
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.out.contains("answer to question"), run.out.constData());
     }
 
     void listenPrintsMessages()
