@@ -381,7 +381,7 @@ bool Session::writeTag(const wire::Correlation &tag, Error *error, QString *reas
     if ((isRequest && !m_adapter->delivery().requests) || !m_adapter->writeCorrelation(m_output, tag)) {
         *error = Error::ProtocolMismatch;
         *reason = QStringLiteral("%1 refused: the peer's wire or library cannot carry requests and replies "
-                                 "(golang-ipc v2, the line wire and libipc before 0.2 cannot)")
+                                 "(golang-ipc v2, the line wire and libipc versions without requests cannot)")
                       .arg(isRequest ? QStringLiteral("request") : QStringLiteral("reply"));
         return false;
     }

@@ -3,6 +3,7 @@
 // reply, timeout, the connection giving up, close()), wires that cannot
 // carry a reply refusing at once; and typed payloads (CBOR) read back with
 // clear errors, also by Python.
+#include "cuttingproxy.h"
 #include "echo.h"
 #include "testnames.h"
 
@@ -255,6 +256,53 @@ private Q_SLOTS:
         QVERIFY(pending.isFinished());
         QCOMPARE(pending.result().error, Error::NotConnected);
         QVERIFY(pending.result().errorString.contains(QLatin1String("closed")));
+    }
+
+    // The network fails three times while 300 requests are in flight both
+    // ways of the exchange: requests and replies are re-sent with their
+    // tags on the resumed connection, and every request ends once, with
+    // its own answer.
+    void requestsSurviveCutConnections()
+    {
+        ipc::Server server(QStringLiteral("tcp://127.0.0.1:0"));
+        answerAdditions(server);
+        QVERIFY(server.listen());
+        CuttingProxy proxy(quint16(server.listeningAddress().section(QLatin1Char(':'), -1).toUInt()));
+        QVERIFY(proxy.listen());
+        ipc::ClientConfig config;
+        config.retryTimer = ipc::RetryTimer::fixed(20ms);
+        ipc::Client client(QStringLiteral("tcp://127.0.0.1:%1").arg(proxy.port()), config);
+        QVERIFY(client.waitForConnected(10s));
+        constexpr int Total = 300;
+        int unconfirmedAtCuts = 0; // requests the cuts caught on their way
+        QMap<int, Reply> answers;
+        int next = 0;
+        const auto ask = [&](int count) {
+            for (int i = 0; i < count && next < Total; ++i, ++next) {
+                const int n = next;
+                client.request(Add, QByteArray::number(n) + "+1", 60s).then(this, [&answers, n](const Reply &r) {
+                    QVERIFY2(!answers.contains(n), "a request ended twice");
+                    answers.insert(n, r);
+                });
+            }
+        };
+        for (int cut = 0; cut < 3; ++cut) {
+            ask(Total / 4);
+            unconfirmedAtCuts += client.unconfirmedMessageCount();
+            const int before = proxy.connections();
+            proxy.cut();
+            QTRY_VERIFY_WITH_TIMEOUT(proxy.connections() > before, 30000); // the client came back
+        }
+        ask(Total);
+        QTRY_COMPARE_WITH_TIMEOUT(answers.size(), Total, 60000);
+        for (int n = 0; n < Total; ++n) {
+            QVERIFY2(answers.value(n).isOk(), qPrintable(answers.value(n).errorString));
+            QCOMPARE(answers.value(n).message.data, QByteArray::number(n + 1));
+        }
+        QVERIFY(server.waitForDelivered(30s));
+        QVERIFY(unconfirmedAtCuts > 0);
+        qInfo("%d connections, %d requests unconfirmed when the connection was cut", proxy.connections(),
+              unconfirmedAtCuts);
     }
 
     // golang-ipc v2 and the line wire cannot carry a reply: refused at once.
