@@ -57,6 +57,11 @@ public:
         disconnectTimer.setParent(q);
         disconnectTimer.setSingleShot(true);
         QObject::connect(&disconnectTimer, &QTimer::timeout, q, [this] { onDisconnectTimeout(); });
+        requests->ended = [this](quint64 id, quint64, bool timedOut) {
+            if (timedOut && ledger.withdrawQueuedRequest(id)) // nobody waits for its answer now
+                updateWritable();
+            checkDisconnectDone();
+        };
     }
 
     void setStatus(Status s)
@@ -327,16 +332,20 @@ void ClientPrivate::failAnsweredNever(const QString &why)
 
 void ClientPrivate::reportDropped(int count, const QString &why)
 {
+    // Timeout is a request's own; a client that gave up is NotConnected.
+    const Error requestError = error == Error::NoError || error == Error::Timeout ? Error::NotConnected : error;
     for (const quint64 id : ledger.requestsGivenUp())
-        requests->fail(id, error == Error::NoError ? Error::NotConnected : error, why);
+        requests->fail(id, requestError, why);
     droppedTotal += count;
     qCInfo(lcClient).noquote() << why << "-" << count << "message(s) not delivered, see takeUndeliveredMessages()";
     Q_EMIT q->messagesDropped(count);
 }
 
+// A graceful end waits for what was written to be confirmed and for the
+// replies to open requests (both bounded by disconnectTimeout).
 void ClientPrivate::checkDisconnectDone()
 {
-    if (!disconnecting || ledger.unconfirmedCount() > 0)
+    if (!disconnecting || ledger.unconfirmedCount() > 0 || requests->openCount() > 0)
         return;
     disconnecting = false;
     disconnectTimer.stop();
@@ -429,7 +438,7 @@ void ClientPrivate::giveUp(Status finalStatus, Error e, const QString &reason)
     setStatus(finalStatus);
     fail(e, reason);
     dropAll(reason);
-    requests->failAll(e, reason);
+    requests->failAll(Error::NotConnected, reason);
 }
 
 void ClientPrivate::dropAll(const QString &why)
@@ -509,6 +518,10 @@ Client::Client(const QString &address, const ClientConfig &config, QObject *pare
 
 Client::~Client()
 {
+    // Open requests end while the client still exists, so continuations
+    // whose context is this client are dropped cleanly with it.
+    d->requests->ended = nullptr;
+    d->requests->failAll(Error::NotConnected, QStringLiteral("the client was destroyed before the reply came"));
     // Never blocks: what the server has not confirmed is named, not awaited.
     if (const int unconfirmed = d->ledger.unconfirmedCount(); unconfirmed > 0)
         qCWarning(lcClient).noquote()
@@ -678,16 +691,18 @@ Reply Client::call(qint32 type, const QByteArray &data, std::chrono::millisecond
         QEventLoop loop;
         connect(&watcher, &QFutureWatcher<Reply>::finished, &loop, &QEventLoop::quit);
         watcher.setFuture(future);
-        ++d->waiters;
         if (!future.isFinished())
-            loop.exec();
-        --d->waiters;
+            loop.exec(); // not a wait that keeps messages for waitForMessage()
     }
     return future.result();
 }
 
 bool Client::reply(const Message &request, qint32 type, const QByteArray &data)
 {
+    if (d->foreignWrites->fromOtherThread())
+        return d->foreignWrites->post([this, request, type, data] { reply(request, type, data); }, [this] {
+            d->fail(Error::WriteQueueFull, QStringLiteral("reply refused: too many writes from other threads wait"));
+        });
     if (!request.isRequest())
         return d->fail(Error::InvalidMessageType,
                        QStringLiteral("reply refused: the message of type %1 is not a request").arg(request.type));
@@ -696,6 +711,10 @@ bool Client::reply(const Message &request, qint32 type, const QByteArray &data)
 
 bool Client::replyError(const Message &request, qint32 code, const QString &text)
 {
+    if (d->foreignWrites->fromOtherThread())
+        return d->foreignWrites->post([this, request, code, text] { replyError(request, code, text); }, [this] {
+            d->fail(Error::WriteQueueFull, QStringLiteral("reply refused: too many writes from other threads wait"));
+        });
     if (!request.isRequest())
         return d->fail(Error::InvalidMessageType,
                        QStringLiteral("reply refused: the message of type %1 is not a request").arg(request.type));

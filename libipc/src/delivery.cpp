@@ -1,5 +1,7 @@
 #include "delivery.h"
 
+#include <algorithm>
+
 #include <QRandomGenerator>
 
 namespace ipc {
@@ -79,8 +81,11 @@ QList<Message> DeliveryLedger::takeUndelivered(quint64 clientId)
 {
     QList<Message> messages;
     messages.reserve(qsizetype(m_undelivered.size()));
-    for (Pending &message : m_undelivered)
-        messages.append(Message{message.type, std::move(message.data), clientId});
+    for (Pending &message : m_undelivered) {
+        // A request comes back marked as one (its future has failed already).
+        const quint64 requestId = message.tag.kind == wire::Correlation::Request ? message.tag.id : 0;
+        messages.append(Message{message.type, std::move(message.data), clientId, requestId});
+    }
     m_undelivered.clear();
     return messages;
 }
@@ -114,6 +119,17 @@ void collectRequests(const std::deque<DeliveryLedger::Pending> &messages, std::v
 }
 
 } // namespace
+
+bool DeliveryLedger::withdrawQueuedRequest(quint64 id)
+{
+    const auto it = std::find_if(m_queue.begin(), m_queue.end(), [id](const Pending &message) {
+        return message.tag.kind == wire::Correlation::Request && message.tag.id == id;
+    });
+    if (it == m_queue.end())
+        return false;
+    m_queue.erase(it);
+    return true;
+}
 
 std::vector<quint64> DeliveryLedger::requestsOnTheirWay() const
 {

@@ -97,6 +97,9 @@ public:
     // The ids of the requests still on their way (queue and window), and of
     // those given up (undelivered).
     std::vector<quint64> requestsOnTheirWay() const;
+    // A request that timed out before it was written leaves the queue:
+    // nobody waits for its answer any more. False when already written.
+    bool withdrawQueuedRequest(quint64 id);
     std::vector<quint64> requestsGivenUp() const;
 
     // --- incoming

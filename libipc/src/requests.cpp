@@ -15,6 +15,7 @@ RequestTracker::RequestTracker(QObject *parent)
 
 RequestTracker::~RequestTracker()
 {
+    ended = nullptr; // the owner is gone
     failAll(Error::NotConnected,
         QStringLiteral("request abandoned: its client or server was destroyed"));
 }
@@ -37,8 +38,9 @@ quint64 RequestTracker::open(
     return id;
 }
 
-void RequestTracker::end(std::unordered_map<quint64, Open>::iterator it, Reply reply)
+void RequestTracker::end(std::unordered_map<quint64, Open>::iterator it, Reply reply, bool timedOut)
 {
+    const quint64 id = it->first;
     Open entry = std::move(it->second);
     m_open.erase(it);
     if (entry.hasDeadline) {
@@ -51,6 +53,8 @@ void RequestTracker::end(std::unordered_map<quint64, Open>::iterator it, Reply r
     // is consistent before the result is published.
     entry.promise.addResult(std::move(reply));
     entry.promise.finish();
+    if (ended)
+        ended(id, entry.peer, timedOut);
 }
 
 bool RequestTracker::finish(quint64 id, Reply reply)
@@ -120,9 +124,11 @@ void RequestTracker::onTimer()
 {
     const qint64 now = m_clock.elapsed();
     while (!m_deadlines.empty() && m_deadlines.begin()->first <= now) {
-        const quint64 id = m_deadlines.begin()->second;
-        const auto it = m_open.find(id);
-        fail(id, Error::Timeout, QStringLiteral("no reply within %1 ms").arg(it->second.timeoutMs));
+        const auto it = m_open.find(m_deadlines.begin()->second);
+        Reply reply;
+        reply.error = Error::Timeout;
+        reply.errorString = QStringLiteral("no reply within %1 ms").arg(it->second.timeoutMs);
+        end(it, std::move(reply), true);
     }
     arm();
 }

@@ -14,6 +14,7 @@
 #include <QTimer>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <unordered_map>
 #include <vector>
@@ -42,6 +43,10 @@ public:
     // A client that resumed under a new id keeps its requests.
     void reassign(quint64 from, quint64 to);
     int openCount() const { return int(m_open.size()); }
+    // Called after a request ended (timedOut: by its own timeout), once the
+    // tracker is consistent again: its owner withdraws a request still
+    // queued, or finishes a graceful disconnect.
+    std::function<void(quint64 id, quint64 peer, bool timedOut)> ended;
 
     // A request that ended before it began (refused at once).
     static QFuture<Reply> failed(Error error, const QString &reason);
@@ -56,7 +61,7 @@ private:
         bool hasDeadline = false;
         qint64 timeoutMs = 0;
     };
-    void end(std::unordered_map<quint64, Open>::iterator it, Reply reply);
+    void end(std::unordered_map<quint64, Open>::iterator it, Reply reply, bool timedOut = false);
     void onTimer();
     void arm();
 

@@ -55,6 +55,11 @@ public:
         , config(config)
         , instance(QRandomGenerator::system()->generate64() | 1)
     {
+        requests->ended = [this](quint64 id, quint64 clientId, bool timedOut) {
+            const auto it = connections.find(clientId);
+            if (timedOut && it != connections.end() && it->second.ledger)
+                it->second.ledger->withdrawQueuedRequest(id); // nobody waits for its answer now
+        };
     }
 
     DeliveryLedger::Limits ledgerLimits() const
@@ -150,6 +155,7 @@ public:
     // Writes from other threads on their way here; more are refused.
     CrossThreadWrites *foreignWrites = new CrossThreadWrites(q, ForeignWriteLimit);
     static constexpr int ForeignWriteLimit = 65536;
+    RequestTracker *requests = new RequestTracker(q); // request()s to clients, waiting for replies
     std::map<quint64, Connection> connections; // ordered: clients() lists by id
     const quint64 instance; // told to clients, so they can tell a restart from a dropped connection
     std::map<quint64, Resumable> resumable; // by the client's stream id
@@ -167,7 +173,6 @@ public:
     }
     int waiters = 0;
     std::deque<Message> inbox; // messages that arrived during a blocking wait
-    RequestTracker *requests = new RequestTracker(q); // request()s to clients, waiting for replies
 };
 
 void ServerPrivate::accept(Stream *stream)
@@ -297,8 +302,9 @@ void ServerPrivate::giveUpResumable(quint64 stream)
         return;
     Resumable entry = std::move(it->second);
     resumable.erase(it);
-    requests->failPeer(entry.clientId, Error::ConnectionLost,
-                       QStringLiteral("client %1 went away before answering").arg(entry.clientId));
+    if (status != Status::Closing)
+        requests->failPeer(entry.clientId, Error::ConnectionLost,
+                           QStringLiteral("client %1 went away before answering").arg(entry.clientId));
     giveUp(entry.clientId, *entry.ledger);
 }
 
@@ -357,7 +363,9 @@ void ServerPrivate::onFinished(quint64 id, Error e, const QString &reason)
         else
             waitForResume(stream);
     } else {
-        requests->failPeer(id, Error::ConnectionLost, QStringLiteral("client %1 went away before answering").arg(id));
+        if (status != Status::Closing) // close() ends them all, as its own cause
+            requests->failPeer(id, Error::ConnectionLost,
+                               QStringLiteral("client %1 went away before answering").arg(id));
         if (ownLedger)
             giveUp(id, *ownLedger);
     }
@@ -506,6 +514,9 @@ Server::Server(const QString &address, const ServerConfig &config, QObject *pare
 
 Server::~Server()
 {
+    // Open requests end while the server still exists (see ~Client).
+    d->requests->ended = nullptr;
+    d->requests->failAll(Error::NotConnected, QStringLiteral("the server was destroyed before the reply came"));
     // Never blocks: what clients have not confirmed is named, not awaited.
     if (const int unconfirmed = d->unconfirmedTotal(); unconfirmed > 0)
         qCWarning(lcServer).noquote() << "Server at" << d->addressText << "destroyed with" << unconfirmed

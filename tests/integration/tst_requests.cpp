@@ -16,6 +16,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTimer>
@@ -228,6 +229,69 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(early.isFinished(), 20000);
         QVERIFY2(early.result().isOk(), qPrintable(early.result().errorString));
         QCOMPARE(early.result().message.data, QByteArray("42"));
+    }
+
+    // A request that times out while still queued is withdrawn: the server
+    // never sees it. One that was delivered stays delivered.
+    void timedOutQueuedRequestIsWithdrawn()
+    {
+        const QString name = uniqueName("withdraw");
+        ipc::ClientConfig config;
+        config.retryTimer = ipc::RetryTimer::fixed(20ms);
+        ipc::Client client(name, config);
+        QFuture<Reply> expired = client.request(Add, "1+1", 100ms);
+        QTRY_VERIFY_WITH_TIMEOUT(expired.isFinished(), 10000);
+        QCOMPARE(expired.result().error, Error::Timeout);
+        QCOMPARE(client.unconfirmedMessageCount(), 0);
+        ipc::Server server(name);
+        QList<Message> seen;
+        connect(&server, &ipc::Server::messageReceived, this, [&](const Message &m) { seen.append(m); });
+        QVERIFY(server.listen());
+        QVERIFY(client.write(9, "marker"));
+        QTRY_COMPARE_WITH_TIMEOUT(seen.size(), 1, 10000);
+        QCOMPARE(seen.first().data, QByteArray("marker"));
+        QVERIFY(client.waitForDelivered(10s));
+    }
+
+    // disconnectFromServer() waits for the replies to open requests, then
+    // says goodbye. A client destroyed with a request open ends it while it
+    // still exists: a continuation whose context is that client runs once,
+    // with NotConnected.
+    void disconnectWaitsForRepliesAndDestructionEndsRequests()
+    {
+        const QString name = uniqueName("graceful");
+        ipc::Server server(name);
+        QList<Message> held;
+        connect(&server, &ipc::Server::messageReceived, this, [&](const Message &m) { held.append(m); });
+        QVERIFY(server.listen());
+        ipc::Client client(name);
+        QFuture<Reply> answered = client.request(Add, "1+2", 0ms);
+        QTRY_COMPARE_WITH_TIMEOUT(held.size(), 1, 10000);
+        QVERIFY(client.waitForDelivered(10s));
+        client.disconnectFromServer();
+        QVERIFY(server.reply(held.first(), Sum, "3"));
+        QVERIFY(client.waitForDisconnected(10s));
+        QVERIFY(answered.isFinished());
+        QVERIFY2(answered.result().isOk(), qPrintable(answered.result().errorString));
+
+        int called = 0;
+        Error seen = Error::NoError;
+        QFuture<Reply> abandoned;
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("destroyed with 1 unconfirmed message")));
+        {
+            auto doomed = std::make_unique<ipc::Client>(name);
+            abandoned = doomed->request(Add, "4+4", 0ms);
+            abandoned.then(doomed.get(), [&](const Reply &r) {
+                ++called;
+                seen = r.error;
+            });
+        }
+        QVERIFY(abandoned.isFinished());
+        QCOMPARE(abandoned.result().error, Error::NotConnected);
+        QVERIFY(abandoned.result().errorString.contains(QLatin1String("destroyed")));
+        QCoreApplication::processEvents();
+        QCOMPARE(called, 1);
+        QCOMPARE(seen, Error::NotConnected);
     }
 
     // close() ends every open request; so does a server that says goodbye

@@ -142,15 +142,19 @@ public:
 
     /// Sends a request: a message the server sees with Message::isRequest()
     /// and answers with Server::reply() or Server::replyError(). The future
-    /// finishes exactly once: with the reply; with an error reply
-    /// (Error::RemoteError); after \a timeout counted from this call
-    /// (Error::Timeout; 0 waits without a limit); or when the client gives
-    /// up or is closed. Requests written while connecting or reconnecting
-    /// wait in the queue as any message; a server that goes away before
-    /// answering fails them with the reason. Chain with
+    /// finishes exactly once (see Reply::error): with the reply; with an
+    /// error reply (RemoteError); after \a timeout counted from this call
+    /// (Timeout; 0 waits without a limit); when the server received it and
+    /// went away before answering (ConnectionLost); or when the client gives
+    /// up or is closed or destroyed (NotConnected). Requests written while
+    /// connecting or reconnecting wait in the queue as any message; one that
+    /// times out before it was written is withdrawn. A request that is never
+    /// delivered also counts in messagesDropped() and comes back from
+    /// takeUndeliveredMessages() marked isRequest(). Chain with
     /// QFuture::then(context, ...), or wait with call(). Over golang-ipc v2
     /// and the line wire it fails at once (ProtocolMismatch). A reply never
-    /// reaches messageReceived() or waitForMessage().
+    /// reaches messageReceived() or waitForMessage(). From the client's own
+    /// thread only.
     QFuture<Reply> request(qint32 type, const QByteArray &data,
                            std::chrono::milliseconds timeout = std::chrono::seconds(30));
     /// A request with a typed payload, sent as CBOR (see writeCbor()).
@@ -161,7 +165,8 @@ public:
         return request(type, detail::encodePayload(payload), timeout);
     }
     /// For scripts: request() and a local event loop until it ends; returns
-    /// its Reply (check Reply::isOk()).
+    /// its Reply (check Reply::isOk()). Messages that arrive meanwhile reach
+    /// messageReceived() only; they are not kept for waitForMessage().
     Reply call(qint32 type, const QByteArray &data, std::chrono::milliseconds timeout = std::chrono::seconds(30));
     /// call() with a typed payload, sent as CBOR (see writeCbor()).
     template <typename T, std::enable_if_t<IsCborPayload<T>, int> = 0>
@@ -171,6 +176,7 @@ public:
     }
     /// Answers a request the server sent (Server::request()); false, with
     /// errorOccurred(), as write() or when \a request is not a request.
+    /// Safe to call from another thread, as write().
     bool reply(const Message &request, qint32 type, const QByteArray &data);
     /// reply() with a typed payload, sent as CBOR (see writeCbor()).
     template <typename T, std::enable_if_t<IsCborPayload<T>, int> = 0>
@@ -210,7 +216,8 @@ public Q_SLOTS:
     void connectToServer();
     /// Ends the connection gracefully without blocking: refuses new writes,
     /// connects if need be, sends what is queued, waits for the server to
-    /// confirm everything (at most ClientConfig::disconnectTimeout), then
+    /// confirm everything and for the replies to open requests (at most
+    /// ClientConfig::disconnectTimeout in all), then
     /// says goodbye and closes (Closed). What is still unconfirmed when the
     /// time runs out is reported as by close(). Safe to call from another
     /// thread.

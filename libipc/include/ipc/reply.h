@@ -19,10 +19,12 @@ struct IPC_EXPORT Reply
     /// sent it). With RemoteError its data is the peer's error text.
     Message message;
     /// NoError for a reply; RemoteError for replyError(); Timeout when no
-    /// reply came in time; ConnectionLost, NotConnected or Timeout when the
-    /// connection gave up or was closed; ProtocolMismatch when the wire
-    /// cannot carry requests; MessageTooLarge or InvalidMessageType when the
-    /// request itself was refused.
+    /// reply came within the request's own timeout; ConnectionLost when the
+    /// peer received the request and went away (or restarted) before
+    /// answering; NotConnected when the client gave up connecting, or the
+    /// client or server was closed or destroyed; ProtocolMismatch when the
+    /// wire cannot carry requests; MessageTooLarge, InvalidMessageType or
+    /// WriteQueueFull when the request itself was refused.
     Error error = Error::NoError;
     /// With RemoteError: the code the peer passed to replyError().
     qint32 errorCode = 0;

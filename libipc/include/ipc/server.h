@@ -168,6 +168,13 @@ public:
     /// own thread only.
     QFuture<Reply> request(quint64 clientId, qint32 type, const QByteArray &data,
                            std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    /// request() with a typed payload, sent as CBOR.
+    template <typename T, std::enable_if_t<IsCborPayload<T>, int> = 0>
+    QFuture<Reply> request(quint64 clientId, qint32 type, const T &payload,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(30))
+    {
+        return request(clientId, type, detail::encodePayload(payload), timeout);
+    }
 
 public Q_SLOTS:
     /// Sends to one connected client, or queues while its send window is
