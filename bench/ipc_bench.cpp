@@ -1,7 +1,7 @@
 // ipc_bench: libipc side by side with raw Qt sockets, two processes each
 // side. Prints a table and writes JSON; see README.md here.
 //   ipc_bench [--quick] [--repeat N] [--json FILE] [--only IMPL,IMPL[,no-raw]]
-//             [--scenarios rtt,oneway64,oneway1m,setup,broadcast,idle,reference]
+//             [--scenarios rtt,request,oneway64,oneway1m,setup,broadcast,idle,reference]
 // Internal: ipc_bench --peer IMPL server|sinks|idle ADDRESS [N] [M]
 #include "crypto_reference.h"
 #include "transports.h"
@@ -149,8 +149,14 @@ struct Peer
 
     ~Peer()
     {
-        process.kill();
-        process.waitForFinished(10000);
+        // SIGTERM first: it ends the peer at once, as SIGKILL would, but lets
+        // a profiler the peer runs under (valgrind --trace-children=yes)
+        // write its figures.
+        process.terminate();
+        if (!process.waitForFinished(10000)) {
+            process.kill();
+            process.waitForFinished(10000);
+        }
     }
 };
 
@@ -191,6 +197,45 @@ void roundTrip(const Impl &impl, BenchClient &client, int count, QJsonObject &ou
     out[QStringLiteral("rtt64_median_us")] = double(samples[samples.size() / 2]) / 1000.0;
     out[QStringLiteral("rtt64_p99_us")] = double(samples[samples.size() * 99 / 100]) / 1000.0;
     Q_UNUSED(impl)
+}
+
+// Request/reply of a 64-byte payload the server returns: median and p99 in
+// microseconds, measured as roundTrip() measures a message echoed back. Each
+// request is sent when the previous reply arrives, from the code that
+// receives it.
+void requestReply(BenchClient &client, int count, QJsonObject &out)
+{
+    const QByteArray payload(64, 'q');
+    std::vector<qint64> samples;
+    samples.reserve(size_t(count));
+    QElapsedTimer clock;
+    int warm = count / 10;
+    bool failed = false;
+    client.onReply = [&](const QByteArray &reply) {
+        if (reply != payload) {
+            failed = true;
+            return;
+        }
+        if (warm > 0)
+            --warm;
+        else
+            samples.push_back(clock.nsecsElapsed());
+        if (int(samples.size()) < count) {
+            clock.start();
+            failed = !client.request(payload);
+        }
+    };
+    clock.start();
+    failed = !client.request(payload);
+    runUntil([&] { return failed || int(samples.size()) >= count; });
+    client.onReply = nullptr;
+    if (failed || int(samples.size()) < count) {
+        qWarning("request/reply: failed after %zu replies", samples.size());
+        return;
+    }
+    std::sort(samples.begin(), samples.end());
+    out[QStringLiteral("rr64_median_us")] = double(samples[samples.size() / 2]) / 1000.0;
+    out[QStringLiteral("rr64_p99_us")] = double(samples[samples.size() * 99 / 100]) / 1000.0;
 }
 
 // One-way throughput: count messages of `size` bytes, then a flush request
@@ -303,7 +348,7 @@ QJsonObject runImpl(const Impl &impl, bool quick)
         // scenarios leave freed memory behind for new connections to reuse.
         Peer server;
         auto probe = makeClient(impl);
-        if (wanted("idle") && impl.kind != Impl::Zmq && impl.kind != Impl::Qtro && server.start(impl, {QStringLiteral("server"), serverAddress})
+        if (wanted("idle") && impl.messages() && impl.kind != Impl::Zmq && impl.kind != Impl::Qtro && server.start(impl, {QStringLiteral("server"), serverAddress})
             && probe->connectTo(server.address, 30000))
             figures[QStringLiteral("idle_bytes_per_connection")] = idleMemory(impl, server.address, *probe, quick ? 200 : 1000);
     }
@@ -315,8 +360,12 @@ QJsonObject runImpl(const Impl &impl, bool quick)
     auto client = makeClient(impl);
     if (!client->connectTo(server.address, 30000))
         return figures;
-    if (wanted("rtt"))
+    if (wanted("rtt") && impl.messages())
         roundTrip(impl, *client, quick ? 2000 : 20000, figures);
+    if (wanted("request") && impl.requests())
+        requestReply(*client, quick ? 2000 : 20000, figures);
+    if (!impl.messages())
+        return figures; // D-Bus: method calls only
     if (wanted("oneway64"))
         figures[QStringLiteral("oneway64_msgs_per_s")] = oneWay(*client, quick ? 50000 : 500000, 64);
     if (wanted("oneway1m"))
@@ -335,6 +384,8 @@ QJsonObject runImpl(const Impl &impl, bool quick)
 const QList<QPair<QString, QString>> scenarios = {
     {QStringLiteral("rtt64_median_us"), QStringLiteral("round trip 64 B, median (us)")},
     {QStringLiteral("rtt64_p99_us"), QStringLiteral("round trip 64 B, p99 (us)")},
+    {QStringLiteral("rr64_median_us"), QStringLiteral("request/reply 64 B, median (us) *")},
+    {QStringLiteral("rr64_p99_us"), QStringLiteral("request/reply 64 B, p99 (us) *")},
     {QStringLiteral("oneway64_msgs_per_s"), QStringLiteral("one-way 64 B (msgs/s)")},
     {QStringLiteral("oneway1m_gb_per_s"), QStringLiteral("one-way 1 MiB (GB/s)")},
     {QStringLiteral("broadcast1k_100_msgs_per_s"), QStringLiteral("broadcast 1 KiB to 100 (msgs/s)")},
@@ -364,6 +415,22 @@ QJsonObject measureReference(bool quick)
 QString rawFor(const Impl &impl)
 {
     return impl.local ? QStringLiteral("raw-local") : QStringLiteral("raw-tcp");
+}
+
+// Request/reply rows are compared with libipc's plain message round trip
+// (the same statistic, the same run) rather than with a raw socket, which
+// has no replies: for libipc-local-plain that ratio is what a reply costs
+// over a message echoed back, and the other columns line up against it.
+const QString requestReference = QStringLiteral("libipc-local-plain");
+
+bool isRequestScenario(const QString &scenario)
+{
+    return scenario.startsWith(QLatin1String("rr64_"));
+}
+
+QString roundTripFor(const QString &requestScenario)
+{
+    return QStringLiteral("rtt64_") + requestScenario.mid(5);
 }
 
 } // namespace
@@ -420,15 +487,27 @@ int main(int argc, char **argv)
         const QJsonObject reference = wanted("reference") ? measureReference(quick) : QJsonObject();
         for (auto it = reference.begin(); it != reference.end(); ++it)
             referenceValues[it.key()].append(it.value().toDouble());
+        const QJsonObject requestBase = results.value(requestReference).toObject();
         for (const Impl &impl : impls) {
             const QJsonObject figures = results.value(impl.name).toObject();
             const QJsonObject raw = results.value(rawFor(impl)).toObject();
             for (auto it = figures.begin(); it != figures.end(); ++it) {
                 const QString key = impl.name + QLatin1Char('/') + it.key();
                 values[key].append(it.value().toDouble());
-                const double base = raw.value(it.key()).toDouble();
-                ratios[key].append(base > 0 ? it.value().toDouble() / base : 0);
+                const double base = isRequestScenario(it.key()) ? requestBase.value(roundTripFor(it.key())).toDouble()
+                                                                : raw.value(it.key()).toDouble();
+                if (base > 0)
+                    ratios[key].append(it.value().toDouble() / base);
             }
+            // Request/reply against the same implementation's own message
+            // round trip, and against libipc's request/reply.
+            const double rr = figures.value(QStringLiteral("rr64_median_us")).toDouble();
+            const double ownRtt = figures.value(QStringLiteral("rtt64_median_us")).toDouble();
+            const double libipcRr = requestBase.value(QStringLiteral("rr64_median_us")).toDouble();
+            if (rr > 0 && ownRtt > 0)
+                ratios[impl.name + QStringLiteral("/rr64_vs_own_rtt")].append(rr / ownRtt);
+            if (rr > 0 && libipcRr > 0 && impl.name != requestReference)
+                ratios[impl.name + QStringLiteral("/rr64_vs_libipc_rr")].append(rr / libipcRr);
             const double aes64 = reference.value(QStringLiteral("openssl_aes256gcm_64_records_per_s")).toDouble();
             if (impl.encrypted && aes64 > 0 && figures.contains(QStringLiteral("oneway64_msgs_per_s")))
                 ratios[impl.name + QStringLiteral("/oneway64_vs_openssl")].append(
@@ -440,12 +519,17 @@ int main(int argc, char **argv)
     QJsonArray rows;
     QTextStream out(stdout);
     out << (repeats > 1 ? QStringLiteral("medians of %1 runs; ").arg(repeats) : QString())
-        << "(ratio to the raw socket of the same transport, same run)" << Qt::endl;
+        << "(ratio to the raw socket of the same transport, same run;" << Qt::endl
+        << " * request/reply rows: ratio to " << requestReference << "'s message round trip, same run)" << Qt::endl;
     out << qSetFieldWidth(36) << Qt::left << "scenario";
     for (const Impl &impl : impls)
         out << qSetFieldWidth(24) << impl.name;
     out << qSetFieldWidth(0) << Qt::endl;
     for (const auto &[scenario, label] : scenarios) {
+        if (std::none_of(impls.begin(), impls.end(), [&, scenario = scenario](const Impl &impl) {
+                return values.contains(impl.name + QLatin1Char('/') + scenario);
+            }))
+            continue; // not measured in this run (--scenarios)
         out << qSetFieldWidth(36) << label;
         for (const Impl &impl : impls) {
             const QString key = impl.name + QLatin1Char('/') + scenario;
@@ -454,15 +538,23 @@ int main(int argc, char **argv)
                 continue;
             }
             const double value = median(values.value(key));
-            const double ratio = median(ratios.value(key));
+            const bool request = isRequestScenario(scenario);
+            const bool hasRatio = ratios.contains(key) && (request || impl.kind != Impl::Raw);
+            const double ratio = hasRatio ? median(ratios.value(key)) : 0;
             QString cell = QString::number(value, 'g', 4);
-            if (impl.kind != Impl::Raw)
+            if (hasRatio)
                 cell += QStringLiteral(" (%1x)").arg(ratio, 0, 'f', 2);
             out << qSetFieldWidth(24) << cell;
-            rows.append(QJsonObject{{QStringLiteral("impl"), impl.name},
-                                    {QStringLiteral("scenario"), scenario},
-                                    {QStringLiteral("value"), value},
-                                    {QStringLiteral("ratio_to_raw"), ratio}});
+            QJsonObject row{{QStringLiteral("impl"), impl.name},
+                            {QStringLiteral("scenario"), scenario},
+                            {QStringLiteral("value"), value}};
+            if (request) {
+                if (hasRatio)
+                    row[QStringLiteral("ratio_to_libipc_rtt")] = ratio;
+            } else {
+                row[QStringLiteral("ratio_to_raw")] = impl.kind == Impl::Raw ? 1.0 : ratio;
+            }
+            rows.append(row);
         }
         out << qSetFieldWidth(0) << Qt::endl;
     }
@@ -484,6 +576,32 @@ int main(int argc, char **argv)
         rows.append(QJsonObject{{QStringLiteral("impl"), impl.name},
                                 {QStringLiteral("scenario"), QStringLiteral("oneway64_vs_openssl")},
                                 {QStringLiteral("ratio_to_openssl"), ratio}});
+    }
+    bool requestHeader = false;
+    for (const Impl &impl : impls) {
+        const QString own = impl.name + QStringLiteral("/rr64_vs_own_rtt");
+        const QString libipc = impl.name + QStringLiteral("/rr64_vs_libipc_rr");
+        if (!ratios.contains(own) && !ratios.contains(libipc))
+            continue;
+        if (!requestHeader) {
+            out << "request/reply 64 B, median, same run:" << Qt::endl;
+            requestHeader = true;
+        }
+        out << "  " << impl.name << ":";
+        QJsonObject row{{QStringLiteral("impl"), impl.name}, {QStringLiteral("scenario"), QStringLiteral("rr64_vs_round_trip")}};
+        if (ratios.contains(own)) {
+            const double ratio = median(ratios.value(own));
+            out << " " << QString::number(ratio, 'f', 2) << "x its own message round trip";
+            row[QStringLiteral("ratio_to_own_rtt")] = ratio;
+        }
+        if (ratios.contains(libipc)) {
+            const double ratio = median(ratios.value(libipc));
+            out << (ratios.contains(own) ? ";" : "") << " " << QString::number(ratio, 'f', 2) << "x "
+                << requestReference << "'s request/reply";
+            row[QStringLiteral("ratio_to_libipc_rr")] = ratio;
+        }
+        out << Qt::endl;
+        rows.append(row);
     }
     const QJsonObject document{
         {QStringLiteral("machine"), QJsonObject{{QStringLiteral("cpus"), QThread::idealThreadCount()},

@@ -3,6 +3,7 @@
 #include <QRemoteObjectDynamicReplica>
 #include <QRemoteObjectHost>
 #include <QRemoteObjectNode>
+#include <QRemoteObjectPendingCallWatcher>
 #include <QTcpServer>
 #include <QUrl>
 
@@ -44,6 +45,25 @@ public:
         QMetaObject::invokeMethod(m_replica.get(), "ping", Q_ARG(QByteArray, payload));
     }
     void flush() override {}
+
+    // A dynamic replica's slot with a return value hands back a
+    // QRemoteObjectPendingCall; its watcher says when the reply is in.
+    bool request(const QByteArray &payload) override
+    {
+        QRemoteObjectPendingCall call;
+        if (!QMetaObject::invokeMethod(m_replica.get(), "echo", Q_RETURN_ARG(QRemoteObjectPendingCall, call),
+                                       Q_ARG(QByteArray, payload)))
+            return false;
+        auto *watcher = new QRemoteObjectPendingCallWatcher(call, m_replica.get());
+        QObject::connect(watcher, &QRemoteObjectPendingCallWatcher::finished, m_replica.get(),
+                         [this](QRemoteObjectPendingCallWatcher *w) {
+                             w->deleteLater();
+                             if (onReply)
+                                 onReply(w->error() == QRemoteObjectPendingCall::NoError
+                                             ? w->returnValue().toByteArray() : QByteArray());
+                         });
+        return true;
+    }
 
 private:
     std::unique_ptr<QRemoteObjectNode> m_node;

@@ -1,5 +1,7 @@
 // Qt Remote Objects, the Qt-native alternative: a source object whose slot
 // ping() emits pong(), reached through a dynamic replica (no repc needed).
+// Its slot echo() returns its argument: request/reply, which the replica
+// offers as a QRemoteObjectPendingCall.
 #pragma once
 
 #include "transports.h"
@@ -18,6 +20,7 @@ public Q_SLOTS:
         if (onPing)
             onPing(payload);
     }
+    QByteArray echo(const QByteArray &payload) { return payload; }
 Q_SIGNALS:
     void pong(const QByteArray &payload);
 };

@@ -2,7 +2,8 @@
 // QLocalSocket / QTcpSocket with minimal 4-byte-length framing (the
 // baseline), and libipc's Server / Client (native protocol or golang-ipc
 // v2, plain or encrypted). Everything is driven by the Qt event loop, as an application
-// would be.
+// would be. Some also answer requests (request/reply: libipc's request(),
+// a Qt Remote Objects slot with a return value, a Qt D-Bus method call).
 #pragma once
 
 #include <QByteArray>
@@ -14,7 +15,7 @@
 
 struct Impl
 {
-    enum Kind { Raw, Libipc, Zmq, Qtro };
+    enum Kind { Raw, Libipc, Zmq, Qtro, Dbus };
     QString name;      // "raw-local", "libipc-local-plain", ...
     Kind kind = Raw;
     bool local = true; // local socket or TCP
@@ -22,6 +23,15 @@ struct Impl
     bool golangV2 = false; // libipc speaking golang-ipc protocol version 2
     bool monitored = false; // libipc reporting telemetry to a collector (ipc-monitor's part)
     bool libipc() const { return kind == Libipc; }
+    // Carries messages (every scenario but request/reply); D-Bus only calls methods.
+    bool messages() const { return kind != Dbus; }
+    // Takes part in the request/reply scenario: libipc's native protocol
+    // (golang-ipc v2 has no replies), Qt Remote Objects and Qt D-Bus, over
+    // local sockets.
+    bool requests() const
+    {
+        return local && ((kind == Libipc && !golangV2 && !monitored) || kind == Qtro || kind == Dbus);
+    }
 };
 
 // Client side of one connection.
@@ -32,10 +42,20 @@ public:
     virtual bool connectTo(const QString &address, int timeoutMs) = 0;
     virtual void send(const QByteArray &payload) = 0;
     virtual void flush() = 0;
+    // Sends a request whose reply (the same payload, echoed by the server)
+    // goes to onReply; a failed request reports an empty payload. False
+    // when this implementation has no request/reply.
+    virtual bool request(const QByteArray &payload)
+    {
+        Q_UNUSED(payload)
+        return false;
+    }
     std::function<void(const QByteArray &payload)> onMessage;
+    std::function<void(const QByteArray &payload)> onReply;
 };
 
-// Server side: any number of connections.
+// Server side: any number of connections. Requests are answered inside the
+// implementation, with their own payload.
 class BenchServer
 {
 public:
