@@ -444,7 +444,10 @@ int main(int argc, char **argv)
         return runPeer(args);
 
     const bool quick = args.contains(QStringLiteral("--quick"));
-    const QString jsonPath = args.value(args.indexOf(QStringLiteral("--json")) + 1, QStringLiteral("bench-results.json"));
+    // Without --json, indexOf() is -1 and value(0) would be this program's own path.
+    const int jsonIndex = args.indexOf(QStringLiteral("--json"));
+    const QString jsonPath = jsonIndex > 0 ? args.value(jsonIndex + 1, QStringLiteral("bench-results.json"))
+                                           : QStringLiteral("bench-results.json");
     const int repeatIndex = args.indexOf(QStringLiteral("--repeat"));
     const int repeats = repeatIndex > 0 ? qMax(1, args.value(repeatIndex + 1).toInt()) : 1;
     const int scenariosIndex = args.indexOf(QStringLiteral("--scenarios"));

@@ -127,7 +127,9 @@ public:
     void onEstablished();
     void onAcknowledged(int count);
     void onRefused(int count, Error e, const QString &reason);
-    void reportDropped(int count, const QString &why);
+    // Counts and reports what was given up; requests among it fail with
+    // requestError. False when a slot or continuation deleted the client.
+    bool reportDropped(int count, const QString &why, Error requestError = Error::NotConnected);
     void checkDisconnectDone();
     void onDisconnectTimeout();
     void onSessionFinished(Error e, const QString &reason);
@@ -137,10 +139,12 @@ public:
     void deliver(const Message &message);
     void onCorrelated(qint32 type, const QByteArray &data, const wire::Correlation &tag);
     // Requests the server received but can no longer answer (it said
-    // goodbye, or a new server process took its place).
-    void failAnsweredNever(const QString &why);
+    // goodbye, or a new server process took its place). False when a
+    // continuation deleted the client.
+    bool failAnsweredNever(const QString &why);
     void discardConnection();
-    bool send(qint32 type, const QByteArray &data, const wire::Correlation &tag);
+    // Inlined into write(): the plain message's path stays one call deep.
+    Q_ALWAYS_INLINE bool send(qint32 type, const QByteArray &data, const wire::Correlation &tag);
 
     Client *q;
     QString addressText;
@@ -160,6 +164,8 @@ public:
     DeliveryLedger ledger;        // queue, window and what the server delivered, across connections
     quint64 lastServerInstance = 0; // which server object the ledger last spoke with
     int droppedOnRestart = 0;     // unconfirmed messages given up on a new server (at most once)
+    bool restartedServer = false; // a new server process: its requests to fail once connected
+    bool destroying = false;      // ~Client: new requests fail at once
     int refusedWhileConnecting = 0; // queued messages the new server cannot take, reported once connected
     Error refusalError = Error::NoError;
     QString refusal;
@@ -267,11 +273,15 @@ DeliveryLedger *ClientPrivate::attachLedger(Session *established)
     const protocol::PeerDelivery &peer = established->delivery();
     if (peer.acknowledges) {
         const bool restarted = lastServerInstance != 0 && peer.instance != lastServerInstance;
+        lastServerInstance = peer.instance;
+        if (restarted) {
+            // Replies answer the old process's requests: nobody asks for them now.
+            if (const int replies = ledger.dropReplies())
+                qCInfo(lcClient) << "the server restarted:" << replies << "reply(ies) to its requests not sent";
+            restartedServer = true; // requests it had received fail once connected (no user code here)
+        }
         if (restarted && config.redelivery == Redelivery::AtMostOnce)
             droppedOnRestart += ledger.dropWindow();
-        if (restarted)
-            failAnsweredNever(QStringLiteral("the server restarted before answering"));
-        lastServerInstance = peer.instance;
     }
     return &ledger;
 }
@@ -291,15 +301,23 @@ void ClientPrivate::onEstablished()
         Q_EMIT q->encrypted();
     if (status != Status::Connected)
         return;
+    const QPointer<Client> alive(q); // continuations and slots below may delete the client
+    if (std::exchange(restartedServer, false)
+        && (!failAnsweredNever(QStringLiteral("the server restarted before answering"))
+            || status != Status::Connected))
+        return;
     if (refusedWhileConnecting > 0) {
         const int refused = std::exchange(refusedWhileConnecting, 0);
         fail(refusalError, QStringLiteral("%1; %2 queued message(s) dropped").arg(refusal).arg(refused));
-        reportDropped(refused, refusal);
+        if (!alive || !reportDropped(refused, refusal, refusalError) || status != Status::Connected)
+            return;
     }
     if (droppedOnRestart > 0) {
         const int dropped = std::exchange(droppedOnRestart, 0);
-        reportDropped(dropped, QStringLiteral("the server restarted; %1 unconfirmed message(s) not sent again "
-                                              "(Redelivery::AtMostOnce)").arg(dropped));
+        if (!reportDropped(dropped, QStringLiteral("the server restarted; %1 unconfirmed message(s) not sent again "
+                                                   "(Redelivery::AtMostOnce)").arg(dropped))
+            || status != Status::Connected)
+            return;
     }
     updateWritable();
     checkDisconnectDone();
@@ -320,25 +338,30 @@ void ClientPrivate::onRefused(int count, Error e, const QString &reason)
         refusal = reason;
         return;
     }
+    const QPointer<Client> alive(q);
     fail(e, QStringLiteral("%1; %2 queued message(s) dropped").arg(reason).arg(count));
-    reportDropped(count, reason);
-    updateWritable();
+    if (alive && reportDropped(count, reason, e))
+        updateWritable();
 }
 
-void ClientPrivate::failAnsweredNever(const QString &why)
+bool ClientPrivate::failAnsweredNever(const QString &why)
 {
+    const QPointer<Client> alive(q);
     requests->failDeliveredTo(0, ledger.requestsOnTheirWay(), Error::ConnectionLost, why);
+    return alive;
 }
 
-void ClientPrivate::reportDropped(int count, const QString &why)
+bool ClientPrivate::reportDropped(int count, const QString &why, Error requestError)
 {
-    // Timeout is a request's own; a client that gave up is NotConnected.
-    const Error requestError = error == Error::NoError || error == Error::Timeout ? Error::NotConnected : error;
-    for (const quint64 id : ledger.requestsGivenUp())
-        requests->fail(id, requestError, why);
+    const QPointer<Client> alive(q);
     droppedTotal += count;
     qCInfo(lcClient).noquote() << why << "-" << count << "message(s) not delivered, see takeUndeliveredMessages()";
+    for (const quint64 id : ledger.requestsGivenUp()) {
+        if (!requests->fail(id, requestError, why) || !alive)
+            return false;
+    }
     Q_EMIT q->messagesDropped(count);
+    return alive;
 }
 
 // A graceful end waits for what was written to be confirmed and for the
@@ -358,7 +381,8 @@ void ClientPrivate::onDisconnectTimeout()
         return;
     disconnecting = false;
     qCWarning(lcClient).noquote() << "disconnectFromServer():" << ledger.unconfirmedCount()
-                                  << "message(s) still unconfirmed after" << config.disconnectTimeout.count()
+                                  << "message(s) still unconfirmed and" << requests->openCount()
+                                  << "request(s) unanswered after" << config.disconnectTimeout.count()
                                   << "ms; closing";
     q->close();
 }
@@ -391,18 +415,21 @@ void ClientPrivate::onSessionFinished(Error e, const QString &reason)
         return;
     }
     qCInfo(lcClient).noquote() << "disconnected:" << reason;
-    if (e == Error::NoError) // a goodbye: that server answers nothing more
-        failAnsweredNever(QStringLiteral("the server closed the connection before answering"));
     // Leave Connected before anyone hears of it, so slots see a client that
     // queues writes instead of one with no connection behind it.
     attempts = 0;
     trying.start();
+    const QPointer<Client> alive(q);
     setStatus(Status::Reconnecting);
-    if (e != Error::NoError && status == Status::Reconnecting)
+    if (alive && e != Error::NoError && status == Status::Reconnecting)
         fail(e, reason); // an unexpected loss (dead peer, broken record) is worth a signal
-    if (status == Status::Reconnecting)
+    if (alive && status == Status::Reconnecting)
         Q_EMIT q->disconnected();
-    if (status == Status::Reconnecting && !connecting && !session)
+    // A goodbye: that server answers nothing more.
+    if (alive && e == Error::NoError && status == Status::Reconnecting
+        && !failAnsweredNever(QStringLiteral("the server closed the connection before answering")))
+        return;
+    if (alive && status == Status::Reconnecting && !connecting && !session)
         attempt(); // unless a slot closed or restarted the client
 }
 
@@ -447,8 +474,8 @@ void ClientPrivate::dropAll(const QString &why)
     if (count == 0)
         return;
     errorString = QStringLiteral("%1; %2 unconfirmed message(s) dropped").arg(why).arg(count);
-    reportDropped(count, why);
-    updateWritable();
+    if (reportDropped(count, why))
+        updateWritable();
 }
 
 void ClientPrivate::deliver(const Message &message)
@@ -471,7 +498,7 @@ void ClientPrivate::onCorrelated(qint32 type, const QByteArray &data, const wire
         reply.errorCode = tag.code;
         reply.errorString = QString::fromUtf8(data);
     }
-    if (!requests->finish(tag.id, std::move(reply)))
+    if (!requests->finish(tag.id, 0, std::move(reply)))
         qCInfo(lcClient) << "a reply to request" << tag.id << "came after the request had ended (timed out?)";
 }
 
@@ -520,6 +547,7 @@ Client::~Client()
 {
     // Open requests end while the client still exists, so continuations
     // whose context is this client are dropped cleanly with it.
+    d->destroying = true;
     d->requests->ended = nullptr;
     d->requests->failAll(Error::NotConnected, QStringLiteral("the client was destroyed before the reply came"));
     // Never blocks: what the server has not confirmed is named, not awaited.
@@ -607,18 +635,6 @@ QList<Message> Client::takeUndeliveredMessages()
     return d->ledger.takeUndelivered(0);
 }
 
-bool Client::write(qint32 type, const QByteArray &data)
-{
-    if (d->foreignWrites->fromOtherThread()) {
-        return d->foreignWrites->post([this, type, data] { write(type, data); }, [this] {
-            d->fail(Error::WriteQueueFull,
-                    QStringLiteral("write refused: %1 writes from other threads already wait (writeQueueLimit)")
-                        .arg(d->foreignWrites->limit()));
-        });
-    }
-    return d->send(type, data, wire::Correlation());
-}
-
 // write(), request() and reply(): a message, tagged or not, now or queued.
 bool ClientPrivate::send(qint32 type, const QByteArray &data, const wire::Correlation &tag)
 {
@@ -662,6 +678,19 @@ bool ClientPrivate::send(qint32 type, const QByteArray &data, const wire::Correl
     return true;
 }
 
+bool Client::write(qint32 type, const QByteArray &data)
+{
+    if (d->foreignWrites->fromOtherThread()) {
+        return d->foreignWrites->post([this, type, data] { write(type, data); }, [this] {
+            d->fail(Error::WriteQueueFull,
+                    QStringLiteral("write refused: %1 writes from other threads already wait (writeQueueLimit)")
+                        .arg(d->foreignWrites->limit()));
+        });
+    }
+    return d->send(type, data, wire::Correlation());
+}
+
+
 QFuture<Reply> Client::request(
     qint32 type, const QByteArray &data, std::chrono::milliseconds timeout)
 {
@@ -670,12 +699,14 @@ QFuture<Reply> Client::request(
                                       QStringLiteral("request refused: call request() from the client's own thread"));
     if (d->misconfigured)
         return RequestTracker::failed(d->error, d->errorString);
+    if (d->destroying)
+        return RequestTracker::failed(Error::NotConnected, QStringLiteral("request refused: the client is being destroyed"));
     if (d->config.protocol != Protocol::Native || (d->session && d->session->isEstablished()
                                                    && !d->session->delivery().requests))
         return RequestTracker::failed(Error::ProtocolMismatch,
                                       QStringLiteral("request refused: the server's wire cannot carry a reply "
-                                                     "(requests need libipc's native protocol; golang-ipc v2 and "
-                                                     "the line wire have none)"));
+                                                     "(requests need libipc's native protocol in a version with "
+                                                     "requests; golang-ipc v2 and the line wire have none)"));
     QFuture<Reply> future;
     const quint64 id = d->requests->open(0, timeout, &future);
     if (!d->send(type, data, wire::Correlation{wire::Correlation::Request, 0, id}))

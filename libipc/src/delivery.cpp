@@ -81,11 +81,8 @@ QList<Message> DeliveryLedger::takeUndelivered(quint64 clientId)
 {
     QList<Message> messages;
     messages.reserve(qsizetype(m_undelivered.size()));
-    for (Pending &message : m_undelivered) {
-        // A request comes back marked as one (its future has failed already).
-        const quint64 requestId = message.tag.kind == wire::Correlation::Request ? message.tag.id : 0;
-        messages.append(Message{message.type, std::move(message.data), clientId, requestId});
-    }
+    for (Pending &message : m_undelivered) // a request comes back plain: its future has ended
+        messages.append(Message{message.type, std::move(message.data), clientId});
     m_undelivered.clear();
     return messages;
 }
@@ -119,6 +116,23 @@ void collectRequests(const std::deque<DeliveryLedger::Pending> &messages, std::v
 }
 
 } // namespace
+
+int DeliveryLedger::dropReplies()
+{
+    const auto isReply = [](const Pending &message) {
+        return message.tag.kind == wire::Correlation::Reply || message.tag.kind == wire::Correlation::ErrorReply;
+    };
+    int dropped = 0;
+    for (std::deque<Pending> *messages : {&m_window, &m_queue}) {
+        const auto end = std::remove_if(messages->begin(), messages->end(), isReply);
+        dropped += int(messages->end() - end);
+        messages->erase(end, messages->end());
+    }
+    m_windowBytes = 0;
+    for (const Pending &message : m_window)
+        m_windowBytes += message.data.size();
+    return dropped;
+}
 
 bool DeliveryLedger::withdrawQueuedRequest(quint64 id)
 {

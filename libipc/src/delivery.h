@@ -97,6 +97,10 @@ public:
     // The ids of the requests still on their way (queue and window), and of
     // those given up (undelivered).
     std::vector<quint64> requestsOnTheirWay() const;
+    // The peer restarted: the replies it would get answer requests of a
+    // process that is gone (their ids would match the new one's). Only
+    // while a new peer attaches, which numbers the window afresh.
+    int dropReplies();
     // A request that timed out before it was written leaves the queue:
     // nobody waits for its answer any more. False when already written.
     bool withdrawQueuedRequest(quint64 id);

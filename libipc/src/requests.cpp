@@ -1,11 +1,26 @@
 #include "requests.h"
 
+#include <QPointer>
+#include <QRandomGenerator>
+
 #include <algorithm>
+#include <climits>
+#include <unordered_set>
 
 namespace ipc {
 
+namespace {
+
+// Longer than this is no limit: a deadline the clock cannot overflow.
+constexpr qint64 LongestTimeoutMs = qint64(365) * 24 * 3600 * 1000;
+
+} // namespace
+
 RequestTracker::RequestTracker(QObject *parent)
     : QObject(parent)
+    // A random start: an answer meant for an earlier incarnation of the
+    // peer (a reply re-sent to a restarted process) matches nothing here.
+    , m_lastId(QRandomGenerator::system()->generate64() >> 2)
 {
     m_clock.start();
     m_timer.setSingleShot(true);
@@ -16,19 +31,17 @@ RequestTracker::RequestTracker(QObject *parent)
 RequestTracker::~RequestTracker()
 {
     ended = nullptr; // the owner is gone
-    failAll(Error::NotConnected,
-        QStringLiteral("request abandoned: its client or server was destroyed"));
+    failAll(Error::NotConnected, QStringLiteral("request abandoned: its client or server was destroyed"));
 }
 
-quint64 RequestTracker::open(
-    quint64 peer, std::chrono::milliseconds timeout, QFuture<Reply> *future)
+quint64 RequestTracker::open(quint64 peer, std::chrono::milliseconds timeout, QFuture<Reply> *future)
 {
     const quint64 id = ++m_lastId;
     Open &entry = m_open[id];
     entry.peer = peer;
     entry.promise.start();
     *future = entry.promise.future();
-    if (timeout.count() > 0) {
+    if (timeout.count() > 0 && timeout.count() <= LongestTimeoutMs) {
         entry.timeoutMs = timeout.count();
         entry.deadline = m_deadlines.emplace(m_clock.elapsed() + timeout.count(), id);
         entry.hasDeadline = true;
@@ -38,7 +51,8 @@ quint64 RequestTracker::open(
     return id;
 }
 
-void RequestTracker::end(std::unordered_map<quint64, Open>::iterator it, Reply reply, bool timedOut)
+// False when a continuation deleted the tracker (with its owner).
+bool RequestTracker::end(std::unordered_map<quint64, Open>::iterator it, Reply reply, bool timedOut)
 {
     const quint64 id = it->first;
     Open entry = std::move(it->second);
@@ -49,58 +63,71 @@ void RequestTracker::end(std::unordered_map<quint64, Open>::iterator it, Reply r
         if (wasFirst)
             arm();
     }
-    // Continuations attached with then() may run here: the tracker's state
-    // is consistent before the result is published.
+    // Continuations attached with then() may run inside finish() and may
+    // delete the owner, and this tracker with it.
+    const QPointer<RequestTracker> alive(this);
     entry.promise.addResult(std::move(reply));
     entry.promise.finish();
+    if (!alive)
+        return false;
     if (ended)
         ended(id, entry.peer, timedOut);
+    return alive;
 }
 
-bool RequestTracker::finish(quint64 id, Reply reply)
+bool RequestTracker::finish(quint64 id, quint64 peer, Reply reply)
 {
     const auto it = m_open.find(id);
-    if (it == m_open.end())
+    if (it == m_open.end() || it->second.peer != peer) // only the peer asked may answer
         return false;
     reply.message.requestId = 0;
     end(it, std::move(reply));
     return true;
 }
 
-void RequestTracker::fail(quint64 id, Error error, const QString &reason)
+bool RequestTracker::fail(quint64 id, Error error, const QString &reason)
 {
     const auto it = m_open.find(id);
     if (it == m_open.end())
-        return;
+        return true;
     Reply reply;
     reply.error = error;
     reply.errorString = reason;
-    end(it, std::move(reply));
+    return end(it, std::move(reply));
+}
+
+// Fails the requests open now, oldest first; those a continuation opens
+// meanwhile are not part of it.
+void RequestTracker::failWhere(const std::function<bool(quint64 id, quint64 peer)> &doomed, Error error,
+                               const QString &reason)
+{
+    std::vector<quint64> ids;
+    for (const auto &entry : m_open) {
+        if (doomed(entry.first, entry.second.peer))
+            ids.push_back(entry.first);
+    }
+    std::sort(ids.begin(), ids.end());
+    for (const quint64 id : ids) {
+        if (!fail(id, error, reason))
+            return; // deleted by a continuation
+    }
 }
 
 void RequestTracker::failAll(Error error, const QString &reason)
 {
-    while (!m_open.empty())
-        fail(m_open.begin()->first, error, reason);
+    failWhere([](quint64, quint64) { return true; }, error, reason);
 }
 
 void RequestTracker::failPeer(quint64 peer, Error error, const QString &reason)
 {
-    failDeliveredTo(peer, {}, error, reason);
+    failWhere([peer](quint64, quint64 owner) { return owner == peer; }, error, reason);
 }
 
-void RequestTracker::failDeliveredTo(
-    quint64 peer, const std::vector<quint64> &onTheirWay, Error error, const QString &reason)
+void RequestTracker::failDeliveredTo(quint64 peer, const std::vector<quint64> &onTheirWay, Error error,
+                                     const QString &reason)
 {
-    std::vector<quint64> doomed;
-    for (const auto &entry : m_open) {
-        if (entry.second.peer == peer
-            && std::find(onTheirWay.begin(), onTheirWay.end(), entry.first) == onTheirWay.end())
-            doomed.push_back(entry.first);
-    }
-    std::sort(doomed.begin(), doomed.end()); // oldest first
-    for (const quint64 id : doomed)
-        fail(id, error, reason);
+    const std::unordered_set<quint64> kept(onTheirWay.begin(), onTheirWay.end());
+    failWhere([&](quint64 id, quint64 owner) { return owner == peer && !kept.count(id); }, error, reason);
 }
 
 void RequestTracker::reassign(quint64 from, quint64 to)
@@ -117,20 +144,24 @@ void RequestTracker::arm()
         m_timer.stop();
         return;
     }
-    m_timer.start(int(qMax<qint64>(0, m_deadlines.begin()->first - m_clock.elapsed())));
+    const qint64 wait = qBound(qint64(0), qint64(m_deadlines.begin()->first - m_clock.elapsed()), qint64(INT_MAX));
+    m_timer.start(int(wait));
 }
 
 void RequestTracker::onTimer()
 {
+    const QPointer<RequestTracker> alive(this);
     const qint64 now = m_clock.elapsed();
-    while (!m_deadlines.empty() && m_deadlines.begin()->first <= now) {
+    while (alive && !m_deadlines.empty() && m_deadlines.begin()->first <= now) {
         const auto it = m_open.find(m_deadlines.begin()->second);
         Reply reply;
         reply.error = Error::Timeout;
         reply.errorString = QStringLiteral("no reply within %1 ms").arg(it->second.timeoutMs);
-        end(it, std::move(reply), true);
+        if (!end(it, std::move(reply), true))
+            return;
     }
-    arm();
+    if (alive)
+        arm();
 }
 
 QFuture<Reply> RequestTracker::failed(Error error, const QString &reason)

@@ -30,10 +30,11 @@ public:
     // A new request to `peer` (a client id on a server, 0 on a client); its
     // id goes on the wire. A timeout of 0 or less waits without a limit.
     quint64 open(quint64 peer, std::chrono::milliseconds timeout, QFuture<Reply> *future);
-    // The reply (or error reply) for `id`; false when no such request is
-    // open (it ended already, e.g. timed out).
-    bool finish(quint64 id, Reply reply);
-    void fail(quint64 id, Error error, const QString &reason);
+    // The reply (or error reply) for `id` from `peer`; false when no such
+    // request to that peer is open (it ended already, e.g. timed out).
+    bool finish(quint64 id, quint64 peer, Reply reply);
+    // False when a continuation deleted the tracker (and its owner).
+    bool fail(quint64 id, Error error, const QString &reason);
     void failAll(Error error, const QString &reason);
     void failPeer(quint64 peer, Error error, const QString &reason);
     // Fails every open request of `peer` except those in `onTheirWay`
@@ -61,7 +62,8 @@ private:
         bool hasDeadline = false;
         qint64 timeoutMs = 0;
     };
-    void end(std::unordered_map<quint64, Open>::iterator it, Reply reply, bool timedOut = false);
+    bool end(std::unordered_map<quint64, Open>::iterator it, Reply reply, bool timedOut = false);
+    void failWhere(const std::function<bool(quint64 id, quint64 peer)> &doomed, Error error, const QString &reason);
     void onTimer();
     void arm();
 
@@ -69,7 +71,7 @@ private:
     Deadlines m_deadlines; // when, which
     QTimer m_timer;
     QElapsedTimer m_clock;
-    quint64 m_lastId = 0;
+    quint64 m_lastId;
 };
 
 } // namespace ipc

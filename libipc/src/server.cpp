@@ -89,6 +89,8 @@ public:
     // A failure that concerns one client only: its signal, not the server's error.
     bool failClient(quint64 id, Error e, const QString &reason)
     {
+        lastClientError = e; // for request(), which reports it in its Reply
+        lastClientReason = reason;
         qCInfo(lcServer).noquote() << "client" << id << "error:" << reason;
         Q_EMIT q->clientErrorOccurred(id, e, reason);
         return false;
@@ -123,7 +125,9 @@ public:
     }
     bool writeTo(quint64 id, qint32 type, const QByteArray &data,
                  const wire::Correlation &tag = wire::Correlation());
-    quint64 currentIdOf(quint64 id) const;
+    // A client that resumed has a new id; replies addressed to an earlier one
+    // still reach it: the resumable entry it belongs to, or null.
+    Resumable *resumableOf(quint64 id);
     void deliver(const Message &message)
     {
         if (waiters > 0)
@@ -156,6 +160,9 @@ public:
     CrossThreadWrites *foreignWrites = new CrossThreadWrites(q, ForeignWriteLimit);
     static constexpr int ForeignWriteLimit = 65536;
     RequestTracker *requests = new RequestTracker(q); // request()s to clients, waiting for replies
+    Error lastClientError = Error::NoError;
+    QString lastClientReason;
+    bool destroying = false; // ~Server: new requests fail at once
     std::map<quint64, Connection> connections; // ordered: clients() lists by id
     const quint64 instance; // told to clients, so they can tell a restart from a dropped connection
     std::map<quint64, Resumable> resumable; // by the client's stream id
@@ -223,8 +230,16 @@ void ServerPrivate::accept(Stream *stream)
     QObject::connect(session, &Session::messagesRefused, q, [this, id](int count, Error e, const QString &reason) {
         failClient(id, e, QStringLiteral("%1; %2 message(s) dropped").arg(reason).arg(count));
         const auto it = connections.find(id);
-        if (it != connections.end() && it->second.ledger)
-            giveUp(id, *it->second.ledger); // moves them to the undelivered list and reports
+        if (it == connections.end() || !it->second.ledger)
+            return;
+        const QPointer<Server> alive(q);
+        for (const quint64 request : it->second.ledger->requestsGivenUp()) {
+            if (!requests->fail(request, e, reason) || !alive)
+                return;
+        }
+        const auto still = connections.find(id);
+        if (still != connections.end() && still->second.ledger)
+            giveUp(id, *still->second.ledger); // moves them to the undelivered list and reports
     });
     session->start();
 }
@@ -251,6 +266,8 @@ DeliveryLedger *ServerPrivate::attachLedger(quint64 id, Session *session)
         // The old connection may not have noticed it broke: it ends here.
         if (entry.clientId != id) {
             entry.formerIds.push_back(entry.clientId);
+            if (entry.formerIds.size() > 16) // replies are for recent connections; bounded
+                entry.formerIds.erase(entry.formerIds.begin());
             requests->reassign(entry.clientId, id);
         }
         const auto old = connections.find(entry.clientId);
@@ -302,10 +319,12 @@ void ServerPrivate::giveUpResumable(quint64 stream)
         return;
     Resumable entry = std::move(it->second);
     resumable.erase(it);
+    const QPointer<Server> alive(q); // continuations may delete the server
     if (status != Status::Closing)
         requests->failPeer(entry.clientId, Error::ConnectionLost,
                            QStringLiteral("client %1 went away before answering").arg(entry.clientId));
-    giveUp(entry.clientId, *entry.ledger);
+    if (alive)
+        giveUp(entry.clientId, *entry.ledger);
 }
 
 void ServerPrivate::giveUp(quint64 clientId, DeliveryLedger &ledger)
@@ -363,10 +382,11 @@ void ServerPrivate::onFinished(quint64 id, Error e, const QString &reason)
         else
             waitForResume(stream);
     } else {
+        const QPointer<Server> alive(q); // continuations may delete the server
         if (status != Status::Closing) // close() ends them all, as its own cause
             requests->failPeer(id, Error::ConnectionLost,
                                QStringLiteral("client %1 went away before answering").arg(id));
-        if (ownLedger)
+        if (alive && ownLedger)
             giveUp(id, *ownLedger);
     }
 }
@@ -400,16 +420,14 @@ void ServerPrivate::closeAll(bool notify)
     listener.reset();
 }
 
-// A client that resumed has a new id; a reply addressed to one of its
-// former ids (the request came on an earlier connection) still reaches it.
-quint64 ServerPrivate::currentIdOf(quint64 id) const
+ServerPrivate::Resumable *ServerPrivate::resumableOf(quint64 id)
 {
-    for (const auto &entry : resumable) {
+    for (auto &entry : resumable) {
         const std::vector<quint64> &former = entry.second.formerIds;
-        if (std::find(former.begin(), former.end(), id) != former.end())
-            return entry.second.clientId;
+        if (entry.second.clientId == id || std::find(former.begin(), former.end(), id) != former.end())
+            return &entry.second;
     }
-    return id;
+    return nullptr;
 }
 
 void ServerPrivate::onCorrelated(quint64 id, qint32 type, const QByteArray &data, const wire::Correlation &tag)
@@ -425,7 +443,7 @@ void ServerPrivate::onCorrelated(quint64 id, qint32 type, const QByteArray &data
         reply.errorCode = tag.code;
         reply.errorString = QString::fromUtf8(data);
     }
-    if (!requests->finish(tag.id, std::move(reply)))
+    if (!requests->finish(tag.id, id, std::move(reply)))
         qCInfo(lcServer) << "client" << id << "replied to request" << tag.id << "after it had ended (timed out?)";
 }
 
@@ -434,8 +452,16 @@ bool ServerPrivate::writeTo(quint64 id, qint32 type, const QByteArray &data, con
     if (type <= 0)
         return failClient(id, Error::InvalidMessageType,
                           QStringLiteral("write refused: message type %1 is reserved (user types are > 0)").arg(type));
-    if (Q_UNLIKELY(tag.isSet()) && !connections.count(id))
-        id = currentIdOf(id);
+    if (Q_UNLIKELY(tag.isSet()) && !connections.count(id)) {
+        // A reply for a client that resumed since (a new id) or is about to.
+        if (Resumable *entry = resumableOf(id)) {
+            if (!connections.count(entry->clientId)) {
+                entry->ledger->queue().push_back(DeliveryLedger::Pending{type, data, tag});
+                return true; // sent when it resumes
+            }
+            id = entry->clientId;
+        }
+    }
     const auto it = connections.find(id);
     if (it == connections.end() || !it->second.session->isEstablished())
         return failClient(id, Error::NotConnected,
@@ -515,6 +541,7 @@ Server::Server(const QString &address, const ServerConfig &config, QObject *pare
 Server::~Server()
 {
     // Open requests end while the server still exists (see ~Client).
+    d->destroying = true;
     d->requests->ended = nullptr;
     d->requests->failAll(Error::NotConnected, QStringLiteral("the server was destroyed before the reply came"));
     // Never blocks: what clients have not confirmed is named, not awaited.
@@ -641,39 +668,34 @@ QFuture<Reply> Server::request(quint64 clientId, qint32 type, const QByteArray &
         return RequestTracker::failed(Error::ProtocolMismatch,
                                       QStringLiteral("request refused: client %1's wire cannot carry a reply "
                                                      "(golang-ipc v2, the line wire)").arg(clientId));
+    if (d->destroying)
+        return RequestTracker::failed(Error::NotConnected, QStringLiteral("request refused: the server is being destroyed"));
     QFuture<Reply> future;
     const quint64 id = d->requests->open(clientId, timeout, &future);
-    Error e = Error::NoError;
-    QString reason;
-    const QMetaObject::Connection refused = connect(this, &Server::clientErrorOccurred, this,
-                                                    [&](quint64, Error error, const QString &why) {
-                                                        e = error;
-                                                        reason = why;
-                                                    });
-    const bool sent = d->writeTo(clientId, type, data, wire::Correlation{wire::Correlation::Request, 0, id});
-    disconnect(refused);
-    if (!sent)
-        d->requests->fail(id, e == Error::NoError ? Error::NotConnected : e, reason);
+    d->lastClientError = Error::NoError;
+    if (!d->writeTo(clientId, type, data, wire::Correlation{wire::Correlation::Request, 0, id}))
+        d->requests->fail(id, d->lastClientError == Error::NoError ? Error::NotConnected : d->lastClientError,
+                          d->lastClientReason);
     return future;
 }
 
 bool Server::reply(const Message &request, qint32 type, const QByteArray &data)
 {
+    if (d->foreignWrites->fromOtherThread())
+        return d->postFromOtherThread([this, request, type, data] { reply(request, type, data); });
     if (!request.isRequest())
         return d->failClient(request.clientId, Error::InvalidMessageType,
                              QStringLiteral("reply refused: the message of type %1 is not a request").arg(request.type));
-    if (d->foreignWrites->fromOtherThread())
-        return d->postFromOtherThread([this, request, type, data] { reply(request, type, data); });
     return d->writeTo(request.clientId, type, data, wire::Correlation{wire::Correlation::Reply, 0, request.requestId});
 }
 
 bool Server::replyError(const Message &request, qint32 code, const QString &text)
 {
+    if (d->foreignWrites->fromOtherThread())
+        return d->postFromOtherThread([this, request, code, text] { replyError(request, code, text); });
     if (!request.isRequest())
         return d->failClient(request.clientId, Error::InvalidMessageType,
                              QStringLiteral("reply refused: the message of type %1 is not a request").arg(request.type));
-    if (d->foreignWrites->fromOtherThread())
-        return d->postFromOtherThread([this, request, code, text] { replyError(request, code, text); });
     return d->writeTo(request.clientId, qMax(request.type, 1), text.toUtf8(),
                       wire::Correlation{wire::Correlation::ErrorReply, code, request.requestId});
 }

@@ -251,8 +251,14 @@ void Session::startDelivery()
     for (const DeliveryLedger::Pending &message : resend) {
         Error error;
         QString reason;
-        if (!writeOne(message.type, message.data, &error, &reason, message.tag))
-            return; // the connection broke: the window waits for the next one
+        if (!writeOne(message.type, message.data, &error, &reason, message.tag)) {
+            // Broken: the window waits for the next connection. Refused (a
+            // tag this peer cannot take): the numbering would go wrong, so
+            // the connection ends with the reason.
+            if (m_state == State::Established)
+                finish(error, reason);
+            return;
+        }
     }
     flushOutput();
     sendQueued();
@@ -388,10 +394,9 @@ bool Session::writeTag(const wire::Correlation &tag, Error *error, QString *reas
     return true;
 }
 
-bool Session::hasRoom() const
+bool Session::socketHasRoom() const
 {
-    return m_state == State::Established && m_ledger->windowHasRoom()
-        && (m_acknowledging || m_stream->device()->bytesToWrite() < m_ledger->limits().windowBytes);
+    return m_stream->device()->bytesToWrite() < m_ledger->limits().windowBytes;
 }
 
 void Session::sendQueued()

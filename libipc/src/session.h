@@ -79,7 +79,10 @@ public:
     // the ledger's queue: the window has room, and on a connection without
     // acknowledgements the socket holds less than a window's bytes (a peer
     // that stops reading must not make this side's memory grow).
-    bool hasRoom() const;
+    bool hasRoom() const
+    {
+        return m_state == State::Established && m_ledger->windowHasRoom() && (m_acknowledging || socketHasRoom());
+    }
     // Sends the ledger's queued messages while there is room.
     // Messages the peer cannot take are moved to the ledger's undelivered
     // list and reported by messagesRefused().
@@ -142,6 +145,7 @@ private:
                         const wire::Correlation &tag);
     bool writeOne(qint32 type, const QByteArray &data, Error *error, QString *reason, const wire::Correlation &tag);
     bool writeTag(const wire::Correlation &tag, Error *error, QString *reason);
+    bool socketHasRoom() const;
     bool flushOutput();
     bool refuse(qsizetype size, Error *error, QString *reason);
     bool writeFailed(protocol::Adapter::WriteResult result, Error *error, QString *reason);

@@ -229,6 +229,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(early.isFinished(), 20000);
         QVERIFY2(early.result().isOk(), qPrintable(early.result().errorString));
         QCOMPARE(early.result().message.data, QByteArray("42"));
+        QVERIFY(server.waitForDelivered(10s));
     }
 
     // A request that times out while still queued is withdrawn: the server
@@ -367,6 +368,97 @@ private Q_SLOTS:
         QVERIFY(unconfirmedAtCuts > 0);
         qInfo("%d connections, %d requests unconfirmed when the connection was cut", proxy.connections(),
               unconfirmedAtCuts);
+    }
+
+    // Only the client asked may answer: another client's reply with the
+    // same id (forged or mistaken) does not end the request.
+    void onlyTheClientAskedMayAnswer()
+    {
+        const QString name = uniqueName("forged");
+        ipc::Server server(name);
+        QVERIFY(server.listen());
+        ipc::Client asked(name);
+        QList<Message> received;
+        connect(&asked, &ipc::Client::messageReceived, this, [&](const Message &m) { received.append(m); });
+        QVERIFY(asked.waitForConnected(10s));
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientCount(), 1, 10000);
+        const quint64 askedId = server.clientIds().first();
+        ipc::Client other(name);
+        QVERIFY(other.waitForConnected(10s));
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientCount(), 2, 10000);
+        QFuture<Reply> future = server.request(askedId, 1, "what is your name?", 0ms);
+        QTRY_COMPARE_WITH_TIMEOUT(received.size(), 1, 10000);
+        QVERIFY(other.reply(received.first(), 2, "forged")); // the same request id, from the wrong client
+        QVERIFY(other.waitForDelivered(10s));
+        QVERIFY(!future.isFinished());
+        QVERIFY(asked.reply(received.first(), 2, "the real answer"));
+        QTRY_VERIFY_WITH_TIMEOUT(future.isFinished(), 10000);
+        QCOMPARE(future.result().message.data, QByteArray("the real answer"));
+        QCOMPARE(future.result().message.clientId, askedId);
+        QVERIFY(asked.waitForDelivered(10s));
+    }
+
+    // A reply written while the client's connection is broken (it resumes
+    // soon) waits for it and arrives after the resume.
+    void replyWhileTheClientIsAway()
+    {
+        ipc::Server server(QStringLiteral("tcp://127.0.0.1:0"));
+        QList<Message> held;
+        connect(&server, &ipc::Server::messageReceived, this, [&](const Message &m) { held.append(m); });
+        QVERIFY(server.listen());
+        CuttingProxy proxy(quint16(server.listeningAddress().section(QLatin1Char(':'), -1).toUInt()));
+        QVERIFY(proxy.listen());
+        ipc::ClientConfig config;
+        config.retryTimer = ipc::RetryTimer::fixed(200ms);
+        ipc::Client client(QStringLiteral("tcp://127.0.0.1:%1").arg(proxy.port()), config);
+        QVERIFY(client.waitForConnected(10s));
+        QFuture<Reply> future = client.request(Add, "1+1", 0ms);
+        QTRY_COMPARE_WITH_TIMEOUT(held.size(), 1, 10000);
+        QVERIFY(client.waitForDelivered(10s));
+        bool replied = false;
+        connect(&server, &ipc::Server::clientDisconnected, this,
+                [&] { replied = server.reply(held.first(), Sum, "2"); });
+        proxy.cut();
+        QTRY_VERIFY_WITH_TIMEOUT(future.isFinished(), 20000);
+        QVERIFY(replied);
+        QVERIFY2(future.result().isOk(), qPrintable(future.result().errorString));
+        QCOMPARE(future.result().message.data, QByteArray("2"));
+        QVERIFY(server.waitForDelivered(10s));
+    }
+
+    // A new server process does not get answers meant for the old one: a
+    // reply the client's application writes after the restart to the old
+    // server's request matches nothing on the new server.
+    void answersToARestartedServerAreNotMistaken()
+    {
+        const QString name = uniqueName("restart");
+        auto first = std::make_unique<ipc::Server>(name);
+        QVERIFY(first->listen());
+        ipc::ClientConfig config;
+        config.retryTimer = ipc::RetryTimer::fixed(20ms);
+        ipc::Client client(name, config);
+        QList<Message> held;
+        connect(&client, &ipc::Client::messageReceived, this, [&](const Message &m) {
+            if (m.isRequest())
+                held.append(m);
+        });
+        QVERIFY(client.waitForConnected(10s));
+        QTRY_COMPARE_WITH_TIMEOUT(first->clientCount(), 1, 10000);
+        QFuture<Reply> old = first->request(first->clientIds().first(), 1, "old question", 0ms);
+        QTRY_COMPARE_WITH_TIMEOUT(held.size(), 1, 10000);
+        QVERIFY(first->waitForDelivered(10s));
+        first.reset(); // its request ends with it
+        QVERIFY(old.isFinished());
+        QCOMPARE(old.result().error, Error::NotConnected);
+        ipc::Server second(name);
+        QFuture<Reply> fresh;
+        connect(&second, &ipc::Server::clientConnected, this,
+                [&](quint64 id) { fresh = second.request(id, 1, "new question", 2s); });
+        QVERIFY(second.listen());
+        QTRY_VERIFY_WITH_TIMEOUT(fresh.isValid() && client.status() == ipc::Status::Connected, 10000);
+        QVERIFY(client.reply(held.first(), 2, "answer to the old question"));
+        QTRY_VERIFY_WITH_TIMEOUT(fresh.isFinished(), 10000);
+        QCOMPARE(fresh.result().error, Error::Timeout); // never the old answer
     }
 
     // golang-ipc v2 and the line wire cannot carry a reply: refused at once.

@@ -37,9 +37,10 @@ class ClientPrivate;
 /// nothing: there a message counts as delivered once written.
 ///
 /// Threads: a Client lives in the thread that created it, like any QObject;
-/// moveToThread() moves it with its connection. write() may be called from
-/// any thread (see there); call everything else from the Client's own thread
-/// or through queued connections to its slots.
+/// moveToThread() moves it with its connection. write(), reply(),
+/// replyError() and disconnectFromServer() may be called from any thread
+/// (see write()); call everything else from the Client's own thread or
+/// through queued connections to its slots.
 class IPC_EXPORT Client : public QObject
 {
     Q_OBJECT
@@ -150,7 +151,7 @@ public:
     /// connecting or reconnecting wait in the queue as any message; one that
     /// times out before it was written is withdrawn. A request that is never
     /// delivered also counts in messagesDropped() and comes back from
-    /// takeUndeliveredMessages() marked isRequest(). Chain with
+    /// takeUndeliveredMessages() as a plain message. Chain with
     /// QFuture::then(context, ...), or wait with call(). Over golang-ipc v2
     /// and the line wire it fails at once (ProtocolMismatch). A reply never
     /// reaches messageReceived() or waitForMessage(). From the client's own

@@ -24,7 +24,8 @@ struct IPC_EXPORT Reply
     /// answering; NotConnected when the client gave up connecting, or the
     /// client or server was closed or destroyed; ProtocolMismatch when the
     /// wire cannot carry requests; MessageTooLarge, InvalidMessageType or
-    /// WriteQueueFull when the request itself was refused.
+    /// WriteQueueFull when the request itself was refused; InvalidConfiguration
+    /// when request() was called from another thread.
     Error error = Error::NoError;
     /// With RemoteError: the code the peer passed to replyError().
     qint32 errorCode = 0;

@@ -28,9 +28,10 @@ class ServerPrivate;
 /// arrivals, departures and errors have signals of their own.
 ///
 /// Threads: a Server lives in the thread that created it, like any QObject;
-/// moveToThread() moves it with its connections. write() and broadcast() may
-/// be called from any thread (see there); call everything else from the
-/// Server's own thread or through queued connections to its slots.
+/// moveToThread() moves it with its connections. write(), broadcast(),
+/// reply() and replyError() may be called from any thread (see broadcast());
+/// call everything else from the Server's own thread or through queued
+/// connections to its slots.
 class IPC_EXPORT Server : public QObject
 {
     Q_OBJECT
