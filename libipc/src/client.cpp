@@ -49,7 +49,6 @@ public:
         , config(config)
         , ledger(ledgerLimits(config))
         , foreignWrites(new CrossThreadWrites(q, config.writeQueueLimit))
-        , requests(new RequestTracker(q)) // a child: moveToThread() takes its timer along
     {
         retryTimer.setParent(q); // moveToThread() takes it along
         retryTimer.setSingleShot(true);
@@ -57,11 +56,6 @@ public:
         disconnectTimer.setParent(q);
         disconnectTimer.setSingleShot(true);
         QObject::connect(&disconnectTimer, &QTimer::timeout, q, [this] { onDisconnectTimeout(); });
-        requests->ended = [this](quint64 id, quint64, bool timedOut) {
-            if (timedOut && ledger.withdrawQueuedRequest(id)) // nobody waits for its answer now
-                updateWritable();
-            checkDisconnectDone();
-        };
     }
 
     void setStatus(Status s)
@@ -182,7 +176,20 @@ public:
     SessionObserver *const observer = observerFor(config.monitoring);
     bool observing = false; // from the first attempt to destruction
     CrossThreadWrites *foreignWrites; // writes from other threads on their way here
-    RequestTracker *requests;         // request()s waiting for their reply
+    RequestTracker *requests = nullptr; // request()s waiting for their reply; made by the first
+    RequestTracker *tracker()
+    {
+        if (!requests) {
+            requests = new RequestTracker(q); // a child: moveToThread() takes its timer along
+            requests->ended = [this](quint64 id, quint64, bool timedOut) {
+                if (timedOut && ledger.withdrawQueuedRequest(id)) // nobody waits for its answer now
+                    updateWritable();
+                checkDisconnectDone();
+            };
+        }
+        return requests;
+    }
+    int openRequests() const { return requests ? requests->openCount() : 0; }
     std::deque<Message> inbox;    // messages that arrived during a blocking wait
     int waiters = 0;
     EncryptionInfo encryption;
@@ -347,7 +354,8 @@ void ClientPrivate::onRefused(int count, Error e, const QString &reason)
 bool ClientPrivate::failAnsweredNever(const QString &why)
 {
     const QPointer<Client> alive(q);
-    requests->failDeliveredTo(0, ledger.requestsOnTheirWay(), Error::ConnectionLost, why);
+    if (requests)
+        requests->failDeliveredTo(0, ledger.requestsOnTheirWay(), Error::ConnectionLost, why);
     return alive;
 }
 
@@ -357,7 +365,7 @@ bool ClientPrivate::reportDropped(int count, const QString &why, Error requestEr
     droppedTotal += count;
     qCInfo(lcClient).noquote() << why << "-" << count << "message(s) not delivered, see takeUndeliveredMessages()";
     for (const quint64 id : ledger.requestsGivenUp()) {
-        if (!requests->fail(id, requestError, why) || !alive)
+        if (requests && (!requests->fail(id, requestError, why) || !alive))
             return false;
     }
     Q_EMIT q->messagesDropped(count);
@@ -368,7 +376,7 @@ bool ClientPrivate::reportDropped(int count, const QString &why, Error requestEr
 // replies to open requests (both bounded by disconnectTimeout).
 void ClientPrivate::checkDisconnectDone()
 {
-    if (!disconnecting || ledger.unconfirmedCount() > 0 || requests->openCount() > 0)
+    if (!disconnecting || ledger.unconfirmedCount() > 0 || openRequests() > 0)
         return;
     disconnecting = false;
     disconnectTimer.stop();
@@ -381,7 +389,7 @@ void ClientPrivate::onDisconnectTimeout()
         return;
     disconnecting = false;
     qCWarning(lcClient).noquote() << "disconnectFromServer():" << ledger.unconfirmedCount()
-                                  << "message(s) still unconfirmed and" << requests->openCount()
+                                  << "message(s) still unconfirmed and" << openRequests()
                                   << "request(s) unanswered after" << config.disconnectTimeout.count()
                                   << "ms; closing";
     q->close();
@@ -465,7 +473,8 @@ void ClientPrivate::giveUp(Status finalStatus, Error e, const QString &reason)
     setStatus(finalStatus);
     fail(e, reason);
     dropAll(reason);
-    requests->failAll(Error::NotConnected, reason);
+    if (requests)
+        requests->failAll(Error::NotConnected, reason);
 }
 
 void ClientPrivate::dropAll(const QString &why)
@@ -498,7 +507,7 @@ void ClientPrivate::onCorrelated(qint32 type, const QByteArray &data, const wire
         reply.errorCode = tag.code;
         reply.errorString = QString::fromUtf8(data);
     }
-    if (!requests->finish(tag.id, 0, std::move(reply)))
+    if (!requests || !requests->finish(tag.id, 0, std::move(reply)))
         qCInfo(lcClient) << "a reply to request" << tag.id << "came after the request had ended (timed out?)";
 }
 
@@ -548,8 +557,10 @@ Client::~Client()
     // Open requests end while the client still exists, so continuations
     // whose context is this client are dropped cleanly with it.
     d->destroying = true;
-    d->requests->ended = nullptr;
-    d->requests->failAll(Error::NotConnected, QStringLiteral("the client was destroyed before the reply came"));
+    if (d->requests) {
+        d->requests->ended = nullptr;
+        d->requests->failAll(Error::NotConnected, QStringLiteral("the client was destroyed before the reply came"));
+    }
     // Never blocks: what the server has not confirmed is named, not awaited.
     if (const int unconfirmed = d->ledger.unconfirmedCount(); unconfirmed > 0)
         qCWarning(lcClient).noquote()
@@ -708,7 +719,7 @@ QFuture<Reply> Client::request(
                                                      "(requests need libipc's native protocol in a version with "
                                                      "requests; golang-ipc v2 and the line wire have none)"));
     QFuture<Reply> future;
-    const quint64 id = d->requests->open(0, timeout, &future);
+    const quint64 id = d->tracker()->open(0, timeout, &future);
     if (!d->send(type, data, wire::Correlation{wire::Correlation::Request, 0, id}))
         d->requests->fail(id, d->error, d->errorString);
     return future;
@@ -790,7 +801,8 @@ void Client::close()
     if (wasConnected)
         Q_EMIT disconnected();
     d->dropAll(QStringLiteral("closed"));
-    d->requests->failAll(Error::NotConnected, QStringLiteral("the client was closed before the reply came"));
+    if (d->requests)
+        d->requests->failAll(Error::NotConnected, QStringLiteral("the client was closed before the reply came"));
     d->setStatus(Status::Closed);
 }
 
