@@ -140,6 +140,7 @@ public:
     DeliveryLedger *attachLedger(quint64 id, Session *session);
     void waitForResume(quint64 stream);
     void giveUp(quint64 clientId, DeliveryLedger &ledger);
+    void handBack(quint64 clientId, DeliveryLedger &ledger);
     void giveUpResumable(quint64 stream);
     int unconfirmedTotal() const;
     void onEstablished(quint64 id);
@@ -237,9 +238,10 @@ void ServerPrivate::accept(Stream *stream)
             if (!requests->fail(request, e, reason) || !alive)
                 return;
         }
+        // Only the refused ones: the connection goes on with the rest.
         const auto still = connections.find(id);
         if (still != connections.end() && still->second.ledger)
-            giveUp(id, *still->second.ledger); // moves them to the undelivered list and reports
+            handBack(id, *still->second.ledger);
     });
     session->start();
 }
@@ -329,12 +331,19 @@ void ServerPrivate::giveUpResumable(quint64 stream)
 
 void ServerPrivate::giveUp(quint64 clientId, DeliveryLedger &ledger)
 {
-    const int count = ledger.dropAll();
+    if (const int count = ledger.dropAll())
+        qCInfo(lcServer) << "client" << clientId << "gone:" << count << "message(s) not delivered";
+    handBack(clientId, ledger);
+}
+
+// What the ledger holds as undelivered goes to the server's list, reported.
+void ServerPrivate::handBack(quint64 clientId, DeliveryLedger &ledger)
+{
+    const int count = ledger.undeliveredCount();
     if (count == 0)
         return;
     for (Message &message : ledger.takeUndelivered(clientId))
         undelivered.push_back(std::move(message));
-    qCInfo(lcServer) << "client" << clientId << "gone:" << count << "message(s) not delivered";
     Q_EMIT q->clientMessagesDropped(clientId, count);
 }
 

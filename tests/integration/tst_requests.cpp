@@ -461,6 +461,39 @@ private Q_SLOTS:
         QCOMPARE(fresh.result().error, Error::Timeout); // never the old answer
     }
 
+    // A server's queued request that turns out too large for its client is
+    // refused: the request ends, only that message is reported dropped and
+    // handed back, and the message ahead of it is still delivered.
+    void refusedQueuedRequestOfTheServer()
+    {
+        const QString name = uniqueName("refused");
+        ipc::ServerConfig serverConfig;
+        serverConfig.sendWindow.messages = 1; // the second message waits in the queue
+        ipc::Server server(name, serverConfig);
+        QSignalSpy dropped(&server, &ipc::Server::clientMessagesDropped);
+        QVERIFY(server.listen());
+        ipc::ClientConfig config;
+        config.maxMessageSize = 1024;
+        ipc::Client client(name, config);
+        QSignalSpy received(&client, &ipc::Client::messageReceived);
+        QVERIFY(client.waitForConnected(10s));
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientCount(), 1, 10000);
+        const quint64 id = server.clientIds().first();
+        QVERIFY(server.write(id, 1, "fills the window"));
+        QFuture<Reply> future = server.request(id, 1, QByteArray(4096, 'x'), 0ms);
+        QTRY_VERIFY_WITH_TIMEOUT(future.isFinished(), 10000);
+        QCOMPARE(future.result().error, Error::MessageTooLarge);
+        QTRY_COMPARE_WITH_TIMEOUT(received.count(), 1, 10000);
+        QCOMPARE(received.at(0).at(0).value<Message>().data, QByteArray("fills the window"));
+        QVERIFY(server.waitForDelivered(10s));
+        QCOMPARE(dropped.count(), 1);
+        QCOMPARE(dropped.at(0).at(1).toInt(), 1);
+        const QList<Message> back = server.takeUndeliveredMessages(id);
+        QCOMPARE(back.size(), 1);
+        QCOMPARE(back.first().data.size(), 4096);
+        QCOMPARE(client.status(), ipc::Status::Connected);
+    }
+
     // golang-ipc v2 and the line wire cannot carry a reply: refused at once.
     void wiresWithoutReplies_data()
     {
