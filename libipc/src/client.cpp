@@ -17,6 +17,7 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <climits>
 #include <deque>
 #include <map>
 
@@ -53,6 +54,9 @@ public:
         retryTimer.setParent(q); // moveToThread() takes it along
         retryTimer.setSingleShot(true);
         QObject::connect(&retryTimer, &QTimer::timeout, q, [this] { attempt(); });
+        attemptTimer.setParent(q);
+        attemptTimer.setSingleShot(true);
+        QObject::connect(&attemptTimer, &QTimer::timeout, q, [this] { onAttemptTimedOut(); });
         disconnectTimer.setParent(q);
         disconnectTimer.setSingleShot(true);
         QObject::connect(&disconnectTimer, &QTimer::timeout, q, [this] { onDisconnectTimeout(); });
@@ -117,6 +121,7 @@ public:
     void attempt();
     void onStreamConnected();
     void onAttemptFailed(Error e, const QString &reason);
+    void onAttemptTimedOut();
     DeliveryLedger *attachLedger(Session *session);
     void onEstablished();
     void onAcknowledged(int count);
@@ -153,6 +158,7 @@ public:
     Stream *connecting = nullptr; // a connection attempt under way
     Session *session = nullptr;   // preamble onwards
     QTimer retryTimer;
+    QTimer attemptTimer; // a connection attempt the system leaves hanging (a SYN never answered)
     QElapsedTimer trying;         // since connecting or reconnecting began
     int attempts = 0;
     DeliveryLedger ledger;        // queue, window and what the server delivered, across connections
@@ -218,11 +224,34 @@ void ClientPrivate::attempt()
     QObject::connect(connecting, &Stream::connected, q, [this] { onStreamConnected(); });
     QObject::connect(connecting, &Stream::closed, q,
                      [this](Error e, const QString &reason) { onAttemptFailed(e, reason); });
+    // One attempt lasts at most handshakeTimeout, and never past the
+    // client's own timeout: a connect the system keeps retrying must not
+    // outlive either.
+    qint64 limit = config.handshakeTimeout.count();
+    if (config.timeout.count() > 0) {
+        const qint64 left = qMax<qint64>(1, config.timeout.count() - trying.elapsed());
+        limit = limit > 0 ? qMin(limit, left) : left;
+    }
+    if (limit > 0)
+        attemptTimer.start(int(qMin<qint64>(limit, INT_MAX)));
     connecting->connectToPeer(address);
+}
+
+void ClientPrivate::onAttemptTimedOut()
+{
+    if (!connecting)
+        return;
+    Stream *stale = std::exchange(connecting, nullptr);
+    stale->disconnect(q);
+    stale->close();
+    stale->deleteLater();
+    retryOrGiveUp(Error::Timeout, QStringLiteral("the connection attempt to %1 got no answer within %2 ms")
+                                      .arg(address.toString()).arg(attemptTimer.interval()));
 }
 
 void ClientPrivate::onStreamConnected()
 {
+    attemptTimer.stop();
     Stream *stream = connecting;
     connecting = nullptr;
     stream->disconnect(q);
@@ -267,6 +296,7 @@ void ClientPrivate::onStreamConnected()
 
 void ClientPrivate::onAttemptFailed(Error e, const QString &reason)
 {
+    attemptTimer.stop();
     connecting->deleteLater();
     connecting = nullptr;
     qCDebug(lcClient).noquote() << "connection attempt failed:" << reason;
@@ -514,6 +544,7 @@ void ClientPrivate::onCorrelated(qint32 type, const QByteArray &data, const wire
 void ClientPrivate::discardConnection()
 {
     retryTimer.stop();
+    attemptTimer.stop();
     // deleteLater: close() may run inside a slot of this very session.
     if (connecting) {
         connecting->disconnect(q);

@@ -14,6 +14,8 @@
 #include <QThread>
 #include <QtTest>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -275,6 +277,36 @@ private Q_SLOTS:
             seen.append(args.at(0).value<Status>());
         QVERIFY(seen.contains(Status::Reconnecting));
         QCOMPARE(seen.last(), Status::Connected);
+    }
+
+    // A TCP connect the system leaves hanging (the listener's accept queue is
+    // full and nobody accepts, so its SYNs go unanswered) ends at the
+    // client's timeout, not after the system's minutes of retries.
+    void hangingConnectEndsAtTheClientsTimeout()
+    {
+        const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+        QVERIFY(listener >= 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        QCOMPARE(::bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof(address)), 0);
+        QCOMPARE(::listen(listener, 0), 0);
+        socklen_t length = sizeof(address);
+        QCOMPARE(::getsockname(listener, reinterpret_cast<sockaddr *>(&address), &length), 0);
+        std::vector<int> fillers; // the first fills the queue, the others wait for SYN answers
+        for (int i = 0; i < 3; ++i) {
+            fillers.push_back(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
+            ::connect(fillers.back(), reinterpret_cast<sockaddr *>(&address), sizeof(address));
+        }
+        ClientConfig config;
+        config.timeout = 1500ms;
+        Client client(QStringLiteral("tcp://127.0.0.1:%1").arg(ntohs(address.sin_port)), config);
+        QTRY_COMPARE_WITH_TIMEOUT(client.status(), Status::Timeout, 30000);
+        QCOMPARE(client.error(), Error::Timeout);
+        qInfo().noquote() << client.errorString();
+        for (const int fd : fillers)
+            ::close(fd);
+        ::close(listener);
     }
 
     void clientTimeoutReportsDroppedMessages()
