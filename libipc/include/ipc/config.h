@@ -40,6 +40,9 @@ enum class Protocol {
 /// message larger than `bytes` still travels alone. The peer acknowledges
 /// each quarter of the window, so a wide window costs few acknowledgements;
 /// what it holds is at most about `bytes` of data plus 64 bytes per message.
+/// On a connection whose peer does not acknowledge (golang-ipc v2, the line
+/// wire), `bytes` bounds what the socket holds unsent instead: a peer that
+/// stops reading fills it, then the write queue, then writes are refused.
 struct IPC_EXPORT SendWindow
 {
     /// At most this many messages wait for confirmation; 65,536 by default,
