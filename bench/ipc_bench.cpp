@@ -165,6 +165,14 @@ QString localName(const char *tag)
     return QStringLiteral("/tmp/ipcbench_%1_%2.sock").arg(QLatin1String(tag)).arg(QCoreApplication::applicationPid());
 }
 
+// PREFIX_median_us and PREFIX_p99_us from nanosecond samples.
+void storeLatency(std::vector<qint64> &samples, const QString &prefix, QJsonObject &out)
+{
+    std::sort(samples.begin(), samples.end());
+    out[prefix + QStringLiteral("_median_us")] = double(samples[samples.size() / 2]) / 1000.0;
+    out[prefix + QStringLiteral("_p99_us")] = double(samples[samples.size() * 99 / 100]) / 1000.0;
+}
+
 struct Figures
 {
     QJsonObject values; // scenario -> value
@@ -193,9 +201,7 @@ void roundTrip(const Impl &impl, BenchClient &client, int count, QJsonObject &ou
     client.send(payload);
     client.flush();
     runUntil([&] { return int(samples.size()) >= count; });
-    std::sort(samples.begin(), samples.end());
-    out[QStringLiteral("rtt64_median_us")] = double(samples[samples.size() / 2]) / 1000.0;
-    out[QStringLiteral("rtt64_p99_us")] = double(samples[samples.size() * 99 / 100]) / 1000.0;
+    storeLatency(samples, QStringLiteral("rtt64"), out);
     Q_UNUSED(impl)
 }
 
@@ -233,9 +239,7 @@ void requestReply(BenchClient &client, int count, QJsonObject &out)
         qWarning("request/reply: failed after %zu replies", samples.size());
         return;
     }
-    std::sort(samples.begin(), samples.end());
-    out[QStringLiteral("rr64_median_us")] = double(samples[samples.size() / 2]) / 1000.0;
-    out[QStringLiteral("rr64_p99_us")] = double(samples[samples.size() * 99 / 100]) / 1000.0;
+    storeLatency(samples, QStringLiteral("rr64"), out);
 }
 
 // One-way throughput: count messages of `size` bytes, then a flush request

@@ -137,6 +137,7 @@ public:
     void dropAll(const QString &why);
     void deliver(const Message &message);
     void onCorrelated(qint32 type, const QByteArray &data, const wire::Correlation &tag);
+    bool answer(const Message &request, qint32 type, const QByteArray &data, const wire::Correlation &tag);
     // Requests the server received but can no longer answer (it said
     // goodbye, or a new server process took its place). False when a
     // continuation deleted the client.
@@ -770,29 +771,29 @@ Reply Client::call(qint32 type, const QByteArray &data, std::chrono::millisecond
     return future.result();
 }
 
-bool Client::reply(const Message &request, qint32 type, const QByteArray &data)
+// reply() and replyError(): a tagged message back to the server, from any thread.
+bool ClientPrivate::answer(const Message &request, qint32 type, const QByteArray &data, const wire::Correlation &tag)
 {
-    if (d->foreignWrites->fromOtherThread())
-        return d->foreignWrites->post([this, request, type, data] { reply(request, type, data); }, [this] {
-            d->fail(Error::WriteQueueFull, QStringLiteral("reply refused: too many writes from other threads wait"));
+    if (foreignWrites->fromOtherThread())
+        return foreignWrites->post([this, request, type, data, tag] { answer(request, type, data, tag); }, [this] {
+            fail(Error::WriteQueueFull, QStringLiteral("reply refused: too many writes from other threads wait"));
         });
     if (!request.isRequest())
-        return d->fail(Error::InvalidMessageType,
-                       QStringLiteral("reply refused: the message of type %1 is not a request").arg(request.type));
-    return d->send(type, data, wire::Correlation{wire::Correlation::Reply, 0, request.requestId});
+        return fail(Error::InvalidMessageType,
+                    QStringLiteral("reply refused: the message of type %1 is not a request").arg(request.type));
+    return send(type, data, tag);
 }
 
+bool Client::reply(const Message &request, qint32 type, const QByteArray &data)
+{
+    return d->answer(request, type, data, wire::Correlation{wire::Correlation::Reply, 0, request.requestId});
+}
+
+// An error reply repeats the request's type; its data is the text.
 bool Client::replyError(const Message &request, qint32 code, const QString &text)
 {
-    if (d->foreignWrites->fromOtherThread())
-        return d->foreignWrites->post([this, request, code, text] { replyError(request, code, text); }, [this] {
-            d->fail(Error::WriteQueueFull, QStringLiteral("reply refused: too many writes from other threads wait"));
-        });
-    if (!request.isRequest())
-        return d->fail(Error::InvalidMessageType,
-                       QStringLiteral("reply refused: the message of type %1 is not a request").arg(request.type));
-    return d->send(qMax(request.type, 1), text.toUtf8(),
-                   wire::Correlation{wire::Correlation::ErrorReply, code, request.requestId});
+    return d->answer(request, qMax(request.type, 1), text.toUtf8(),
+                     wire::Correlation{wire::Correlation::ErrorReply, code, request.requestId});
 }
 
 bool Client::ping()

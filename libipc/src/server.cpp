@@ -135,6 +135,7 @@ public:
         Q_EMIT q->messageReceived(message);
     }
     void onCorrelated(quint64 id, qint32 type, const QByteArray &data, const wire::Correlation &tag);
+    bool answer(const Message &request, qint32 type, const QByteArray &data, const wire::Correlation &tag);
     bool refuseFull(quint64 id, Connection &connection);
     void updateWritable(quint64 id);
     DeliveryLedger *attachLedger(quint64 id, Session *session);
@@ -688,25 +689,27 @@ QFuture<Reply> Server::request(quint64 clientId, qint32 type, const QByteArray &
     return future;
 }
 
-bool Server::reply(const Message &request, qint32 type, const QByteArray &data)
+// reply() and replyError(): a tagged message to the client that asked, from any thread.
+bool ServerPrivate::answer(const Message &request, qint32 type, const QByteArray &data, const wire::Correlation &tag)
 {
-    if (d->foreignWrites->fromOtherThread())
-        return d->postFromOtherThread([this, request, type, data] { reply(request, type, data); });
+    if (foreignWrites->fromOtherThread())
+        return postFromOtherThread([this, request, type, data, tag] { answer(request, type, data, tag); });
     if (!request.isRequest())
-        return d->failClient(request.clientId, Error::InvalidMessageType,
-                             QStringLiteral("reply refused: the message of type %1 is not a request").arg(request.type));
-    return d->writeTo(request.clientId, type, data, wire::Correlation{wire::Correlation::Reply, 0, request.requestId});
+        return failClient(request.clientId, Error::InvalidMessageType,
+                          QStringLiteral("reply refused: the message of type %1 is not a request").arg(request.type));
+    return writeTo(request.clientId, type, data, tag);
 }
 
+bool Server::reply(const Message &request, qint32 type, const QByteArray &data)
+{
+    return d->answer(request, type, data, wire::Correlation{wire::Correlation::Reply, 0, request.requestId});
+}
+
+// An error reply repeats the request's type; its data is the text.
 bool Server::replyError(const Message &request, qint32 code, const QString &text)
 {
-    if (d->foreignWrites->fromOtherThread())
-        return d->postFromOtherThread([this, request, code, text] { replyError(request, code, text); });
-    if (!request.isRequest())
-        return d->failClient(request.clientId, Error::InvalidMessageType,
-                             QStringLiteral("reply refused: the message of type %1 is not a request").arg(request.type));
-    return d->writeTo(request.clientId, qMax(request.type, 1), text.toUtf8(),
-                      wire::Correlation{wire::Correlation::ErrorReply, code, request.requestId});
+    return d->answer(request, qMax(request.type, 1), text.toUtf8(),
+                     wire::Correlation{wire::Correlation::ErrorReply, code, request.requestId});
 }
 
 bool Server::write(quint64 clientId, qint32 type, const QByteArray &data)
