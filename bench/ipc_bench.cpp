@@ -1,7 +1,7 @@
 // ipc_bench: libipc side by side with raw Qt sockets, two processes each
 // side. Prints a table and writes JSON; see README.md here.
 //   ipc_bench [--quick] [--repeat N] [--json FILE] [--only IMPL,IMPL[,no-raw]]
-//             [--scenarios rtt,request,oneway64,oneway1m,setup,broadcast,idle,reference]
+//             [--scenarios rtt,request,oneway64,oneway1m,oneway64m,setup,broadcast,idle,reference]
 // Internal: ipc_bench --peer IMPL server|sinks|idle ADDRESS [N] [M]
 #include "crypto_reference.h"
 #include "transports.h"
@@ -56,6 +56,27 @@ quint64 rssBytes()
     return statm.readAll().split(' ').value(1).toULongLong() * quint64(::sysconf(_SC_PAGESIZE));
 }
 
+// The peak resident set (VmHWM) since the last resetPeakRss(), in bytes.
+quint64 peakRssBytes()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return 0;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmHWM:"))
+            return line.mid(6).trimmed().split(' ').value(0).toULongLong() * 1024;
+    }
+    return 0;
+}
+
+// Writing 5 to clear_refs sets the peak back to the current RSS (Linux 4.0).
+void resetPeakRss()
+{
+    QFile clearRefs(QStringLiteral("/proc/self/clear_refs"));
+    if (clearRefs.open(QIODevice::WriteOnly))
+        clearRefs.write("5");
+}
+
 void raiseFileLimit()
 {
     rlimit limit;
@@ -98,6 +119,8 @@ int runPeer(const QStringList &args)
             case 's': ++sunk; break;
             case 'f': s->send(c, u64(sunk)); sunk = 0; break;
             case 'r': s->send(c, u64(rssBytes()) + u64(quint64(s->connectionCount()))); break;
+            case 'z': resetPeakRss(); s->send(c, u64(0)); break;
+            case 'p': s->send(c, u64(peakRssBytes())); break;
             }
         };
         if (!server->listen(address))
@@ -273,6 +296,35 @@ double oneWay(BenchClient &client, int count, int size)
     return count / seconds;
 }
 
+// One-way 64 MiB messages on a fresh server process, and the peak RSS of
+// each side while they travel (MiB, baseline included): what an
+// application sending very large messages pays in memory.
+void largeOneWay(const Impl &impl, const QString &serverAddress, bool quick, QJsonObject &out)
+{
+    Peer server;
+    auto client = makeClient(impl);
+    if (!server.start(impl, {QStringLiteral("server"), serverAddress}) || !client->connectTo(server.address, 30000))
+        return;
+    auto ask = [&](const char *command) {
+        quint64 answer = 0;
+        bool got = false;
+        client->onMessage = [&](const QByteArray &p) {
+            answer = qFromBigEndian<quint64>(p.constData());
+            got = true;
+        };
+        client->send(command);
+        client->flush();
+        runUntil([&] { return got; });
+        return answer;
+    };
+    ask("z");
+    resetPeakRss();
+    const int size = 64 << 20;
+    out[QStringLiteral("oneway64m_gb_per_s")] = oneWay(*client, quick ? 2 : 10, size) * size / 1e9;
+    out[QStringLiteral("oneway64m_sender_peak_mib")] = double(peakRssBytes()) / (1 << 20);
+    out[QStringLiteral("oneway64m_receiver_peak_mib")] = double(ask("p")) / (1 << 20);
+}
+
 double setupRate(const Impl &impl, const QString &address, int count)
 {
     QElapsedTimer clock;
@@ -356,6 +408,8 @@ QJsonObject runImpl(const Impl &impl, bool quick)
             && probe->connectTo(server.address, 30000))
             figures[QStringLiteral("idle_bytes_per_connection")] = idleMemory(impl, server.address, *probe, quick ? 200 : 1000);
     }
+    if (wanted("oneway64m") && impl.messages())
+        largeOneWay(impl, serverAddress, quick, figures);
     Peer server;
     if (!server.start(impl, {QStringLiteral("server"), serverAddress})) {
         qWarning("could not start the %s peer", qPrintable(impl.name));
@@ -392,6 +446,9 @@ const QList<QPair<QString, QString>> scenarios = {
     {QStringLiteral("rr64_p99_us"), QStringLiteral("request/reply 64 B, p99 (us) *")},
     {QStringLiteral("oneway64_msgs_per_s"), QStringLiteral("one-way 64 B (msgs/s)")},
     {QStringLiteral("oneway1m_gb_per_s"), QStringLiteral("one-way 1 MiB (GB/s)")},
+    {QStringLiteral("oneway64m_gb_per_s"), QStringLiteral("one-way 64 MiB (GB/s)")},
+    {QStringLiteral("oneway64m_sender_peak_mib"), QStringLiteral("  sender peak RSS (MiB) **")},
+    {QStringLiteral("oneway64m_receiver_peak_mib"), QStringLiteral("  receiver peak RSS (MiB) **")},
     {QStringLiteral("broadcast1k_100_msgs_per_s"), QStringLiteral("broadcast 1 KiB to 100 (msgs/s)")},
     {QStringLiteral("setup_per_s"), QStringLiteral("connection set-up (/s)")},
     {QStringLiteral("idle_bytes_per_connection"), QStringLiteral("server RSS per idle connection (B)")},
@@ -426,6 +483,17 @@ QString rawFor(const Impl &impl)
 // has no replies: for libipc-local-plain that ratio is what a reply costs
 // over a message echoed back, and the other columns line up against it.
 const QString requestReference = QStringLiteral("libipc-local-plain");
+
+// The machine's limit: every message figure is also compared with it.
+const QString limitReference = QStringLiteral("c-unix-socket");
+const QStringList limitScenarios = {QStringLiteral("rtt64_median_us"), QStringLiteral("oneway64_msgs_per_s"),
+                                    QStringLiteral("oneway1m_gb_per_s"), QStringLiteral("oneway64m_gb_per_s")};
+
+// Peak memory is compared with the message's size, not with another row.
+bool isPeakScenario(const QString &scenario)
+{
+    return scenario.endsWith(QLatin1String("_peak_mib"));
+}
 
 bool isRequestScenario(const QString &scenario)
 {
@@ -462,7 +530,7 @@ int main(int argc, char **argv)
     QList<Impl> impls;
     for (const Impl &impl : allImpls()) {
         if (only.isEmpty() || only.contains(impl.name)
-            || (impl.kind == Impl::Raw && !only.contains(QStringLiteral("no-raw"))))
+            || ((impl.kind == Impl::Raw || impl.kind == Impl::Unix) && !only.contains(QStringLiteral("no-raw"))))
             impls.append(impl);
     }
 
@@ -482,7 +550,7 @@ int main(int argc, char **argv)
 
     // Every figure is measured `repeats` times; ratios are taken inside each
     // run (machines drift between runs) and the medians reported.
-    QMap<QString, QList<double>> values, ratios; // key: impl/scenario
+    QMap<QString, QList<double>> values, ratios, limitRatios; // key: impl/scenario
     QMap<QString, QList<double>> referenceValues;
     QJsonArray runs;
     for (int run = 0; run < repeats; ++run) {
@@ -495,6 +563,7 @@ int main(int argc, char **argv)
         for (auto it = reference.begin(); it != reference.end(); ++it)
             referenceValues[it.key()].append(it.value().toDouble());
         const QJsonObject requestBase = results.value(requestReference).toObject();
+        const QJsonObject limit = results.value(limitReference).toObject();
         for (const Impl &impl : impls) {
             const QJsonObject figures = results.value(impl.name).toObject();
             const QJsonObject raw = results.value(rawFor(impl)).toObject();
@@ -502,9 +571,13 @@ int main(int argc, char **argv)
                 const QString key = impl.name + QLatin1Char('/') + it.key();
                 values[key].append(it.value().toDouble());
                 const double base = isRequestScenario(it.key()) ? requestBase.value(roundTripFor(it.key())).toDouble()
+                    : isPeakScenario(it.key())                  ? 64.0
                                                                 : raw.value(it.key()).toDouble();
                 if (base > 0)
                     ratios[key].append(it.value().toDouble() / base);
+                const double limitBase = limit.value(it.key()).toDouble();
+                if (limitScenarios.contains(it.key()) && limitBase > 0)
+                    limitRatios[key].append(it.value().toDouble() / limitBase);
             }
             // Request/reply against the same implementation's own message
             // round trip, and against libipc's request/reply.
@@ -527,7 +600,8 @@ int main(int argc, char **argv)
     QTextStream out(stdout);
     out << (repeats > 1 ? QStringLiteral("medians of %1 runs; ").arg(repeats) : QString())
         << "(ratio to the raw socket of the same transport, same run;" << Qt::endl
-        << " * request/reply rows: ratio to " << requestReference << "'s message round trip, same run)" << Qt::endl;
+        << " * request/reply rows: ratio to " << requestReference << "'s message round trip, same run;" << Qt::endl
+        << " ** peak RSS rows: ratio to the message's size)" << Qt::endl;
     out << qSetFieldWidth(36) << Qt::left << "scenario";
     for (const Impl &impl : impls)
         out << qSetFieldWidth(24) << impl.name;
@@ -546,7 +620,8 @@ int main(int argc, char **argv)
             }
             const double value = median(values.value(key));
             const bool request = isRequestScenario(scenario);
-            const bool hasRatio = ratios.contains(key) && (request || impl.kind != Impl::Raw);
+            const bool peak = isPeakScenario(scenario);
+            const bool hasRatio = ratios.contains(key) && (request || peak || impl.kind != Impl::Raw);
             const double ratio = hasRatio ? median(ratios.value(key)) : 0;
             QString cell = QString::number(value, 'g', 4);
             if (hasRatio)
@@ -555,13 +630,38 @@ int main(int argc, char **argv)
             QJsonObject row{{QStringLiteral("impl"), impl.name},
                             {QStringLiteral("scenario"), scenario},
                             {QStringLiteral("value"), value}};
-            if (request) {
+            if (limitRatios.contains(key))
+                row[QStringLiteral("ratio_to_limit")] = median(limitRatios.value(key));
+            if (peak) {
+                row[QStringLiteral("ratio_to_message_size")] = ratio;
+            } else if (request) {
                 if (hasRatio)
                     row[QStringLiteral("ratio_to_libipc_rtt")] = ratio;
             } else {
                 row[QStringLiteral("ratio_to_raw")] = impl.kind == Impl::Raw ? 1.0 : ratio;
             }
             rows.append(row);
+        }
+        out << qSetFieldWidth(0) << Qt::endl;
+    }
+    out << Qt::endl << qSetFieldWidth(36) << Qt::left << "ratio to " + limitReference + " (the limit)";
+    for (const Impl &impl : impls)
+        out << qSetFieldWidth(24) << impl.name;
+    out << qSetFieldWidth(0) << Qt::endl;
+    for (const QString &scenario : limitScenarios) {
+        const auto label = std::find_if(scenarios.begin(), scenarios.end(),
+                                        [&](const QPair<QString, QString> &s) { return s.first == scenario; });
+        bool any = false;
+        for (const Impl &impl : impls)
+            any = any || limitRatios.contains(impl.name + QLatin1Char('/') + scenario);
+        if (!any)
+            continue;
+        out << qSetFieldWidth(36) << label->second;
+        for (const Impl &impl : impls) {
+            const QString key = impl.name + QLatin1Char('/') + scenario;
+            out << qSetFieldWidth(24)
+                << (limitRatios.contains(key) ? QStringLiteral("%1x").arg(median(limitRatios.value(key)), 0, 'f', 2)
+                                              : QStringLiteral("-"));
         }
         out << qSetFieldWidth(0) << Qt::endl;
     }

@@ -1,5 +1,6 @@
 #include "transports.h"
 
+#include "unix_transport.h"
 #ifdef IPC_BENCH_HAVE_ZMQ
 #include "zmq_transport.h"
 #endif
@@ -264,6 +265,7 @@ private:
 QList<Impl> allImpls()
 {
     QList<Impl> impls = {
+        {QStringLiteral("c-unix-socket"), Impl::Unix, true, false},
         {QStringLiteral("raw-local"), Impl::Raw, true, false},
         {QStringLiteral("libipc-local-plain"), Impl::Libipc, true, false},
         {QStringLiteral("libipc-local-encrypted"), Impl::Libipc, true, true},
@@ -302,6 +304,7 @@ std::unique_ptr<BenchClient> makeClient(const Impl &impl)
 {
     switch (impl.kind) {
     case Impl::Libipc: return std::make_unique<IpcClient>(impl.encrypted, impl.monitored);
+    case Impl::Unix: return makeUnixClient();
 #ifdef IPC_BENCH_HAVE_ZMQ
     case Impl::Zmq: return makeZmqClient();
 #endif
@@ -319,6 +322,7 @@ std::unique_ptr<BenchServer> makeServer(const Impl &impl)
 {
     switch (impl.kind) {
     case Impl::Libipc: return std::make_unique<IpcServer>(impl.local, impl.encrypted, impl.golangV2, impl.monitored);
+    case Impl::Unix: return makeUnixServer();
 #ifdef IPC_BENCH_HAVE_ZMQ
     case Impl::Zmq: return makeZmqServer();
 #endif

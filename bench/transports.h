@@ -1,4 +1,5 @@
-// The things being compared, behind one small interface each side: raw
+// The things being compared, behind one small interface each side: a unix
+// socket driven with plain system calls (the machine's limit), raw
 // QLocalSocket / QTcpSocket with minimal 4-byte-length framing (the
 // baseline), and libipc's Server / Client (native protocol or golang-ipc
 // v2, plain or encrypted). Everything is driven by the Qt event loop, as an application
@@ -15,7 +16,7 @@
 
 struct Impl
 {
-    enum Kind { Raw, Libipc, Zmq, Qtro, Dbus };
+    enum Kind { Raw, Unix, Libipc, Zmq, Qtro, Dbus };
     QString name;      // "raw-local", "libipc-local-plain", ...
     Kind kind = Raw;
     bool local = true; // local socket or TCP

@@ -871,18 +871,17 @@ bool Client::waitForBytesWritten(std::chrono::milliseconds timeout)
     connect(&timer, &QTimer::timeout, &loop, &QEventLoop::quit);
     connect(this, &Client::statusChanged, &loop, &QEventLoop::quit);
     connect(this, &Client::messagesDelivered, &loop, &QEventLoop::quit);
-    // The device changes with each connection: follow the current one.
-    QPointer<QIODevice> watched;
+    // The session changes with each connection: follow the current one.
+    QPointer<Session> watched;
     QMetaObject::Connection written;
     ++d->waiters;
     timer.start(timeout);
     while (bytesToWrite() > 0 && timer.isActive()) {
-        QIODevice *device = d->session ? d->session->device() : nullptr;
-        if (device != watched) {
+        if (d->session != watched) {
             disconnect(written);
-            watched = device;
-            if (device)
-                written = connect(device, &QIODevice::bytesWritten, &loop, &QEventLoop::quit);
+            watched = d->session;
+            if (watched)
+                written = connect(watched, &Session::bytesWritten, &loop, &QEventLoop::quit);
         }
         loop.exec();
     }

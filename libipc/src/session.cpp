@@ -6,7 +6,6 @@
 #include "transport/stream.h"
 #include "wire/frame_writer.h"
 
-#include <QIODevice>
 #include <QPointer>
 
 #include <cstring>
@@ -31,6 +30,7 @@ Session::Session(Stream *stream, const Options &options, QObject *parent)
     m_stream->setParent(this);
     connect(m_stream, &Stream::readyRead, this, &Session::onReadyRead);
     connect(m_stream, &Stream::closed, this, &Session::onStreamClosed);
+    connect(m_stream, &Stream::bytesWritten, this, &Session::bytesWritten);
 
     // Parented so that moveToThread() takes the timers along.
     m_handshakeTimer.setParent(this);
@@ -85,11 +85,10 @@ void Session::onReadyRead()
                 acknowledgeSoon();
             continue;
         }
-        QIODevice *device = m_stream->device();
-        const qint64 available = device->bytesAvailable();
+        const qint64 available = m_stream->bytesAvailable();
         if (available <= 0)
             return;
-        const qint64 got = device->read(m_reader.reserve(available), available);
+        const qint64 got = m_stream->read(m_reader.reserve(available), available);
         if (got <= 0)
             return;
         m_reader.commit(got);
@@ -232,7 +231,7 @@ void Session::startDelivery()
     if (!m_acknowledging) {
         // Nothing confirms delivery, so the socket's own buffer is the
         // window: the queue moves on as the system takes the bytes.
-        connect(m_stream->device(), &QIODevice::bytesWritten, this, [this] {
+        connect(m_stream, &Stream::bytesWritten, this, [this] {
             if (m_state != State::Established || m_ledger->queue().empty() || !hasRoom())
                 return;
             sendQueued();
@@ -321,10 +320,9 @@ bool Session::takeOverLargeBody()
 // Returns true once the body is complete and delivered (reading goes on).
 bool Session::readLargeBody()
 {
-    QIODevice *device = m_stream->device();
     LargeBody &body = *m_largeBody;
     const qint64 wanted = body.data.size() - body.filled;
-    const qint64 got = device->read(body.data.data() + body.filled, wanted);
+    const qint64 got = m_stream->read(body.data.data() + body.filled, wanted);
     if (got > 0) {
         body.filled += got;
         m_heardSinceTick = true;
@@ -396,7 +394,7 @@ bool Session::writeTag(const wire::Correlation &tag, Error *error, QString *reas
 
 bool Session::socketHasRoom() const
 {
-    return m_stream->device()->bytesToWrite() < m_ledger->limits().windowBytes;
+    return m_stream->bytesToWrite() < m_ledger->limits().windowBytes;
 }
 
 void Session::sendQueued()
@@ -531,11 +529,6 @@ PeerCredentials Session::peerCredentials() const
     return m_stream->peerCredentials();
 }
 
-QIODevice *Session::device() const
-{
-    return m_stream->device();
-}
-
 bool Session::ping(quint64 token)
 {
     if (m_state != State::Established || !m_adapter->writePing(m_output, token))
@@ -546,7 +539,7 @@ bool Session::ping(quint64 token)
 
 qint64 Session::bytesToWrite() const
 {
-    return m_state == State::Finished ? 0 : m_stream->device()->bytesToWrite();
+    return m_state == State::Finished ? 0 : m_stream->bytesToWrite();
 }
 
 bool Session::flush()

@@ -60,7 +60,6 @@ public:
     const EncryptionInfo &encryption() const { return m_encryption; }
     const protocol::PeerDelivery &delivery() const { return m_adapter->delivery(); }
     DeliveryLedger *ledger() const { return m_ledger; }
-    QIODevice *device() const;
     PeerCredentials peerCredentials() const;
     // Bytes written to the device that it has not yet handed to the system.
     qint64 bytesToWrite() const;
@@ -110,6 +109,8 @@ Q_SIGNALS:
     // queued, and some were sent.
     void queueDrained();
     void pongReceived(quint64 token);
+    // The system took bytes this side had queued.
+    void bytesWritten();
     // Once, when the connection has ended; error is NoError for a goodbye.
     void finished(ipc::Error error, const QString &reason);
 

@@ -6,7 +6,7 @@
 #include "protocol/native.h"
 #include "session.h"
 #include "session_observer.h"
-#include "transport/stream.h"
+#include "transport/device_stream.h"
 
 #include <QSignalSpy>
 #include <QtEndian>
@@ -73,13 +73,13 @@ struct Pair
         options.adapter.role = Role::Client;
         options.observer = &clientEvents;
         options.id = 1;
-        client = new Session(new Stream(clientEnd), options);
+        client = new Session(new DeviceStream(clientEnd), options);
         options.adapter.role = Role::Server;
         options.adapter.protocol = protocol;
         options.adapter.maxMessageSize = serverMax;
         options.observer = &serverEvents;
         options.id = 2;
-        server = new Session(new Stream(serverEnd), options);
+        server = new Session(new DeviceStream(serverEnd), options);
         client->onMessage = [this](qint32 type, const QByteArray &data) { clientGot.append({type, data}); };
         server->onMessage = [this](qint32 type, const QByteArray &data) { serverGot.append({type, data}); };
     }

@@ -2,6 +2,7 @@
 // loopback), through the public API only.
 #include "echo.h"
 #include "testnames.h"
+#include "transport/stream.h"
 
 #include <ipc/client.h>
 #include <ipc/server.h>
@@ -506,7 +507,7 @@ private Q_SLOTS:
         client.close();
         QCOMPARE(client.status(), Status::Closed);
         QCOMPARE(statuses.count(), 2); // Closing, Closed
-        QTRY_VERIFY_WITH_TIMEOUT(client.findChildren<QLocalSocket *>().isEmpty(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(client.findChildren<ipc::Stream *>().isEmpty(), 10000);
         QVERIFY(!client.waitForConnected(50ms)); // no attempt runs any more
         QCOMPARE(client.status(), Status::Closed);
     }
@@ -523,10 +524,10 @@ private Q_SLOTS:
         QLocalSocket *accepted = silent.nextPendingConnection();
         QSignalSpy peerGone(accepted, &QLocalSocket::disconnected);
         QCOMPARE(client.status(), Status::Connecting);
-        QCOMPARE(client.findChildren<QLocalSocket *>().size(), 1);
+        QCOMPARE(client.findChildren<ipc::Stream *>().size(), 1);
         client.close();
         QCOMPARE(client.status(), Status::Closed);
-        QTRY_VERIFY_WITH_TIMEOUT(client.findChildren<QLocalSocket *>().isEmpty(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(client.findChildren<ipc::Stream *>().isEmpty(), 10000);
         QTRY_COMPARE_WITH_TIMEOUT(peerGone.count(), 1, 10000);
     }
 

@@ -2,7 +2,10 @@
 
 #include "logging.h"
 #include "transport/socket_liveness.h"
-#include "transport/stream.h"
+#include "transport/device_stream.h"
+#ifdef Q_OS_LINUX
+#include "transport/unix_socket_stream.h"
+#endif
 
 #include <QFileInfo>
 #include <QLocalServer>
@@ -14,9 +17,37 @@
 
 namespace ipc {
 
-LocalListener::LocalListener()
-    : m_server(new QLocalServer(this))
+namespace {
+
+// On Linux an accepted descriptor becomes a UnixSocketStream at once,
+// without a QLocalSocket around it.
+class DescriptorServer : public QLocalServer
 {
+public:
+    using QLocalServer::QLocalServer;
+    std::function<void(quintptr)> onIncoming;
+
+protected:
+    void incomingConnection(quintptr descriptor) override
+    {
+#ifdef Q_OS_LINUX
+        onIncoming(descriptor);
+#else
+        QLocalServer::incomingConnection(descriptor);
+#endif
+    }
+};
+
+} // namespace
+
+LocalListener::LocalListener()
+    : m_server(new DescriptorServer(this))
+{
+#ifdef Q_OS_LINUX
+    static_cast<DescriptorServer *>(m_server)->onIncoming = [this](quintptr descriptor) {
+        Q_EMIT newStream(new UnixSocketStream(int(descriptor)));
+    };
+#endif
     connect(m_server, &QLocalServer::newConnection, this, &LocalListener::acceptPending);
 }
 
@@ -97,7 +128,7 @@ bool LocalListener::removeStaleSocket(const QString &path)
 void LocalListener::acceptPending()
 {
     while (QLocalSocket *socket = m_server->nextPendingConnection())
-        Q_EMIT newStream(new Stream(socket));
+        Q_EMIT newStream(new DeviceStream(socket));
 }
 
 void LocalListener::close()

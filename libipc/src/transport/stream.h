@@ -1,17 +1,15 @@
-// One byte stream to a peer over any QIODevice: a QLocalSocket or a
-// QTcpSocket (their signals and errors folded into one shape), or any other
-// device (an in-memory pipe in tests), whose end is readChannelFinished().
+// One byte stream to a peer, whatever carries it: a QLocalSocket or a
+// QTcpSocket (DeviceStream, any QIODevice), or on Linux a unix socket whose
+// descriptor libipc reads and writes itself (UnixSocketStream: no copy
+// through Qt's buffers, and file descriptors can travel with the bytes).
 #pragma once
 
 #include "address.h"
 
 #include <ipc/types.h>
 
+#include <QByteArray>
 #include <QObject>
-
-class QIODevice;
-class QLocalSocket;
-class QTcpSocket;
 
 namespace ipc {
 
@@ -20,45 +18,54 @@ class Stream : public QObject
     Q_OBJECT
 
 public:
-    // Client side: a socket for address; call connectToPeer() once the
+    // Client side: a stream for address; call connectToPeer() once the
     // caller's connections are made (a local connect can finish at once).
     static Stream *create(const Address &address, QObject *parent = nullptr);
-    void connectToPeer(const Address &address);
-    // Wraps an open device (an accepted socket); takes ownership.
-    explicit Stream(QIODevice *device, QObject *parent = nullptr);
-    ~Stream() override;
+    virtual void connectToPeer(const Address &address) = 0;
 
-    QIODevice *device() const { return m_device; }
     // Who is at the other end, for logs and telemetry.
-    QString peerName() const;
+    virtual QString peerName() const = 0;
     // The peer process's pid, uid and gid as the kernel saw them when it
     // connected (local sockets on Linux); unknown (-1) when the system does not say.
-    PeerCredentials peerCredentials() const;
-    // Queues bytes for the peer; false once the stream is closed.
-    bool write(const QByteArray &bytes);
-    bool write(const char *data, qint64 size);
+    virtual PeerCredentials peerCredentials() const;
 
-    // Flushes what the kernel accepts now, then closes; never blocks.
-    void close();
-    // Hands the kernel what it takes now, without blocking; true if anything went.
-    bool flush();
+    // Bytes that can be read now without waiting.
+    virtual qint64 bytesAvailable() const = 0;
+    // Reads up to maxSize bytes that have arrived; 0 when none have.
+    virtual qint64 read(char *data, qint64 maxSize) = 0;
+
+    // Queues bytes for the peer; false once the stream is closed. A large
+    // QByteArray is kept by reference, not copied.
+    virtual bool write(const char *data, qint64 size) = 0;
+    virtual bool write(const QByteArray &bytes) = 0;
+    // Bytes queued that the system has not taken yet.
+    virtual qint64 bytesToWrite() const = 0;
+    // Hands the system what it takes now, without blocking; true if anything went.
+    virtual bool flush() = 0;
+    // Flushes what the system takes now, then closes; what is left still
+    // leaves in the background. Never blocks.
+    virtual void close() = 0;
+
+    // Whether file descriptors can travel with the bytes (unix sockets on Linux).
+    virtual bool canPassDescriptors() const { return false; }
+    // Queues bytes with a descriptor that arrives with them, and takes
+    // ownership of the descriptor. False when it cannot travel.
+    virtual bool writeWithDescriptor(const QByteArray &bytes, int descriptor);
+    // The oldest descriptor received and not yet taken (the caller owns it), or -1.
+    virtual int takeDescriptor() { return -1; }
 
 Q_SIGNALS:
     void connected();
     void readyRead();
+    // The system took queued bytes (not emitted from inside flush()).
+    void bytesWritten();
     // Once: the connection attempt failed or the connection ended.
     void closed(ipc::Error error, const QString &reason);
 
-private:
-    void onConnected();
-    void finish(Error error, const QString &reason);
-    QString describe(Error error, const QString &systemText) const;
-
-    QIODevice *m_device = nullptr;
-    QString m_peerName; // for error texts
-    QLocalSocket *m_local = nullptr;
-    QTcpSocket *m_tcp = nullptr;
-    bool m_finished = false;
+protected:
+    using QObject::QObject;
+    // Qt's texts for a failed connect are vague ("Invalid name"); say what happened.
+    static QString describe(Error error, const QString &peer, const QString &systemText);
 };
 
 } // namespace ipc

@@ -1,7 +1,7 @@
 #include "tcp_listener.h"
 
 #include "logging.h"
-#include "transport/stream.h"
+#include "transport/device_stream.h"
 
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -41,7 +41,7 @@ bool TcpListener::listen(const Address &address, const Options &options)
 void TcpListener::acceptPending()
 {
     while (QTcpSocket *socket = m_server->nextPendingConnection())
-        Q_EMIT newStream(new Stream(socket));
+        Q_EMIT newStream(new DeviceStream(socket));
 }
 
 void TcpListener::close()
