@@ -4,6 +4,10 @@
 #include "logging.h"
 #include "session_observer.h"
 #include "transport/stream.h"
+#ifdef Q_OS_LINUX
+#include "transport/shared_memory.h"
+#include <unistd.h>
+#endif
 #include "wire/frame_writer.h"
 
 #include <QPointer>
@@ -19,13 +23,39 @@ namespace {
 // after the first unacknowledged delivery.
 constexpr std::chrono::milliseconds AckDelay{2};
 
+// From this size on, a message's data travels in a memory file when both
+// sides can pass one: mapping it beats copying it twice through the socket.
+constexpr qsizetype LargestOnStream = 4 << 20;
+
+// Plain data: a memory file saves the receiver a copy, but the sender pays
+// for every page of it, and the socket is faster unless the system gives
+// memory files huge pages (measured in bench/README.md). Encrypted data
+// always goes in a file: the socket path would hold the sealed copy whole
+// on both sides.
+bool sharedMemoryIsFaster()
+{
+#ifdef Q_OS_LINUX
+    static const bool huge = shm::filesGetHugePages();
+    return huge;
+#else
+    return false;
+#endif
+}
+
+// The adapter offers message data in memory files when the stream can pass them.
+Session::Options withStreamAbilities(Session::Options options, const Stream *stream)
+{
+    options.adapter.sharedMemory = stream->canPassDescriptors();
+    return options;
+}
+
 } // namespace
 
 Session::Session(Stream *stream, const Options &options, QObject *parent)
     : QObject(parent)
     , m_stream(stream)
-    , m_options(options)
-    , m_adapter(protocol::createAdapter(options.adapter))
+    , m_options(withStreamAbilities(options, stream))
+    , m_adapter(protocol::createAdapter(m_options.adapter))
 {
     m_stream->setParent(this);
     connect(m_stream, &Stream::readyRead, this, &Session::onReadyRead);
@@ -310,6 +340,10 @@ bool Session::takeOverLargeBody()
     LargeBody body;
     body.type = type;
     body.data = QByteArray(dataSize, Qt::Uninitialized);
+#ifdef Q_OS_LINUX
+    if (dataSize >= LargestOnStream)
+        shm::preferHugePages(body.data.data(), dataSize);
+#endif
     body.filled = m_reader.bufferedBodySize() - wire::TypeSize;
     std::memcpy(body.data.data(), m_reader.bufferedBody() + wire::TypeSize, size_t(body.filled));
     m_reader.discardBuffered();
@@ -437,6 +471,17 @@ bool Session::writeOne(qint32 type, const QByteArray &data, Error *error, QStrin
     using Result = protocol::Adapter::WriteResult;
     if (Q_UNLIKELY(tag.isSet()) && !writeTag(tag, error, reason))
         return false;
+    if (Q_UNLIKELY(data.size() >= LargestOnStream) && m_adapter->delivery().sharedMemory
+        && (m_encryption.level != SecurityLevel::Plain || sharedMemoryIsFaster())) {
+        const Result shared = writeShared(type, data, error, reason);
+        if (shared == Result::Broken)
+            return writeFailed(shared, error, reason);
+        if (shared == Result::Written) {
+            if (m_options.observer)
+                m_options.observer->messageSent(m_observed, type, data);
+            return true;
+        }
+    }
     const Result result = m_adapter->writeMessage(type, data, m_output, error, reason);
     if (Q_UNLIKELY(result != Result::Written))
         return writeFailed(result, error, reason);
@@ -456,6 +501,72 @@ bool Session::writeOne(qint32 type, const QByteArray &data, Error *error, QStrin
     if (m_options.observer)
         m_options.observer->messageSent(m_observed, type, data);
     return true;
+}
+
+// A very large message: its data goes in a sealed memory file passed with
+// its frames. Refused when no file can be had: the stream carries it.
+protocol::Adapter::WriteResult Session::writeShared(qint32 type, const QByteArray &data, Error *error,
+                                                    QString *reason)
+{
+    using Result = protocol::Adapter::WriteResult;
+#ifdef Q_OS_LINUX
+    const int fd = shm::create();
+    if (fd < 0)
+        return Result::Refused;
+    if (!m_output.isEmpty())
+        flushOutput(); // a tag or an ack goes first, without the descriptor
+    const Result result = m_adapter->writeDetachedMessage(
+        type, data, m_output, [fd](const char *bytes, qsizetype size) { return shm::append(fd, bytes, size); },
+        error, reason);
+    if (result == Result::Written && !shm::seal(fd)) {
+        ::close(fd);
+        *error = Error::SocketError;
+        *reason = QStringLiteral("a shared-memory message could not be sealed");
+        return Result::Broken;
+    }
+    if (result != Result::Written) {
+        ::close(fd);
+        return result;
+    }
+    const bool written = m_stream->writeWithDescriptor(m_output.contents(), fd);
+    m_output.clear();
+    if (!written) {
+        *error = Error::ConnectionLost;
+        *reason = QStringLiteral("write refused: the connection has ended");
+        return Result::Broken;
+    }
+    return Result::Written;
+#else
+    Q_UNUSED(type) Q_UNUSED(data) Q_UNUSED(error) Q_UNUSED(reason)
+    return Result::Refused;
+#endif
+}
+
+// The message the adapter just returned has its data in the memory file
+// that came with its frames: map it, open it, deliver it.
+void Session::deliverDetached(qint32 type)
+{
+    QString error = QStringLiteral("protocol error: a shared-memory message arrived without its file descriptor");
+    QByteArray data;
+#ifdef Q_OS_LINUX
+    const int fd = m_stream->takeDescriptor();
+    if (fd >= 0) {
+        data = shm::map(fd, m_adapter->detachedSize(), &error);
+        ::close(fd);
+    }
+#endif
+    if (data.isNull()) {
+        finish(Error::ProtocolError, error);
+        return;
+    }
+    const qsizetype overhead = m_adapter->detachedOverhead();
+    if (!m_adapter->openDetached(data.data(), data.size())) {
+        finish(Error::DecryptionFailed,
+               QStringLiteral("a shared-memory message failed to open (%1 bytes): it was altered or replayed").arg(data.size()));
+        return;
+    }
+    data.truncate(data.size() - overhead);
+    deliver(type, data);
 }
 
 // The cold paths of send(), kept out of its way.

@@ -125,6 +125,10 @@ private:
     bool readLargeBody();
     void deliver(qint32 type, const QByteArray &data)
     {
+        if (Q_UNLIKELY(m_adapter->detachedSize() >= 0)) {
+            deliverDetached(type);
+            return;
+        }
         const wire::Correlation tag = m_adapter->takeCorrelation();
         if (m_acknowledging && !m_ledger->admit(data.size()))
             return; // a duplicate of a message delivered before a reconnect
@@ -138,6 +142,8 @@ private:
         }
     }
     void notifyReceived(qint32 type, const QByteArray &data);
+    void deliverDetached(qint32 type);
+    protocol::Adapter::WriteResult writeShared(qint32 type, const QByteArray &data, Error *error, QString *reason);
     void startDelivery();
     bool onAcknowledged(quint64 delivered, const QPointer<Session> &alive);
     void acknowledgeSoon();

@@ -1,5 +1,8 @@
 #include "rawpeer.h"
 
+#include <cstring>
+#include <sys/socket.h>
+
 #include "wire/control.h"
 #include "wire/frame_writer.h"
 
@@ -101,6 +104,36 @@ QByteArray RawPeer::helloData(quint32 maxMessageSize)
     hello.processName = QStringLiteral("rawpeer");
     hello.libraryVersion = QStringLiteral("test");
     return ipc::wire::encodeHello(hello);
+}
+
+QByteArray RawPeer::sharedMemoryHelloData(quint32 maxMessageSize)
+{
+    ipc::wire::Hello hello;
+    hello.maxMessageSize = maxMessageSize;
+    hello.pid = quint64(QCoreApplication::applicationPid());
+    hello.processName = QStringLiteral("rawpeer");
+    hello.libraryVersion = QStringLiteral("test");
+    hello.features = ipc::wire::SharedMemory;
+    return ipc::wire::encodeHello(hello);
+}
+
+bool RawPeer::sendWithDescriptor(const QByteArray &bytes, int descriptor)
+{
+    if (!socket.waitForBytesWritten(10000) && socket.bytesToWrite() > 0)
+        return false;
+    iovec part{const_cast<char *>(bytes.constData()), size_t(bytes.size())};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr message{};
+    message.msg_iov = &part;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(header), &descriptor, sizeof(int));
+    return ::sendmsg(int(socket.socketDescriptor()), &message, MSG_NOSIGNAL) == bytes.size();
 }
 
 QByteArray RawPeer::acknowledgingHelloData()

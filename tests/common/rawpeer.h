@@ -39,6 +39,11 @@ public:
     static QByteArray helloData(quint32 maxMessageSize = 1 << 20);
     // A hello that announces acknowledgements (a window of 64 messages).
     static QByteArray acknowledgingHelloData();
+    // A hello that takes message data in memory files (feature bit 2).
+    static QByteArray sharedMemoryHelloData(quint32 maxMessageSize = 64 << 20);
+    // Sends bytes with a file descriptor attached (SCM_RIGHTS), after what
+    // was queued before; the descriptor stays the caller's.
+    bool sendWithDescriptor(const QByteArray &bytes, int descriptor);
     // A frame for the connection as handshake() left it: sealed or plain.
     QByteArray frame(qint32 type, const QByteArray &data);
     static QByteArray plainFrame(qint32 type, const QByteArray &data);

@@ -16,7 +16,10 @@
 #include <QtEndian>
 #include <QtTest>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <sys/resource.h>
 
 #include <csignal>
@@ -151,6 +154,16 @@ struct Fixture
     bool ready = false;
 };
 
+// A memory file holding content, sealed as libipc requires or not.
+int memoryFile(const QByteArray &content, bool sealed)
+{
+    const int fd = ::memfd_create("rawpeer", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 || ::write(fd, content.constData(), size_t(content.size())) != content.size()
+        || (sealed && ::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0))
+        return -1;
+    return fd;
+}
+
 QByteArray lengthOnly(quint32 length)
 {
     QByteArray header(4, Qt::Uninitialized);
@@ -201,6 +214,117 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
         QCOMPARE(f.lastError(), Error::MessageTooLarge);
         QVERIFY2(f.lastReason().contains(reason), qPrintable(f.lastReason()));
+        QVERIFY(f.goodClientStillServed());
+    }
+
+    // Shared-memory messages (kind 10, a memory file with the frame's bytes)
+    // from a peer that may lie: only a sealed file of exactly the announced
+    // size, within the limit, on a connection that agreed to them, is taken.
+    void sharedMemoryMessages_data()
+    {
+        QTest::addColumn<bool>("agreed");
+        QTest::addColumn<int>("file"); // 0 none, 1 sealed, 2 unsealed
+        QTest::addColumn<qint64>("announced");
+        QTest::addColumn<int>("expected"); // ipc::Error; NoError: delivered
+        QTest::addColumn<QString>("reason");
+        const qint64 size = 100000;
+        QTest::newRow("sealed, as announced") << true << 1 << size << int(Error::NoError) << QString();
+        QTest::newRow("no descriptor") << true << 0 << size << int(Error::ProtocolError)
+                                       << QStringLiteral("without its file descriptor");
+        QTest::newRow("not sealed") << true << 2 << size << int(Error::ProtocolError) << QStringLiteral("not sealed");
+        QTest::newRow("other size") << true << 1 << 2 * size << int(Error::ProtocolError)
+                                    << QStringLiteral("not sealed or not 200000 bytes");
+        QTest::newRow("over the limit") << true << 1 << (qint64(1) << 32) << int(Error::MessageTooLarge)
+                                        << QStringLiteral("exceeds the limit");
+        QTest::newRow("not agreed") << false << 1 << size << int(Error::ProtocolError)
+                                    << QStringLiteral("unexpected or malformed shared-memory message");
+    }
+
+    void sharedMemoryMessages()
+    {
+        QFETCH(bool, agreed);
+        QFETCH(int, file);
+        QFETCH(qint64, announced);
+        QFETCH(int, expected);
+        QFETCH(QString, reason);
+        Fixture f(false);
+        QVERIFY(f.ready);
+        QByteArray arrived;
+        QObject::connect(f.server.get(), &ipc::Server::messageReceived, f.server.get(), [&](const Message &m) {
+            if (m.clientId != f.goodId)
+                arrived = m.data;
+        });
+        RawPeer raw(socketPathFor(f.name));
+        raw.hello = agreed ? RawPeer::sharedMemoryHelloData() : RawPeer::helloData();
+        QVERIFY(raw.handshake(false));
+        QByteArray content(100000, Qt::Uninitialized);
+        for (qsizetype i = 0; i < content.size(); ++i)
+            content[i] = char(i % 251);
+        const QByteArray frames = RawPeer::plainFrame(0, ipc::wire::encodeControl(ipc::wire::ControlKind::SharedMemory, quint64(announced)))
+            + RawPeer::plainFrame(5, QByteArray());
+        if (file == 0) {
+            raw.send(frames);
+        } else {
+            const int fd = memoryFile(content, file == 1);
+            QVERIFY(fd >= 0);
+            QVERIFY(raw.sendWithDescriptor(frames, fd));
+            ::close(fd);
+        }
+        if (expected == int(Error::NoError)) {
+            QTRY_COMPARE_WITH_TIMEOUT(arrived.size(), content.size(), 10000);
+            QVERIFY(arrived == content);
+            QCOMPARE(f.errors->count(), 0);
+        } else {
+            QVERIFY(raw.waitForDisconnected());
+            QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
+            QCOMPARE(int(f.lastError()), expected);
+            QVERIFY2(f.lastReason().contains(reason), qPrintable(f.lastReason()));
+        }
+        QVERIFY(f.goodClientStillServed());
+    }
+
+    // Descriptors passed with frames that use none pile up nowhere: past a
+    // small number the connection ends, and all of them are closed.
+    void descriptorsWithoutMessages()
+    {
+        Fixture f(false);
+        QVERIFY(f.ready);
+        RawPeer raw(socketPathFor(f.name));
+        raw.hello = RawPeer::sharedMemoryHelloData();
+        QVERIFY(raw.handshake(false));
+        const int fd = memoryFile(QByteArray("x"), true);
+        const QByteArray ping = RawPeer::plainFrame(0, ipc::wire::encodeControl(ipc::wire::ControlKind::Ping, 1));
+        for (int i = 0; i < 100 && raw.isConnected(); ++i)
+            raw.sendWithDescriptor(ping, fd);
+        ::close(fd);
+        QVERIFY(raw.waitForDisconnected());
+        QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
+        QCOMPARE(f.lastError(), Error::ProtocolError);
+        QVERIFY(f.lastReason().contains(QLatin1String("more file descriptors than its messages use")));
+        QVERIFY(f.goodClientStillServed());
+    }
+
+    // A peer that never offered memory files (an older libipc, another
+    // language) gets a very large encrypted message on the stream.
+    void veryLargeMessageToAPeerWithoutMemoryFiles()
+    {
+        Fixture f(true, [] {
+            ipc::ServerConfig config;
+            config.maxMessageSize = 16 << 20;
+            return config;
+        }());
+        QVERIFY(f.ready);
+        RawPeer raw(socketPathFor(f.name));
+        raw.hello = RawPeer::helloData(16 << 20);
+        QVERIFY(raw.handshake(true));
+        QTRY_VERIFY_WITH_TIMEOUT(f.attackerId() != 0, 10000);
+        const QByteArray data(5 << 20, 'v');
+        QVERIFY(f.server->write(f.attackerId(), 3, data));
+        qint32 type = 0;
+        QByteArray got;
+        QVERIFY(raw.openFrame(raw.readFrame(), &type, &got));
+        QCOMPARE(type, 3);
+        QVERIFY(got == data);
         QVERIFY(f.goodClientStillServed());
     }
 

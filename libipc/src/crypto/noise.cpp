@@ -200,6 +200,30 @@ bool CipherState::encryptWithAd(const QByteArray &ad, const char *head, qsizetyp
     return ok;
 }
 
+bool CipherState::encryptInPieces(const char *in, qsizetype len, qsizetype piece,
+                                  const std::function<bool(const char *, qsizetype)> &sink)
+{
+    if (!m_hasKey || m_nonce == ReservedNonce || len < 0 || len > INT_MAX - TagSize || piece <= 0)
+        return false;
+    if (!nextIv(m_encrypt)) {
+        startIvCounter(m_encrypt, m_nonce);
+        return false;
+    }
+    ++m_nonce; // spent from here on, whatever the sink does
+    std::unique_ptr<unsigned char[]> buffer(new unsigned char[size_t(piece)]);
+    int n = 0;
+    for (qsizetype done = 0; done < len;) {
+        const int step = int(qMin(piece, len - done));
+        if (EVP_EncryptUpdate(m_encrypt, buffer.get(), &n, bytes(in + done), step) != 1
+            || !sink(reinterpret_cast<const char *>(buffer.get()), n))
+            return false;
+        done += step;
+    }
+    unsigned char tag[TagSize];
+    return EVP_EncryptFinal_ex(m_encrypt, buffer.get(), &n) == 1 && tagParam(m_encrypt, tag, /*get=*/true)
+        && sink(reinterpret_cast<const char *>(tag), TagSize);
+}
+
 bool CipherState::decryptWithAd(const QByteArray &ad, const char *in, qsizetype len, char *out)
 {
     return decryptWithAd(ad, in, len, nullptr, 0, out);

@@ -5,6 +5,7 @@
 #include <QByteArray>
 #include <QString>
 
+#include <functional>
 #include <memory>
 #include <utility>
 
@@ -50,6 +51,13 @@ public:
     // head, the rest to out (so a message body lands in its own buffer).
     bool decryptWithAd(const QByteArray &ad, const char *in, qsizetype len, char *head,
                        qsizetype headLen, char *out);
+
+    // Seals len bytes from in as one record (empty associated data) and
+    // hands the ciphertext, then the tag, to sink in pieces of at most
+    // `piece` bytes, so that a very large record needs no buffer of its
+    // size. A sink that returns false ends it (false; the nonce is spent).
+    bool encryptInPieces(const char *in, qsizetype len, qsizetype piece,
+                         const std::function<bool(const char *, qsizetype)> &sink);
 
     // Convenience for handshake payloads: without a key they pass data through.
     bool encryptWithAd(const QByteArray &ad, const QByteArray &plain, QByteArray *out);

@@ -77,4 +77,16 @@ std::unique_ptr<Adapter> adapterForGreeting(quint8 firstByte, const Settings &se
     return std::make_unique<NativeAdapter>(settings);
 }
 
+Adapter::WriteResult Adapter::writeDetachedMessage(qint32, const QByteArray &, Output &, const DataSink &, Error *,
+                                                   QString *)
+{
+    return WriteResult::Refused;
+}
+
+bool Adapter::openDetached(char *, qsizetype)
+{
+    m_detachedSize = -1;
+    return true;
+}
+
 } // namespace ipc::protocol

@@ -14,6 +14,7 @@
 #include <QString>
 
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <utility>
 
@@ -37,6 +38,8 @@ struct Settings
     quint64 instance = 0;       // a client: its stream id; a server: its own id
     quint32 windowMessages = 0; // this side's send window, for the peer's ack pace
     quint32 windowBytes = 0;
+    // The stream can pass file descriptors: offer message data in memory files.
+    bool sharedMemory = false;
 };
 
 // What the peer said about delivery in its hello.
@@ -47,6 +50,7 @@ struct PeerDelivery
     quint32 windowMessages = 0;
     quint32 windowBytes = 0;
     bool requests = false; // the peer understands request and reply tags
+    bool sharedMemory = false; // both sides take message data in memory files
 };
 
 // Bytes for the engine to write, in order: the small bytes, then block().
@@ -212,6 +216,21 @@ public:
     virtual void writeAck(Output &out, quint64 delivered);
     virtual void writeResume(Output &out, const wire::Resume &resume);
 
+    // Only when delivery().sharedMemory: writes the frames of a message whose
+    // data travels beside the stream, in a memory file, and hands that data
+    // (sealed, when the channel is encrypted) to sink, after the frames were
+    // sealed. Refused: the caller sends the message on the stream instead.
+    using DataSink = std::function<bool(const char *data, qsizetype size)>;
+    virtual WriteResult writeDetachedMessage(qint32 type, const QByteArray &data, Output &out,
+                                             const DataSink &sink, Error *error, QString *reason);
+    // The message just returned as Event::Message has its data in a memory
+    // file of this many bytes (its data size plus detachedOverhead()), or -1.
+    qint64 detachedSize() const { return m_detachedSize; }
+    qsizetype detachedOverhead() const { return m_detachedOverhead; }
+    // Opens that data in place (sealed size bytes; the plain data is then
+    // at its front); false when it fails authentication. Takes the size.
+    virtual bool openDetached(char *data, qsizetype size);
+
     // Known once established.
     const PeerInfo &peer() const { return m_peer; }
     const EncryptionInfo &encryption() const { return m_encryption; }
@@ -227,6 +246,8 @@ protected:
     PeerDelivery m_delivery;
     wire::Resume m_peerResume;
     wire::Correlation m_correlation; // the peer's tag for its next message
+    qint64 m_detachedSize = -1;      // the peer's next message is in a memory file
+    qsizetype m_detachedOverhead = 0;
 };
 
 // From this size on, message data is not copied into a frame buffer: Qt's

@@ -241,6 +241,8 @@ void NativeAdapter::sendHello(wire::FrameReader &in, Output &out)
         hello.windowMessages = m_settings.windowMessages;
         hello.windowBytes = m_settings.windowBytes;
     }
+    if (m_settings.sharedMemory)
+        hello.features |= wire::Feature::SharedMemory;
     writeRecord(0, wire::encodeHello(hello), out);
     // Records carry at most our limit of data, the type and the AEAD tag.
     in.setMaxFrameSize(m_settings.maxMessageSize + wire::TypeSize + (m_encrypted ? crypto::TagSize : 0));
@@ -279,6 +281,14 @@ Event NativeAdapter::handleRecord(char *body, qsizetype size, Output &out)
                                               .arg(type)
                                               .arg(m_state != State::Established ? QStringLiteral("hello")
                                                                                  : QStringLiteral("resume")));
+    if (Q_UNLIKELY(m_detachedAnnounced)) {
+        // The data is in the memory file passed with the announcement.
+        m_detachedAnnounced = false;
+        if (dataSize != 0)
+            return fail(Error::ProtocolError,
+                        QStringLiteral("protocol error: a shared-memory message with %1 bytes on the stream").arg(dataSize));
+        return Event::message(type, QByteArray());
+    }
     if (largeData.isNull())
         largeData = QByteArray(data, dataSize);
     // Payload bytes reach the log only when secret logging is on.
@@ -328,6 +338,18 @@ Event NativeAdapter::handleControl(const char *data, qsizetype size, Output &out
         m_resumeSeen = true;
         return Event::resumed();
     }
+    case wire::ControlKind::SharedMemory:
+        if (!m_delivery.sharedMemory || m_detachedSize >= 0 || !wire::decodeToken(data, size, &token))
+            return fail(Error::ProtocolError,
+                        QStringLiteral("protocol error: an unexpected or malformed shared-memory message"));
+        if (token > m_settings.maxMessageSize)
+            return fail(Error::MessageTooLarge,
+                        QStringLiteral("shared-memory message of %1 bytes exceeds the limit of %2 bytes")
+                            .arg(token).arg(m_settings.maxMessageSize));
+        m_detachedOverhead = m_encrypted ? crypto::TagSize : 0;
+        m_detachedSize = qint64(token) + m_detachedOverhead;
+        m_detachedAnnounced = true;
+        return Event::progress();
     case wire::ControlKind::Request:
     case wire::ControlKind::Reply:
     case wire::ControlKind::ErrorReply:
@@ -358,6 +380,7 @@ Event NativeAdapter::handleHello(const char *data, qsizetype size)
     m_delivery.windowMessages = hello.windowMessages;
     m_delivery.windowBytes = hello.windowBytes;
     m_delivery.requests = hello.features & wire::Feature::Requests;
+    m_delivery.sharedMemory = m_settings.sharedMemory && (hello.features & wire::Feature::SharedMemory);
     m_state = State::Established;
     return Event::established();
 }
@@ -448,6 +471,42 @@ void NativeAdapter::writeAck(Output &out, quint64 delivered)
 void NativeAdapter::writeResume(Output &out, const wire::Resume &resume)
 {
     writeRecord(0, wire::encodeResume(resume), out);
+}
+
+Adapter::WriteResult NativeAdapter::writeDetachedMessage(qint32 type, const QByteArray &data, Output &out,
+                                                        const DataSink &sink, Error *error, QString *reason)
+{
+    if (!m_delivery.sharedMemory || m_state != State::Established)
+        return WriteResult::Refused;
+    if (!m_encrypted) {
+        // Nothing is spent yet: a file that cannot be filled leaves the
+        // message to the stream.
+        if (!sink(data.constData(), data.size()))
+            return WriteResult::Refused;
+        writeRecord(0, wire::encodeControl(wire::ControlKind::SharedMemory, quint64(data.size())), out);
+        writeRecord(type, QByteArray(), out);
+        return WriteResult::Written;
+    }
+    // The announcement and the message record take the next two nonces and
+    // the data the one after, so the receiver opens all three in order.
+    if (!writeRecord(0, wire::encodeControl(wire::ControlKind::SharedMemory, quint64(data.size())), out)
+        || !writeRecord(type, QByteArray(), out))
+        return nonceExhausted(error, reason);
+    constexpr qsizetype Piece = 256 * 1024;
+    if (!m_sendCipher.encryptInPieces(data.constData(), data.size(), Piece, sink)) {
+        m_state = State::Ended;
+        *error = Error::SocketError;
+        *reason = QStringLiteral("a shared-memory message could not be written: %1").arg(QString::fromLocal8Bit(
+                      std::strerror(errno)));
+        return WriteResult::Broken;
+    }
+    return WriteResult::Written;
+}
+
+bool NativeAdapter::openDetached(char *data, qsizetype size)
+{
+    m_detachedSize = -1;
+    return !m_encrypted || m_receiveCipher.decryptWithAd(QByteArray(), data, size, data);
 }
 
 bool NativeAdapter::pendingLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize) const

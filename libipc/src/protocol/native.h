@@ -27,6 +27,9 @@ public:
     bool pendingLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize) const override;
     void writeAck(Output &out, quint64 delivered) override;
     void writeResume(Output &out, const wire::Resume &resume) override;
+    WriteResult writeDetachedMessage(qint32 type, const QByteArray &data, Output &out, const DataSink &sink,
+                                     Error *error, QString *reason) override;
+    bool openDetached(char *data, qsizetype size) override;
 
 private:
     enum class State { AwaitPreamble, AwaitReply, Handshake, AwaitHello, Established, Ended };
@@ -53,6 +56,7 @@ private:
     bool m_encrypted = false;
     bool m_resumeSeen = false; // with acknowledgements, the peer's Resume precedes its messages
     QByteArray m_spareFrame; // the last large sealed frame, reused once written
+    bool m_detachedAnnounced = false; // the next user record's data is in a memory file
 };
 
 } // namespace ipc::protocol

@@ -17,12 +17,17 @@ enum class ControlKind : quint8 {
     Request = 7,
     Reply = 8,
     ErrorReply = 9,
+    // The user message that follows at once carries no data on the stream:
+    // its `size` (u64) bytes are in a sealed memory file passed with this
+    // frame's bytes (SCM_RIGHTS), sealed when the channel is encrypted.
+    SharedMemory = 10,
 };
 
 // Bits of Hello::features.
 enum Feature : quint32 {
     Acknowledgements = 1u << 0, // this side acknowledges and resumes (kinds 5 and 6)
     Requests = 1u << 1,         // this side understands kinds 7 to 9 (requests and replies)
+    SharedMemory = 1u << 2,     // this side takes message data in memory files (kind 10)
 };
 
 struct Hello
@@ -65,7 +70,7 @@ constexpr int MaxHelloStringBytes = 255;
 
 QByteArray encodeHello(const Hello &hello);
 bool decodeHello(const char *data, qsizetype size, Hello *hello, QString *error);
-QByteArray encodeControl(ControlKind kind, quint64 token = 0); // Goodbye, Ping, Pong, Ack
+QByteArray encodeControl(ControlKind kind, quint64 token = 0); // Goodbye, Ping, Pong, Ack, SharedMemory
 bool decodeToken(const char *data, qsizetype size, quint64 *token);
 QByteArray encodeResume(const Resume &resume);
 bool decodeResume(const char *data, qsizetype size, Resume *resume);
