@@ -119,7 +119,7 @@ int runPeer(const QStringList &args)
             case 's': ++sunk; break;
             case 'f': s->send(c, u64(sunk)); sunk = 0; break;
             case 'r': s->send(c, u64(rssBytes()) + u64(quint64(s->connectionCount()))); break;
-            case 'z': resetPeakRss(); s->send(c, u64(0)); break;
+            case 'z': resetPeakRss(); s->send(c, u64(rssBytes())); break;
             case 'p': s->send(c, u64(peakRssBytes())); break;
             }
         };
@@ -317,12 +317,18 @@ void largeOneWay(const Impl &impl, const QString &serverAddress, bool quick, QJs
         runUntil([&] { return got; });
         return answer;
     };
-    ask("z");
+    const quint64 receiverStart = ask("z");
     resetPeakRss();
+    const quint64 senderStart = rssBytes();
     const int size = 64 << 20;
     out[QStringLiteral("oneway64m_gb_per_s")] = oneWay(*client, quick ? 2 : 10, size) * size / 1e9;
-    out[QStringLiteral("oneway64m_sender_peak_mib")] = double(peakRssBytes()) / (1 << 20);
-    out[QStringLiteral("oneway64m_receiver_peak_mib")] = double(ask("p")) / (1 << 20);
+    const quint64 senderPeak = peakRssBytes();
+    const quint64 receiverPeak = ask("p");
+    out[QStringLiteral("oneway64m_sender_peak_mib")] = double(senderPeak) / (1 << 20);
+    out[QStringLiteral("oneway64m_receiver_peak_mib")] = double(receiverPeak) / (1 << 20);
+    // What the messages added on top of what each process held before.
+    out[QStringLiteral("oneway64m_sender_growth_mib")] = double(senderPeak - qMin(senderPeak, senderStart)) / (1 << 20);
+    out[QStringLiteral("oneway64m_receiver_growth_mib")] = double(receiverPeak - qMin(receiverPeak, receiverStart)) / (1 << 20);
 }
 
 double setupRate(const Impl &impl, const QString &address, int count)
@@ -449,6 +455,8 @@ const QList<QPair<QString, QString>> scenarios = {
     {QStringLiteral("oneway64m_gb_per_s"), QStringLiteral("one-way 64 MiB (GB/s)")},
     {QStringLiteral("oneway64m_sender_peak_mib"), QStringLiteral("  sender peak RSS (MiB) **")},
     {QStringLiteral("oneway64m_receiver_peak_mib"), QStringLiteral("  receiver peak RSS (MiB) **")},
+    {QStringLiteral("oneway64m_sender_growth_mib"), QStringLiteral("  sender peak above start (MiB) **")},
+    {QStringLiteral("oneway64m_receiver_growth_mib"), QStringLiteral("  receiver peak above start (MiB) **")},
     {QStringLiteral("broadcast1k_100_msgs_per_s"), QStringLiteral("broadcast 1 KiB to 100 (msgs/s)")},
     {QStringLiteral("setup_per_s"), QStringLiteral("connection set-up (/s)")},
     {QStringLiteral("idle_bytes_per_connection"), QStringLiteral("server RSS per idle connection (B)")},
@@ -492,7 +500,7 @@ const QStringList limitScenarios = {QStringLiteral("rtt64_median_us"), QStringLi
 // Peak memory is compared with the message's size, not with another row.
 bool isPeakScenario(const QString &scenario)
 {
-    return scenario.endsWith(QLatin1String("_peak_mib"));
+    return scenario.endsWith(QLatin1String("_peak_mib")) || scenario.endsWith(QLatin1String("_growth_mib"));
 }
 
 bool isRequestScenario(const QString &scenario)
