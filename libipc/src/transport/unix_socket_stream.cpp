@@ -1,6 +1,8 @@
 #include "transport/unix_socket_stream.h"
 
+#include <QCoreApplication>
 #include <QFile>
+#include <QThread>
 #include <QSocketNotifier>
 
 #include <cerrno>
@@ -46,6 +48,11 @@ public:
                 done();
         });
         QTimer::singleShot(DrainTimeout, this, [this] { done(); });
+        // A program that returns from main() right after closing still
+        // frees it (and closes the descriptor) with the application object.
+        QCoreApplication *application = QCoreApplication::instance();
+        if (application && application->thread() == QThread::currentThread())
+            setParent(application);
     }
     ~Drainer() override { ::close(m_fd); }
 
