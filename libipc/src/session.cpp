@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include "crypto/noise.h"
 #include "delivery.h"
 #include "logging.h"
 #include "session_observer.h"
@@ -97,15 +98,41 @@ void Session::start()
     if (m_adapter) {
         protocol::Event event = m_adapter->start(m_output);
         flushOutput();
+        m_stream->flush(); // the peer waits for the greeting
         if (!handle(event, alive))
             return;
     }
+    prepareAhead();
     onReadyRead(); // bytes may have arrived before the session existed
+}
+
+// An encrypted handshake's ephemeral key costs about as much as a key
+// agreement. Made here, it overlaps the peer's work instead of adding to the
+// connection's time: a server's with the client's answer to the preamble,
+// which has just left; a client's with the server accepting the connection.
+void Session::prepareAhead()
+{
+    if (!protocol::needsEphemeralKey(m_options.adapter))
+        return;
+    std::unique_ptr<crypto::EphemeralKey> key = crypto::EphemeralKey::generate();
+    if (m_adapter)
+        m_adapter->takeEphemeralKey(std::move(key));
+    else
+        m_ephemeralKey = std::move(key); // the adapter comes with the server's first byte
 }
 
 void Session::onReadyRead()
 {
-    QPointer<Session> alive(this);
+    const QPointer<Session> alive(this);
+    readAvailable(alive);
+    // The handshake's bytes leave at the end of the read that made them,
+    // all in one write, not on the event loop's next turn: the peer waits.
+    if (alive && std::exchange(m_handshakeWritten, false) && m_state != State::Finished)
+        m_stream->flush();
+}
+
+void Session::readAvailable(const QPointer<Session> &alive)
+{
     while (alive && m_state != State::Finished) {
         if (m_largeBody) {
             if (!readLargeBody())
@@ -137,8 +164,10 @@ bool Session::processInput()
         if (!m_adapter && !pickAdapter(alive))
             return alive && m_state != State::Finished;
         protocol::Event event = m_adapter->next(m_reader, m_output);
-        if (!m_output.isEmpty())
+        if (!m_output.isEmpty()) {
+            m_handshakeWritten |= m_state == State::Handshake;
             flushOutput(); // a stream that broke reports it through closed()
+        }
         if (event.kind == protocol::Event::Message) { // the hot path, handled here
             deliver(event.type, event.data);
             if (!alive || m_state == State::Finished)
@@ -163,6 +192,8 @@ bool Session::pickAdapter(const QPointer<Session> &alive)
     if (!m_reader.peek(&first, 1))
         return false;
     m_adapter = protocol::adapterForGreeting(quint8(first), m_options.adapter);
+    if (m_ephemeralKey)
+        m_adapter->takeEphemeralKey(std::move(m_ephemeralKey));
     protocol::Event event = m_adapter->start(m_output);
     flushOutput();
     return handle(event, alive);
@@ -190,6 +221,7 @@ bool Session::handle(protocol::Event &event, const QPointer<Session> &alive)
                                                       m_encryption);
         if (m_options.attachLedger && (m_ledger = m_options.attachLedger(this)))
             startDelivery();
+        m_handshakeWritten = true; // the resume, with the hello when it was in this read
         if (!alive || m_state != State::Established)
             return false;
         Q_EMIT established();
@@ -682,6 +714,7 @@ void Session::finish(Error error, const QString &reason)
     m_acknowledging = false;
     m_ledger = nullptr; // the owner keeps it for the next connection
     m_adapter.reset(); // wipes the connection's keys
+    m_ephemeralKey.reset();
     m_stream->close();
     if (error != Error::NoError)
         qCDebug(lcWire).noquote() << "connection ended:" << reason;

@@ -154,6 +154,8 @@ private:
     bool writeTag(const wire::Correlation &tag, Error *error, QString *reason);
     bool socketHasRoom() const;
     bool flushOutput();
+    void readAvailable(const QPointer<Session> &alive);
+    void prepareAhead();
     bool refuse(qsizetype size, Error *error, QString *reason);
     bool writeFailed(protocol::Adapter::WriteResult result, Error *error, QString *reason);
     void onStreamClosed(Error error, const QString &reason);
@@ -164,6 +166,7 @@ private:
     Options m_options;
     State m_state = State::Handshake;
     std::unique_ptr<protocol::Adapter> m_adapter; // null until the wire is known
+    std::unique_ptr<crypto::EphemeralKey> m_ephemeralKey; // made before the adapter was known
     wire::FrameReader m_reader;
     protocol::Output m_output;
     // A large plain message read straight from the device into the buffer
@@ -180,6 +183,7 @@ private:
     QTimer m_handshakeTimer;
     QTimer m_heartbeatTimer;
     bool m_heardSinceTick = false;
+    bool m_handshakeWritten = false; // flushed when the current read ends
     bool m_pingOutstanding = false;
     void *m_observed = nullptr; // the observer's context for this connection
 

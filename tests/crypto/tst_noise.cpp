@@ -86,6 +86,7 @@ private slots:
     void vectors();
     void freshHandshake_data();
     void freshHandshake();
+    void keysMadeAhead();
     void tamperedRecord();
     void replayedRecord();
     void reflectedRecord();
@@ -233,6 +234,43 @@ void TestNoise::freshHandshake()
     Channel other;
     QVERIFY(connectPair(psk, &other).isEmpty());
     QVERIFY(other.initHash != c.initHash);
+}
+
+// Keys made before the handshake: each message carries its sender's public
+// key, both ends agree, and each key serves one handshake only.
+void TestNoise::keysMadeAhead()
+{
+    std::unique_ptr<EphemeralKey> initKey = EphemeralKey::generate();
+    std::unique_ptr<EphemeralKey> respKey = EphemeralKey::generate();
+    QVERIFY(initKey && respKey);
+    const QByteArray initPublic(reinterpret_cast<const char *>(initKey->publicKey()), KeySize);
+    const QByteArray respPublic(reinterpret_cast<const char *>(respKey->publicKey()), KeySize);
+    QVERIFY(initPublic != respPublic);
+
+    HandshakeState init(HandshakeState::Initiator, "prologue");
+    HandshakeState resp(HandshakeState::Responder, "prologue");
+    init.setEphemeral(std::move(initKey));
+    resp.setEphemeral(std::move(respKey));
+    QByteArray m0, m1, payload;
+    QVERIFY(init.writeMessage({}, &m0));
+    QCOMPARE(m0.left(KeySize), initPublic);
+    QVERIFY(resp.readMessage(m0, &payload));
+    QVERIFY(resp.writeMessage({}, &m1));
+    QCOMPARE(m1.left(KeySize), respPublic);
+    QVERIFY(init.readMessage(m1, &payload));
+    QVERIFY(init.isFinished() && resp.isFinished());
+    QCOMPARE(init.handshakeHash(), resp.handshakeHash());
+    auto [initSend, initRecv] = init.split();
+    auto [respSend, respRecv] = resp.split();
+    QByteArray plain;
+    QVERIFY(open(respRecv, seal(initSend, "ahead"), &plain));
+    QCOMPARE(plain, QByteArray("ahead"));
+
+    // A low-order point is refused by the key itself.
+    std::unique_ptr<EphemeralKey> key = EphemeralKey::generate();
+    const unsigned char zero[KeySize] = {};
+    unsigned char shared[KeySize];
+    QVERIFY(!key->agree(zero, shared));
 }
 
 void TestNoise::tamperedRecord()

@@ -539,6 +539,32 @@ private Q_SLOTS:
         QCOMPARE(accepted->read(1), QByteArray(1, '\x01')); // "version mismatch", golang-ipc's code
     }
 
+    // A plain server of the earlier order, which sends its hello only after
+    // the client's reply: the client still connects and its message arrives.
+    void plainServerHelloAfterTheReply()
+    {
+        const QString path = socketPathFor(uniqueName("hello-late"));
+        QLocalServer fake;
+        QVERIFY(fake.listen(path));
+        QLocalSocket *accepted = nullptr;
+        connect(&fake, &QLocalServer::newConnection, this, [&] {
+            accepted = fake.nextPendingConnection();
+            accepted->write(QByteArray("\x03\x00", 2)); // preamble alone
+        });
+        ipc::ClientConfig config;
+        config.encryptionRequired = false;
+        ipc::Client client(path, config);
+        QTRY_VERIFY_WITH_TIMEOUT(accepted && accepted->bytesAvailable() >= 5, 10000);
+        QCOMPARE(accepted->read(1), QByteArray(1, '\0')); // reply: ok
+        QCOMPARE(client.status(), ipc::Status::Connecting); // it waits for the hello
+        accepted->write(RawPeer::plainFrame(0, RawPeer::helloData()));
+        QTRY_COMPARE_WITH_TIMEOUT(client.status(), ipc::Status::Connected, 10000);
+        QVERIFY(client.write(7, "late"));
+        // After the client's hello: the message, a plain frame of type 7.
+        QByteArray expected = RawPeer::plainFrame(7, "late");
+        QTRY_VERIFY_WITH_TIMEOUT(accepted->peek(1 << 16).endsWith(expected), 10000);
+    }
+
     void randomBytesInsteadOfPreamble()
     {
         const QString path = socketPathFor(uniqueName("noise"));

@@ -3,7 +3,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <climits>
@@ -72,10 +71,46 @@ void makeIv(quint64 n, unsigned char *iv)
         iv[IvSize - 1 - i] = static_cast<unsigned char>(n >> (8 * i));
 }
 
-bool hmacSha256(const unsigned char *key, const unsigned char *data, size_t len, unsigned char *out)
+// OpenSSL 3 looks an algorithm up in its provider tables on every implicit
+// use (EVP_sha256(), HMAC(), ...), which costs more than hashing a few
+// bytes. Fetched once, each use goes straight to the implementation.
+const EVP_MD *sha256()
 {
-    unsigned int outLen = 0;
-    return HMAC(EVP_sha256(), key, HashSize, data, len, out, &outLen) && outLen == HashSize;
+    static EVP_MD *const fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched ? fetched : EVP_sha256();
+}
+
+const EVP_CIPHER *aes256Gcm()
+{
+    static EVP_CIPHER *const fetched = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+    return fetched ? fetched : EVP_aes_256_gcm();
+}
+
+// SHA-256 of up to two pieces, in a context the caller reuses.
+bool digest(EVP_MD_CTX *md, const unsigned char *a, size_t aLen, const unsigned char *b, size_t bLen,
+            unsigned char *out)
+{
+    return EVP_DigestInit_ex2(md, sha256(), nullptr) == 1 && EVP_DigestUpdate(md, a, aLen) == 1
+        && (bLen == 0 || EVP_DigestUpdate(md, b, bLen) == 1) && EVP_DigestFinal_ex(md, out, nullptr) == 1;
+}
+
+// HMAC-SHA-256 (RFC 2104) with a 32-byte key, on the fetched digest.
+bool hmacSha256(EVP_MD_CTX *md, const unsigned char *key, const unsigned char *data, size_t len,
+                unsigned char *out)
+{
+    constexpr size_t BlockSize = 64;
+    unsigned char pad[BlockSize];
+    unsigned char inner[HashSize];
+    std::memset(pad, 0x36, BlockSize);
+    for (int i = 0; i < HashSize; ++i)
+        pad[i] ^= key[i];
+    bool ok = digest(md, pad, BlockSize, data, len, inner);
+    for (size_t i = 0; i < BlockSize; ++i)
+        pad[i] ^= 0x36 ^ 0x5c;
+    ok = ok && digest(md, pad, BlockSize, inner, HashSize, out);
+    OPENSSL_cleanse(pad, sizeof pad);
+    OPENSSL_cleanse(inner, sizeof inner);
+    return ok;
 }
 
 // Noise HKDF with two or three outputs. out1 may alias ck: ck is only read
@@ -83,17 +118,19 @@ bool hmacSha256(const unsigned char *key, const unsigned char *data, size_t len,
 bool hkdf(const unsigned char *ck, const unsigned char *ikm, size_t ikmLen, unsigned char *out1,
     unsigned char *out2, unsigned char *out3 = nullptr)
 {
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned char tk[HashSize];
     unsigned char buf[HashSize + 1] = { 0x01 };
-    bool ok = hmacSha256(ck, ikm, ikmLen, tk) && hmacSha256(tk, buf, 1, out1);
+    bool ok = md && hmacSha256(md, ck, ikm, ikmLen, tk) && hmacSha256(md, tk, buf, 1, out1);
     std::memcpy(buf, out1, HashSize);
     buf[HashSize] = 0x02;
-    ok = ok && hmacSha256(tk, buf, sizeof buf, out2);
+    ok = ok && hmacSha256(md, tk, buf, sizeof buf, out2);
     if (out3) {
         std::memcpy(buf, out2, HashSize);
         buf[HashSize] = 0x03;
-        ok = ok && hmacSha256(tk, buf, sizeof buf, out3);
+        ok = ok && hmacSha256(md, tk, buf, sizeof buf, out3);
     }
+    EVP_MD_CTX_free(md);
     OPENSSL_cleanse(tk, sizeof tk);
     OPENSSL_cleanse(buf, sizeof buf);
     return ok;
@@ -149,8 +186,8 @@ void CipherState::initializeKey(const QByteArray &key)
     if (key.size() != KeySize || !m_encrypt || !m_decrypt)
         return;
     std::memcpy(m_key, key.constData(), KeySize);
-    m_hasKey = EVP_EncryptInit_ex(m_encrypt, EVP_aes_256_gcm(), nullptr, m_key, nullptr) == 1
-        && EVP_DecryptInit_ex(m_decrypt, EVP_aes_256_gcm(), nullptr, m_key, nullptr) == 1
+    m_hasKey = EVP_EncryptInit_ex(m_encrypt, aes256Gcm(), nullptr, m_key, nullptr) == 1
+        && EVP_DecryptInit_ex(m_decrypt, aes256Gcm(), nullptr, m_key, nullptr) == 1
         && startIvCounter(m_encrypt, 0) && startIvCounter(m_decrypt, 0);
 }
 
@@ -290,6 +327,57 @@ bool CipherState::decryptWithAd(const QByteArray &ad, const QByteArray &cipher, 
     return true;
 }
 
+// ------------------------------------------------------------ EphemeralKey
+
+EphemeralKey::EphemeralKey(EVP_PKEY *key)
+    : m_key(key)
+{
+}
+
+EphemeralKey::~EphemeralKey()
+{
+    EVP_PKEY_free(m_key);
+}
+
+std::unique_ptr<EphemeralKey> EphemeralKey::fromPrivateKey(const QByteArray &privateKey)
+{
+    if (privateKey.size() != KeySize)
+        return nullptr;
+    EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, bytes(privateKey.constData()), KeySize);
+    if (!key)
+        return nullptr;
+    std::unique_ptr<EphemeralKey> pair(new EphemeralKey(key));
+    size_t len = KeySize;
+    if (EVP_PKEY_get_raw_public_key(key, pair->m_public, &len) != 1 || len != KeySize)
+        return nullptr;
+    return pair;
+}
+
+std::unique_ptr<EphemeralKey> EphemeralKey::generate()
+{
+    unsigned char secret[KeySize];
+    if (RAND_bytes(secret, KeySize) != 1)
+        return nullptr;
+    std::unique_ptr<EphemeralKey> pair = fromPrivateKey(view(secret, KeySize));
+    OPENSSL_cleanse(secret, sizeof secret);
+    return pair;
+}
+
+bool EphemeralKey::agree(const unsigned char *peerPublic, unsigned char *shared) const
+{
+    EVP_PKEY *peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peerPublic, KeySize);
+    EVP_PKEY_CTX *ctx = peer ? EVP_PKEY_CTX_new(m_key, nullptr) : nullptr;
+    size_t len = KeySize;
+    // OpenSSL refuses low-order points (an all-zero result).
+    const bool ok = ctx && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer(ctx, peer) == 1
+        && EVP_PKEY_derive(ctx, shared, &len) == 1 && len == KeySize;
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(peer);
+    return ok;
+}
+
+// ---------------------------------------------------------- HandshakeState
+
 struct HandshakeState::Private
 {
     Role role = Initiator;
@@ -300,18 +388,14 @@ struct HandshakeState::Private
     unsigned char h[HashSize] = {};
     unsigned char ck[HashSize] = {};
     unsigned char psk[KeySize] = {};
-    unsigned char fixedE[KeySize] = {};
-    bool hasFixedE = false;
     unsigned char re[KeySize] = {};
-    EVP_PKEY *e = nullptr;
+    std::unique_ptr<EphemeralKey> e;
     CipherState cs;
 
     ~Private()
     {
         OPENSSL_cleanse(ck, sizeof ck);
         OPENSSL_cleanse(psk, sizeof psk);
-        OPENSSL_cleanse(fixedE, sizeof fixedE);
-        EVP_PKEY_free(e); // OpenSSL clears the private key on free
     }
 
     bool fail(const QString &why)
@@ -326,9 +410,7 @@ struct HandshakeState::Private
     bool mixHash(const void *data, size_t len)
     {
         EVP_MD_CTX *md = EVP_MD_CTX_new();
-        const bool ok = md && EVP_DigestInit_ex(md, EVP_sha256(), nullptr) == 1
-            && EVP_DigestUpdate(md, h, HashSize) == 1 && EVP_DigestUpdate(md, data, len) == 1
-            && EVP_DigestFinal_ex(md, h, nullptr) == 1;
+        const bool ok = md && digest(md, h, HashSize, static_cast<const unsigned char *>(data), len, h);
         EVP_MD_CTX_free(md);
         return ok || internalError();
     }
@@ -350,19 +432,9 @@ struct HandshakeState::Private
     // Token "e" (write): with a psk the public key also feeds the cipher key.
     bool writeE(QByteArray *message)
     {
-        unsigned char priv[KeySize];
-        if (hasFixedE)
-            std::memcpy(priv, fixedE, KeySize);
-        else if (RAND_bytes(priv, KeySize) != 1)
-            return fail(QStringLiteral("random number generator failed"));
-        e = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, priv, KeySize);
-        OPENSSL_cleanse(priv, sizeof priv);
-        OPENSSL_cleanse(fixedE, sizeof fixedE);
-        hasFixedE = false;
-        unsigned char pub[KeySize];
-        size_t len = KeySize;
-        if (!e || EVP_PKEY_get_raw_public_key(e, pub, &len) != 1 || len != KeySize)
-            return internalError();
+        if (!e && !(e = EphemeralKey::generate()))
+            return fail(QStringLiteral("no ephemeral key: the random number generator or X25519 failed"));
+        const unsigned char *pub = e->publicKey();
         message->append(reinterpret_cast<const char *>(pub), KeySize);
         return mixHash(pub, KeySize) && (!withPsk || mixKey(pub, KeySize));
     }
@@ -376,17 +448,10 @@ struct HandshakeState::Private
     // Token "ee"; the ephemeral private key has no further use afterwards.
     bool ee()
     {
-        EVP_PKEY *peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, re, KeySize);
-        EVP_PKEY_CTX *ctx = peer ? EVP_PKEY_CTX_new(e, nullptr) : nullptr;
         unsigned char shared[KeySize];
-        size_t len = KeySize;
-        bool ok = ctx && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer(ctx, peer) == 1
-            && EVP_PKEY_derive(ctx, shared, &len) == 1 && len == KeySize;
-        EVP_PKEY_CTX_free(ctx);
-        EVP_PKEY_free(peer);
-        EVP_PKEY_free(e);
-        e = nullptr;
-        if (!ok) { // OpenSSL rejects low-order points (all-zero result)
+        bool ok = e && e->agree(re, shared);
+        e.reset();
+        if (!ok) {
             OPENSSL_cleanse(shared, sizeof shared);
             return fail(QStringLiteral("key agreement failed: invalid ephemeral public key"));
         }
@@ -434,7 +499,7 @@ HandshakeState::HandshakeState(Role role, const QByteArray &prologue, const QByt
     const QByteArray name = protocolName();
     if (name.size() <= HashSize)
         std::memcpy(d->h, name.constData(), size_t(name.size()));
-    else if (EVP_Digest(name.constData(), size_t(name.size()), d->h, nullptr, EVP_sha256(), nullptr)
+    else if (EVP_Digest(name.constData(), size_t(name.size()), d->h, nullptr, sha256(), nullptr)
         != 1)
         d->internalError();
     std::memcpy(d->ck, d->h, HashSize);
@@ -471,8 +536,14 @@ void HandshakeState::setFixedEphemeral(const QByteArray &privateKey)
             QStringLiteral("fixed ephemeral key must be 32 bytes (got %1)").arg(privateKey.size()));
         return;
     }
-    std::memcpy(d->fixedE, privateKey.constData(), KeySize);
-    d->hasFixedE = true;
+    d->e = EphemeralKey::fromPrivateKey(privateKey);
+    if (!d->e)
+        d->internalError();
+}
+
+void HandshakeState::setEphemeral(std::unique_ptr<EphemeralKey> key)
+{
+    d->e = std::move(key);
 }
 
 bool HandshakeState::isMyTurn() const

@@ -10,6 +10,7 @@
 #include <utility>
 
 typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
+typedef struct evp_pkey_st EVP_PKEY;
 
 namespace ipc::crypto {
 
@@ -71,6 +72,29 @@ private:
     EVP_CIPHER_CTX *m_decrypt = nullptr;
 };
 
+// An X25519 key pair for one handshake. Making one costs about as much as
+// a key agreement, so a side makes it ahead, while its peer is busy, and
+// hands it to the HandshakeState that will use it once.
+class EphemeralKey
+{
+public:
+    static std::unique_ptr<EphemeralKey> generate(); // null if OpenSSL fails
+    // Test vectors only: the pair of a given private key (null unless 32 bytes).
+    static std::unique_ptr<EphemeralKey> fromPrivateKey(const QByteArray &privateKey);
+    ~EphemeralKey(); // OpenSSL clears the private key
+    EphemeralKey(const EphemeralKey &) = delete;
+    EphemeralKey &operator=(const EphemeralKey &) = delete;
+
+    const unsigned char *publicKey() const { return m_public; }
+    // The shared secret with a peer's public key; false for a low-order point.
+    bool agree(const unsigned char *peerPublic, unsigned char *shared) const;
+
+private:
+    explicit EphemeralKey(EVP_PKEY *key);
+    EVP_PKEY *m_key;
+    unsigned char m_public[KeySize] = {};
+};
+
 class HandshakeState
 {
 public:
@@ -89,6 +113,9 @@ public:
 
     // Test vectors only: use this X25519 private key instead of a fresh one.
     void setFixedEphemeral(const QByteArray &privateKey);
+    // The key this side's "e" token sends, made ahead; without one the
+    // handshake makes its own when it gets there.
+    void setEphemeral(std::unique_ptr<EphemeralKey> key);
 
     // Whose turn it is: true when this side must call writeMessage next.
     bool isMyTurn() const;

@@ -1,5 +1,6 @@
 #include "protocol/adapter.h"
 
+#include "crypto/noise.h"
 #include "protocol/golang_v2.h"
 #include "protocol/line.h"
 #include "protocol/native.h"
@@ -10,6 +11,8 @@
 namespace ipc::protocol {
 
 Adapter::~Adapter() = default;
+
+void Adapter::takeEphemeralKey(std::unique_ptr<crypto::EphemeralKey>) {}
 
 void Adapter::writeGoodbye(Output &)
 {
@@ -75,6 +78,12 @@ std::unique_ptr<Adapter> adapterForGreeting(quint8 firstByte, const Settings &se
     if (firstByte == GolangV2Adapter::Version || settings.protocol == Protocol::GolangIpcV2)
         return std::make_unique<GolangV2Adapter>(settings);
     return std::make_unique<NativeAdapter>(settings);
+}
+
+bool needsEphemeralKey(const Settings &settings)
+{
+    return settings.protocol == Protocol::Native && settings.encryption && !settings.rejectAsFull
+        && !settings.rejectAsDenied;
 }
 
 Adapter::WriteResult Adapter::writeDetachedMessage(qint32, const QByteArray &, Output &, const DataSink &, Error *,

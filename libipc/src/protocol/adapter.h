@@ -18,6 +18,10 @@
 #include <memory>
 #include <utility>
 
+namespace ipc::crypto {
+class EphemeralKey;
+}
+
 namespace ipc::protocol {
 
 enum class Role { Client, Server };
@@ -194,6 +198,10 @@ public:
     // connection's end is reported, given what was left unread in `in`.
     virtual Event endOfStream(const wire::FrameReader &in, Error error, const QString &reason) const = 0;
 
+    // The key of this side's encrypted handshake, made ahead by the engine
+    // while the peer was busy (see needsEphemeralKey()). A wire that has no
+    // use for it drops it (the default).
+    virtual void takeEphemeralKey(std::unique_ptr<crypto::EphemeralKey> key);
     // Before a close this side asked for. Default: nothing to say.
     virtual void writeGoodbye(Output &out);
     // Tags the message written next as a request or a reply. False: this
@@ -264,5 +272,8 @@ bool plainLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dat
 // which picks its adapter from the server's first byte (adapterForGreeting).
 std::unique_ptr<Adapter> createAdapter(const Settings &settings);
 std::unique_ptr<Adapter> adapterForGreeting(quint8 firstByte, const Settings &settings);
+// Whether this side is set for a native encrypted handshake, which needs an
+// ephemeral key (Adapter::takeEphemeralKey).
+bool needsEphemeralKey(const Settings &settings);
 
 } // namespace ipc::protocol

@@ -48,6 +48,7 @@ Event NativeAdapter::fail(Error error, const QString &reason)
 {
     m_state = State::Ended;
     m_handshake.reset(); // wipes ephemeral keys and the chaining key
+    m_ephemeralKey.reset();
     return Event::failed(error, reason);
 }
 
@@ -63,6 +64,10 @@ Event NativeAdapter::start(Output &out)
                                                             : Security::NoiseNNpsk0;
     m_prologue = wire::encodePreamble(security);
     out.append(m_prologue);
+    // A plain hello depends on nothing the client says: it goes with the
+    // preamble, so that the client can answer with everything at once.
+    if (security == Security::Plain)
+        sendHello(out);
     if (m_settings.rejectAsDenied)
         return fail(Error::PermissionDenied,
                     QStringLiteral("refused: the peer is another user's process and this server accepts only its own user"));
@@ -94,7 +99,7 @@ Event NativeAdapter::nextUnframed(wire::FrameReader &in, Output &out)
         return in.takeRaw(preamble, wire::PreambleSize) ? handlePreamble(preamble, in, out) : Event::needMore();
     }
     char reply;
-    return in.takeRaw(&reply, 1) ? handleReply(quint8(reply), in, out) : Event::needMore();
+    return in.takeRaw(&reply, 1) ? handleReply(quint8(reply), in) : Event::needMore();
 }
 
 Event NativeAdapter::handlePreamble(const char *preamble, wire::FrameReader &in, Output &out)
@@ -148,8 +153,8 @@ Event NativeAdapter::handlePreamble(const char *preamble, wire::FrameReader &in,
     out.append(ok);
     m_prologue.append(ok);
     if (security == Security::Plain) {
-        sendHello(in, out);
-        m_state = State::AwaitHello;
+        sendHello(out);
+        awaitHello(in);
         return Event::progress();
     }
     beginHandshake(in);
@@ -161,7 +166,7 @@ Event NativeAdapter::handlePreamble(const char *preamble, wire::FrameReader &in,
     return Event::progress();
 }
 
-Event NativeAdapter::handleReply(quint8 reply, wire::FrameReader &in, Output &out)
+Event NativeAdapter::handleReply(quint8 reply, wire::FrameReader &in)
 {
     using wire::Reply;
     if (Reply(reply) != Reply::Ok) {
@@ -173,8 +178,7 @@ Event NativeAdapter::handleReply(quint8 reply, wire::FrameReader &in, Output &ou
     }
     m_prologue.append(char(reply));
     if (!m_settings.encryption) {
-        sendHello(in, out);
-        m_state = State::AwaitHello;
+        awaitHello(in); // ours went with the preamble
         return Event::progress();
     }
     beginHandshake(in);
@@ -188,6 +192,13 @@ void NativeAdapter::beginHandshake(wire::FrameReader &in)
     const auto role = m_settings.role == Role::Client ? crypto::HandshakeState::Initiator
                                                       : crypto::HandshakeState::Responder;
     m_handshake = std::make_unique<crypto::HandshakeState>(role, m_prologue, m_settings.preSharedKey);
+    if (m_ephemeralKey)
+        m_handshake->setEphemeral(std::move(m_ephemeralKey));
+}
+
+void NativeAdapter::takeEphemeralKey(std::unique_ptr<crypto::EphemeralKey> key)
+{
+    m_ephemeralKey = std::move(key);
 }
 
 Event NativeAdapter::handleHandshakeMessage(char *body, qsizetype size, wire::FrameReader &in, Output &out)
@@ -223,11 +234,11 @@ void NativeAdapter::finishHandshake(wire::FrameReader &in, Output &out)
     m_handshake.reset(); // wipes ephemeral keys and the chaining key
     m_encrypted = true;
     qCDebug(lcCrypto) << "channel encrypted with" << m_encryption.protocol;
-    sendHello(in, out);
-    m_state = State::AwaitHello;
+    sendHello(out);
+    awaitHello(in);
 }
 
-void NativeAdapter::sendHello(wire::FrameReader &in, Output &out)
+void NativeAdapter::sendHello(Output &out)
 {
     wire::Hello hello;
     hello.maxMessageSize = m_settings.maxMessageSize;
@@ -244,6 +255,11 @@ void NativeAdapter::sendHello(wire::FrameReader &in, Output &out)
     if (m_settings.sharedMemory)
         hello.features |= wire::Feature::SharedMemory;
     writeRecord(0, wire::encodeHello(hello), out);
+}
+
+void NativeAdapter::awaitHello(wire::FrameReader &in)
+{
+    m_state = State::AwaitHello;
     // Records carry at most our limit of data, the type and the AEAD tag.
     in.setMaxFrameSize(m_settings.maxMessageSize + wire::TypeSize + (m_encrypted ? crypto::TagSize : 0));
 }

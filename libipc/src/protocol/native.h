@@ -21,6 +21,7 @@ public:
     WriteResult writeMessage(qint32 type, const QByteArray &data, Output &out, Error *error,
                              QString *reason) override;
     Event endOfStream(const wire::FrameReader &in, Error error, const QString &reason) const override;
+    void takeEphemeralKey(std::unique_ptr<crypto::EphemeralKey> key) override;
     void writeGoodbye(Output &out) override;
     bool writePing(Output &out, quint64 token) override;
     bool writeCorrelation(Output &out, const wire::Correlation &tag) override;
@@ -36,14 +37,15 @@ private:
 
     Event nextUnframed(wire::FrameReader &in, Output &out);
     Event handlePreamble(const char *preamble, wire::FrameReader &in, Output &out);
-    Event handleReply(quint8 reply, wire::FrameReader &in, Output &out);
+    Event handleReply(quint8 reply, wire::FrameReader &in);
     Event handleHandshakeMessage(char *body, qsizetype size, wire::FrameReader &in, Output &out);
     Event handleRecord(char *body, qsizetype size, Output &out);
     Event handleControl(const char *data, qsizetype size, Output &out);
     Event handleHello(const char *data, qsizetype size);
     void beginHandshake(wire::FrameReader &in);
     void finishHandshake(wire::FrameReader &in, Output &out);
-    void sendHello(wire::FrameReader &in, Output &out);
+    void sendHello(Output &out);
+    void awaitHello(wire::FrameReader &in);
     bool writeRecord(qint32 type, const QByteArray &data, Output &out);
     WriteResult nonceExhausted(Error *error, QString *reason);
     Event fail(Error error, const QString &reason);
@@ -51,6 +53,7 @@ private:
     State m_state;
     QByteArray m_prologue; // server preamble + client reply
     std::unique_ptr<crypto::HandshakeState> m_handshake;
+    std::unique_ptr<crypto::EphemeralKey> m_ephemeralKey; // made ahead, until the handshake starts
     crypto::CipherState m_sendCipher;
     crypto::CipherState m_receiveCipher;
     bool m_encrypted = false;
