@@ -546,18 +546,23 @@ void ClientPrivate::discardConnection()
 {
     retryTimer.stop();
     attemptTimer.stop();
-    // deleteLater: close() may run inside a slot of this very session.
+    // deleteLater: close() may run inside a slot of this very session. From
+    // ~Client they go now, as the client's children would a moment later.
+    const auto dispose = [this](QObject *object) {
+        if (destroying)
+            delete object;
+        else
+            object->deleteLater();
+    };
     if (connecting) {
         connecting->disconnect(q);
         connecting->close();
-        connecting->deleteLater();
-        connecting = nullptr;
+        dispose(std::exchange(connecting, nullptr));
     }
     if (session) {
         session->disconnect(q); // a finished session delivers no more messages
         session->close();
-        session->deleteLater();
-        session = nullptr;
+        dispose(std::exchange(session, nullptr));
     }
     encryption = EncryptionInfo();
 }

@@ -254,9 +254,6 @@ void UnixSocketStream::open(int descriptor)
     m_fd = descriptor;
     m_readNotifier = new QSocketNotifier(qintptr(m_fd), QSocketNotifier::Read, this);
     connect(m_readNotifier, &QSocketNotifier::activated, this, &UnixSocketStream::onReadable);
-    m_writeNotifier = new QSocketNotifier(qintptr(m_fd), QSocketNotifier::Write, this);
-    m_writeNotifier->setEnabled(false);
-    connect(m_writeNotifier, &QSocketNotifier::activated, this, &UnixSocketStream::onWritable);
 }
 
 QString UnixSocketStream::peerName() const
@@ -366,7 +363,7 @@ bool UnixSocketStream::write(const char *data, qint64 size)
     if (m_fd < 0 || m_finished || m_closing)
         return false;
     m_queue.append(data, size);
-    updateWriteNotifier();
+    scheduleSend();
     return true;
 }
 
@@ -375,7 +372,7 @@ bool UnixSocketStream::write(const QByteArray &bytes)
     if (m_fd < 0 || m_finished || m_closing)
         return false;
     m_queue.append(bytes);
-    updateWriteNotifier();
+    scheduleSend();
     return true;
 }
 
@@ -386,7 +383,7 @@ bool UnixSocketStream::writeWithDescriptor(const QByteArray &bytes, int descript
         return false;
     }
     m_queue.append(bytes, descriptor);
-    updateWriteNotifier();
+    scheduleSend();
     return true;
 }
 
@@ -403,10 +400,36 @@ bool UnixSocketStream::writeQueued()
     return false;
 }
 
+// What was written leaves on the event loop's next turn, all of it in one
+// sendmsg(), unless flush() sends it first. Only a queue the kernel would
+// not take waits on the write notifier: arming one costs the event loop two
+// wake-ups (on and off), a posted send one.
+void UnixSocketStream::scheduleSend()
+{
+    if (m_sendScheduled || (m_writeNotifier && m_writeNotifier->isEnabled()))
+        return;
+    m_sendScheduled = true;
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            m_sendScheduled = false;
+            if (!m_queue.isEmpty() && !m_finished && !m_closing && m_fd >= 0)
+                onWritable();
+        },
+        Qt::QueuedConnection);
+}
+
+// The write notifier is made on the first write the kernel does not take
+// whole, and armed only while such a queue waits.
 void UnixSocketStream::updateWriteNotifier()
 {
-    if (m_writeNotifier)
-        m_writeNotifier->setEnabled(!m_queue.isEmpty() && !m_finished);
+    const bool wanted = !m_queue.isEmpty() && !m_finished && m_fd >= 0;
+    if (m_writeNotifier) {
+        m_writeNotifier->setEnabled(wanted);
+    } else if (wanted) {
+        m_writeNotifier = new QSocketNotifier(qintptr(m_fd), QSocketNotifier::Write, this);
+        connect(m_writeNotifier, &QSocketNotifier::activated, this, &UnixSocketStream::onWritable);
+    }
 }
 
 void UnixSocketStream::onWritable()

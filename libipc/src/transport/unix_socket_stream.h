@@ -81,6 +81,7 @@ private:
     // Writes what the kernel takes now; false once the connection broke.
     bool writeQueued();
     void updateWriteNotifier();
+    void scheduleSend();
     void finish(Error error, const QString &reason);
     void finishLater(Error error, const QString &reason);
 
@@ -95,6 +96,7 @@ private:
     std::deque<int> m_received; // descriptors that arrived, not yet taken
     bool m_finished = false; // closed() was emitted
     bool m_closing = false;  // close() was called
+    bool m_sendScheduled = false; // a posted send is on its way
 };
 
 } // namespace ipc
