@@ -278,7 +278,7 @@ qint64 UnixSocketStream::bytesAvailable() const
 {
     if (m_fd < 0 || m_finished || m_closing)
         return 0;
-    if (m_knownAvailable == 0) {
+    if (m_knownAvailable == 0 && !m_readAll) {
         int available = 0;
         if (::ioctl(m_fd, FIONREAD, &available) == 0)
             m_knownAvailable = available;
@@ -305,6 +305,10 @@ qint64 UnixSocketStream::read(char *data, qint64 maxSize)
         m_knownAvailable = 0;
         return 0; // the end of the stream or an error: onReadable() reports it
     }
+    // Once what FIONREAD reported is read, the next bytes announce
+    // themselves through the read notifier: no second FIONREAD to learn
+    // that nothing more is there yet.
+    m_readAll = got >= m_knownAvailable;
     m_knownAvailable = qMax<qint64>(0, m_knownAvailable - got);
     for (cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
         if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS)
@@ -339,6 +343,7 @@ void UnixSocketStream::onReadable()
 {
     if (m_finished || m_closing)
         return;
+    m_readAll = false;
     if (bytesAvailable() > 0) {
         Q_EMIT readyRead();
         return;

@@ -93,6 +93,7 @@ private:
     QTimer m_connectRetry; // the listener's backlog was full
     SendQueue m_queue;
     mutable qint64 m_knownAvailable = 0; // what FIONREAD said, less what was read since
+    bool m_readAll = false; // all of it was read: nothing more until the read notifier fires
     std::deque<int> m_received; // descriptors that arrived, not yet taken
     bool m_finished = false; // closed() was emitted
     bool m_closing = false;  // close() was called
