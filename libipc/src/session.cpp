@@ -12,6 +12,7 @@
 #include "wire/frame_writer.h"
 
 #include <QPointer>
+#include <QTimerEvent>
 
 #include <cstring>
 
@@ -27,6 +28,10 @@ constexpr std::chrono::milliseconds AckDelay{2};
 // From this size on, a message's data travels in a memory file when both
 // sides can pass one: mapping it beats copying it twice through the socket.
 constexpr qsizetype LargestOnStream = 4 << 20;
+
+// The buffer of the last large body is kept for reuse until a period of
+// this length passes without one.
+constexpr std::chrono::milliseconds SpareBodyKept{1000};
 
 // Plain data: a memory file saves the receiver a copy, but the sender pays
 // for every page of it, and the socket is faster unless the system gives
@@ -371,11 +376,7 @@ bool Session::takeOverLargeBody()
         return true;
     LargeBody body;
     body.type = type;
-    body.data = QByteArray(dataSize, Qt::Uninitialized);
-#ifdef Q_OS_LINUX
-    if (dataSize >= LargestOnStream)
-        shm::preferHugePages(body.data.data(), dataSize);
-#endif
+    body.data = largeBuffer(dataSize);
     body.filled = m_reader.bufferedBodySize() - wire::TypeSize;
     std::memcpy(body.data.data(), m_reader.bufferedBody() + wire::TypeSize, size_t(body.filled));
     m_reader.discardBuffered();
@@ -397,8 +398,44 @@ bool Session::readLargeBody()
         return false;
     const LargeBody complete = std::move(*m_largeBody);
     m_largeBody.reset();
+    // Kept (shared) through the delivery: if the application lets go of
+    // it, the next large body reuses its pages.
+    m_spareBody = complete.data;
+    m_spareWanted = true;
+    if (m_spareTimer == 0)
+        m_spareTimer = startTimer(SpareBodyKept);
     deliver(complete.type, complete.data);
     return true;
+}
+
+// A buffer for a large body. Fresh memory costs a page fault per page,
+// more than the copy into it, so the last body is reused when nobody else
+// holds it any more and it is not much larger than needed.
+QByteArray Session::largeBuffer(qsizetype size)
+{
+    QByteArray spare = std::exchange(m_spareBody, QByteArray());
+    if (spare.isDetached() && spare.capacity() >= size && spare.capacity() / 2 <= size) {
+        spare.resize(size);
+        return spare;
+    }
+    QByteArray fresh(size, Qt::Uninitialized);
+#ifdef Q_OS_LINUX
+    if (size >= LargestOnStream)
+        shm::preferHugePages(fresh.data(), size);
+#endif
+    return fresh;
+}
+
+// The spare body goes back to the system once a whole period passed
+// without a large body.
+void Session::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_spareTimer)
+        return QObject::timerEvent(event);
+    if (std::exchange(m_spareWanted, false))
+        return;
+    killTimer(std::exchange(m_spareTimer, 0));
+    m_spareBody = QByteArray();
 }
 
 bool Session::flushOutput()
@@ -708,6 +745,9 @@ void Session::finish(Error error, const QString &reason)
         return;
     m_state = State::Finished;
     m_largeBody.reset();
+    m_spareBody = QByteArray();
+    if (m_spareTimer != 0)
+        killTimer(std::exchange(m_spareTimer, 0));
     m_handshakeTimer.stop();
     m_heartbeatTimer.stop();
     m_ackTimer.stop();

@@ -264,6 +264,41 @@ private Q_SLOTS:
         QVERIFY(client.waitForDelivered(10s));
     }
 
+    // A large body goes into the buffer of the previous one once the
+    // application has let go of it, and never into one it still holds.
+    void largeBodiesReuseOnlyReleasedBuffers()
+    {
+        const QString name = uniqueName("reuse");
+        Server server(name, plainServer());
+        QList<QByteArray> kept;
+        QList<quintptr> buffers;
+        QList<QByteArray> contents;
+        connect(&server, &Server::messageReceived, this, [&](const Message &m) {
+            buffers.append(quintptr(m.data.constData()));
+            contents.append(QByteArray(m.data.constData(), m.data.size())); // a deep copy
+            if (m.type == 1)
+                kept.append(m.data); // the application holds the first one
+            server.write(m.clientId, m.type, "ok");
+        });
+        QVERIFY(server.listen());
+        Client client(name, plainClient());
+        QVERIFY(client.waitForConnected(10s));
+        // Larger than the socket's buffer: each body is read as it arrives.
+        const int size = 2 << 20;
+        QList<QByteArray> sent;
+        for (int type = 1; type <= 3; ++type) {
+            sent.append(QByteArray(size, char('a' + type)));
+            QVERIFY(client.write(type, sent.last()));
+            const Message ok = client.waitForMessage(30s); // one at a time
+            QCOMPARE(ok.type, type);
+        }
+        QCOMPARE(contents, sent);
+        QCOMPARE(kept.size(), 1);
+        QCOMPARE(kept.first(), sent.first()); // untouched by the later bodies
+        QVERIFY(buffers.at(1) != buffers.at(0));
+        QCOMPARE(buffers.at(2), buffers.at(1)); // released, so reused
+    }
+
     void manyClientsAndBroadcast_data() { addTransportRows(); }
 
     void manyClientsAndBroadcast()
