@@ -30,6 +30,26 @@ using ipc::Message;
 
 namespace {
 
+// A hand-driven server: greets each connection with the given bytes and
+// keeps the last one accepted, for the test to read and answer.
+struct FakeServer
+{
+    FakeServer(const char *tag, const QByteArray &greeting)
+        : path(socketPathFor(uniqueName(tag)))
+    {
+        listening = server.listen(path);
+        QObject::connect(&server, &QLocalServer::newConnection, &server, [this, greeting] {
+            accepted = server.nextPendingConnection();
+            accepted->write(greeting);
+        });
+    }
+
+    const QString path;
+    QLocalServer server;
+    QLocalSocket *accepted = nullptr;
+    bool listening = false;
+};
+
 // A well-behaved client that keeps exchanging messages with the server for
 // the whole test: one every few milliseconds, each echoed back, in order.
 struct GoodClient
@@ -522,58 +542,42 @@ private Q_SLOTS:
     // answers "version mismatch" and reports it.
     void serverWithUnknownVersion()
     {
-        const QString path = socketPathFor(uniqueName("version"));
-        QLocalServer fake;
-        QVERIFY(fake.listen(path));
-        QLocalSocket *accepted = nullptr;
-        connect(&fake, &QLocalServer::newConnection, this, [&] {
-            accepted = fake.nextPendingConnection();
-            accepted->write(QByteArray("\x07\x01", 2));
-        });
-        ipc::Client client(path);
+        FakeServer fake("version", QByteArray("\x07\x01", 2));
+        QVERIFY(fake.listening);
+        ipc::Client client(fake.path);
         QTRY_COMPARE_WITH_TIMEOUT(client.status(), ipc::Status::Error, 10000);
         QCOMPARE(client.error(), Error::ProtocolMismatch);
         QVERIFY2(client.errorString().contains(QLatin1String("version 7")), qPrintable(client.errorString()));
-        QVERIFY(accepted);
-        QTRY_VERIFY_WITH_TIMEOUT(accepted->bytesAvailable() >= 1, 10000);
-        QCOMPARE(accepted->read(1), QByteArray(1, '\x01')); // "version mismatch", golang-ipc's code
+        QVERIFY(fake.accepted);
+        QTRY_VERIFY_WITH_TIMEOUT(fake.accepted->bytesAvailable() >= 1, 10000);
+        QCOMPARE(fake.accepted->read(1), QByteArray(1, '\x01')); // "version mismatch", golang-ipc's code
     }
 
     // A plain server of the earlier order, which sends its hello only after
     // the client's reply: the client still connects and its message arrives.
     void plainServerHelloAfterTheReply()
     {
-        const QString path = socketPathFor(uniqueName("hello-late"));
-        QLocalServer fake;
-        QVERIFY(fake.listen(path));
-        QLocalSocket *accepted = nullptr;
-        connect(&fake, &QLocalServer::newConnection, this, [&] {
-            accepted = fake.nextPendingConnection();
-            accepted->write(QByteArray("\x03\x00", 2)); // preamble alone
-        });
+        FakeServer fake("hello-late", QByteArray("\x03\x00", 2)); // preamble alone
+        QVERIFY(fake.listening);
         ipc::ClientConfig config;
         config.encryptionRequired = false;
-        ipc::Client client(path, config);
-        QTRY_VERIFY_WITH_TIMEOUT(accepted && accepted->bytesAvailable() >= 5, 10000);
-        QCOMPARE(accepted->read(1), QByteArray(1, '\0')); // reply: ok
+        ipc::Client client(fake.path, config);
+        QTRY_VERIFY_WITH_TIMEOUT(fake.accepted && fake.accepted->bytesAvailable() >= 5, 10000);
+        QCOMPARE(fake.accepted->read(1), QByteArray(1, '\0')); // reply: ok
         QCOMPARE(client.status(), ipc::Status::Connecting); // it waits for the hello
-        accepted->write(RawPeer::plainFrame(0, RawPeer::helloData()));
+        fake.accepted->write(RawPeer::plainFrame(0, RawPeer::helloData()));
         QTRY_COMPARE_WITH_TIMEOUT(client.status(), ipc::Status::Connected, 10000);
         QVERIFY(client.write(7, "late"));
         // After the client's hello: the message, a plain frame of type 7.
         QByteArray expected = RawPeer::plainFrame(7, "late");
-        QTRY_VERIFY_WITH_TIMEOUT(accepted->peek(1 << 16).endsWith(expected), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(fake.accepted->peek(1 << 16).endsWith(expected), 10000);
     }
 
     void randomBytesInsteadOfPreamble()
     {
-        const QString path = socketPathFor(uniqueName("noise"));
-        QLocalServer fake;
-        QVERIFY(fake.listen(path));
-        connect(&fake, &QLocalServer::newConnection, this, [&] {
-            fake.nextPendingConnection()->write(QByteArray("\xd3\x5a\x11\x42\x99", 5));
-        });
-        ipc::Client client(path);
+        FakeServer fake("noise", QByteArray("\xd3\x5a\x11\x42\x99", 5));
+        QVERIFY(fake.listening);
+        ipc::Client client(fake.path);
         QTRY_COMPARE_WITH_TIMEOUT(client.status(), ipc::Status::Error, 10000);
         QCOMPARE(client.error(), Error::ProtocolMismatch);
         QVERIFY2(client.errorString().contains(QLatin1String("211")), qPrintable(client.errorString()));
@@ -876,20 +880,14 @@ private Q_SLOTS:
     // public key that is not on the curve with a clear error.
     void clientRecognisesGolangIpcServer()
     {
-        const QString path = socketPathFor(uniqueName("v2"));
-        QLocalServer fake;
-        QVERIFY(fake.listen(path));
-        QLocalSocket *accepted = nullptr;
-        connect(&fake, &QLocalServer::newConnection, this, [&] {
-            accepted = fake.nextPendingConnection();
-            accepted->write(QByteArray("\x02\x01", 2)); // golang-ipc: version 2, encrypted
-        });
-        ipc::Client client(path);
-        QTRY_VERIFY_WITH_TIMEOUT(accepted && accepted->bytesAvailable() >= 1, 10000);
-        QCOMPARE(accepted->read(1), QByteArray(1, '\x00')); // reply: ok
+        FakeServer fake("v2", QByteArray("\x02\x01", 2)); // golang-ipc: version 2, encrypted
+        QVERIFY(fake.listening);
+        ipc::Client client(fake.path);
+        QTRY_VERIFY_WITH_TIMEOUT(fake.accepted && fake.accepted->bytesAvailable() >= 1, 10000);
+        QCOMPARE(fake.accepted->read(1), QByteArray(1, '\x00')); // reply: ok
         QByteArray offCurve(97, '\x01');
         offCurve[0] = '\x04';
-        accepted->write(offCurve);
+        fake.accepted->write(offCurve);
         QTRY_COMPARE_WITH_TIMEOUT(client.status(), ipc::Status::Error, 10000);
         QCOMPARE(client.error(), Error::HandshakeFailed);
         QVERIFY2(client.errorString().contains(QLatin1String("not a point on P-384")),

@@ -82,8 +82,7 @@ std::unique_ptr<Adapter> adapterForGreeting(quint8 firstByte, const Settings &se
 
 bool needsEphemeralKey(const Settings &settings)
 {
-    return settings.protocol == Protocol::Native && settings.encryption && !settings.rejectAsFull
-        && !settings.rejectAsDenied;
+    return settings.protocol == Protocol::Native && settings.encryption;
 }
 
 Adapter::WriteResult Adapter::writeDetachedMessage(qint32, const QByteArray &, Output &, const DataSink &, Error *,
