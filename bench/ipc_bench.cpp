@@ -156,9 +156,14 @@ struct Peer
 {
     QProcess process;
     QString address;
+    QStringList socketFiles; // the local paths it was given to listen on
 
     bool start(const Impl &impl, const QStringList &roleArgs)
     {
+        for (const QString &argument : roleArgs) {
+            if (argument.startsWith(QLatin1Char('/')))
+                socketFiles.append(argument);
+        }
         process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         process.start(QCoreApplication::applicationFilePath(), QStringList{QStringLiteral("--peer"), impl.name} + roleArgs);
         if (!process.waitForStarted(10000))
@@ -180,6 +185,9 @@ struct Peer
             process.kill();
             process.waitForFinished(10000);
         }
+        // Ended by a signal, a local server leaves its socket file behind.
+        for (const QString &path : socketFiles)
+            QFile::remove(path);
     }
 };
 

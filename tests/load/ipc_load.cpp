@@ -219,6 +219,8 @@ int orchestrate(
     const qint64 peak = peakResidentKiB(server.processId());
     server.kill(); // the process this program started
     server.waitForFinished(10000);
+    if (transport != QLatin1String("tcp"))
+        QFile::remove(listening); // the socket path, which a killed server cannot remove
     const quint64 expected = quint64(clients) * messages;
     ok = ok && echoed == expected;
     printLine(QStringLiteral(
