@@ -107,6 +107,27 @@ bool mappedFromMemoryFile(const void *address)
     return false;
 }
 
+// Writes one message of each size at once (each byte from its index, the
+// stride and the size), then checks that each comes back intact and in
+// order; the echoes go to `echoes`.
+void writeAndCheckEchoes(Client &client, const QList<int> &sizes, int stride, QList<QByteArray> *echoes)
+{
+    QList<QByteArray> sent;
+    for (int size : sizes) {
+        QByteArray data(size, Qt::Uninitialized);
+        for (int i = 0; i < size; ++i)
+            data[i] = char(i * stride + size);
+        sent.append(data);
+        QVERIFY(client.write(1 + int(sent.size()), data));
+    }
+    for (int i = 0; i < sent.size(); ++i) {
+        Message reply = client.waitForMessage(30s);
+        QCOMPARE(reply.type, 2 + i);
+        QVERIFY2(reply.data == sent.at(i), qPrintable(QStringLiteral("message %1 differs").arg(i)));
+        echoes->append(std::move(reply.data));
+    }
+}
+
 class TestLocal : public QObject
 {
     Q_OBJECT
@@ -205,19 +226,8 @@ private Q_SLOTS:
         Client client(name, encrypted ? ClientConfig() : plainClient());
         QVERIFY(client.waitForConnected(10s));
         const QList<int> sizes = {4095, 4096, 4097, 5, 1 << 20, 0, 100000, int(ipc::DefaultMaxMessageSize), 3};
-        QList<QByteArray> sent;
-        for (int size : sizes) {
-            QByteArray data(size, Qt::Uninitialized);
-            for (int i = 0; i < size; ++i)
-                data[i] = char(i * 7 + size);
-            sent.append(data);
-            QVERIFY(client.write(1 + int(sent.size()), data));
-        }
-        for (int i = 0; i < sent.size(); ++i) {
-            const Message reply = client.waitForMessage(30s);
-            QCOMPARE(reply.type, 2 + i);
-            QVERIFY2(reply.data == sent.at(i), qPrintable(QStringLiteral("message %1 differs").arg(i)));
-        }
+        QList<QByteArray> echoes;
+        writeAndCheckEchoes(client, sizes, 7, &echoes);
     }
 
     // From 4 MiB on, encrypted local messages travel in sealed memory files
@@ -245,21 +255,14 @@ private Q_SLOTS:
         Client client(name, clientConfig);
         QVERIFY(client.waitForConnected(10s));
         const QList<int> sizes = {(4 << 20) - 1, 4 << 20, (33 << 20) + 3, 100};
-        QList<QByteArray> sent;
-        for (int size : sizes) {
-            QByteArray data(size, Qt::Uninitialized);
-            for (int i = 0; i < size; ++i)
-                data[i] = char(i * 13 + size);
-            sent.append(data);
-            QVERIFY(client.write(1 + int(sent.size()), data));
-        }
-        for (int i = 0; i < sent.size(); ++i) {
-            const Message reply = client.waitForMessage(30s);
-            QCOMPARE(reply.type, 2 + i);
-            QVERIFY2(reply.data == sent.at(i), qPrintable(QStringLiteral("message %1 differs").arg(i)));
+        QList<QByteArray> echoes;
+        writeAndCheckEchoes(client, sizes, 13, &echoes);
+        if (QTest::currentTestFailed())
+            return;
+        for (const QByteArray &echo : std::as_const(echoes)) {
             // (Another allocator than glibc's, a sanitizer's, gets a copy.)
-            if (encrypted && reply.data.size() >= (32 << 20) && mallocIsGlibcs())
-                QVERIFY2(mappedFromMemoryFile(reply.data.constData()), "not mapped from a memory file");
+            if (encrypted && echo.size() >= (32 << 20) && mallocIsGlibcs())
+                QVERIFY2(mappedFromMemoryFile(echo.constData()), "not mapped from a memory file");
         }
         QVERIFY(client.waitForDelivered(10s));
     }
