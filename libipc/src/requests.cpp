@@ -36,11 +36,18 @@ RequestTracker::~RequestTracker()
 
 quint64 RequestTracker::open(quint64 peer, std::chrono::milliseconds timeout, QFuture<Reply> *future)
 {
+    QPromise<Reply> promise;
+    promise.start();
+    *future = promise.future();
+    return open(peer, timeout, std::move(promise));
+}
+
+quint64 RequestTracker::open(quint64 peer, std::chrono::milliseconds timeout, QPromise<Reply> promise)
+{
     const quint64 id = ++m_lastId;
     Open &entry = m_open[id];
     entry.peer = peer;
-    entry.promise.start();
-    *future = entry.promise.future();
+    entry.promise = std::move(promise);
     if (timeout.count() > 0 && timeout.count() <= LongestTimeoutMs) {
         entry.timeoutMs = timeout.count();
         entry.deadline = m_deadlines.emplace(m_clock.elapsed() + timeout.count(), id);
@@ -168,12 +175,33 @@ QFuture<Reply> RequestTracker::failed(Error error, const QString &reason)
 {
     QPromise<Reply> promise;
     promise.start();
+    fail(promise, error, reason);
+    return promise.future();
+}
+
+void RequestTracker::fail(QPromise<Reply> &promise, Error error, const QString &reason)
+{
     Reply reply;
     reply.error = error;
     reply.errorString = reason;
     promise.addResult(std::move(reply));
     promise.finish();
-    return promise.future();
+}
+
+void RequestTracker::cancelAll(Error error, const QString &reason)
+{
+    ended = nullptr;
+    std::unordered_map<quint64, Open> open = std::exchange(m_open, {});
+    m_deadlines.clear();
+    m_timer.stop();
+    for (auto &entry : open) {
+        Reply reply;
+        reply.error = error;
+        reply.errorString = reason;
+        entry.second.promise.addResult(std::move(reply));
+        entry.second.promise.future().cancel();
+        entry.second.promise.finish();
+    }
 }
 
 } // namespace ipc

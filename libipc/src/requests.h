@@ -5,6 +5,8 @@
 // timer of its own.
 #pragma once
 
+#include "cross_thread.h"
+
 #include <ipc/reply.h>
 
 #include <QElapsedTimer>
@@ -16,6 +18,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
@@ -30,12 +33,20 @@ public:
     // A new request to `peer` (a client id on a server, 0 on a client); its
     // id goes on the wire. A timeout of 0 or less waits without a limit.
     quint64 open(quint64 peer, std::chrono::milliseconds timeout, QFuture<Reply> *future);
+    // The same with a promise made elsewhere (a request from another thread,
+    // whose future its caller already holds); started by its maker.
+    quint64 open(quint64 peer, std::chrono::milliseconds timeout, QPromise<Reply> promise);
     // The reply (or error reply) for `id` from `peer`; false when no such
     // request to that peer is open (it ended already, e.g. timed out).
     bool finish(quint64 id, quint64 peer, Reply reply);
     // False when a continuation deleted the tracker (and its owner).
     bool fail(quint64 id, Error error, const QString &reason);
     void failAll(Error error, const QString &reason);
+    // For destructors: every open request ends canceled (its future holds a
+    // Reply with `error`), so continuations attached with then() never run
+    // while the owner is half destroyed. Runs no user code but onCanceled()
+    // handlers.
+    void cancelAll(Error error, const QString &reason);
     void failPeer(quint64 peer, Error error, const QString &reason);
     // Fails every open request of `peer` except those in `onTheirWay`
     // (requests that will still be sent or re-sent).
@@ -51,6 +62,7 @@ public:
 
     // A request that ended before it began (refused at once).
     static QFuture<Reply> failed(Error error, const QString &reason);
+    static void fail(QPromise<Reply> &promise, Error error, const QString &reason);
 
 private:
     using Deadlines = std::multimap<qint64, quint64>;
@@ -73,5 +85,26 @@ private:
     QElapsedTimer m_clock;
     quint64 m_lastId;
 };
+
+// request() on either side, from any thread: start(promise) runs now in
+// the owner's thread, or is carried there (the caller already holds the
+// future). Refused when too many calls from other threads wait.
+template <typename Start>
+QFuture<Reply> startRequest(CrossThreadWrites &foreign, Start start)
+{
+    QPromise<Reply> promise;
+    promise.start();
+    QFuture<Reply> future = promise.future();
+    if (!foreign.fromOtherThread()) {
+        start(std::move(promise));
+        return future;
+    }
+    auto carried = std::make_shared<QPromise<Reply>>(std::move(promise));
+    if (!foreign.post([start, carried] { start(std::move(*carried)); }, [] {}))
+        RequestTracker::fail(*carried, Error::WriteQueueFull,
+                             QStringLiteral("request refused: %1 calls from other threads already wait")
+                                 .arg(foreign.limit()));
+    return future;
+}
 
 } // namespace ipc

@@ -315,14 +315,13 @@ void Session::startDelivery()
     // already delivered.
     const std::deque<DeliveryLedger::Pending> resend = ledger.window();
     for (const DeliveryLedger::Pending &message : resend) {
-        Error error;
-        QString reason;
-        if (!writeOne(message.type, message.data, &error, &reason, message.tag)) {
+        const Result result = writeOne(message.type, message.data, message.tag);
+        if (!result.ok()) {
             // Broken: the window waits for the next connection. Refused (a
             // tag this peer cannot take): the numbering would go wrong, so
             // the connection ends with the reason.
             if (m_state == State::Established)
-                finish(error, reason);
+                finish(result.error, result.reason);
             return;
         }
     }
@@ -457,42 +456,38 @@ bool Session::flushOutput()
     return ok;
 }
 
-bool Session::send(qint32 type, const QByteArray &data, Error *error, QString *reason,
-                   const wire::Correlation &tag)
+Result Session::send(qint32 type, const QByteArray &data, const wire::Correlation &tag)
 {
-    if (!sendUnrecorded(type, data, error, reason, tag))
-        return false;
-    if (m_acknowledging)
+    Result result = sendUnrecorded(type, data, tag);
+    if (result.ok() && m_acknowledging)
         m_ledger->written(type, data, tag); // by reference: held until the peer confirms it
-    return true;
+    return result;
 }
 
 // send() without putting the message in the window (the caller does).
-bool Session::sendUnrecorded(qint32 type, const QByteArray &data, Error *error, QString *reason,
-                             const wire::Correlation &tag)
+Result Session::sendUnrecorded(qint32 type, const QByteArray &data, const wire::Correlation &tag)
 {
     if (Q_UNLIKELY(m_state != State::Established || quint64(data.size()) > m_peer.maxMessageSize))
-        return refuse(data.size(), error, reason);
+        return refuse(data.size());
     if (m_acknowledging && m_ledger->ackPending()) {
         // Piggybacked: a reply confirms the request it answers in the same write.
         m_adapter->writeAck(m_output, m_ledger->delivered());
         m_ledger->ackSent();
     }
-    return writeOne(type, data, error, reason, tag);
+    return writeOne(type, data, tag);
 }
 
 // The tag goes right before its message, in the same write.
-bool Session::writeTag(const wire::Correlation &tag, Error *error, QString *reason)
+Result Session::writeTag(const wire::Correlation &tag)
 {
     const bool isRequest = tag.kind == wire::Correlation::Request;
-    if ((isRequest && !m_adapter->delivery().requests) || !m_adapter->writeCorrelation(m_output, tag)) {
-        *error = Error::ProtocolMismatch;
-        *reason = QStringLiteral("%1 refused: the peer's wire or library cannot carry requests and replies "
-                                 "(golang-ipc v2, the line wire and libipc versions without requests cannot)")
-                      .arg(isRequest ? QStringLiteral("request") : QStringLiteral("reply"));
-        return false;
-    }
-    return true;
+    if ((isRequest && !m_adapter->delivery().requests) || !m_adapter->writeCorrelation(m_output, tag))
+        return Result::failure(
+            Error::ProtocolMismatch,
+            QStringLiteral("%1 refused: the peer's wire or library cannot carry requests and replies "
+                           "(golang-ipc v2, the line wire and libipc versions without requests cannot)")
+                .arg(isRequest ? QStringLiteral("request") : QStringLiteral("reply")));
+    return {};
 }
 
 bool Session::socketHasRoom() const
@@ -515,9 +510,8 @@ void Session::sendQueued()
         // Taken off the queue only once sent: a connection that breaks here
         // leaves it for the next one.
         const DeliveryLedger::Pending &message = queue.front();
-        Error error = Error::NoError;
-        QString reason;
-        if (sendUnrecorded(message.type, message.data, &error, &reason, message.tag)) {
+        Result result = sendUnrecorded(message.type, message.data, message.tag);
+        if (result.ok()) {
             m_ledger->sentFromQueue(); // into the window when acknowledging, without a copy
             continue;
         }
@@ -526,33 +520,37 @@ void Session::sendQueued()
         m_ledger->undeliverable(std::move(queue.front())); // this one cannot travel to this peer
         queue.pop_front();
         ++refused;
-        refusalError = error;
-        refusal = reason;
+        refusalError = result.error;
+        refusal = std::move(result.reason);
     }
     if (refused > 0)
         Q_EMIT messagesRefused(refused, refusalError, refusal);
 }
 
 // Encodes and writes one message, without the window.
-bool Session::writeOne(qint32 type, const QByteArray &data, Error *error, QString *reason,
-                       const wire::Correlation &tag)
+Result Session::writeOne(qint32 type, const QByteArray &data, const wire::Correlation &tag)
 {
-    using Result = protocol::Adapter::WriteResult;
-    if (Q_UNLIKELY(tag.isSet()) && !writeTag(tag, error, reason))
-        return false;
+    using Written = protocol::Adapter::WriteResult;
+    if (Q_UNLIKELY(tag.isSet())) {
+        Result tagged = writeTag(tag);
+        if (!tagged.ok())
+            return tagged;
+    }
+    Error error = Error::NoError;
+    QString reason;
     if (Q_UNLIKELY(data.size() >= LargestOnStream) && m_adapter->delivery().sharedMemory
         && (m_encryption.level != SecurityLevel::Plain || sharedMemoryIsFaster())) {
-        const Result shared = writeShared(type, data, error, reason);
-        if (shared == Result::Broken)
+        const Written shared = writeShared(type, data, &error, &reason);
+        if (shared == Written::Broken)
             return writeFailed(shared, error, reason);
-        if (shared == Result::Written) {
+        if (shared == Written::Written) {
             if (m_options.observer)
                 m_options.observer->messageSent(m_observed, type, data);
-            return true;
+            return {};
         }
     }
-    const Result result = m_adapter->writeMessage(type, data, m_output, error, reason);
-    if (Q_UNLIKELY(result != Result::Written))
+    const Written result = m_adapter->writeMessage(type, data, m_output, &error, &reason);
+    if (Q_UNLIKELY(result != Written::Written))
         return writeFailed(result, error, reason);
     // A small frame alone is the common case: one write, no other checks.
     bool written;
@@ -562,14 +560,11 @@ bool Session::writeOne(qint32 type, const QByteArray &data, Error *error, QStrin
     } else {
         written = flushOutput();
     }
-    if (Q_UNLIKELY(!written)) {
-        *error = Error::ConnectionLost;
-        *reason = QStringLiteral("write refused: the connection has ended");
-        return false;
-    }
+    if (Q_UNLIKELY(!written))
+        return Result::failure(Error::ConnectionLost, QStringLiteral("write refused: the connection has ended"));
     if (m_options.observer)
         m_options.observer->messageSent(m_observed, type, data);
-    return true;
+    return {};
 }
 
 // A very large message: its data goes in a sealed memory file passed with
@@ -639,29 +634,26 @@ void Session::deliverDetached(qint32 type)
 }
 
 // The cold paths of send(), kept out of its way.
-bool Session::refuse(qsizetype size, Error *error, QString *reason)
+Result Session::refuse(qsizetype size)
 {
-    if (m_state != State::Established) {
-        *error = Error::NotConnected;
-        *reason = QStringLiteral("write refused: not connected");
-    } else {
-        *error = Error::MessageTooLarge;
-        *reason = QStringLiteral("write refused: %1 bytes exceed the peer's maximum message size of %2 bytes")
-                      .arg(size).arg(m_peer.maxMessageSize);
-    }
+    const Result refused = m_state != State::Established
+        ? Result::failure(Error::NotConnected, QStringLiteral("write refused: not connected"))
+        : Result::failure(Error::MessageTooLarge,
+                          QStringLiteral("write refused: %1 bytes exceed the peer's maximum message size of %2 bytes")
+                              .arg(size).arg(m_peer.maxMessageSize));
     if (m_options.observer)
-        m_options.observer->errorOccurred(m_observed, *error, *reason);
-    return false;
+        m_options.observer->errorOccurred(m_observed, refused.error, refused.reason);
+    return refused;
 }
 
-bool Session::writeFailed(protocol::Adapter::WriteResult result, Error *error, QString *reason)
+Result Session::writeFailed(protocol::Adapter::WriteResult result, Error error, const QString &reason)
 {
     if (result == protocol::Adapter::WriteResult::Broken) {
-        finish(*error, *reason);
+        finish(error, reason);
     } else if (m_options.observer) {
-        m_options.observer->errorOccurred(m_observed, *error, *reason);
+        m_options.observer->errorOccurred(m_observed, error, reason);
     }
-    return false;
+    return Result::failure(error, reason);
 }
 
 void Session::onHeartbeat()

@@ -8,6 +8,7 @@
 
 #include "delivery.h"
 #include "protocol/adapter.h"
+#include "result.h"
 #include "wire/frame_reader.h"
 
 #include <ipc/types.h>
@@ -72,8 +73,7 @@ public:
     // ledger's window until the peer confirms it.
     // A tag makes the message a request or a reply (refused, with
     // ProtocolMismatch, when the peer cannot take a request).
-    bool send(qint32 type, const QByteArray &data, Error *error, QString *reason,
-              const wire::Correlation &tag = wire::Correlation());
+    Result send(qint32 type, const QByteArray &data, const wire::Correlation &tag = wire::Correlation());
     // Whether a message written now goes out at once rather than waiting in
     // the ledger's queue: the window has room, and on a connection without
     // acknowledgements the socket holds less than a window's bytes (a peer
@@ -150,16 +150,15 @@ private:
     bool onAcknowledged(quint64 delivered, const QPointer<Session> &alive);
     void acknowledgeSoon();
     void sendAck();
-    bool sendUnrecorded(qint32 type, const QByteArray &data, Error *error, QString *reason,
-                        const wire::Correlation &tag);
-    bool writeOne(qint32 type, const QByteArray &data, Error *error, QString *reason, const wire::Correlation &tag);
-    bool writeTag(const wire::Correlation &tag, Error *error, QString *reason);
+    Result sendUnrecorded(qint32 type, const QByteArray &data, const wire::Correlation &tag);
+    Result writeOne(qint32 type, const QByteArray &data, const wire::Correlation &tag);
+    Result writeTag(const wire::Correlation &tag);
     bool socketHasRoom() const;
     bool flushOutput();
     void readAvailable(const QPointer<Session> &alive);
     void prepareAhead();
-    bool refuse(qsizetype size, Error *error, QString *reason);
-    bool writeFailed(protocol::Adapter::WriteResult result, Error *error, QString *reason);
+    Result refuse(qsizetype size);
+    Result writeFailed(protocol::Adapter::WriteResult result, Error error, const QString &reason);
     void onStreamClosed(Error error, const QString &reason);
     void onHeartbeat();
     void finish(Error error, const QString &reason);

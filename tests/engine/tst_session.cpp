@@ -99,9 +99,7 @@ struct Pair
     }
     bool send(Session *session, qint32 type, const QByteArray &data)
     {
-        Error error = Error::NoError;
-        QString reason;
-        return session->send(type, data, &error, &reason);
+        return session->send(type, data).ok();
     }
 };
 
@@ -182,11 +180,9 @@ private Q_SLOTS:
     {
         Pair pair(Protocol::Native, true, {}, 2048);
         QVERIFY(pair.establish());
-        Error error = Error::NoError;
-        QString reason;
-        QVERIFY(!pair.client->send(1, QByteArray(2049, 'x'), &error, &reason));
-        QCOMPARE(error, Error::MessageTooLarge);
-        QVERIFY2(reason.contains(QLatin1String("2049 bytes exceed")), qPrintable(reason));
+        const Result refused = pair.client->send(1, QByteArray(2049, 'x'));
+        QCOMPARE(refused.error, Error::MessageTooLarge);
+        QVERIFY2(refused.reason.contains(QLatin1String("2049 bytes exceed")), qPrintable(refused.reason));
         QCOMPARE(pair.clientEvents.matching(QStringLiteral("error ")),
                  QStringList{QStringLiteral("error %1").arg(int(Error::MessageTooLarge))});
         QVERIFY(pair.send(pair.client, 1, QByteArray(2048, 'x')));
@@ -199,10 +195,9 @@ private Q_SLOTS:
     {
         Pair pair(Protocol::Line, false, {});
         QVERIFY(pair.establish());
-        Error error = Error::NoError;
-        QString reason;
-        QVERIFY(!pair.client->send(1, "two\nlines", &error, &reason));
-        QVERIFY2(reason.contains(QLatin1String("newline")), qPrintable(reason));
+        const Result refused = pair.client->send(1, "two\nlines");
+        QVERIFY(!refused.ok());
+        QVERIFY2(refused.reason.contains(QLatin1String("newline")), qPrintable(refused.reason));
         QVERIFY(pair.send(pair.client, 1, "one line"));
         QTRY_COMPARE_WITH_TIMEOUT(pair.serverGot.size(), 1, 10000);
         QCOMPARE(pair.serverGot.at(0).second, QByteArray("one line"));

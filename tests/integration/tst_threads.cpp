@@ -185,6 +185,50 @@ private Q_SLOTS:
         QCOMPARE(order.outOfOrder, 0);
     }
 
+    // request() from other threads, on both sides: each future ends with
+    // its own answer, and the calling thread may wait on it.
+    void requestsFromOtherThreads()
+    {
+        constexpr int askers = 3;
+        constexpr int perAsker = 50;
+        const QString name = uniqueName("requestthreads");
+        Server server(name);
+        connect(&server, &Server::messageReceived, &server, [&](const Message &m) {
+            if (m.isRequest())
+                server.reply(m, m.type, m.data + "!");
+        });
+        QVERIFY(server.listen());
+        Client client(name);
+        connect(&client, &Client::messageReceived, &client, [&](const Message &m) {
+            if (m.isRequest())
+                client.reply(m, m.type, m.data + "?");
+        });
+        QVERIFY(client.waitForConnected(30s));
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientCount(), 1, 30000);
+        const quint64 id = server.clientIds().first();
+        std::atomic<int> answered{0};
+        std::atomic<int> wrong{0};
+        std::vector<std::thread> threads;
+        for (int asker = 0; asker < askers; ++asker) {
+            threads.emplace_back([&, asker] {
+                for (int i = 0; i < perAsker; ++i) {
+                    const QByteArray question = QByteArray::number(asker * 1000 + i);
+                    QFuture<Reply> fromClient = client.request(1, question, 60s);
+                    QFuture<Reply> fromServer = server.request(id, 2, question, 60s);
+                    fromClient.waitForFinished();
+                    fromServer.waitForFinished();
+                    const bool right = fromClient.result().message.data == question + "!"
+                        && fromServer.result().message.data == question + "?";
+                    (right ? answered : wrong).fetch_add(1);
+                }
+            });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(answered.load() + wrong.load(), askers * perAsker, 120000);
+        for (std::thread &thread : threads)
+            thread.join();
+        QCOMPARE(wrong.load(), 0);
+    }
+
     // Past the limit, writes from another thread are refused at once, and
     // one errorOccurred(WriteQueueFull) says so in the Client's thread.
     void foreignWritesAreBounded()

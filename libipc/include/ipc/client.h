@@ -147,15 +147,18 @@ public:
     /// error reply (RemoteError); after \a timeout counted from this call
     /// (Timeout; 0 waits without a limit); when the server received it and
     /// went away before answering (ConnectionLost); or when the client gives
-    /// up or is closed or destroyed (NotConnected). Requests written while
+    /// up or is closed (NotConnected); when the client is destroyed it is
+    /// canceled, holding a NotConnected Reply, so that no continuation runs
+    /// inside the destructor. Requests written while
     /// connecting or reconnecting wait in the queue as any message; one that
     /// times out before it was written is withdrawn. A request that is never
     /// delivered also counts in messagesDropped() and comes back from
     /// takeUndeliveredMessages() as a plain message. Chain with
     /// QFuture::then(context, ...), or wait with call(). Over golang-ipc v2
     /// and the line wire it fails at once (ProtocolMismatch). A reply never
-    /// reaches messageReceived() or waitForMessage(). From the client's own
-    /// thread only.
+    /// reaches messageReceived() or waitForMessage(). Safe to call from
+    /// another thread: the request is carried to the client's thread as
+    /// write() is, and its timeout counts from there.
     QFuture<Reply> request(qint32 type, const QByteArray &data,
                            std::chrono::milliseconds timeout = std::chrono::seconds(30));
     /// A request with a typed payload, sent as CBOR (see writeCbor()).

@@ -165,8 +165,9 @@ public:
     /// Sends a request to one client, which answers with Client::reply();
     /// the future finishes exactly once, as for Client::request(): with the
     /// reply, an error reply, after \a timeout (0: no limit), or when the
-    /// client goes away for good or the server closes. From the server's
-    /// own thread only.
+    /// client goes away for good or the server closes; canceled, holding a
+    /// NotConnected Reply, when the server is destroyed. Safe to call from
+    /// another thread, as write().
     QFuture<Reply> request(quint64 clientId, qint32 type, const QByteArray &data,
                            std::chrono::milliseconds timeout = std::chrono::seconds(30));
     /// request() with a typed payload, sent as CBOR.
