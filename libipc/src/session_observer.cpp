@@ -1,15 +1,12 @@
 #include "session_observer.h"
 
-#include "telemetry/reporter.h"
-
-#include <ipc/telemetry.h>
-
 #include <atomic>
 
 namespace ipc {
 
 namespace {
 std::atomic<SessionObserver *> defaultObserver{nullptr};
+std::atomic<ObserverFactory> observerFactory{nullptr};
 std::atomic<quint64> lastConnectionId{0};
 } // namespace
 
@@ -37,16 +34,17 @@ void setDefaultSessionObserver(SessionObserver *observer)
     defaultObserver.store(observer, std::memory_order_release);
 }
 
+void setObserverFactory(ObserverFactory factory)
+{
+    observerFactory.store(factory, std::memory_order_release);
+}
+
 SessionObserver *observerFor(Monitoring monitoring)
 {
     if (SessionObserver *installed = defaultSessionObserver())
         return installed;
-    if (monitoring == Monitoring::Off)
-        return nullptr;
-    const QString address = telemetry::monitorAddressFromEnvironment();
-    if (monitoring == Monitoring::Environment && address.isEmpty())
-        return nullptr;
-    return telemetry::Reporter::instance(address.isEmpty() ? telemetry::defaultMonitorAddress() : address);
+    const ObserverFactory factory = observerFactory.load(std::memory_order_acquire);
+    return factory && monitoring != Monitoring::Off ? factory(monitoring) : nullptr;
 }
 
 quint64 nextConnectionId()

@@ -55,8 +55,13 @@ public:
 // (tests install their own). Unset, telemetry decides per endpoint.
 SessionObserver *defaultSessionObserver();
 void setDefaultSessionObserver(SessionObserver *observer);
-// What an endpoint with this setting reports to: the installed observer, the
-// telemetry reporter when monitoring is on for it, else null.
+// How telemetry plugs in without the core knowing it: a factory that gives
+// the observer an endpoint with this setting reports to (null: none).
+// Monitoring::Off never reaches it. Registered by telemetry/ at load time.
+using ObserverFactory = SessionObserver *(*)(Monitoring monitoring);
+void setObserverFactory(ObserverFactory factory);
+// What an endpoint with this setting reports to: the installed observer,
+// else what the registered factory gives, else null.
 SessionObserver *observerFor(Monitoring monitoring);
 
 // Ids for endpoints and connections, unique in this process (a Server's
