@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds (the API reference
 # too, which fails on any Doxygen warning), runs every test, then runs them
-# again under the address, undefined-behaviour and leak sanitizers, the tests
+# again on the portable transport and under the address, undefined-behaviour
+# and leak sanitizers, the tests
 # that use threads under ThreadSanitizer, and each fuzz target for 30 seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,9 @@ export QT_QPA_PLATFORM=offscreen
 timeout 300 build/bench/ipc_bench --quick --json build/bench-smoke.json > /dev/null
 echo "benchmark smoke run completed"
 ctest --test-dir build --output-on-failure --parallel 2 --timeout 600
+# The whole suite again on the portable transport (QLocalSocket/QTcpSocket
+# alone, the path other systems run): scripts/portable.sh.
+bash scripts/portable.sh
 bash scripts/sanitize.sh
 bash scripts/tsan.sh
 bash scripts/fuzz.sh 30

@@ -1,4 +1,5 @@
 #include "config_check.h"
+#include "transport/capabilities.h"
 
 #include "address.h"
 
@@ -97,6 +98,9 @@ QString configurationError(const ServerConfig &config, const Address &address)
     if (config.sameUserOnly && address.kind == Address::Tcp)
         return QStringLiteral("invalid configuration: sameUserOnly needs a local socket; over TCP no one vouches for "
                               "the peer's user");
+    if (config.sameUserOnly && !transport::hasPeerCredentials)
+        return QStringLiteral("invalid configuration: sameUserOnly needs the peer's credentials, which this build's "
+                              "local sockets do not give (only Linux's own transport does)");
     return QString();
 }
 

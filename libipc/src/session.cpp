@@ -1,11 +1,12 @@
 #include "session.h"
+#include "transport/capabilities.h"
 
 #include "crypto/noise.h"
 #include "delivery.h"
 #include "logging.h"
 #include "session_observer.h"
 #include "transport/stream.h"
-#ifdef Q_OS_LINUX
+#if IPC_LINUX_TRANSPORT
 #include "transport/shared_memory.h"
 #include <unistd.h>
 #endif
@@ -40,7 +41,7 @@ constexpr std::chrono::milliseconds SpareBodyKept{1000};
 // on both sides.
 bool sharedMemoryIsFaster()
 {
-#ifdef Q_OS_LINUX
+#if IPC_LINUX_TRANSPORT
     static const bool huge = shm::filesGetHugePages();
     return huge;
 #else
@@ -418,7 +419,7 @@ QByteArray Session::largeBuffer(qsizetype size)
         return spare;
     }
     QByteArray fresh(size, Qt::Uninitialized);
-#ifdef Q_OS_LINUX
+#if IPC_LINUX_TRANSPORT
     if (size >= LargestOnStream)
         shm::preferHugePages(fresh.data(), size);
 #endif
@@ -573,7 +574,7 @@ protocol::Adapter::WriteResult Session::writeShared(qint32 type, const QByteArra
                                                     QString *reason)
 {
     using Result = protocol::Adapter::WriteResult;
-#ifdef Q_OS_LINUX
+#if IPC_LINUX_TRANSPORT
     const int fd = shm::create();
     if (fd < 0)
         return Result::Refused;
@@ -612,7 +613,7 @@ void Session::deliverDetached(qint32 type)
 {
     QString error = QStringLiteral("protocol error: a shared-memory message arrived without its file descriptor");
     QByteArray data;
-#ifdef Q_OS_LINUX
+#if IPC_LINUX_TRANSPORT
     const int fd = m_stream->takeDescriptor();
     if (fd >= 0) {
         data = shm::map(fd, m_adapter->detachedSize(), &error);

@@ -1,8 +1,9 @@
 #include "transport/device_stream.h"
+#include "transport/capabilities.h"
 
 #include <QLocalSocket>
 
-#ifdef Q_OS_LINUX
+#if IPC_LINUX_TRANSPORT
 #include <sys/socket.h>
 #endif
 #include <QTcpSocket>
@@ -146,7 +147,7 @@ bool DeviceStream::write(const char *data, qint64 size)
 PeerCredentials DeviceStream::peerCredentials() const
 {
     PeerCredentials result;
-#ifdef Q_OS_LINUX
+#if IPC_LINUX_TRANSPORT
     if (!m_local || m_local->socketDescriptor() < 0)
         return result;
     ucred credentials{};

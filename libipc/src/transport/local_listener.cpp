@@ -1,9 +1,10 @@
 #include "local_listener.h"
+#include "transport/capabilities.h"
 
 #include "logging.h"
 #include "transport/socket_liveness.h"
 #include "transport/device_stream.h"
-#ifdef Q_OS_LINUX
+#if IPC_LINUX_TRANSPORT
 #include "transport/unix_socket_stream.h"
 #endif
 
@@ -30,7 +31,7 @@ public:
 protected:
     void incomingConnection(quintptr descriptor) override
     {
-#ifdef Q_OS_LINUX
+#if IPC_LINUX_TRANSPORT
         onIncoming(descriptor);
 #else
         QLocalServer::incomingConnection(descriptor);
@@ -43,7 +44,7 @@ protected:
 LocalListener::LocalListener()
     : m_server(new DescriptorServer(this))
 {
-#ifdef Q_OS_LINUX
+#if IPC_LINUX_TRANSPORT
     static_cast<DescriptorServer *>(m_server)->onIncoming = [this](quintptr descriptor) {
         Q_EMIT newStream(new UnixSocketStream(int(descriptor)));
     };

@@ -1,8 +1,9 @@
 #include "transport/socket_liveness.h"
+#include "transport/capabilities.h"
 
 #include <QFile>
 
-#ifdef Q_OS_LINUX
+#if IPC_LINUX_TRANSPORT
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
@@ -16,7 +17,7 @@
 
 namespace ipc {
 
-#ifdef Q_OS_LINUX
+#if IPC_LINUX_TRANSPORT
 namespace {
 
 // Lists the listening unix sockets with the inode and device of the file
@@ -82,7 +83,7 @@ std::optional<bool> listeningOn(dev_t device, ino_t inode)
 
 std::optional<bool> isListeningSocketFile(const QString &path)
 {
-#ifdef Q_OS_LINUX
+#if IPC_LINUX_TRANSPORT
     struct stat info;
     if (::lstat(QFile::encodeName(path).constData(), &info) != 0 || !S_ISSOCK(info.st_mode))
         return false;

@@ -1,7 +1,8 @@
 #include "stream.h"
+#include "transport/capabilities.h"
 
 #include "transport/device_stream.h"
-#ifdef Q_OS_LINUX
+#if IPC_LINUX_TRANSPORT
 #include "transport/unix_socket_stream.h"
 #endif
 
@@ -16,7 +17,7 @@ Stream *Stream::create(const Address &address, QObject *parent)
 {
     if (address.kind == Address::Tcp)
         return new DeviceStream(new QTcpSocket, parent);
-#ifdef Q_OS_LINUX
+#if IPC_LINUX_TRANSPORT
     return new UnixSocketStream(parent);
 #else
     return new DeviceStream(new QLocalSocket, parent);
