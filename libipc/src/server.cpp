@@ -5,6 +5,7 @@
 #include "requests.h"
 #include "session_observer.h"
 #include "transport/listener.h"
+#include "transport/process_liveness.h"
 #include "transport/stream.h"
 
 #include <QPointer>
@@ -141,6 +142,7 @@ DeliveryLedger *ServerPrivate::attachLedger(quint64 id, Session *session)
         Resumable &entry = it->second;
         if (entry.expiry)
             entry.expiry->stop();
+        entry.exitWatch.reset();
         // The old connection may not have noticed it broke: it ends here.
         if (entry.clientId != id) {
             entry.formerIds.push_back(entry.clientId);
@@ -198,6 +200,7 @@ void ServerPrivate::onFinished(quint64 id, Error e, const QString &reason)
         return;
     const bool wasConnected = !it->second.info.connectedAt.isNull();
     const quint64 stream = it->second.stream;
+    const qint64 peerPid = it->second.info.credentials.pid;
     // The link goes with the connection; a ledger it owned is given up below.
     std::unique_ptr<Link> link = std::move(it->second.link);
     connections.erase(it);
@@ -205,12 +208,13 @@ void ServerPrivate::onFinished(quint64 id, Error e, const QString &reason)
         failClient(id, e, reason);
     if (wasConnected)
         Q_EMIT q->clientDisconnected(id);
-    // A broken connection may resume; one ended on purpose will not.
+    // A broken connection may resume; one ended on purpose will not, nor
+    // one whose process the kernel says is gone.
     if (stream != 0 && resumable.count(stream)) {
-        if (e == Error::NoError || status == Status::Closing)
+        if (e == Error::NoError || status == Status::Closing || transport::processIsGone(peerPid))
             giveUpResumable(stream);
         else
-            waitForResume(stream);
+            waitForResume(stream, peerPid);
     } else {
         const QPointer<Server> alive(q); // continuations may delete the server
         if (status != Status::Closing) // close() ends them all, as its own cause
@@ -221,10 +225,15 @@ void ServerPrivate::onFinished(quint64 id, Error e, const QString &reason)
     }
 }
 
-// The connection broke: the client may come back within resumeTimeout.
-void ServerPrivate::waitForResume(quint64 stream)
+// The connection broke: the client may come back within resumeTimeout,
+// unless the kernel says its process has ended.
+void ServerPrivate::waitForResume(quint64 stream, qint64 peerPid)
 {
     Resumable &entry = resumable.at(stream);
+    entry.exitWatch = transport::watchProcessExit(peerPid, [this, stream, peerPid] {
+        qCInfo(lcServer) << "the process" << peerPid << "of a client that may resume has ended";
+        giveUpResumable(stream);
+    });
     if (!entry.expiry) {
         entry.expiry = std::make_unique<QTimer>();
         entry.expiry->setSingleShot(true);

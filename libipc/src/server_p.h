@@ -38,6 +38,7 @@ public:
         quint64 clientId = 0; // its current connection, or the last one
         std::vector<quint64> formerIds; // its earlier connections: replies to their requests still reach it
         std::unique_ptr<QTimer> expiry; // running while no connection holds it
+        std::unique_ptr<QObject> exitWatch; // meanwhile: its process's end, where the kernel tells
     };
     // Clients whose connection broke wait at most this many at once for a
     // resume; beyond, the longest waiting is given up.
@@ -69,7 +70,7 @@ public:
     void closeAll(bool notify);
 
     // Resumption: a broken connection's ledger waits for its client.
-    void waitForResume(quint64 stream);
+    void waitForResume(quint64 stream, qint64 peerPid);
     void giveUpResumable(quint64 stream);
     // A client that resumed has a new id; replies addressed to an earlier one
     // still reach it: the resumable entry it belongs to, or null.

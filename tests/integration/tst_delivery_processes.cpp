@@ -3,6 +3,7 @@
 // processes live (exactly once, both ways), and a client process that
 // returns from main() after disconnectFromServer() (everything arrives) or
 // without it (a warning names the count).
+#include "buildtransport.h"
 #include "cuttingproxy.h"
 #include "peerprocess.h"
 #include "testnames.h"
@@ -277,6 +278,42 @@ private Q_SLOTS:
         QVERIFY(unconfirmed > 0);
         QVERIFY(got + unconfirmed >= count); // every message arrived or was named
         qInfo("destroyed at once: %d arrived, the warning named %d unconfirmed", got, unconfirmed);
+    }
+
+    // A worker process killed while it holds a request: over a local socket
+    // the kernel says its process has ended, so the request ends at once
+    // (ConnectionLost) instead of after resumeTimeout; over TCP nobody can
+    // tell, and the server waits for a resume as before.
+    void killedWorkerEndsItsRequests_data()
+    {
+        QTest::addColumn<bool>("tcp");
+        QTest::newRow("local") << false;
+        QTest::newRow("tcp") << true;
+    }
+
+    void killedWorkerEndsItsRequests()
+    {
+        QFETCH(bool, tcp);
+        if (!tcp && !hasLinuxTransport)
+            QSKIP("the peer's pid comes from Linux's own transport; elsewhere the server waits resumeTimeout");
+        ServerConfig config;
+        config.resumeTimeout = tcp ? 1s : 10min; // a local worker's requests must not wait for this
+        Server server(tcp ? QStringLiteral("tcp://127.0.0.1:0") : uniqueName("worker"), config);
+        QVERIFY(server.listen());
+        QProcess worker;
+        worker.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        worker.start(peerPath(), {QStringLiteral("idle-client"), server.listeningAddress()});
+        QVERIFY(worker.waitForStarted(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientCount(), 1, 30000);
+        QFuture<Reply> job = server.request(server.clientIds().first(), 1, "job", 0ms);
+        QSignalSpy gone(&server, &Server::clientDisconnected);
+        worker.kill(); // the process this test started
+        QVERIFY(gone.wait(30000) || gone.count() > 0);
+        if (tcp)
+            QVERIFY(!job.isFinished()); // it may still come back
+        QTRY_VERIFY_WITH_TIMEOUT(job.isFinished(), 30000);
+        QCOMPARE(job.result().error, Error::ConnectionLost);
+        QVERIFY(waitForExit(worker));
     }
 };
 
