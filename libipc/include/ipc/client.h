@@ -37,7 +37,7 @@ class ClientPrivate;
 /// nothing: there a message counts as delivered once written.
 ///
 /// Threads: a Client lives in the thread that created it, like any QObject;
-/// moveToThread() moves it with its connection. write(), reply(),
+/// moveToThread() moves it with its connection. write(), request(), reply(),
 /// replyError() and disconnectFromServer() may be called from any thread
 /// (see write()); call everything else from the Client's own thread or
 /// through queued connections to its slots.

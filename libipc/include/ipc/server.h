@@ -29,7 +29,8 @@ class ServerPrivate;
 ///
 /// Threads: a Server lives in the thread that created it, like any QObject;
 /// moveToThread() moves it with its connections. write(), broadcast(),
-/// reply() and replyError() may be called from any thread (see broadcast());
+/// request(), reply() and replyError() may be called from any thread (see
+/// broadcast());
 /// call everything else from the Server's own thread or through queued
 /// connections to its slots.
 class IPC_EXPORT Server : public QObject
