@@ -67,10 +67,30 @@ Link::Handlers ClientPrivate::handlers()
     return h;
 }
 
-void ClientPrivate::setStatus(Status s)
+// The state is the status without the ways of being unconnected: one value
+// held, two views of it.
+Client::State ClientPrivate::stateOf(Status s)
 {
-    if (moveTo(s))
+    switch (s) {
+    case Status::Connecting: return Client::State::Connecting;
+    case Status::Connected: return Client::State::Connected;
+    case Status::Reconnecting: return Client::State::Reconnecting;
+    case Status::Closing: return Client::State::Closing;
+    default: return Client::State::Unconnected;
+    }
+}
+
+bool ClientPrivate::setStatus(Status s)
+{
+    const Client::State before = stateOf(status);
+    if (!moveTo(s))
+        return true;
+    const QPointer<Client> alive(q); // a slot may delete the client
+    if (stateOf(s) != before)
+        Q_EMIT q->stateChanged(stateOf(s));
+    if (alive)
         Q_EMIT q->statusChanged(s);
+    return alive;
 }
 
 bool ClientPrivate::fail(Error e, const QString &reason)
@@ -94,8 +114,8 @@ void ClientPrivate::start(Status tryingStatus)
     startObserving(protocol::Role::Client, address.toString(), config.protocol, config.reportPayloads);
     attempts = 0;
     trying.start();
-    setStatus(tryingStatus);
-    attempt();
+    if (setStatus(tryingStatus))
+        attempt();
 }
 
 void ClientPrivate::attempt()
@@ -333,10 +353,14 @@ void ClientPrivate::giveUp(Status finalStatus, Error e, const QString &reason)
     disconnectTimer.stop();
     error = e;
     errorString = reason;
-    setStatus(finalStatus);
+    const QPointer<Client> alive(q);
+    if (!setStatus(finalStatus))
+        return;
     fail(e, reason);
+    if (!alive)
+        return;
     dropAll(reason);
-    if (requests)
+    if (alive && requests)
         requests->failAll(Error::NotConnected, reason);
 }
 
@@ -425,14 +449,19 @@ void Client::close()
     d->disconnecting = false;
     d->disconnectTimer.stop();
     const bool wasConnected = d->status == Status::Connected;
-    d->setStatus(Status::Closing);
+    // Slots and continuations below may delete the client: each step checks.
+    const QPointer<Client> alive(this);
+    if (!d->setStatus(Status::Closing))
+        return;
     d->discardConnection();
     if (wasConnected)
         Q_EMIT disconnected();
-    d->dropAll(QStringLiteral("closed"));
-    if (d->requests)
+    if (alive)
+        d->dropAll(QStringLiteral("closed"));
+    if (alive && d->requests)
         d->requests->failAll(Error::NotConnected, QStringLiteral("the client was closed before the reply came"));
-    d->setStatus(Status::Closed);
+    if (alive)
+        d->setStatus(Status::Closed);
 }
 
 void Client::disconnectFromServer()

@@ -174,6 +174,11 @@ ClientConfig Client::config() const
     return d->config;
 }
 
+Client::State Client::state() const
+{
+    return ClientPrivate::stateOf(d->status);
+}
+
 Status Client::status() const
 {
     return d->status;

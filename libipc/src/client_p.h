@@ -27,8 +27,10 @@ public:
     DeliveryLedger &ledger() const { return *link.ledger(); }
     Session *session() const { return link.session(); }
 
-    // The one place the status changes; the signal goes out last.
-    void setStatus(Status status);
+    // The one place the status (and so the state) changes; the signals go
+    // out last. False when a slot deleted the object.
+    bool setStatus(Status status);
+    static Client::State stateOf(Status status);
     bool fail(Error error, const QString &reason);
     bool fail(const Result &result) { return fail(result.error, result.reason); }
     // A client also counts as trying before its first attempt has begun.

@@ -35,10 +35,27 @@ ServerPrivate::ServerPrivate(Server *q, const QString &addressText, const Server
     };
 }
 
-void ServerPrivate::setStatus(Status s)
+// The state is the status without the ways of not listening.
+Server::State ServerPrivate::stateOf(Status s)
 {
-    if (moveTo(s))
+    switch (s) {
+    case Status::Listening: return Server::State::Listening;
+    case Status::Closing: return Server::State::Closing;
+    default: return Server::State::NotListening;
+    }
+}
+
+bool ServerPrivate::setStatus(Status s)
+{
+    const Server::State before = stateOf(status);
+    if (!moveTo(s))
+        return true;
+    const QPointer<Server> alive(q); // a slot may delete the server
+    if (stateOf(s) != before)
+        Q_EMIT q->stateChanged(stateOf(s));
+    if (alive)
         Q_EMIT q->statusChanged(s);
+    return alive;
 }
 
 bool ServerPrivate::fail(Error e, const QString &reason)
@@ -326,8 +343,10 @@ void ServerPrivate::closeAll(bool notify)
                 it->second.link->session()->close();
         }
         // Clients that were waiting to resume will not find this server again.
-        while (!resumable.empty())
+        while (alive && !resumable.empty())
             giveUpResumable(resumable.begin()->first);
+        if (!alive)
+            return;
     } else {
         connections.clear(); // each link closes its session without a word
         resumable.clear();
@@ -402,11 +421,15 @@ void Server::close()
 {
     if (!isListening() && d->connections.empty())
         return;
-    d->setStatus(Status::Closing);
+    // Slots and continuations below may delete the server: each step checks.
+    const QPointer<Server> alive(this);
+    if (!d->setStatus(Status::Closing))
+        return;
     d->closeAll(true);
-    d->requests->failAll(Error::NotConnected, QStringLiteral("the server was closed before the reply came"));
-    d->setStatus(Status::Closed);
-    d->stopObserving();
+    if (alive)
+        d->requests->failAll(Error::NotConnected, QStringLiteral("the server was closed before the reply came"));
+    if (alive && d->setStatus(Status::Closed))
+        d->stopObserving();
 }
 
 void Server::disconnectClient(quint64 clientId)

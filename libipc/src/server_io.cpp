@@ -141,6 +141,11 @@ ServerConfig Server::config() const
     return d->config;
 }
 
+Server::State Server::state() const
+{
+    return ServerPrivate::stateOf(d->status);
+}
+
 Status Server::status() const
 {
     return d->status;

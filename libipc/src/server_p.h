@@ -47,8 +47,10 @@ public:
 
     ServerPrivate(Server *q, const QString &addressText, const ServerConfig &config);
 
-    // The one place the status changes; the signal goes out last.
-    void setStatus(Status status);
+    // The one place the status (and so the state) changes; the signals go
+    // out last. False when a slot deleted the object.
+    bool setStatus(Status status);
+    static Server::State stateOf(Status status);
     bool fail(Error error, const QString &reason);
     // A failure that concerns one client only: its signal, not the server's error.
     bool failClient(quint64 id, Error error, const QString &reason);

@@ -67,6 +67,71 @@ class TestApi : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // The client's and server's state through their whole lives, with the
+    // golang-ipc status beside it, and error() saying why a client stopped.
+    void stateFollowsTheLifecycle()
+    {
+        using CS = Client::State;
+        const QString name = uniqueName("state");
+        Server server(name);
+        QCOMPARE(server.state(), Server::State::NotListening);
+        QSignalSpy serverStates(&server, &Server::stateChanged);
+        QVERIFY(server.listen());
+        QCOMPARE(server.state(), Server::State::Listening);
+        Client client(name);
+        QCOMPARE(client.state(), CS::Unconnected);
+        QCOMPARE(client.status(), Status::NotConnected);
+        QSignalSpy states(&client, &Client::stateChanged);
+        QVERIFY(client.waitForConnected(10s));
+        QCOMPARE(client.state(), CS::Connected);
+        server.close();
+        QCOMPARE(serverStates.count(), 3);
+        QCOMPARE(serverStates.at(1).at(0).value<Server::State>(), Server::State::Closing);
+        QCOMPARE(server.state(), Server::State::NotListening);
+        QCOMPARE(server.status(), Status::Closed);
+        QTRY_COMPARE_WITH_TIMEOUT(client.state(), CS::Reconnecting, 10000);
+        client.close();
+        QCOMPARE(client.state(), CS::Unconnected);
+        QCOMPARE(client.status(), Status::Closed);
+        const QList<CS> expected{CS::Connecting, CS::Connected, CS::Reconnecting, CS::Closing, CS::Unconnected};
+        QList<CS> seen;
+        for (const QList<QVariant> &change : std::as_const(states))
+            seen.append(change.at(0).value<CS>());
+        QCOMPARE(seen, expected);
+
+        // Given up: Unconnected again, and error() says why.
+        ClientConfig config;
+        config.timeout = 200ms;
+        Client lonely(uniqueName("nobody"), config);
+        QSignalSpy lonelyStates(&lonely, &Client::stateChanged);
+        QTRY_COMPARE_WITH_TIMEOUT(lonely.status(), Status::Timeout, 10000);
+        QCOMPARE(lonely.state(), CS::Unconnected);
+        QCOMPARE(lonely.error(), Error::Timeout);
+        QCOMPARE(lonelyStates.last().at(0).value<CS>(), CS::Unconnected);
+    }
+
+    // A slot may delete the object from its state signal: the rest of the
+    // transition (close() included) touches nothing of it afterwards.
+    void deletedFromItsStateSignal()
+    {
+        const QString name = uniqueName("deleteonstate");
+        auto *server = new Server(name);
+        QVERIFY(server->listen());
+        QPointer<Client> client = new Client(name);
+        connect(client, &Client::stateChanged, client, [&](Client::State state) {
+            if (state == Client::State::Connected)
+                delete client.data();
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(client.isNull(), 10000);
+        QPointer<Server> watched = server;
+        connect(server, &Server::stateChanged, server, [server](Server::State state) {
+            if (state == Server::State::Closing)
+                delete server;
+        });
+        server->close();
+        QVERIFY(watched.isNull());
+    }
+
     void configurationErrorsAreObservable_data()
     {
         QTest::addColumn<ServerConfig>("server");

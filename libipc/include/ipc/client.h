@@ -22,11 +22,14 @@ class ClientPrivate;
 /// Connects to an ipc::Server by itself, reconnects after the server goes
 /// away, and queues messages written while not connected.
 ///
-/// Status values a Client reaches: NotConnected (just constructed), then
-/// Connecting, Connected, Reconnecting (after a connection is lost), Closing
-/// and Closed (close()), Timeout (ClientConfig::timeout ran out) and Error (a
-/// bad address or configuration, a fatal mismatch with the server, or
-/// maxAttempts spent).
+/// State: Unconnected (just constructed, closed, or given up), then
+/// Connecting, Connected, Reconnecting (after a connection is lost) and
+/// Closing (within close()); stateChanged() tells each change, and error()
+/// why a client gave up (Timeout: ClientConfig::timeout ran out; a bad
+/// address or configuration, a fatal mismatch with the server, maxAttempts
+/// spent). status() gives the same in golang-ipc's terms, where the ways of
+/// being unconnected have names of their own (NotConnected, Closed, Timeout,
+/// Error), for those who print it.
 ///
 /// Delivery: a message write() accepts is queued (no connection yet, or the
 /// send window is full), then sent, then confirmed once the server has
@@ -45,10 +48,22 @@ class IPC_EXPORT Client : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY(Client)
-    /// The client's status; statusChanged() tells each change.
+    /// The client's state; stateChanged() tells each change.
+    Q_PROPERTY(ipc::Client::State state READ state NOTIFY stateChanged)
+    /// The client's status in golang-ipc's terms; statusChanged() tells each change.
     Q_PROPERTY(ipc::Status status READ status NOTIFY statusChanged)
 
 public:
+    /// Where the client is in its life; why it stopped is error().
+    enum class State {
+        Unconnected,  ///< Not trying: just constructed, closed, or given up (see error()).
+        Connecting,   ///< Trying to connect: at first, or after connectToServer().
+        Connected,    ///< The connection has completed its handshake.
+        Reconnecting, ///< The connection was lost; trying to connect again.
+        Closing,      ///< Within close(), while the connection ends.
+    };
+    Q_ENUM(State)
+
     /// Creates a client for the server at \a address (as for Server: a name,
     /// "local:name", an absolute socket path or "tcp://host:port").
     ///
@@ -72,7 +87,11 @@ public:
     /// Returns the configuration given to the constructor.
     ClientConfig config() const;
 
-    /// Returns the client's status.
+    /// Returns the client's state.
+    State state() const;
+    /// Returns the client's status in golang-ipc's terms: the state, with
+    /// the way an unconnected client got there (NotConnected, Closed,
+    /// Timeout, Error).
     Status status() const;
     /// Returns the status as golang-ipc prints it: ipc::statusString(status()).
     QString statusString() const;
@@ -232,7 +251,10 @@ public Q_SLOTS:
     void close();
 
 Q_SIGNALS:
-    /// Emitted when status() changes, with the new \a status.
+    /// Emitted when state() changes, with the new \a state.
+    void stateChanged(ipc::Client::State state);
+    /// Emitted when status() changes, with the new \a status (after
+    /// stateChanged() when both change).
     void statusChanged(ipc::Status status);
     /// Emitted when a connection has completed its handshake (status
     /// Connected). Messages waiting from before go out first, in order,

@@ -22,10 +22,12 @@ class ServerPrivate;
 /// Accepts many clients on a local socket or TCP address and exchanges
 /// typed messages with each of them.
 ///
-/// Status values a Server reaches: NotConnected (constructed), Listening,
-/// Closing and Closed (close()), Error (a bad address or configuration, or a
-/// failed listen()). Connection states belong to each client, whose
-/// arrivals, departures and errors have signals of their own.
+/// State: NotListening (constructed, closed, or listen() failed), Listening,
+/// and Closing while close() ends the connections; stateChanged() tells each
+/// change, error() why listening failed. Connection states belong to each
+/// client, whose arrivals, departures and errors have signals of their own.
+/// status() gives the same in golang-ipc's terms (NotConnected, Listening,
+/// Closing, Closed, Error), for those who print it.
 ///
 /// Threads: a Server lives in the thread that created it, like any QObject;
 /// moveToThread() moves it with its connections. write(), broadcast(),
@@ -37,10 +39,20 @@ class IPC_EXPORT Server : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY(Server)
-    /// The server's status; statusChanged() tells each change.
+    /// The server's state; stateChanged() tells each change.
+    Q_PROPERTY(ipc::Server::State state READ state NOTIFY stateChanged)
+    /// The server's status in golang-ipc's terms; statusChanged() tells each change.
     Q_PROPERTY(ipc::Status status READ status NOTIFY statusChanged)
 
 public:
+    /// Where the server is in its life; what went wrong is error().
+    enum class State {
+        NotListening, ///< Constructed, closed, or listen() failed.
+        Listening,    ///< listen() succeeded: clients are accepted.
+        Closing,      ///< Within close(), while the connections end.
+    };
+    Q_ENUM(State)
+
     /// Creates a server for \a address, which it does not bind until
     /// listen(). \a address: "name" or "local:name" (/tmp/name.sock; a named
     /// pipe on Windows), an absolute socket path, or "tcp://host:port". A
@@ -73,7 +85,10 @@ public:
     /// Returns the configuration given to the constructor.
     ServerConfig config() const;
 
-    /// Returns the server's status (not its clients').
+    /// Returns the server's state (not its clients').
+    State state() const;
+    /// Returns the server's status in golang-ipc's terms: the state, with
+    /// Closed or Error for a server that stopped listening.
     Status status() const;
     /// Returns the status as golang-ipc prints it: ipc::statusString(status()).
     QString statusString() const;
@@ -210,7 +225,10 @@ public Q_SLOTS:
     void close();
 
 Q_SIGNALS:
-    /// Emitted when status() changes, with the new \a status.
+    /// Emitted when state() changes, with the new \a state.
+    void stateChanged(ipc::Server::State state);
+    /// Emitted when status() changes, with the new \a status (after
+    /// stateChanged() when both change).
     void statusChanged(ipc::Status status);
     /// Emitted when a client has completed its handshake: it is now in
     /// clientIds() and write() reaches it.
