@@ -188,6 +188,7 @@ void ServerPrivate::onEstablished(quint64 id)
     connection.info.peer = connection.link->session()->peer();
     connection.info.encryption = connection.link->session()->encryption();
     connection.info.connectedAt = QDateTime::currentDateTimeUtc();
+    connectedCount.fetch_add(1, std::memory_order_relaxed);
     qCInfo(lcServer) << "client" << id << "connected, pid" << connection.info.peer.pid;
     const bool encrypted = connection.info.encryption.isEncrypted();
     Q_EMIT q->clientConnected(id); // a slot may drop the client: `connection` may dangle now
@@ -221,6 +222,8 @@ void ServerPrivate::onFinished(quint64 id, Error e, const QString &reason)
     // The link goes with the connection; a ledger it owned is given up below.
     std::unique_ptr<Link> link = std::move(it->second.link);
     connections.erase(it);
+    if (wasConnected)
+        connectedCount.fetch_sub(1, std::memory_order_relaxed);
     if (e != Error::NoError)
         failClient(id, e, reason);
     if (wasConnected)

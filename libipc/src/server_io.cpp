@@ -56,8 +56,16 @@ bool Server::write(quint64 clientId, qint32 type, const QByteArray &data)
 
 int Server::broadcast(qint32 type, const QByteArray &data)
 {
-    if (d->foreignWrites->fromOtherThread())
-        return d->postFromOtherThread([this, type, data] { broadcast(type, data); }) ? -1 : 0;
+    const bool foreign = d->foreignWrites->fromOtherThread();
+    if (foreign && type > 0) // the count a caller on another thread may read
+        return d->postFromOtherThread([this, type, data] { broadcast(type, data); }) ? d->connectedCount.load() : 0;
+    if (foreign) {
+        QMetaObject::invokeMethod(this, [this, type] {
+            d->fail(Error::InvalidMessageType,
+                    QStringLiteral("broadcast refused: message type %1 is reserved (user types are > 0)").arg(type));
+        }, Qt::QueuedConnection);
+        return 0;
+    }
     if (type <= 0) {
         d->fail(Error::InvalidMessageType,
                 QStringLiteral("broadcast refused: message type %1 is reserved (user types are > 0)").arg(type));

@@ -13,6 +13,7 @@
 
 #include <QTimer>
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
@@ -110,6 +111,7 @@ public:
     std::map<quint64, Resumable> resumable; // by the client's stream id
     std::deque<Message> undelivered; // reported by clientMessagesDropped, until taken
     int refusedPeers = 0;            // sameUserOnly refusals
+    std::atomic<int> connectedCount{0}; // established clients, for broadcast() from other threads
     WaitInbox inbox;
 };
 

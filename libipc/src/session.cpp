@@ -537,22 +537,20 @@ Result Session::writeOne(qint32 type, const QByteArray &data, const wire::Correl
         if (!tagged.ok())
             return tagged;
     }
-    Error error = Error::NoError;
-    QString reason;
     if (Q_UNLIKELY(data.size() >= LargestOnStream) && m_adapter->delivery().sharedMemory
         && (m_encryption.level != SecurityLevel::Plain || sharedMemoryIsFaster())) {
-        const Written shared = writeShared(type, data, &error, &reason);
-        if (shared == Written::Broken)
-            return writeFailed(shared, error, reason);
-        if (shared == Written::Written) {
+        const Written shared = writeShared(type, data);
+        if (shared.kind == Written::Broken)
+            return writeFailed(shared);
+        if (shared.kind == Written::Written) {
             if (m_options.observer)
                 m_options.observer->messageSent(m_observed, type, data);
             return {};
         }
     }
-    const Written result = m_adapter->writeMessage(type, data, m_output, &error, &reason);
-    if (Q_UNLIKELY(result != Written::Written))
-        return writeFailed(result, error, reason);
+    const Written result = m_adapter->writeMessage(type, data, m_output);
+    if (Q_UNLIKELY(result.kind != Written::Written))
+        return writeFailed(result);
     // A small frame alone is the common case: one write, no other checks.
     bool written;
     if (Q_LIKELY(m_output.hasOnlyBytes())) {
@@ -570,8 +568,7 @@ Result Session::writeOne(qint32 type, const QByteArray &data, const wire::Correl
 
 // A very large message: its data goes in a sealed memory file passed with
 // its frames. Refused when no file can be had: the stream carries it.
-protocol::Adapter::WriteResult Session::writeShared(qint32 type, const QByteArray &data, Error *error,
-                                                    QString *reason)
+protocol::Adapter::WriteResult Session::writeShared(qint32 type, const QByteArray &data)
 {
     using Result = protocol::Adapter::WriteResult;
 #if IPC_LINUX_TRANSPORT
@@ -581,28 +578,22 @@ protocol::Adapter::WriteResult Session::writeShared(qint32 type, const QByteArra
     if (!m_output.isEmpty())
         flushOutput(); // a tag or an ack goes first, without the descriptor
     const Result result = m_adapter->writeDetachedMessage(
-        type, data, m_output, [fd](const char *bytes, qsizetype size) { return shm::append(fd, bytes, size); },
-        error, reason);
-    if (result == Result::Written && !shm::seal(fd)) {
+        type, data, m_output, [fd](const char *bytes, qsizetype size) { return shm::append(fd, bytes, size); });
+    if (result.kind == Result::Written && !shm::seal(fd)) {
         ::close(fd);
-        *error = Error::SocketError;
-        *reason = QStringLiteral("a shared-memory message could not be sealed");
-        return Result::Broken;
+        return Result::broken(Error::SocketError, QStringLiteral("a shared-memory message could not be sealed"));
     }
-    if (result != Result::Written) {
+    if (result.kind != Result::Written) {
         ::close(fd);
         return result;
     }
     const bool written = m_stream->writeWithDescriptor(m_output.contents(), fd);
     m_output.clear();
-    if (!written) {
-        *error = Error::ConnectionLost;
-        *reason = QStringLiteral("write refused: the connection has ended");
-        return Result::Broken;
-    }
+    if (!written)
+        return Result::broken(Error::ConnectionLost, QStringLiteral("write refused: the connection has ended"));
     return Result::Written;
 #else
-    Q_UNUSED(type) Q_UNUSED(data) Q_UNUSED(error) Q_UNUSED(reason)
+    Q_UNUSED(type) Q_UNUSED(data)
     return Result::Refused;
 #endif
 }
@@ -647,14 +638,14 @@ Result Session::refuse(qsizetype size)
     return refused;
 }
 
-Result Session::writeFailed(protocol::Adapter::WriteResult result, Error error, const QString &reason)
+Result Session::writeFailed(const protocol::Adapter::WriteResult &result)
 {
-    if (result == protocol::Adapter::WriteResult::Broken) {
-        finish(error, reason);
+    if (result.kind == protocol::Adapter::WriteResult::Broken) {
+        finish(result.error, result.reason);
     } else if (m_options.observer) {
-        m_options.observer->errorOccurred(m_observed, error, reason);
+        m_options.observer->errorOccurred(m_observed, result.error, result.reason);
     }
-    return Result::failure(error, reason);
+    return Result::failure(result.error, result.reason);
 }
 
 void Session::onHeartbeat()

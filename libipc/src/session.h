@@ -145,7 +145,7 @@ private:
     }
     void notifyReceived(qint32 type, const QByteArray &data);
     void deliverDetached(qint32 type);
-    protocol::Adapter::WriteResult writeShared(qint32 type, const QByteArray &data, Error *error, QString *reason);
+    protocol::Adapter::WriteResult writeShared(qint32 type, const QByteArray &data);
     void startDelivery();
     bool onAcknowledged(quint64 delivered, const QPointer<Session> &alive);
     void acknowledgeSoon();
@@ -158,7 +158,7 @@ private:
     void readAvailable(const QPointer<Session> &alive);
     void prepareAhead();
     Result refuse(qsizetype size);
-    Result writeFailed(protocol::Adapter::WriteResult result, Error error, const QString &reason);
+    Result writeFailed(const protocol::Adapter::WriteResult &result);
     void onStreamClosed(Error error, const QString &reason);
     void onHeartbeat();
     void finish(Error error, const QString &reason);

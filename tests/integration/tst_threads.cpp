@@ -173,16 +173,18 @@ private Q_SLOTS:
         const quint64 id = server.clientIds().first();
         OrderCheck order(writers + 1);
         connect(&client, &Client::messageReceived, &client, [&](const Message &m) { order.add(m.data); });
+        std::atomic<int> miscounted{0};
         onThreads(writers + 1, [&](int writer) {
             for (int i = 0; i < perWriter; ++i) {
-                if (writer == writers) // the last thread broadcasts
-                    server.broadcast(2, numbered(quint32(writer), quint32(i)));
+                if (writer == writers) // the last thread broadcasts, to the one client
+                    miscounted += server.broadcast(2, numbered(quint32(writer), quint32(i))) != 1;
                 else
                     server.write(id, 1, numbered(quint32(writer), quint32(i)));
             }
         });
         QTRY_COMPARE_WITH_TIMEOUT(order.total, (writers + 1) * perWriter, 120000);
         QCOMPARE(order.outOfOrder, 0);
+        QCOMPARE(miscounted.load(), 0);
     }
 
     // request() from other threads, on both sides: each future ends with

@@ -209,8 +209,10 @@ public Q_SLOTS:
     ///
     /// From another thread, write() and broadcast() are safe: the call is
     /// carried to the Server's thread, each calling thread's calls in order.
-    /// write() then returns true and broadcast() -1 (queued, count unknown);
-    /// failures there are reported through the usual signals. When 65,536
+    /// write() then returns true and broadcast() the number of clients
+    /// connected when it was called (it reaches those still connected when
+    /// it arrives); failures there are reported through the usual signals.
+    /// A type <= 0 is refused at once from any thread. When 65,536
     /// calls are already on their way, both refuse at once (false, 0) and
     /// errorOccurred(WriteQueueFull) follows.
     int broadcast(qint32 type, const QByteArray &data);

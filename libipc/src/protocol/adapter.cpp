@@ -85,8 +85,7 @@ bool needsEphemeralKey(const Settings &settings)
     return settings.protocol == Protocol::Native && settings.encryption;
 }
 
-Adapter::WriteResult Adapter::writeDetachedMessage(qint32, const QByteArray &, Output &, const DataSink &, Error *,
-                                                   QString *)
+Adapter::WriteResult Adapter::writeDetachedMessage(qint32, const QByteArray &, Output &, const DataSink &)
 {
     return WriteResult::Refused;
 }

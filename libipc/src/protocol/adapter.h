@@ -188,12 +188,26 @@ public:
     virtual Event start(Output &out) = 0;
     // One step over what has arrived in `in`: consumes what it uses.
     virtual Event next(wire::FrameReader &in, Output &out) = 0;
+    // How writing a message ended, as a value. Refused: this message cannot
+    // travel on this wire (the connection goes on). Broken: the connection
+    // cannot carry anything more. Either with its error and reason.
+    struct WriteResult
+    {
+        enum Kind { Written, Refused, Broken };
+        WriteResult(Kind kind = Written) : kind(kind) {}
+        static WriteResult refused(Error error, QString reason) { return {Refused, error, std::move(reason)}; }
+        static WriteResult broken(Error error, QString reason) { return {Broken, error, std::move(reason)}; }
+
+        Kind kind;
+        Error error = Error::NoError;
+        QString reason;
+
+    private:
+        WriteResult(Kind kind, Error error, QString reason) : kind(kind), error(error), reason(std::move(reason)) {}
+    };
     // Encodes one user message (type > 0, size within peer().maxMessageSize,
-    // both checked by the engine). Refused: this message cannot travel on
-    // this wire. Broken: the connection cannot carry anything more.
-    enum class WriteResult { Written, Refused, Broken };
-    virtual WriteResult writeMessage(qint32 type, const QByteArray &data, Output &out, Error *error,
-                                     QString *reason) = 0;
+    // both checked by the engine).
+    virtual WriteResult writeMessage(qint32 type, const QByteArray &data, Output &out) = 0;
     // The stream ended (error and reason as the transport saw it): how the
     // connection's end is reported, given what was left unread in `in`.
     virtual Event endOfStream(const wire::FrameReader &in, Error error, const QString &reason) const = 0;
@@ -230,7 +244,7 @@ public:
     // sealed. Refused: the caller sends the message on the stream instead.
     using DataSink = std::function<bool(const char *data, qsizetype size)>;
     virtual WriteResult writeDetachedMessage(qint32 type, const QByteArray &data, Output &out,
-                                             const DataSink &sink, Error *error, QString *reason);
+                                             const DataSink &sink);
     // The message just returned as Event::Message has its data in a memory
     // file of this many bytes (its data size plus detachedOverhead()), or -1.
     qint64 detachedSize() const { return m_detachedSize; }

@@ -270,8 +270,7 @@ Event GolangV2Adapter::onMessage(char *body, qsizetype size)
     return Event::message(type, QByteArray(body + wire::TypeSize, size - wire::TypeSize));
 }
 
-Adapter::WriteResult GolangV2Adapter::writeMessage(qint32 type, const QByteArray &data, Output &out,
-                                                   Error *error, QString *reason)
+Adapter::WriteResult GolangV2Adapter::writeMessage(qint32 type, const QByteArray &data, Output &out)
 {
     const qsizetype size = data.size();
     if (!m_encrypted) {
@@ -302,9 +301,7 @@ Adapter::WriteResult GolangV2Adapter::writeMessage(qint32 type, const QByteArray
     if (!m_cipher.seal(typeBytes, wire::TypeSize, data.constData(), size, frame + wire::LengthSize)) {
         if (own.isNull())
             out.truncate(out.size() - wire::LengthSize - bodySize);
-        *error = Error::ProtocolError;
-        *reason = QStringLiteral("a record could not be sealed");
-        return WriteResult::Broken;
+        return WriteResult::broken(Error::ProtocolError, QStringLiteral("a record could not be sealed"));
     }
     if (!own.isNull()) {
         m_spareFrame = own;

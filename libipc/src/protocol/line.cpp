@@ -38,14 +38,12 @@ Event LineAdapter::next(wire::FrameReader &in, Output &)
     return Event::progress();
 }
 
-Adapter::WriteResult LineAdapter::writeMessage(qint32, const QByteArray &data, Output &out, Error *error,
-                                               QString *reason)
+Adapter::WriteResult LineAdapter::writeMessage(qint32, const QByteArray &data, Output &out)
 {
     QByteArray line;
-    if (!wire::encodeLine(data, &line, reason)) {
-        *error = Error::ProtocolError;
-        return WriteResult::Refused;
-    }
+    QString reason;
+    if (!wire::encodeLine(data, &line, &reason))
+        return WriteResult::refused(Error::ProtocolError, reason);
     if (line.size() < 4096)
         out.append(line);
     else

@@ -18,8 +18,7 @@ public:
 
     Event start(Output &out) override;
     Event next(wire::FrameReader &in, Output &out) override;
-    WriteResult writeMessage(qint32 type, const QByteArray &data, Output &out, Error *error,
-                             QString *reason) override;
+    WriteResult writeMessage(qint32 type, const QByteArray &data, Output &out) override;
     Event endOfStream(const wire::FrameReader &in, Error error, const QString &reason) const override;
 
 private:

@@ -401,8 +401,7 @@ Event NativeAdapter::handleHello(const char *data, qsizetype size)
     return Event::established();
 }
 
-Adapter::WriteResult NativeAdapter::writeMessage(qint32 type, const QByteArray &data, Output &out,
-                                                 Error *error, QString *reason)
+Adapter::WriteResult NativeAdapter::writeMessage(qint32 type, const QByteArray &data, Output &out)
 {
     const qsizetype size = data.size();
     const int tag = m_encrypted ? crypto::TagSize : 0;
@@ -413,7 +412,7 @@ Adapter::WriteResult NativeAdapter::writeMessage(qint32 type, const QByteArray &
         char *body = wire::writeMessageFrame(frame, type, data.constData(), size, tag);
         if (m_encrypted && !m_sendCipher.encryptWithAd(QByteArray(), body, wire::TypeSize + size, body)) {
             out.truncate(start);
-            return nonceExhausted(error, reason);
+            return nonceExhausted();
         }
         return WriteResult::Written;
     }
@@ -438,7 +437,7 @@ Adapter::WriteResult NativeAdapter::writeMessage(qint32 type, const QByteArray &
     qToBigEndian<quint32>(quint32(type), typeBytes);
     if (!m_sendCipher.encryptWithAd(QByteArray(), typeBytes, wire::TypeSize, data.constData(), size,
                                     frame.data() + wire::LengthSize))
-        return nonceExhausted(error, reason);
+        return nonceExhausted();
     m_spareFrame = frame;
     out.setBlock(frame);
     return WriteResult::Written;
@@ -447,17 +446,14 @@ Adapter::WriteResult NativeAdapter::writeMessage(qint32 type, const QByteArray &
 // Control messages. False when the record could not be sealed.
 bool NativeAdapter::writeRecord(qint32 type, const QByteArray &data, Output &out)
 {
-    Error error;
-    QString reason;
-    return writeMessage(type, data, out, &error, &reason) == WriteResult::Written;
+    return writeMessage(type, data, out).kind == WriteResult::Written;
 }
 
-Adapter::WriteResult NativeAdapter::nonceExhausted(Error *error, QString *reason)
+Adapter::WriteResult NativeAdapter::nonceExhausted()
 {
     m_state = State::Ended;
-    *error = Error::ProtocolError;
-    *reason = QStringLiteral("nonce exhausted: the connection must be re-established");
-    return WriteResult::Broken;
+    return WriteResult::broken(Error::ProtocolError,
+                               QStringLiteral("nonce exhausted: the connection must be re-established"));
 }
 
 void NativeAdapter::writeGoodbye(Output &out)
@@ -490,7 +486,7 @@ void NativeAdapter::writeResume(Output &out, const wire::Resume &resume)
 }
 
 Adapter::WriteResult NativeAdapter::writeDetachedMessage(qint32 type, const QByteArray &data, Output &out,
-                                                        const DataSink &sink, Error *error, QString *reason)
+                                                        const DataSink &sink)
 {
     if (!m_delivery.sharedMemory || m_state != State::Established)
         return WriteResult::Refused;
@@ -507,14 +503,13 @@ Adapter::WriteResult NativeAdapter::writeDetachedMessage(qint32 type, const QByt
     // the data the one after, so the receiver opens all three in order.
     if (!writeRecord(0, wire::encodeControl(wire::ControlKind::SharedMemory, quint64(data.size())), out)
         || !writeRecord(type, QByteArray(), out))
-        return nonceExhausted(error, reason);
+        return nonceExhausted();
     constexpr qsizetype Piece = 256 * 1024;
     if (!m_sendCipher.encryptInPieces(data.constData(), data.size(), Piece, sink)) {
         m_state = State::Ended;
-        *error = Error::SocketError;
-        *reason = QStringLiteral("a shared-memory message could not be written: %1").arg(QString::fromLocal8Bit(
-                      std::strerror(errno)));
-        return WriteResult::Broken;
+        return WriteResult::broken(Error::SocketError,
+                                   QStringLiteral("a shared-memory message could not be written: %1")
+                                       .arg(QString::fromLocal8Bit(std::strerror(errno))));
     }
     return WriteResult::Written;
 }

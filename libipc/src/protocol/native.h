@@ -18,8 +18,7 @@ public:
 
     Event start(Output &out) override;
     Event next(wire::FrameReader &in, Output &out) override;
-    WriteResult writeMessage(qint32 type, const QByteArray &data, Output &out, Error *error,
-                             QString *reason) override;
+    WriteResult writeMessage(qint32 type, const QByteArray &data, Output &out) override;
     Event endOfStream(const wire::FrameReader &in, Error error, const QString &reason) const override;
     void takeEphemeralKey(std::unique_ptr<crypto::EphemeralKey> key) override;
     void writeGoodbye(Output &out) override;
@@ -28,8 +27,7 @@ public:
     bool pendingLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize) const override;
     void writeAck(Output &out, quint64 delivered) override;
     void writeResume(Output &out, const wire::Resume &resume) override;
-    WriteResult writeDetachedMessage(qint32 type, const QByteArray &data, Output &out, const DataSink &sink,
-                                     Error *error, QString *reason) override;
+    WriteResult writeDetachedMessage(qint32 type, const QByteArray &data, Output &out, const DataSink &sink) override;
     bool openDetached(char *data, qsizetype size) override;
 
 private:
@@ -47,7 +45,7 @@ private:
     void sendHello(Output &out);
     void awaitHello(wire::FrameReader &in);
     bool writeRecord(qint32 type, const QByteArray &data, Output &out);
-    WriteResult nonceExhausted(Error *error, QString *reason);
+    WriteResult nonceExhausted();
     Event fail(Error error, const QString &reason);
 
     State m_state;
