@@ -1,19 +1,14 @@
 #include "session.h"
-#include "transport/capabilities.h"
 
 #include "crypto/noise.h"
 #include "delivery.h"
 #include "logging.h"
 #include "session_observer.h"
+#include "transport/memory_file.h"
 #include "transport/stream.h"
-#if IPC_LINUX_TRANSPORT
-#include "transport/shared_memory.h"
-#include <unistd.h>
-#endif
 #include "wire/frame_writer.h"
 
 #include <QPointer>
-#include <QTimerEvent>
 
 #include <cstring>
 
@@ -29,25 +24,6 @@ constexpr std::chrono::milliseconds AckDelay{2};
 // From this size on, a message's data travels in a memory file when both
 // sides can pass one: mapping it beats copying it twice through the socket.
 constexpr qsizetype LargestOnStream = 4 << 20;
-
-// The buffer of the last large body is kept for reuse until a period of
-// this length passes without one.
-constexpr std::chrono::milliseconds SpareBodyKept{1000};
-
-// Plain data: a memory file saves the receiver a copy, but the sender pays
-// for every page of it, and the socket is faster unless the system gives
-// memory files huge pages (measured in bench/README.md). Encrypted data
-// always goes in a file: the socket path would hold the sealed copy whole
-// on both sides.
-bool sharedMemoryIsFaster()
-{
-#if IPC_LINUX_TRANSPORT
-    static const bool huge = shm::filesGetHugePages();
-    return huge;
-#else
-    return false;
-#endif
-}
 
 // The adapter offers message data in memory files when the stream can pass them.
 Session::Options withStreamAbilities(Session::Options options, const Stream *stream)
@@ -235,7 +211,7 @@ bool Session::handle(protocol::Event &event, const QPointer<Session> &alive)
     case protocol::Event::Acknowledged:
         return onAcknowledged(event.delivered, alive);
     case protocol::Event::Ponged:
-        Q_EMIT pongReceived(event.delivered);
+        Q_EMIT pongReceived(event.token);
         return alive && m_state == State::Established;
     case protocol::Event::Resumed: {
         const wire::Resume &resume = m_adapter->peerResume();
@@ -376,7 +352,7 @@ bool Session::takeOverLargeBody()
         return true;
     LargeBody body;
     body.type = type;
-    body.data = largeBuffer(dataSize);
+    body.data = m_bodies.take(dataSize);
     body.filled = m_reader.bufferedBodySize() - wire::TypeSize;
     std::memcpy(body.data.data(), m_reader.bufferedBody() + wire::TypeSize, size_t(body.filled));
     m_reader.discardBuffered();
@@ -400,42 +376,9 @@ bool Session::readLargeBody()
     m_largeBody.reset();
     // Kept (shared) through the delivery: if the application lets go of
     // it, the next large body reuses its pages.
-    m_spareBody = complete.data;
-    m_spareWanted = true;
-    if (m_spareTimer == 0)
-        m_spareTimer = startTimer(SpareBodyKept);
+    m_bodies.keep(complete.data);
     deliver(complete.type, complete.data);
     return true;
-}
-
-// A buffer for a large body. Fresh memory costs a page fault per page,
-// more than the copy into it, so the last body is reused when nobody else
-// holds it any more and it is not much larger than needed.
-QByteArray Session::largeBuffer(qsizetype size)
-{
-    QByteArray spare = std::exchange(m_spareBody, QByteArray());
-    if (spare.isDetached() && spare.capacity() >= size && spare.capacity() / 2 <= size) {
-        spare.resize(size);
-        return spare;
-    }
-    QByteArray fresh(size, Qt::Uninitialized);
-#if IPC_LINUX_TRANSPORT
-    if (size >= LargestOnStream)
-        shm::preferHugePages(fresh.data(), size);
-#endif
-    return fresh;
-}
-
-// The spare body goes back to the system once a whole period passed
-// without a large body.
-void Session::timerEvent(QTimerEvent *event)
-{
-    if (event->timerId() != m_spareTimer)
-        return QObject::timerEvent(event);
-    if (std::exchange(m_spareWanted, false))
-        return;
-    killTimer(std::exchange(m_spareTimer, 0));
-    m_spareBody = QByteArray();
 }
 
 bool Session::flushOutput()
@@ -538,7 +481,7 @@ Result Session::writeOne(qint32 type, const QByteArray &data, const wire::Correl
             return tagged;
     }
     if (Q_UNLIKELY(data.size() >= LargestOnStream) && m_adapter->delivery().sharedMemory
-        && (m_encryption.level != SecurityLevel::Plain || sharedMemoryIsFaster())) {
+        && (m_encryption.level != SecurityLevel::Plain || transport::MemoryFile::beatsTheStreamForPlainData())) {
         const Written shared = writeShared(type, data);
         if (shared.kind == Written::Broken)
             return writeFailed(shared);
@@ -571,46 +514,30 @@ Result Session::writeOne(qint32 type, const QByteArray &data, const wire::Correl
 protocol::Adapter::WriteResult Session::writeShared(qint32 type, const QByteArray &data)
 {
     using Result = protocol::Adapter::WriteResult;
-#if IPC_LINUX_TRANSPORT
-    const int fd = shm::create();
-    if (fd < 0)
+    transport::MemoryFile file = transport::MemoryFile::create();
+    if (!file.isValid())
         return Result::Refused;
     if (!m_output.isEmpty())
         flushOutput(); // a tag or an ack goes first, without the descriptor
     const Result result = m_adapter->writeDetachedMessage(
-        type, data, m_output, [fd](const char *bytes, qsizetype size) { return shm::append(fd, bytes, size); });
-    if (result.kind == Result::Written && !shm::seal(fd)) {
-        ::close(fd);
-        return Result::broken(Error::SocketError, QStringLiteral("a shared-memory message could not be sealed"));
-    }
-    if (result.kind != Result::Written) {
-        ::close(fd);
+        type, data, m_output, [&file](const char *bytes, qsizetype size) { return file.append(bytes, size); });
+    if (result.kind != Result::Written)
         return result;
-    }
-    const bool written = m_stream->writeWithDescriptor(m_output.contents(), fd);
+    if (!file.seal())
+        return Result::broken(Error::SocketError, QStringLiteral("a shared-memory message could not be sealed"));
+    const bool written = m_stream->writeWithDescriptor(m_output.contents(), file.release());
     m_output.clear();
     if (!written)
         return Result::broken(Error::ConnectionLost, QStringLiteral("write refused: the connection has ended"));
     return Result::Written;
-#else
-    Q_UNUSED(type) Q_UNUSED(data)
-    return Result::Refused;
-#endif
 }
 
 // The message the adapter just returned has its data in the memory file
 // that came with its frames: map it, open it, deliver it.
 void Session::deliverDetached(qint32 type)
 {
-    QString error = QStringLiteral("protocol error: a shared-memory message arrived without its file descriptor");
-    QByteArray data;
-#if IPC_LINUX_TRANSPORT
-    const int fd = m_stream->takeDescriptor();
-    if (fd >= 0) {
-        data = shm::map(fd, m_adapter->detachedSize(), &error);
-        ::close(fd);
-    }
-#endif
+    QString error;
+    QByteArray data = transport::MemoryFile::receive(m_stream->takeDescriptor(), m_adapter->detachedSize(), &error);
     if (data.isNull()) {
         finish(Error::ProtocolError, error);
         return;
@@ -729,9 +656,7 @@ void Session::finish(Error error, const QString &reason)
         return;
     m_state = State::Finished;
     m_largeBody.reset();
-    m_spareBody = QByteArray();
-    if (m_spareTimer != 0)
-        killTimer(std::exchange(m_spareTimer, 0));
+    m_bodies.release();
     m_handshakeTimer.stop();
     m_heartbeatTimer.stop();
     m_ackTimer.stop();

@@ -9,6 +9,7 @@
 #include "delivery.h"
 #include "protocol/adapter.h"
 #include "result.h"
+#include "transport/body_buffers.h"
 #include "wire/frame_reader.h"
 
 #include <ipc/types.h>
@@ -123,8 +124,6 @@ private:
     bool pickAdapter(const QPointer<Session> &alive);
     bool takeOverLargeBody();
     bool readLargeBody();
-    QByteArray largeBuffer(qsizetype size);
-    void timerEvent(QTimerEvent *event) override;
     void deliver(qint32 type, const QByteArray &data)
     {
         if (Q_UNLIKELY(m_adapter->detachedSize() >= 0)) {
@@ -179,9 +178,7 @@ private:
         qint32 type = 0;
     };
     std::optional<LargeBody> m_largeBody;
-    QByteArray m_spareBody; // the last large body, shared until the application lets go of it
-    int m_spareTimer = 0;   // gives the spare back when no large body came to reuse it
-    bool m_spareWanted = false; // a large body came since the timer last fired
+    transport::BodyBuffers m_bodies{this}; // large bodies' buffers, reused while the application lets go
     PeerInfo m_peer;
     EncryptionInfo m_encryption;
     QTimer m_handshakeTimer;

@@ -120,7 +120,7 @@ struct Event
         Failed,      // the connection cannot go on: error and reason
         Acknowledged, // the peer delivered messages up to `delivered`
         Resumed,     // the peer's Resume: Adapter::peerResume()
-        Ponged,      // the peer answered a ping: its token in `delivered`
+        Ponged,      // the peer answered a ping: its `token`
     };
 
     Kind kind = NeedMore;
@@ -128,7 +128,8 @@ struct Event
     QByteArray data;
     Error error = Error::NoError;
     QString reason;
-    quint64 delivered = 0; // Acknowledged: the count; Ponged: the token
+    quint64 delivered = 0; // Acknowledged: the peer's cumulative count
+    quint64 token = 0;     // Ponged: the ping's token
 
     static Event needMore() { return Event{}; }
     static Event progress() { return of(Progress); }
@@ -150,7 +151,7 @@ struct Event
     static Event ponged(quint64 token)
     {
         Event event = of(Ponged);
-        event.delivered = token;
+        event.token = token;
         return event;
     }
     static Event closed(const QString &why) { return ended(Closed, Error::NoError, why); }
