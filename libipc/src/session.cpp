@@ -38,7 +38,8 @@ Session::Session(Stream *stream, const Options &options, QObject *parent)
     : QObject(parent)
     , m_stream(stream)
     , m_options(withStreamAbilities(options, stream))
-    , m_adapter(protocol::createAdapter(m_options.adapter))
+    , m_maker(m_options.adapter)
+    , m_adapter(m_maker.makeAtStart())
 {
     m_stream->setParent(this);
     connect(m_stream, &Stream::readyRead, this, &Session::onReadyRead);
@@ -88,19 +89,16 @@ void Session::start()
     onReadyRead(); // bytes may have arrived before the session existed
 }
 
-// An encrypted handshake's ephemeral key costs about as much as a key
-// agreement. Made here, it overlaps the peer's work instead of adding to the
-// connection's time: a server's with the client's answer to the preamble,
-// which has just left; a client's with the server accepting the connection.
+// What the handshake will need (an encrypted one's ephemeral key) is made
+// here, overlapping the peer's work instead of adding to the connection's
+// time: a server's with the client's answer to the preamble, which has just
+// left; a client's with the server accepting the connection.
 void Session::prepareAhead()
 {
-    if (!protocol::needsEphemeralKey(m_options.adapter))
-        return;
-    std::unique_ptr<crypto::EphemeralKey> key = crypto::EphemeralKey::generate();
     if (m_adapter)
-        m_adapter->takeEphemeralKey(std::move(key));
+        m_adapter->prepareAhead();
     else
-        m_ephemeralKey = std::move(key); // the adapter comes with the server's first byte
+        m_maker.prepareAhead(); // the adapter comes with the server's first byte
 }
 
 void Session::onReadyRead()
@@ -173,9 +171,7 @@ bool Session::pickAdapter(const QPointer<Session> &alive)
     char first;
     if (!m_reader.peek(&first, 1))
         return false;
-    m_adapter = protocol::adapterForGreeting(quint8(first), m_options.adapter);
-    if (m_ephemeralKey)
-        m_adapter->takeEphemeralKey(std::move(m_ephemeralKey));
+    m_adapter = m_maker.makeForGreeting(quint8(first));
     protocol::Event event = m_adapter->start(m_output);
     flushOutput();
     return handle(event, alive);
@@ -663,7 +659,7 @@ void Session::finish(Error error, const QString &reason)
     m_acknowledging = false;
     m_ledger = nullptr; // the owner keeps it for the next connection
     m_adapter.reset(); // wipes the connection's keys
-    m_ephemeralKey.reset();
+    m_maker.forget();
     m_stream->close();
     if (error != Error::NoError)
         qCDebug(lcWire).noquote() << "connection ended:" << reason;

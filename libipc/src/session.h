@@ -165,8 +165,8 @@ private:
     Stream *m_stream;
     Options m_options;
     State m_state = State::Handshake;
+    protocol::AdapterMaker m_maker; // the adapter, and what it needs made ahead
     std::unique_ptr<protocol::Adapter> m_adapter; // null until the wire is known
-    std::unique_ptr<crypto::EphemeralKey> m_ephemeralKey; // made before the adapter was known
     wire::FrameReader m_reader;
     protocol::Output m_output;
     // A large plain message read straight from the device into the buffer

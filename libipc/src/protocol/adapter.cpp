@@ -12,7 +12,7 @@ namespace ipc::protocol {
 
 Adapter::~Adapter() = default;
 
-void Adapter::takeEphemeralKey(std::unique_ptr<crypto::EphemeralKey>) {}
+void Adapter::prepareAhead() {}
 
 void Adapter::writeGoodbye(Output &)
 {
@@ -75,14 +75,40 @@ std::unique_ptr<Adapter> createAdapter(const Settings &settings)
 // Each adapter answers a version it does not speak with a clear mismatch.
 std::unique_ptr<Adapter> adapterForGreeting(quint8 firstByte, const Settings &settings)
 {
-    if (firstByte == GolangV2Adapter::Version || settings.protocol == Protocol::GolangIpcV2)
-        return std::make_unique<GolangV2Adapter>(settings);
-    return std::make_unique<NativeAdapter>(settings);
+    return AdapterMaker(settings).makeForGreeting(firstByte);
 }
 
-bool needsEphemeralKey(const Settings &settings)
+AdapterMaker::AdapterMaker(const Settings &settings)
+    : m_settings(settings)
 {
-    return settings.protocol == Protocol::Native && settings.encryption;
+}
+
+AdapterMaker::~AdapterMaker() = default;
+
+std::unique_ptr<Adapter> AdapterMaker::makeAtStart() const
+{
+    return createAdapter(m_settings);
+}
+
+std::unique_ptr<Adapter> AdapterMaker::makeForGreeting(quint8 firstByte)
+{
+    if (firstByte == GolangV2Adapter::Version || m_settings.protocol == Protocol::GolangIpcV2)
+        return std::make_unique<GolangV2Adapter>(m_settings); // the key, if any, goes unused
+    return std::make_unique<NativeAdapter>(m_settings, std::move(m_ephemeralKey));
+}
+
+void AdapterMaker::forget()
+{
+    m_ephemeralKey.reset();
+}
+
+// An encrypted handshake's ephemeral key costs about as much as a key
+// agreement: made while the server accepts the connection, it adds nothing
+// to the connection's time.
+void AdapterMaker::prepareAhead()
+{
+    if (m_settings.protocol == Protocol::Native && m_settings.encryption && !m_ephemeralKey)
+        m_ephemeralKey = crypto::EphemeralKey::generate();
 }
 
 Adapter::WriteResult Adapter::writeDetachedMessage(qint32, const QByteArray &, Output &, const DataSink &)

@@ -213,10 +213,9 @@ public:
     // connection's end is reported, given what was left unread in `in`.
     virtual Event endOfStream(const wire::FrameReader &in, Error error, const QString &reason) const = 0;
 
-    // The key of this side's encrypted handshake, made ahead by the engine
-    // while the peer was busy (see needsEphemeralKey()). A wire that has no
-    // use for it drops it (the default).
-    virtual void takeEphemeralKey(std::unique_ptr<crypto::EphemeralKey> key);
+    // Work the coming handshake will need, done now while the peer is busy
+    // (an encrypted handshake's ephemeral key). Default: none.
+    virtual void prepareAhead();
     // Before a close this side asked for. Default: nothing to say.
     virtual void writeGoodbye(Output &out);
     // Tags the message written next as a request or a reply. False: this
@@ -287,8 +286,27 @@ bool plainLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dat
 // which picks its adapter from the server's first byte (adapterForGreeting).
 std::unique_ptr<Adapter> createAdapter(const Settings &settings);
 std::unique_ptr<Adapter> adapterForGreeting(quint8 firstByte, const Settings &settings);
-// Whether this side is set for a native encrypted handshake, which needs an
-// ephemeral key (Adapter::takeEphemeralKey).
-bool needsEphemeralKey(const Settings &settings);
+// Makes a connection's adapter, and does ahead of it what the adapter will
+// need: a native client learns its wire only from the server's first byte,
+// and the ephemeral key of its encrypted handshake is made meanwhile.
+class AdapterMaker
+{
+public:
+    explicit AdapterMaker(const Settings &settings);
+    ~AdapterMaker();
+
+    // The adapter when the wire is known from the start (createAdapter()).
+    std::unique_ptr<Adapter> makeAtStart() const;
+    // The adapter the server's first byte calls for, given what was made ahead.
+    std::unique_ptr<Adapter> makeForGreeting(quint8 firstByte);
+    // While the adapter is not made yet: the work it will need.
+    void prepareAhead();
+    // The connection ended: what was made ahead is wiped.
+    void forget();
+
+private:
+    Settings m_settings;
+    std::unique_ptr<crypto::EphemeralKey> m_ephemeralKey;
+};
 
 } // namespace ipc::protocol

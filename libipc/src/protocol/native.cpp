@@ -36,9 +36,10 @@ QString processName()
 
 } // namespace
 
-NativeAdapter::NativeAdapter(const Settings &settings)
+NativeAdapter::NativeAdapter(const Settings &settings, std::unique_ptr<crypto::EphemeralKey> ephemeralKey)
     : Adapter(settings)
     , m_state(settings.role == Role::Client ? State::AwaitPreamble : State::AwaitReply)
+    , m_ephemeralKey(std::move(ephemeralKey))
 {
 }
 
@@ -196,9 +197,12 @@ void NativeAdapter::beginHandshake(wire::FrameReader &in)
         m_handshake->setEphemeral(std::move(m_ephemeralKey));
 }
 
-void NativeAdapter::takeEphemeralKey(std::unique_ptr<crypto::EphemeralKey> key)
+// Made while the peer works on its answer, so that the handshake's own
+// critical path holds only the key agreement.
+void NativeAdapter::prepareAhead()
 {
-    m_ephemeralKey = std::move(key);
+    if (settings().encryption && !m_ephemeralKey && !m_handshake)
+        m_ephemeralKey = crypto::EphemeralKey::generate();
 }
 
 Event NativeAdapter::handleHandshakeMessage(char *body, qsizetype size, wire::FrameReader &in, Output &out)

@@ -13,14 +13,15 @@ namespace ipc::protocol {
 class NativeAdapter : public Adapter
 {
 public:
-    explicit NativeAdapter(const Settings &settings);
+    // `ephemeralKey`: this side's handshake key, when it was made ahead.
+    explicit NativeAdapter(const Settings &settings, std::unique_ptr<crypto::EphemeralKey> ephemeralKey = nullptr);
     ~NativeAdapter() override;
 
     Event start(Output &out) override;
     Event next(wire::FrameReader &in, Output &out) override;
     WriteResult writeMessage(qint32 type, const QByteArray &data, Output &out) override;
     Event endOfStream(const wire::FrameReader &in, Error error, const QString &reason) const override;
-    void takeEphemeralKey(std::unique_ptr<crypto::EphemeralKey> key) override;
+    void prepareAhead() override;
     void writeGoodbye(Output &out) override;
     bool writePing(Output &out, quint64 token) override;
     bool writeCorrelation(Output &out, const wire::Correlation &tag) override;
