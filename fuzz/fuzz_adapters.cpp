@@ -73,10 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
                 return 0;
             }
             if (event.kind == Event::Established) {
-                Error error;
-                QString reason;
-                adapter->writeMessage(1, QByteArray("x"), out, &error, &reason);
-                adapter->writeAck(out, 1);
+                adapter->writeMessage(1, QByteArray("x"), out);
+                adapter->writeControl(out, Control::ack(1));
                 out.clear();
             }
         }

@@ -265,7 +265,7 @@ void Session::startDelivery()
         resume.firstSequence = ledger.firstUnacknowledged();
         resume.peerStream = ledger.peerStream();
         resume.delivered = ledger.delivered();
-        m_adapter->writeResume(m_output, resume);
+        m_adapter->writeControl(m_output, protocol::Control::resumeAt(resume));
         ledger.ackSent(); // the resume says what was delivered
     }
     if (!m_acknowledging) {
@@ -332,7 +332,7 @@ void Session::sendAck()
 {
     if (m_state != State::Established || !m_acknowledging || !m_ledger->ackPending())
         return;
-    m_adapter->writeAck(m_output, m_ledger->delivered());
+    m_adapter->writeControl(m_output, protocol::Control::ack(m_ledger->delivered()));
     m_ledger->ackSent();
     flushOutput();
 }
@@ -411,7 +411,7 @@ Result Session::sendUnrecorded(qint32 type, const QByteArray &data, const wire::
         return refuse(data.size());
     if (m_acknowledging && m_ledger->ackPending()) {
         // Piggybacked: a reply confirms the request it answers in the same write.
-        m_adapter->writeAck(m_output, m_ledger->delivered());
+        m_adapter->writeControl(m_output, protocol::Control::ack(m_ledger->delivered()));
         m_ledger->ackSent();
     }
     return writeOne(type, data, tag);
@@ -421,7 +421,7 @@ Result Session::sendUnrecorded(qint32 type, const QByteArray &data, const wire::
 Result Session::writeTag(const wire::Correlation &tag)
 {
     const bool isRequest = tag.kind == wire::Correlation::Request;
-    if ((isRequest && !m_adapter->delivery().requests) || !m_adapter->writeCorrelation(m_output, tag))
+    if ((isRequest && !m_adapter->delivery().requests) || !m_adapter->writeControl(m_output, protocol::Control::correlation(tag)))
         return Result::failure(
             Error::ProtocolMismatch,
             QStringLiteral("%1 refused: the peer's wire or library cannot carry requests and replies "
@@ -585,7 +585,7 @@ void Session::onHeartbeat()
         return;
     }
     // A wire without a ping (the line wire) cannot tell silence from death.
-    if (!m_adapter->writePing(m_output))
+    if (!m_adapter->writeControl(m_output, protocol::Control::ping(0)))
         return;
     m_pingOutstanding = true;
     flushOutput();
@@ -618,7 +618,7 @@ PeerCredentials Session::peerCredentials() const
 
 bool Session::ping(quint64 token)
 {
-    if (m_state != State::Established || !m_adapter->writePing(m_output, token))
+    if (m_state != State::Established || !m_adapter->writeControl(m_output, protocol::Control::ping(token)))
         return false;
     flushOutput();
     return true;
@@ -640,7 +640,7 @@ void Session::close()
         return;
     sendAck(); // the last deliveries, so that the peer need not report them
     if (m_adapter) {
-        m_adapter->writeGoodbye(m_output);
+        m_adapter->writeControl(m_output, protocol::Control::goodbye());
         flushOutput();
     }
     finish(Error::NoError, QStringLiteral("closed"));

@@ -250,7 +250,7 @@ private Q_SLOTS:
         QCOMPARE(client.writeMessage(7, "hi", out).kind, protocol::Adapter::WriteResult::Written);
         QCOMPARE(out.contents().toHex(' '), QByteArray("00 00 00 06 00 00 00 07 68 69"));
         out.clear();
-        client.writeGoodbye(out);
+        client.writeControl(out, protocol::Control::goodbye());
         QCOMPARE(out.contents().toHex(' '), QByteArray("00 00 00 0d 00 00 00 00 02 00 00 00 00 00 00 00 00"));
     }
 };

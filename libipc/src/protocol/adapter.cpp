@@ -14,16 +14,7 @@ Adapter::~Adapter() = default;
 
 void Adapter::prepareAhead() {}
 
-void Adapter::writeGoodbye(Output &)
-{
-}
-
-bool Adapter::writePing(Output &, quint64)
-{
-    return false;
-}
-
-bool Adapter::writeCorrelation(Output &, const wire::Correlation &)
+bool Adapter::writeControl(Output &, const Control &)
 {
     return false;
 }
@@ -31,14 +22,6 @@ bool Adapter::writeCorrelation(Output &, const wire::Correlation &)
 bool Adapter::pendingLargeMessage(const wire::FrameReader &, qint32 *, qsizetype *) const
 {
     return false;
-}
-
-void Adapter::writeAck(Output &, quint64)
-{
-}
-
-void Adapter::writeResume(Output &, const wire::Resume &)
-{
 }
 
 bool plainLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize)

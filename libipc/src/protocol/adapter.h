@@ -173,6 +173,30 @@ private:
     }
 };
 
+// What the engine asks a wire to say on its own behalf, between the
+// application's messages.
+struct Control
+{
+    enum Kind {
+        Goodbye,     // before a close this side asked for
+        Ping,        // the peer's library must answer (heartbeats, Client::ping()):
+                     // Event::Ponged comes back with `value` as its token
+        Correlation, // tags the message written next as a request or a reply (`tag`)
+        Ack,         // the cumulative acknowledgement: `value` delivered
+        Resume,      // where this side's streams stand as a connection starts
+    };
+    Kind kind;
+    quint64 value = 0;
+    wire::Correlation tag = {};
+    wire::Resume resume = {};
+
+    static Control goodbye() { return Control{Goodbye}; }
+    static Control ping(quint64 token) { return Control{Ping, token}; }
+    static Control correlation(const wire::Correlation &tag) { return Control{Correlation, 0, tag}; }
+    static Control ack(quint64 delivered) { return Control{Ack, delivered}; }
+    static Control resumeAt(const wire::Resume &resume) { return Control{Resume, 0, {}, resume}; }
+};
+
 class Adapter
 {
 public:
@@ -216,27 +240,17 @@ public:
     // Work the coming handshake will need, done now while the peer is busy
     // (an encrypted handshake's ephemeral key). Default: none.
     virtual void prepareAhead();
-    // Before a close this side asked for. Default: nothing to say.
-    virtual void writeGoodbye(Output &out);
-    // Tags the message written next as a request or a reply. False: this
-    // wire cannot carry the tag (the default).
-    virtual bool writeCorrelation(Output &out, const wire::Correlation &tag);
+    // Says what the engine asks on its own behalf (see Control). False: this
+    // wire cannot say it (the default: a wire without control messages).
+    virtual bool writeControl(Output &out, const Control &control);
     // The tag the peer put on the message just returned as Event::Message;
     // taken once (unset for a plain message).
     wire::Correlation takeCorrelation() { return std::exchange(m_correlation, wire::Correlation()); }
-    // A message the peer's library must answer (heartbeats, Client::ping());
-    // its answer comes back as Event::Ponged with the token. False: the wire
-    // has none.
-    virtual bool writePing(Output &out, quint64 token = 0);
     // When the frame now arriving in `in` is a large plain user message whose
     // header and type have arrived: its type and data size, and `in` keeps the
     // data bytes that already came (bufferedBody() after the type). The engine
     // then reads the rest straight into the buffer the application receives.
     virtual bool pendingLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize) const;
-    // Only when delivery().acknowledges: the cumulative acknowledgement, and
-    // where this side's streams stand as a connection starts.
-    virtual void writeAck(Output &out, quint64 delivered);
-    virtual void writeResume(Output &out, const wire::Resume &resume);
 
     // Only when delivery().sharedMemory: writes the frames of a message whose
     // data travels beside the stream, in a memory file, and hands that data

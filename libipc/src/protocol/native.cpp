@@ -460,33 +460,28 @@ Adapter::WriteResult NativeAdapter::nonceExhausted()
                                QStringLiteral("nonce exhausted: the connection must be re-established"));
 }
 
-void NativeAdapter::writeGoodbye(Output &out)
+// Control records: an Ack or a Resume only where both sides acknowledge
+// (the engine asks for them only then), the others while established.
+bool NativeAdapter::writeControl(Output &out, const Control &control)
 {
-    if (m_state == State::Established)
-        writeRecord(0, wire::encodeControl(wire::ControlKind::Goodbye), out);
-    m_state = State::Ended;
-}
-
-bool NativeAdapter::writePing(Output &out, quint64 token)
-{
-    if (m_state == State::Established)
-        writeRecord(0, wire::encodeControl(wire::ControlKind::Ping, token), out);
-    return true;
-}
-
-bool NativeAdapter::writeCorrelation(Output &out, const wire::Correlation &tag)
-{
-    return m_state == State::Established && writeRecord(0, wire::encodeCorrelation(tag), out);
-}
-
-void NativeAdapter::writeAck(Output &out, quint64 delivered)
-{
-    writeRecord(0, wire::encodeControl(wire::ControlKind::Ack, delivered), out);
-}
-
-void NativeAdapter::writeResume(Output &out, const wire::Resume &resume)
-{
-    writeRecord(0, wire::encodeResume(resume), out);
+    switch (control.kind) {
+    case Control::Goodbye:
+        if (m_state == State::Established)
+            writeRecord(0, wire::encodeControl(wire::ControlKind::Goodbye), out);
+        m_state = State::Ended;
+        return true;
+    case Control::Ping:
+        if (m_state == State::Established)
+            writeRecord(0, wire::encodeControl(wire::ControlKind::Ping, control.value), out);
+        return true;
+    case Control::Correlation:
+        return m_state == State::Established && writeRecord(0, wire::encodeCorrelation(control.tag), out);
+    case Control::Ack:
+        return writeRecord(0, wire::encodeControl(wire::ControlKind::Ack, control.value), out);
+    case Control::Resume:
+        return writeRecord(0, wire::encodeResume(control.resume), out);
+    }
+    return false;
 }
 
 Adapter::WriteResult NativeAdapter::writeDetachedMessage(qint32 type, const QByteArray &data, Output &out,

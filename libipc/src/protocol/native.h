@@ -22,12 +22,8 @@ public:
     WriteResult writeMessage(qint32 type, const QByteArray &data, Output &out) override;
     Event endOfStream(const wire::FrameReader &in, Error error, const QString &reason) const override;
     void prepareAhead() override;
-    void writeGoodbye(Output &out) override;
-    bool writePing(Output &out, quint64 token) override;
-    bool writeCorrelation(Output &out, const wire::Correlation &tag) override;
+    bool writeControl(Output &out, const Control &control) override;
     bool pendingLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize) const override;
-    void writeAck(Output &out, quint64 delivered) override;
-    void writeResume(Output &out, const wire::Resume &resume) override;
     WriteResult writeDetachedMessage(qint32 type, const QByteArray &data, Output &out, const DataSink &sink) override;
     bool openDetached(char *data, qsizetype size) override;
 
