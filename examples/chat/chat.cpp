@@ -7,6 +7,7 @@
 #include <ipc/server.h>
 
 #include <QCoreApplication>
+#include <QMetaEnum>
 #include <QSocketNotifier>
 #include <QTextStream>
 
@@ -79,9 +80,9 @@ int main(int argc, char **argv)
     ipc::ClientConfig config;
     config.preSharedKey = key;
     ipc::Client client(address, config);
-    QObject::connect(&client, &ipc::Client::statusChanged, [&](ipc::Status status) {
-        out << "* " << ipc::statusString(status) << Qt::endl;
-        if (status == ipc::Status::Error)
+    QObject::connect(&client, &ipc::Client::stateChanged, [&](ipc::Client::State state) {
+        out << "* " << QMetaEnum::fromType<ipc::Client::State>().valueToKey(int(state)) << Qt::endl;
+        if (state == ipc::Client::State::Unconnected) // it gave up: say why
             out << "* " << client.errorString() << Qt::endl;
     });
     QObject::connect(&client, &ipc::Client::messageReceived, [&](const ipc::Message &m) {

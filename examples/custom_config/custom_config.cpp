@@ -42,8 +42,10 @@ int main(int argc, char **argv)
     });
     // Everything was confirmed both ways once the server hears the goodbye.
     QObject::connect(&server, &ipc::Server::clientDisconnected, &app, &QCoreApplication::quit);
-    QObject::connect(&client, &ipc::Client::statusChanged, [&](ipc::Status status) {
-        if (status == ipc::Status::Timeout || status == ipc::Status::Error) {
+    // An error while unconnected means the client gave up (a timeout, or a
+    // mismatch no retry fixes); a refused write leaves it connected.
+    QObject::connect(&client, &ipc::Client::errorOccurred, [&] {
+        if (client.state() == ipc::Client::State::Unconnected) {
             QTextStream(stderr) << client.errorString() << Qt::endl;
             app.exit(1);
         }
