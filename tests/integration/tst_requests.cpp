@@ -312,9 +312,11 @@ private Q_SLOTS:
             ipc::Client worker(name);
             QVERIFY(worker.waitForConnected(10s));
             QTRY_COMPARE_WITH_TIMEOUT(server.clientCount(), 1, 10000);
-            QStringList results; // declared after the server: destroyed before it
+            // Declared after the server, so destroyed before it; on the heap,
+            // so that ASan names a continuation that touches it.
+            auto results = std::make_unique<QStringList>();
             pending = server.request(server.clientIds().first(), Add, "2+2", 0ms);
-            tail = pending.then(&server, [&results](const Reply &r) { results.append(r.errorString); });
+            tail = pending.then(&server, [list = results.get()](const Reply &r) { list->append(r.errorString); });
             QVERIFY(!pending.isFinished());
         }
         QVERIFY(pending.isFinished());
