@@ -82,15 +82,7 @@ Client::State ClientPrivate::stateOf(Status s)
 
 bool ClientPrivate::setStatus(Status s)
 {
-    const Client::State before = stateOf(status);
-    if (!moveTo(s))
-        return true;
-    const QPointer<Client> alive(q); // a slot may delete the client
-    if (stateOf(s) != before)
-        Q_EMIT q->stateChanged(stateOf(s));
-    if (alive)
-        Q_EMIT q->statusChanged(s);
-    return alive;
+    return changeStatus(q, s, &stateOf);
 }
 
 bool ClientPrivate::fail(Error e, const QString &reason)

@@ -8,6 +8,7 @@
 
 #include <ipc/types.h>
 
+#include <QPointer>
 #include <QString>
 
 namespace ipc {
@@ -30,6 +31,23 @@ public:
         if (observer && observing)
             observer->endpointStatusChanged(endpoint, next);
         return true;
+    }
+    // The one transition of a Client or Server: moves to `next`, then emits
+    // the owner's stateChanged() (when its State, the status seen without
+    // the ways of being stopped, changed) and statusChanged(), last. False
+    // when a slot deleted the owner.
+    template <typename Owner>
+    bool changeStatus(Owner *owner, Status next, typename Owner::State (*stateOf)(Status))
+    {
+        const auto before = stateOf(status);
+        if (!moveTo(next))
+            return true;
+        const QPointer<Owner> alive(owner);
+        if (stateOf(next) != before)
+            Q_EMIT owner->stateChanged(stateOf(next));
+        if (alive)
+            Q_EMIT owner->statusChanged(next);
+        return !alive.isNull();
     }
     void setError(Error e, const QString &reason)
     {

@@ -47,15 +47,7 @@ Server::State ServerPrivate::stateOf(Status s)
 
 bool ServerPrivate::setStatus(Status s)
 {
-    const Server::State before = stateOf(status);
-    if (!moveTo(s))
-        return true;
-    const QPointer<Server> alive(q); // a slot may delete the server
-    if (stateOf(s) != before)
-        Q_EMIT q->stateChanged(stateOf(s));
-    if (alive)
-        Q_EMIT q->statusChanged(s);
-    return alive;
+    return changeStatus(q, s, &stateOf);
 }
 
 bool ServerPrivate::fail(Error e, const QString &reason)
