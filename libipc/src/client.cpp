@@ -196,13 +196,14 @@ void ClientPrivate::onEstablished()
     errorString.clear();
     // The session has re-sent what was unconfirmed and sent the queue, in
     // order, before any slot below can write something newer.
-    setStatus(Status::Connected);
-    Q_EMIT q->connected();
-    if (status == Status::Connected && encryption.isEncrypted())
-        Q_EMIT q->encrypted();
-    if (status != Status::Connected)
+    const QPointer<Client> alive(q); // slots and continuations below may delete the client
+    if (!setStatus(Status::Connected))
         return;
-    const QPointer<Client> alive(q); // continuations and slots below may delete the client
+    Q_EMIT q->connected();
+    if (alive && status == Status::Connected && encryption.isEncrypted())
+        Q_EMIT q->encrypted();
+    if (!alive || status != Status::Connected)
+        return;
     if (std::exchange(restartedServer, false)
         && (!failAnsweredNever(QStringLiteral("the server restarted before answering"))
             || status != Status::Connected))

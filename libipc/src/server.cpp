@@ -77,8 +77,9 @@ bool ServerPrivate::report(quint64 id, const Result &result)
 bool ServerPrivate::failListen(Error e, const QString &reason)
 {
     setError(e, reason);
-    setStatus(Status::Error);
-    return fail(e, reason);
+    if (setStatus(Status::Error)) // unless a slot deleted the server
+        fail(e, reason);
+    return false;
 }
 
 Link *ServerPrivate::established(quint64 id) const
