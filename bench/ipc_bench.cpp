@@ -8,6 +8,7 @@
 
 #include <ipc/server.h>
 
+#include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -531,18 +532,67 @@ int main(int argc, char **argv)
     if (args.value(1) == QLatin1String("--peer"))
         return runPeer(args);
 
-    const bool quick = args.contains(QStringLiteral("--quick"));
-    // Without --json, indexOf() is -1 and value(0) would be this program's own path.
-    const int jsonIndex = args.indexOf(QStringLiteral("--json"));
-    const QString jsonPath = jsonIndex > 0 ? args.value(jsonIndex + 1, QStringLiteral("bench-results.json"))
-                                           : QStringLiteral("bench-results.json");
-    const int repeatIndex = args.indexOf(QStringLiteral("--repeat"));
-    const int repeats = repeatIndex > 0 ? qMax(1, args.value(repeatIndex + 1).toInt()) : 1;
-    const int scenariosIndex = args.indexOf(QStringLiteral("--scenarios"));
-    if (scenariosIndex > 0)
-        selectedScenarios = args.value(scenariosIndex + 1).split(QLatin1Char(','));
-    const int onlyIndex = args.indexOf(QStringLiteral("--only"));
-    const QStringList only = onlyIndex > 0 ? args.value(onlyIndex + 1).split(QLatin1Char(',')) : QStringList();
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Measures libipc against a raw socket of the same transport and against other IPC libraries.\n"
+        "Every figure is printed with its ratio to the raw socket, measured in the same run."));
+    parser.addHelpOption();
+    const QCommandLineOption quickOption(QStringLiteral("quick"), QStringLiteral("A few seconds instead of a minute (a smoke test; the figures are rough)."));
+    const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Where the results go (default bench-results.json)."),
+                                       QStringLiteral("file"), QStringLiteral("bench-results.json"));
+    const QCommandLineOption repeatOption(QStringLiteral("repeat"), QStringLiteral("Measure N times and report the medians (default 1)."),
+                                          QStringLiteral("n"), QStringLiteral("1"));
+    const QCommandLineOption scenariosOption(QStringLiteral("scenarios"), QStringLiteral("Only these scenarios, comma-separated (listed above)."),
+                                             QStringLiteral("list"));
+    const QCommandLineOption onlyOption(QStringLiteral("only"), QStringLiteral("Only these rows, comma-separated (listed above); the raw sockets always run, unless the list holds no-raw."),
+                                        QStringLiteral("list"));
+    parser.addOptions({quickOption, jsonOption, repeatOption, scenariosOption, onlyOption});
+    QStringList rowNames;
+    for (const Impl &impl : allImpls())
+        rowNames.append(impl.name);
+    const QStringList scenarioNames = {QStringLiteral("rtt"), QStringLiteral("request"), QStringLiteral("oneway64"),
+                                       QStringLiteral("oneway1m"), QStringLiteral("oneway64m"), QStringLiteral("broadcast"),
+                                       QStringLiteral("setup"), QStringLiteral("idle"), QStringLiteral("reference")};
+    parser.setApplicationDescription(parser.applicationDescription()
+                                     + QStringLiteral("\n\nScenarios: ") + scenarioNames.join(QStringLiteral(", "))
+                                     + QStringLiteral("\nRows: ") + rowNames.join(QStringLiteral(", ")));
+    if (!parser.parse(args)) {
+        QTextStream(stderr) << "ipc_bench: " << parser.errorText() << "\n(see ipc_bench --help)" << Qt::endl;
+        return 1;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        QTextStream(stdout) << parser.helpText();
+        return 0;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        QTextStream(stderr) << "ipc_bench: unexpected argument \"" << parser.positionalArguments().first()
+                            << "\" (see ipc_bench --help)" << Qt::endl;
+        return 1;
+    }
+    const auto unknown = [](const QStringList &given, const QStringList &known, const char *what) {
+        for (const QString &name : given) {
+            if (!known.contains(name)) {
+                QTextStream(stderr) << "ipc_bench: unknown " << what << " \"" << name << "\" (see ipc_bench --help)" << Qt::endl;
+                return true;
+            }
+        }
+        return false;
+    };
+    const bool quick = parser.isSet(quickOption);
+    const QString jsonPath = parser.value(jsonOption);
+    bool repeatOk = false;
+    const int repeats = parser.value(repeatOption).toInt(&repeatOk);
+    if (!repeatOk || repeats < 1) {
+        QTextStream(stderr) << "ipc_bench: --repeat needs a number of 1 or more" << Qt::endl;
+        return 1;
+    }
+    if (parser.isSet(scenariosOption))
+        selectedScenarios = parser.value(scenariosOption).split(QLatin1Char(','));
+    if (unknown(selectedScenarios, scenarioNames, "scenario"))
+        return 1;
+    const QStringList only = parser.isSet(onlyOption) ? parser.value(onlyOption).split(QLatin1Char(',')) : QStringList();
+    if (unknown(only, rowNames + QStringList{QStringLiteral("no-raw")}, "row"))
+        return 1;
     QList<Impl> impls;
     for (const Impl &impl : allImpls()) {
         if (only.isEmpty() || only.contains(impl.name)

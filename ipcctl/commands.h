@@ -12,5 +12,6 @@ int ping(const QStringList &arguments);
 int info(const QStringList &arguments);
 int serve(const QStringList &arguments);
 int eat(const QStringList &arguments);
+int watch(const QStringList &arguments);
 
 } // namespace ipcctl

@@ -3,9 +3,11 @@
 #include <QDateTime>
 #include <QFile>
 #include <QJsonDocument>
+#include <QStringDecoder>
 #include <QTextStream>
 
 #include <cstdio>
+#include <unistd.h>
 
 namespace ipcctl {
 
@@ -81,6 +83,23 @@ bool maxSizeOf(const QCommandLineParser &parser, const Common &common, quint32 *
 
 } // namespace
 
+int parseCommand(QCommandLineParser &parser, const QString &command, const QStringList &arguments)
+{
+    const QString name = QStringLiteral("ipcctl ") + command;
+    if (!parser.parse(QStringList{name} + arguments))
+        return fail(Usage, QStringLiteral("%1 (see %2 --help)").arg(parser.errorText(), name));
+    if (!parser.isSet(QStringLiteral("help")))
+        return -1;
+    // Qt's usage line names the program only; a command's names the command.
+    QString help = parser.helpText();
+    const qsizetype lineEnd = help.indexOf(QLatin1Char('\n'));
+    const qsizetype options = help.left(lineEnd).indexOf(QLatin1String(" [options]"));
+    if (options > 0)
+        help.replace(0, options, QStringLiteral("Usage: ") + name);
+    QTextStream(stdout) << help;
+    return Ok;
+}
+
 std::chrono::milliseconds timeoutOf(const QCommandLineParser &parser, const Common &common)
 {
     return std::chrono::milliseconds(qMax(1, parser.value(common.timeout).toInt()));
@@ -102,7 +121,8 @@ bool serverConfig(const QCommandLineParser &parser, const Common &common, ipc::S
 }
 
 std::unique_ptr<ipc::Client> connectClient(const QCommandLineParser &parser, const Common &common,
-                                           const QString &address, bool retry, int *exitCode)
+                                           const QString &address, bool retry, int *exitCode,
+                                           const std::function<void(ipc::Client &)> &prepare)
 {
     ipc::ClientConfig config;
     if (!clientConfig(parser, common, &config)) {
@@ -113,6 +133,8 @@ std::unique_ptr<ipc::Client> connectClient(const QCommandLineParser &parser, con
         config.maxAttempts = 1; // a missing server is an answer, as for nc
     config.disconnectTimeout = timeoutOf(parser, common);
     auto client = std::make_unique<ipc::Client>(address, config);
+    if (prepare) // before the event loop runs: the client starts connecting from there
+        prepare(*client);
     if (client->waitForConnected(timeoutOf(parser, common) + std::chrono::seconds(1)))
         return client;
     *exitCode = fail(client->error() == ipc::Error::NoError ? TimedOut : exitCodeFor(client->error()),
@@ -156,28 +178,62 @@ int fail(int code, const QString &what)
     return code;
 }
 
+bool isText(const QByteArray &bytes)
+{
+    for (const char c : bytes) {
+        if ((uchar(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') || uchar(c) == 0x7f)
+            return false;
+    }
+    QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    const QString decoded = utf8(bytes);
+    return !utf8.hasError();
+}
+
 QString messageLine(const ipc::Message &message, bool hex)
 {
-    bool printable = !hex;
-    for (const char c : message.data)
-        printable = printable && (uchar(c) >= 0x20 || c == '\t') && uchar(c) != 0x7f;
-    return QStringLiteral("%1 client=%2 type=%3 size=%4 %5")
+    const bool text = !hex && isText(message.data) && !message.data.contains('\n') && !message.data.contains('\r');
+    return QStringLiteral("%1 client=%2 type=%3 size=%4%5 %6")
         .arg(QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss.zzz")))
         .arg(message.clientId)
         .arg(message.type)
         .arg(message.data.size())
-        .arg(printable ? QString::fromUtf8(message.data) : QStringLiteral("hex:") + QString::fromLatin1(message.data.toHex()));
+        .arg(message.isRequest() ? QStringLiteral(" request=%1").arg(message.requestId) : QString())
+        .arg(text ? QString::fromUtf8(message.data) : QStringLiteral("hex:") + QString::fromLatin1(message.data.toHex()));
 }
 
-QJsonObject messageJson(const ipc::Message &message)
+QJsonObject messageJson(const ipc::Message &message, bool isReply)
 {
-    return QJsonObject{{QStringLiteral("time"), QDateTime::currentMSecsSinceEpoch()},
+    QJsonObject object{{QStringLiteral("time"), QDateTime::currentMSecsSinceEpoch()},
                        {QStringLiteral("client"), qint64(message.clientId)},
                        {QStringLiteral("type"), message.type},
-                       {QStringLiteral("request"), message.isRequest()},
                        {QStringLiteral("size"), message.data.size()},
-                       {QStringLiteral("text"), QString::fromUtf8(message.data)},
+                       {QStringLiteral("request"), message.isRequest()},
+                       {QStringLiteral("reply"), isReply},
                        {QStringLiteral("hex"), QString::fromLatin1(message.data.toHex())}};
+    if (message.isRequest())
+        object.insert(QStringLiteral("request_id"), qint64(message.requestId));
+    if (isText(message.data))
+        object.insert(QStringLiteral("text"), QString::fromUtf8(message.data));
+    return object;
+}
+
+QJsonObject errorJson(const QString &error, const QString &text, int code)
+{
+    QJsonObject object{{QStringLiteral("error"), error}, {QStringLiteral("text"), text}};
+    if (code != 0)
+        object.insert(QStringLiteral("code"), code);
+    return object;
+}
+
+void printRaw(const QByteArray &bytes)
+{
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+    std::fflush(stdout);
+}
+
+bool stdoutIsTerminal()
+{
+    return ::isatty(STDOUT_FILENO) == 1;
 }
 
 void printJson(const QJsonObject &object)

@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QString>
 
+#include <functional>
 #include <memory>
 
 namespace ipcctl {
@@ -41,22 +42,38 @@ struct Common
     }
 };
 
+// Parses a command's arguments (those after its name). --help prints the
+// command's own usage ("ipcctl send [options] ..."); a bad option says why.
+// Returns -1 to go on, else the exit code to end with.
+int parseCommand(QCommandLineParser &parser, const QString &command, const QStringList &arguments);
+
 // Fills configs from the parsed options; false with a message on stderr.
 bool clientConfig(const QCommandLineParser &parser, const Common &common, ipc::ClientConfig *config);
 bool serverConfig(const QCommandLineParser &parser, const Common &common, ipc::ServerConfig *config);
 std::chrono::milliseconds timeoutOf(const QCommandLineParser &parser, const Common &common);
 // Connects with the shared options: one attempt, or (retry) until --timeout.
-// Null after printing why, with *exitCode set.
+// Null after printing why, with *exitCode set. `prepare` runs before the
+// connection starts (to connect slots that must see the first message).
 std::unique_ptr<ipc::Client> connectClient(const QCommandLineParser &parser, const Common &common,
-                                           const QString &address, bool retry, int *exitCode);
+                                           const QString &address, bool retry, int *exitCode,
+                                           const std::function<void(ipc::Client &)> &prepare = {});
 
 int exitCodeFor(ipc::Error error);
 // Prints "ipcctl: WHAT" on stderr and returns the code.
 int fail(int code, const QString &what);
 
-// A message as one line: text when printable, else hex (or always hex).
+// Whether bytes are UTF-8 text a terminal can show as they are.
+bool isText(const QByteArray &bytes);
+// A message as one line: text when it is text, else hex (or always hex).
 QString messageLine(const ipc::Message &message, bool hex);
-QJsonObject messageJson(const ipc::Message &message);
+// time, client, type, size, request (and request_id), reply, hex, and text
+// only when the bytes are text: a decoder never sees damaged bytes.
+QJsonObject messageJson(const ipc::Message &message, bool isReply = false);
+// An error reply, or a call that got none, as --json prints it.
+QJsonObject errorJson(const QString &error, const QString &text, int code = 0);
+// Writes bytes to standard output exactly as they are.
+void printRaw(const QByteArray &bytes);
+bool stdoutIsTerminal();
 void printJson(const QJsonObject &object);
 void printLine(const QString &line);
 

@@ -17,6 +17,18 @@ QString securityName(ipc::SecurityLevel level)
     return QString();
 }
 
+// The wire the connection speaks: a client speaks only the one it was
+// given, and the connection succeeded.
+QString wireName(ipc::Protocol protocol)
+{
+    switch (protocol) {
+    case ipc::Protocol::Line: return QStringLiteral("line");
+    case ipc::Protocol::GolangIpcV2: return QStringLiteral("golang-ipc-v2");
+    case ipc::Protocol::Native: break;
+    }
+    return QStringLiteral("native");
+}
+
 } // namespace
 
 int info(const QStringList &arguments)
@@ -27,7 +39,8 @@ int info(const QStringList &arguments)
     parser.addPositionalArgument(QStringLiteral("address"), QStringLiteral("name, /path.sock or tcp://host:port"));
     Common common;
     common.addTo(parser);
-    parser.process(QStringList{QStringLiteral("ipcctl info")} + arguments);
+    if (const int done = parseCommand(parser, QStringLiteral("info"), arguments); done >= 0)
+        return done;
     if (parser.positionalArguments().size() != 1)
         return fail(Usage, QStringLiteral("info needs one ADDRESS (see ipcctl info --help)"));
     const QString address = parser.positionalArguments().first();
@@ -38,9 +51,7 @@ int info(const QStringList &arguments)
     ipc::Client &client = *connected;
     const ipc::PeerInfo server = client.serverInfo();
     const ipc::EncryptionInfo encryption = client.encryption();
-    // golang-ipc v2 says nothing about itself: no pid, name or version.
-    const QString protocol = encryption.isWeak() || server.libraryVersion.isEmpty() ? QStringLiteral("golang-ipc-v2")
-                                                                                    : QStringLiteral("native");
+    const QString protocol = wireName(client.config().protocol);
     const QJsonObject object{{QStringLiteral("address"), address},
                              {QStringLiteral("protocol"), protocol},
                              {QStringLiteral("encryption"), encryption.protocol},

@@ -20,7 +20,8 @@ int listen(const QStringList &arguments)
     const QCommandLineOption hex(QStringLiteral("hex"), QStringLiteral("Print payloads as hex always."));
     const QCommandLineOption count(QStringLiteral("count"), QStringLiteral("Exit after this many messages."), QStringLiteral("n"));
     parser.addOptions({echo, hex, count});
-    parser.process(QStringList{QStringLiteral("ipcctl listen")} + arguments);
+    if (const int done = parseCommand(parser, QStringLiteral("listen"), arguments); done >= 0)
+        return done;
     if (parser.positionalArguments().size() != 1)
         return fail(Usage, QStringLiteral("listen needs one ADDRESS (see ipcctl listen --help)"));
 

@@ -11,6 +11,7 @@ const char Usage[] = R"(usage: ipcctl COMMAND [options] ...
 
 commands:
   listen ADDRESS                 a server that prints every message it gets
+  watch ADDRESS                  a client that prints every message it gets
   send ADDRESS TYPE DATA|-       send one message (- reads standard input)
   ping ADDRESS [-c N]            round trips to a server, like ping
   info ADDRESS                   what a server says about itself
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
         return ipcctl::serve(arguments);
     if (command == QLatin1String("eat"))
         return ipcctl::eat(arguments);
+    if (command == QLatin1String("watch"))
+        return ipcctl::watch(arguments);
     const bool help = command == QLatin1String("--help") || command == QLatin1String("-h") || command == QLatin1String("help");
     QTextStream(help ? stdout : stderr) << (command.isEmpty() || help ? QString() : QStringLiteral("ipcctl: unknown command \"%1\"\n\n").arg(command))
                                         << QLatin1String(Usage);

@@ -51,7 +51,8 @@ int serve(const QStringList &arguments)
     const QCommandLineOption broadcast(QStringLiteral("broadcast"), QStringLiteral("Wait for this many clients (default 1)."), QStringLiteral("n"), QStringLiteral("1"));
     const QCommandLineOption line(QStringLiteral("line"), QStringLiteral("MinIPC's line wire (plain, one line per message)."));
     parser.addOptions({broadcast, line});
-    parser.process(QStringList{QStringLiteral("ipcctl serve")} + arguments);
+    if (const int done = parseCommand(parser, QStringLiteral("serve"), arguments); done >= 0)
+        return done;
     if (parser.positionalArguments().size() != 2)
         return fail(Usage, QStringLiteral("serve needs ADDRESS MESSAGE (see ipcctl serve --help)"));
     ipc::MinipcOptions options;
@@ -73,8 +74,10 @@ int eat(const QStringList &arguments)
     common.addTo(parser);
     const QCommandLineOption line(QStringLiteral("line"), QStringLiteral("MinIPC's line wire (plain, one line per message)."));
     const QCommandLineOption waitServer(QStringLiteral("wait-for-server"), QStringLiteral("Retry until --timeout when no server is there yet."));
-    parser.addOptions({line, waitServer});
-    parser.process(QStringList{QStringLiteral("ipcctl eat")} + arguments);
+    const QCommandLineOption hex(QStringLiteral("hex"), QStringLiteral("Print the message as hex (a terminal gets hex anyway when it is not text)."));
+    parser.addOptions({line, waitServer, hex});
+    if (const int done = parseCommand(parser, QStringLiteral("eat"), arguments); done >= 0)
+        return done;
     if (parser.positionalArguments().size() != 1)
         return fail(Usage, QStringLiteral("eat needs one ADDRESS (see ipcctl eat --help)"));
     ipc::MinipcOptions options;
@@ -83,9 +86,20 @@ int eat(const QStringList &arguments)
     if (parser.isSet(waitServer))
         options.connectTimeout = options.timeout;
     const ipc::MinipcResult result = ipc::eat(parser.positionalArguments().first(), {}, options);
-    if (result.ok && !parser.isSet(common.json))
-        printLine(QString::fromUtf8(result.value));
-    return report(result, parser, common, QJsonObject{{QStringLiteral("text"), QString::fromUtf8(result.value)}});
+    const QByteArray &bytes = result.value;
+    QJsonObject object{{QStringLiteral("size"), bytes.size()}, {QStringLiteral("hex"), QString::fromLatin1(bytes.toHex())}};
+    if (isText(bytes))
+        object.insert(QStringLiteral("text"), QString::fromUtf8(bytes));
+    if (result.ok && !parser.isSet(common.json)) {
+        // The bytes as they came to a pipe or file; a terminal gets a line.
+        if (parser.isSet(hex) || (stdoutIsTerminal() && !isText(bytes)))
+            printLine(QString::fromLatin1(bytes.toHex()));
+        else if (stdoutIsTerminal())
+            printLine(QString::fromUtf8(bytes));
+        else
+            printRaw(bytes);
+    }
+    return report(result, parser, common, object);
 }
 
 } // namespace ipcctl

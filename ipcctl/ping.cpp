@@ -20,7 +20,8 @@ int ping(const QStringList &arguments)
     const QCommandLineOption countOption({QStringLiteral("c"), QStringLiteral("count")}, QStringLiteral("How many pings (default 4)."), QStringLiteral("n"), QStringLiteral("4"));
     const QCommandLineOption interval({QStringLiteral("i"), QStringLiteral("interval")}, QStringLiteral("Milliseconds between pings (default 1000)."), QStringLiteral("ms"), QStringLiteral("1000"));
     parser.addOptions({countOption, interval});
-    parser.process(QStringList{QStringLiteral("ipcctl ping")} + arguments);
+    if (const int done = parseCommand(parser, QStringLiteral("ping"), arguments); done >= 0)
+        return done;
     if (parser.positionalArguments().size() != 1)
         return fail(Usage, QStringLiteral("ping needs one ADDRESS (see ipcctl ping --help)"));
     const int count = qMax(1, parser.value(countOption).toInt());

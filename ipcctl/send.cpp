@@ -3,6 +3,7 @@
 #include "common.h"
 
 #include <QFile>
+#include <QMetaEnum>
 
 #include <cstdio>
 
@@ -10,12 +11,28 @@ namespace ipcctl {
 
 namespace {
 
-void print(const ipc::Message &message, const QCommandLineParser &parser, const Common &common, bool hex)
+QString errorName(ipc::Error error)
+{
+    return QString::fromLatin1(QMetaEnum::fromType<ipc::Error>().valueToKey(int(error)));
+}
+
+void print(const ipc::Message &message, const QCommandLineParser &parser, const Common &common, bool hex, bool isReply)
 {
     if (parser.isSet(common.json))
-        printJson(messageJson(message));
+        printJson(messageJson(message, isReply));
     else
         printLine(messageLine(message, hex));
+}
+
+// A call that ended without an answer: the exit code, the reason on stderr,
+// and with --json the same as an object on stdout for the script.
+int noAnswer(int code, const QString &error, const QString &text, int errorCode, const QCommandLineParser &parser,
+             const Common &common)
+{
+    if (parser.isSet(common.json))
+        printJson(errorJson(error, text, errorCode));
+    return fail(code, errorCode != 0 ? QStringLiteral("error reply (code %1): %2").arg(errorCode).arg(text)
+                                     : QStringLiteral("no reply: %1").arg(text));
 }
 
 // A request and its reply; on a wire without replies, a message and the
@@ -25,22 +42,23 @@ int requestAndPrint(ipc::Client &client, int type, const QByteArray &data, const
 {
     const ipc::Reply reply = client.call(type, data, timeoutOf(parser, common));
     if (reply.isOk()) {
-        print(reply.message, parser, common, hex);
+        print(reply.message, parser, common, hex, true);
         return Ok;
     }
+    const QString name = errorName(reply.error);
     if (reply.error == ipc::Error::RemoteError)
-        return fail(Refused, QStringLiteral("error reply (code %1): %2").arg(reply.errorCode).arg(reply.errorString));
-    if (reply.error == ipc::Error::Timeout)
-        return fail(TimedOut, QStringLiteral("no reply: %1").arg(reply.errorString));
+        return noAnswer(Refused, name, reply.errorString, reply.errorCode, parser, common);
     if (reply.error != ipc::Error::ProtocolMismatch)
-        return fail(exitCodeFor(reply.error), QStringLiteral("no reply: %1").arg(reply.errorString));
+        return noAnswer(reply.error == ipc::Error::Timeout ? TimedOut : exitCodeFor(reply.error), name,
+                        reply.errorString, 0, parser, common);
     if (!client.write(type, data))
         return fail(exitCodeFor(client.error()), client.errorString());
     const ipc::Message back = client.waitForMessage(timeoutOf(parser, common));
     if (back.isNotice())
-        return fail(back.type == ipc::Message::StatusNotice ? TimedOut : exitCodeFor(client.error()),
-                    QStringLiteral("no reply: %1").arg(QString::fromUtf8(back.data)));
-    print(back, parser, common, hex);
+        return noAnswer(back.type == ipc::Message::StatusNotice ? TimedOut : exitCodeFor(client.error()),
+                        errorName(back.type == ipc::Message::StatusNotice ? ipc::Error::Timeout : client.error()),
+                        QString::fromUtf8(back.data), 0, parser, common);
+    print(back, parser, common, hex, false);
     return Ok;
 }
 
@@ -62,7 +80,8 @@ int send(const QStringList &arguments)
                                                       "wire have no replies: there, the first message back)."));
     const QCommandLineOption waitServer(QStringLiteral("wait-for-server"), QStringLiteral("Retry until --timeout when no server is there yet."));
     parser.addOptions({hex, waitReply, waitServer});
-    parser.process(QStringList{QStringLiteral("ipcctl send")} + arguments);
+    if (const int done = parseCommand(parser, QStringLiteral("send"), arguments); done >= 0)
+        return done;
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 3)
         return fail(Usage, QStringLiteral("send needs ADDRESS TYPE DATA (see ipcctl send --help)"));

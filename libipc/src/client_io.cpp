@@ -117,6 +117,10 @@ QFuture<Reply> Client::request(qint32 type, const QByteArray &data, std::chrono:
 
 Reply Client::call(qint32 type, const QByteArray &data, std::chrono::milliseconds timeout)
 {
+    // A blocking wait like the others: what arrives meanwhile is kept for
+    // the next waitForMessage(), so a script that calls and then waits
+    // loses nothing.
+    const WaitInbox::Waiting waiting(d->inbox);
     QFuture<Reply> future = request(type, data, timeout);
     if (!future.isFinished()) {
         QFutureWatcher<Reply> watcher;
@@ -124,7 +128,7 @@ Reply Client::call(qint32 type, const QByteArray &data, std::chrono::millisecond
         connect(&watcher, &QFutureWatcher<Reply>::finished, &loop, &QEventLoop::quit);
         watcher.setFuture(future);
         if (!future.isFinished())
-            loop.exec(); // not a wait that keeps messages for waitForMessage()
+            loop.exec();
     }
     return future.result();
 }

@@ -116,6 +116,31 @@ private Q_SLOTS:
         QVERIFY(server.waitForDelivered(10s));
     }
 
+    // call() is a blocking wait like the others: what the server sends
+    // before its reply is kept, in order, for the next waitForMessage().
+    void messagesDuringCallAreKept()
+    {
+        const QString name = uniqueName("calc");
+        ipc::Server server(name);
+        connect(&server, &ipc::Server::messageReceived, &server, [&](const Message &m) {
+            if (!m.isRequest())
+                return;
+            for (int i = 0; i < 16; ++i)
+                server.broadcast(Tick, QByteArray::number(i));
+            server.reply(m, Sum, "done");
+        });
+        QVERIFY(server.listen());
+        ipc::Client client(name);
+        const Reply reply = client.call(Add, "1+1", 10s);
+        QVERIFY2(reply.isOk(), qPrintable(reply.errorString));
+        QCOMPARE(reply.message.data, QByteArray("done"));
+        for (int i = 0; i < 16; ++i) {
+            const Message tick = client.waitForMessage(10s);
+            QCOMPARE(tick.type, Tick);
+            QCOMPARE(tick.data, QByteArray::number(i));
+        }
+    }
+
     // Chained with then(context): each request's continuation gets its own
     // answer, in whatever order they finish.
     void requestsChainWithThen()
@@ -624,6 +649,16 @@ private Q_SLOTS:
                      .value(QStringLiteral("x"))
                      .toInt(),
             1);
+
+        // The server's typed request, as the guide shows it.
+        connect(&client, &ipc::Client::messageReceived, &client, [&](const Message &m) {
+            if (m.isRequest())
+                client.reply(m, 6, QVariantMap { { QStringLiteral("offset"), m.toVariantMap().value(QStringLiteral("offset")).toDouble() * 2 } });
+        });
+        QFuture<Reply> asked = server.request(got.clientId, 6, QVariantMap { { QStringLiteral("offset"), 0.5 } });
+        QTRY_VERIFY_WITH_TIMEOUT(asked.isFinished(), 10000);
+        QVERIFY2(asked.result().isOk(), qPrintable(asked.result().errorString));
+        QCOMPARE(asked.result().message.toVariantMap().value(QStringLiteral("offset")).toDouble(), 1.0);
         QVERIFY(server.waitForDelivered(10s));
     }
 

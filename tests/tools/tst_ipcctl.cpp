@@ -12,6 +12,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <memory>
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -137,6 +139,167 @@ private Q_SLOTS:
         QCOMPARE(first.value(QStringLiteral("type")).toInt(), 3);
         QCOMPARE(first.value(QStringLiteral("text")).toString(), QStringLiteral("one"));
         QCOMPARE(QJsonDocument::fromJson(lines.at(1)).object().value(QStringLiteral("hex")).toString(), QStringLiteral("0102"));
+    }
+
+    // watch stays connected and prints each message as it comes, on every
+    // wire: text as text, binary bytes only as hex, a request tagged.
+    void watchFollowsAStream_data()
+    {
+        QTest::addColumn<ipc::Protocol>("protocol");
+        QTest::addColumn<QString>("wire");
+        QTest::newRow("native") << ipc::Protocol::Native << QStringLiteral("native");
+        QTest::newRow("golang-ipc-v2") << ipc::Protocol::GolangIpcV2 << QStringLiteral("golang-ipc-v2");
+        QTest::newRow("line") << ipc::Protocol::Line << QStringLiteral("line");
+    }
+
+    void watchFollowsAStream()
+    {
+        QFETCH(ipc::Protocol, protocol);
+        QFETCH(QString, wire);
+        const QString name = uniqueName("watch");
+        ipc::ServerConfig config;
+        config.protocol = protocol;
+        config.encryption = protocol != ipc::Protocol::Line;
+        ipc::Server server(name, config);
+        QVERIFY(server.listen());
+        QSignalSpy connected(&server, &ipc::Server::clientConnected);
+        QProcess watcher;
+        QStringList arguments{QStringLiteral("watch"), name, QStringLiteral("--json"), QStringLiteral("--count"),
+                              QStringLiteral("3"), QStringLiteral("--protocol"), wire};
+        if (protocol == ipc::Protocol::Line)
+            arguments << QStringLiteral("--plain");
+        watcher.start(QStringLiteral(IPCCTL_PATH), arguments);
+        QVERIFY(watcher.waitForStarted(10000));
+        QVERIFY(connected.size() == 1 || connected.wait(30000));
+        // CBOR {"seq": ...} cut short: no UTF-8 decoder may turn it into text.
+        const QByteArray binary = QByteArray::fromHex("a163736571ff");
+        const bool lineWire = protocol == ipc::Protocol::Line;
+        QVERIFY(server.broadcast(5, "first reading") == 1);
+        QVERIFY(server.broadcast(6, lineWire ? QByteArray("second") : binary) == 1);
+        if (protocol == ipc::Protocol::Native)
+            server.request(connected.first().first().toULongLong(), 7, "are you there", 30s);
+        else
+            server.broadcast(7, "third");
+        QSignalSpy finished(&watcher, &QProcess::finished);
+        QVERIFY(watcher.state() == QProcess::NotRunning || finished.wait(30000));
+        QCOMPARE(watcher.exitCode(), 0);
+        const QList<QByteArray> lines = watcher.readAllStandardOutput().trimmed().split('\n');
+        QCOMPARE(lines.size(), 3);
+        const QJsonObject first = QJsonDocument::fromJson(lines.at(0)).object();
+        QCOMPARE(first.value(QStringLiteral("text")).toString(), QStringLiteral("first reading"));
+        QCOMPARE(first.value(QStringLiteral("size")).toInt(), 13);
+        QCOMPARE(first.value(QStringLiteral("request")).toBool(), false);
+        if (!lineWire) { // the line wire has no types
+            QCOMPARE(first.value(QStringLiteral("type")).toInt(), 5);
+            const QJsonObject second = QJsonDocument::fromJson(lines.at(1)).object();
+            QCOMPARE(second.value(QStringLiteral("type")).toInt(), 6);
+            QCOMPARE(second.value(QStringLiteral("hex")).toString(), QStringLiteral("a163736571ff"));
+            QVERIFY2(!second.contains(QStringLiteral("text")), lines.at(1).constData());
+        }
+        const QJsonObject third = QJsonDocument::fromJson(lines.at(2)).object();
+        if (protocol == ipc::Protocol::Native) {
+            QCOMPARE(third.value(QStringLiteral("request")).toBool(), true);
+            QVERIFY(third.value(QStringLiteral("request_id")).toInteger() > 0);
+        }
+    }
+
+    // Without --json: one line per message, binary as hex; a server that
+    // goes away for good ends the watch with a reason and exit code 2.
+    void watchPrintsLinesAndEndsWhenTheServerDoes()
+    {
+        const QString name = uniqueName("watch");
+        auto server = std::make_unique<ipc::Server>(name);
+        QVERIFY(server->listen());
+        QSignalSpy connected(server.get(), &ipc::Server::clientConnected);
+        QProcess watcher;
+        watcher.start(QStringLiteral(IPCCTL_PATH), {QStringLiteral("watch"), name, QStringLiteral("--timeout"), QStringLiteral("500")});
+        QVERIFY(watcher.waitForStarted(10000));
+        QVERIFY(connected.size() == 1 || connected.wait(30000));
+        QVERIFY(server->broadcast(3, QByteArray::fromHex("00ff")) == 1);
+        QVERIFY(server->broadcast(4, "plain words") == 1);
+        QByteArray out;
+        QTRY_VERIFY_WITH_TIMEOUT((out += watcher.readAllStandardOutput()).count('\n') == 2, 30000);
+        QVERIFY2(out.contains("type=3 size=2 hex:00ff"), out.constData());
+        QVERIFY2(out.contains("type=4 size=11 plain words"), out.constData());
+        server.reset(); // closes: the client's reconnects find nobody
+        QSignalSpy finished(&watcher, &QProcess::finished);
+        QVERIFY(watcher.state() == QProcess::NotRunning || finished.wait(60000));
+        QCOMPARE(watcher.exitCode(), 2);
+        QVERIFY2(watcher.readAllStandardError().contains("gave up"), "no reason on stderr");
+    }
+
+    // eat hands the bytes over unchanged: raw to a pipe, hex or JSON on request.
+    void eatKeepsBytesIntact()
+    {
+        const QString name = uniqueName("eat");
+        ipc::Server server(name);
+        QVERIFY(server.listen());
+        const QByteArray binary = QByteArray::fromHex("a163736571ff00e9");
+        connect(&server, &ipc::Server::clientConnected, this, [&](quint64 id) { server.write(id, 1, binary); });
+        Run run = ipcctl({QStringLiteral("eat"), name});
+        QCOMPARE(run.exitCode, 0);
+        QCOMPARE(run.out, binary);
+        run = ipcctl({QStringLiteral("eat"), name, QStringLiteral("--hex")});
+        QCOMPARE(run.out.trimmed(), binary.toHex());
+        run = ipcctl({QStringLiteral("eat"), name, QStringLiteral("--json")});
+        const QJsonObject object = QJsonDocument::fromJson(run.out.trimmed()).object();
+        QCOMPARE(object.value(QStringLiteral("hex")).toString(), QString::fromLatin1(binary.toHex()));
+        QCOMPARE(object.value(QStringLiteral("size")).toInt(), binary.size());
+        QVERIFY2(!object.contains(QStringLiteral("text")), run.out.constData());
+    }
+
+    // An error reply, or no reply, is a JSON object too under --json.
+    void errorReplyAsJson()
+    {
+        const QString name = uniqueName("errjson");
+        ipc::Server server(name);
+        QVERIFY(server.listen());
+        connect(&server, &ipc::Server::messageReceived, this,
+                [&](const ipc::Message &m) { server.replyError(m, 42, QStringLiteral("no idea")); });
+        const Run run = ipcctl({QStringLiteral("send"), name, QStringLiteral("1"), QStringLiteral("riddle"),
+                                QStringLiteral("--wait-reply"), QStringLiteral("--json")});
+        QCOMPARE(run.exitCode, 4);
+        const QJsonObject object = QJsonDocument::fromJson(run.out.trimmed()).object();
+        QCOMPARE(object.value(QStringLiteral("error")).toString(), QStringLiteral("RemoteError"));
+        QCOMPARE(object.value(QStringLiteral("code")).toInt(), 42);
+        QCOMPARE(object.value(QStringLiteral("text")).toString(), QStringLiteral("no idea"));
+    }
+
+    // info names the line wire, and without --protocol line says that text
+    // in the greeting may be MinIPC's line wire.
+    void infoOnTheLineWire()
+    {
+        const QString name = uniqueName("infoline");
+        ipc::ServerConfig config;
+        config.protocol = ipc::Protocol::Line;
+        config.encryption = false;
+        ipc::Server server(name, config);
+        QVERIFY(server.listen());
+        connect(&server, &ipc::Server::clientConnected, this, [&](quint64 id) { server.write(id, 1, "hello"); });
+        Run run = ipcctl({QStringLiteral("info"), name, QStringLiteral("--protocol"), QStringLiteral("line"),
+                          QStringLiteral("--plain"), QStringLiteral("--json")});
+        QCOMPARE(run.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(run.out.trimmed()).object().value(QStringLiteral("protocol")).toString(),
+                 QStringLiteral("line"));
+        run = ipcctl({QStringLiteral("info"), name, QStringLiteral("--plain")});
+        QCOMPARE(run.exitCode, 3);
+        QVERIFY2(run.err.contains("MinIPC's line wire") && run.err.contains("--protocol line"), run.err.constData());
+    }
+
+    void helpNamesTheCommand_data()
+    {
+        QTest::addColumn<QString>("command");
+        for (const char *command : {"listen", "watch", "send", "ping", "info", "serve", "eat"})
+            QTest::newRow(command) << QString::fromLatin1(command);
+    }
+
+    void helpNamesTheCommand()
+    {
+        QFETCH(QString, command);
+        const Run run = ipcctl({command, QStringLiteral("--help")});
+        QCOMPARE(run.exitCode, 0);
+        const QByteArray usage = "Usage: ipcctl " + command.toLatin1() + " [options]";
+        QVERIFY2(run.out.startsWith(usage), run.out.constData());
     }
 
     void pingReportsRoundTrips()

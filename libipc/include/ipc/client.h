@@ -188,8 +188,9 @@ public:
         return request(type, detail::encodePayload(payload), timeout);
     }
     /// For scripts: request() and a local event loop until it ends; returns
-    /// its Reply (check Reply::isOk()). Messages that arrive meanwhile reach
-    /// messageReceived() only; they are not kept for waitForMessage().
+    /// its Reply (check Reply::isOk()). A blocking wait like the others:
+    /// messages that arrive meanwhile reach messageReceived() and are also
+    /// kept, in order, for the next waitForMessage().
     Reply call(qint32 type, const QByteArray &data, std::chrono::milliseconds timeout = std::chrono::seconds(30));
     /// call() with a typed payload, sent as CBOR (see writeCbor()).
     template <typename T, std::enable_if_t<IsCborPayload<T>, int> = 0>

@@ -2,6 +2,7 @@
 
 #include "logging.h"
 #include "wire/frame_writer.h"
+#include "wire/preamble.h"
 
 #include <QtEndian>
 
@@ -112,7 +113,7 @@ Event GolangV2Adapter::onPreamble(const char *preamble, Output &out)
     if (version != Version)
         return refuse(VersionMismatch, Error::ProtocolMismatch,
                       version == 3 ? QStringLiteral("the server speaks libipc's native protocol, not golang-ipc protocol version 2")
-                                   : QStringLiteral("the server speaks unknown protocol version %1").arg(version));
+                                   : wire::unknownVersionReason(preamble));
     if (encryption > 1)
         return refuse(VersionMismatch, Error::ProtocolMismatch,
                       QStringLiteral("the golang-ipc server offers unknown encryption mode %1").arg(encryption));

@@ -119,7 +119,7 @@ Event NativeAdapter::handlePreamble(const char *preamble, wire::FrameReader &in,
     if (version != wire::ProtocolVersion) {
         return refuse(Reply::VersionMismatch, Error::ProtocolMismatch,
                       version == 2 ? QStringLiteral("the server speaks golang-ipc protocol version 2, not libipc's native protocol")
-                                   : QStringLiteral("the server speaks unknown protocol version %1").arg(version));
+                                   : wire::unknownVersionReason(preamble));
     }
     switch (security) {
     case Security::ServerFull:

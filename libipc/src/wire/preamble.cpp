@@ -24,4 +24,16 @@ QString replyDescription(Reply reply)
     return QStringLiteral("unknown reply code %1").arg(int(reply));
 }
 
+QString unknownVersionReason(const char *preamble)
+{
+    const auto printable = [](char c) { return uchar(c) >= 0x20 && uchar(c) < 0x7f; };
+    const quint8 version = quint8(preamble[0]);
+    if (printable(preamble[0]) && printable(preamble[1]))
+        return QStringLiteral("the server speaks unknown protocol version %1: its first bytes are text (\"%2\"), "
+                              "so it may speak MinIPC's line wire (Protocol::Line, ipcctl --protocol line)")
+            .arg(version)
+            .arg(QString::fromLatin1(preamble, PreambleSize));
+    return QStringLiteral("the server speaks unknown protocol version %1").arg(version);
+}
+
 } // namespace ipc::wire

@@ -29,5 +29,8 @@ enum class Reply : quint8 {
 
 QByteArray encodePreamble(Security security);
 QString replyDescription(Reply reply);
+// Why a server's first two bytes are no version this client knows. Bytes
+// that read as text are most likely MinIPC's line wire, and the reason says so.
+QString unknownVersionReason(const char *preamble);
 
 } // namespace ipc::wire
