@@ -17,16 +17,18 @@ QString securityName(ipc::SecurityLevel level)
     return QString();
 }
 
-// The wire the connection speaks: a client speaks only the one it was
-// given, and the connection succeeded.
-QString wireName(ipc::Protocol protocol)
+// The wire the connection speaks. golang-ipc v2 and the line wire are
+// asked for; a native client also talks to a golang-ipc v2 server, which
+// names only its protocol (PeerInfo::libraryVersion "golang-ipc protocol 2").
+QString wireName(ipc::Protocol asked, const ipc::PeerInfo &server)
 {
-    switch (protocol) {
+    switch (asked) {
     case ipc::Protocol::Line: return QStringLiteral("line");
     case ipc::Protocol::GolangIpcV2: return QStringLiteral("golang-ipc-v2");
     case ipc::Protocol::Native: break;
     }
-    return QStringLiteral("native");
+    return server.libraryVersion.startsWith(QLatin1String("golang-ipc")) ? QStringLiteral("golang-ipc-v2")
+                                                                         : QStringLiteral("native");
 }
 
 } // namespace
@@ -51,7 +53,7 @@ int info(const QStringList &arguments)
     ipc::Client &client = *connected;
     const ipc::PeerInfo server = client.serverInfo();
     const ipc::EncryptionInfo encryption = client.encryption();
-    const QString protocol = wireName(client.config().protocol);
+    const QString protocol = wireName(client.config().protocol, server);
     const QJsonObject object{{QStringLiteral("address"), address},
                              {QStringLiteral("protocol"), protocol},
                              {QStringLiteral("encryption"), encryption.protocol},

@@ -267,7 +267,7 @@ private Q_SLOTS:
 
     // info names the line wire, and without --protocol line says that text
     // in the greeting may be MinIPC's line wire.
-    void infoOnTheLineWire()
+    void infoNamesTheWire()
     {
         const QString name = uniqueName("infoline");
         ipc::ServerConfig config;
@@ -284,6 +284,16 @@ private Q_SLOTS:
         run = ipcctl({QStringLiteral("info"), name, QStringLiteral("--plain")});
         QCOMPARE(run.exitCode, 3);
         QVERIFY2(run.err.contains("MinIPC's line wire") && run.err.contains("--protocol line"), run.err.constData());
+        // A default client finds golang-ipc v2 by itself, and info says so.
+        const QString v2Name = uniqueName("infov2");
+        ipc::ServerConfig v2;
+        v2.protocol = ipc::Protocol::GolangIpcV2;
+        ipc::Server v2Server(v2Name, v2);
+        QVERIFY(v2Server.listen());
+        run = ipcctl({QStringLiteral("info"), v2Name, QStringLiteral("--json")});
+        QCOMPARE(run.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(run.out.trimmed()).object().value(QStringLiteral("protocol")).toString(),
+                 QStringLiteral("golang-ipc-v2"));
     }
 
     void helpNamesTheCommand_data()
