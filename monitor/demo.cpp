@@ -1,4 +1,5 @@
 #include "demo.h"
+#include "process_end.h"
 
 #include <ipc/client.h>
 #include <ipc/server.h>
@@ -119,9 +120,14 @@ Demo::Demo(const QString &monitorAddress, QObject *parent)
 
 Demo::~Demo()
 {
+    // End of file on their standard input tells the helpers to end; they
+    // close their servers, which removes the socket files. Force only a
+    // helper that does not (the helpers this demo started, by their pid).
+    for (auto &process : m_processes)
+        process->closeWriteChannel();
     for (auto &process : m_processes) {
-        if (process->state() != QProcess::NotRunning) {
-            process->kill(); // the helpers this demo started, by their pid
+        if (process->state() != QProcess::NotRunning && !process->waitForFinished(5000)) {
+            process->kill();
             process->waitForFinished(5000);
         }
     }
@@ -158,6 +164,8 @@ void Demo::startClients(quint16 tcpPort)
 
 int runDemoPeer(const QStringList &arguments)
 {
+    quitWhenParentEnds();
+    quitOnTerminationSignals();
     if (arguments.value(0) == QLatin1String("servers") && arguments.size() >= 2)
         return runServers(arguments.at(1));
     if (arguments.value(0) == QLatin1String("clients") && arguments.size() >= 3)

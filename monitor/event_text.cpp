@@ -40,54 +40,58 @@ QString payloadPreview(const QByteArray &payload)
     return QLatin1Char('"') + QString::fromUtf8(payload) + QLatin1Char('"');
 }
 
-QStringList describeEvent(const ProcessState *process, EventType type, const QCborMap &event)
+QList<EventLine> describeEvent(const ProcessState *process, EventType type, const QCborMap &event, qint64 arrival)
 {
-    const QString now = clock(QDateTime::currentMSecsSinceEpoch());
+    const QString now = clock(arrival);
     const QString from = who(process);
-    QStringList lines;
+    QList<EventLine> lines;
+    // Events print at their arrival; counters and samples carry their own times.
+    qint64 at = arrival;
+    const auto addLine = [&](const QString &text) { lines.append(EventLine{at, text}); };
     switch (type) {
     case EventType::Hello:
-        lines << QStringLiteral("%1 hello %2[%3] libipc %4")
-                     .arg(now, text(event, Key::Process), text(event, Key::Pid), text(event, Key::Library));
+        addLine(QStringLiteral("%1 hello %2[%3] libipc %4")
+                     .arg(now, text(event, Key::Process), text(event, Key::Pid), text(event, Key::Library)));
         break;
     case EventType::EndpointUp:
-        lines << QStringLiteral("%1 %2 endpoint %3 up: %4 %5 %6 (%7)")
+        addLine(QStringLiteral("%1 %2 endpoint %3 up: %4 %5 %6 (%7)")
                      .arg(now, from, text(event, Key::Endpoint), text(event, Key::Role), text(event, Key::Address),
-                          text(event, Key::Transport), text(event, Key::Protocol));
+                          text(event, Key::Transport), text(event, Key::Protocol)));
         break;
     case EventType::EndpointStatus:
-        lines << QStringLiteral("%1 %2 endpoint %3 status %4")
-                     .arg(now, from, text(event, Key::Endpoint), text(event, Key::Status));
+        addLine(QStringLiteral("%1 %2 endpoint %3 status %4")
+                     .arg(now, from, text(event, Key::Endpoint), text(event, Key::Status)));
         break;
     case EventType::EndpointDown:
-        lines << QStringLiteral("%1 %2 endpoint %3 down").arg(now, from, text(event, Key::Endpoint));
+        addLine(QStringLiteral("%1 %2 endpoint %3 down").arg(now, from, text(event, Key::Endpoint)));
         break;
     case EventType::ConnectionOpened:
-        lines << QStringLiteral("%1 %2 connection %3 opened on endpoint %4, peer %5 pid %6 uid %7")
+        addLine(QStringLiteral("%1 %2 connection %3 opened on endpoint %4, peer %5 pid %6 uid %7")
                      .arg(now, from, text(event, Key::Connection), text(event, Key::Endpoint),
-                          text(event, Key::PeerAddress), text(event, Key::PeerPid), text(event, Key::PeerUid));
+                          text(event, Key::PeerAddress), text(event, Key::PeerPid), text(event, Key::PeerUid)));
         break;
     case EventType::ConnectionEstablished:
-        lines << QStringLiteral("%1 %2 connection %3 established: %4, peer %5[%6], %7 (%8) hash %9")
+        addLine(QStringLiteral("%1 %2 connection %3 established: %4, peer %5[%6], %7 (%8) hash %9")
                      .arg(now, from, text(event, Key::Connection), text(event, Key::Protocol),
                           text(event, Key::PeerProcess), text(event, Key::PeerPid), text(event, Key::Security),
-                          text(event, Key::Encryption), text(event, Key::HandshakeHash));
+                          text(event, Key::Encryption), text(event, Key::HandshakeHash)));
         break;
     case EventType::ConnectionError:
-        lines << QStringLiteral("%1 %2 connection %3 error %4: %5")
-                     .arg(now, from, text(event, Key::Connection), text(event, Key::Error), text(event, Key::Reason));
+        addLine(QStringLiteral("%1 %2 connection %3 error %4: %5")
+                     .arg(now, from, text(event, Key::Connection), text(event, Key::Error), text(event, Key::Reason)));
         break;
     case EventType::ConnectionClosed: {
         const QString error = text(event, Key::Error);
-        lines << QStringLiteral("%1 %2 connection %3 closed%4: %5")
+        addLine(QStringLiteral("%1 %2 connection %3 closed%4: %5")
                      .arg(now, from, text(event, Key::Connection),
-                          error.isEmpty() ? QString() : QStringLiteral(" with %1").arg(error), text(event, Key::Reason));
+                          error.isEmpty() ? QString() : QStringLiteral(" with %1").arg(error), text(event, Key::Reason)));
         break;
     }
     case EventType::Counters:
+        at = event.value(key(Key::Time)).toInteger();
         for (const QCborValue &value : event.value(key(Key::Rows)).toArray()) {
             const QCborArray row = value.toArray();
-            lines << QStringLiteral("%1 %2 connection %3 %4 type %5: %6 message(s), %7 bytes (%8..%9)")
+            addLine(QStringLiteral("%1 %2 connection %3 %4 type %5: %6 message(s), %7 bytes (%8..%9)")
                          .arg(clock(event.value(key(Key::Time)).toInteger()), from)
                          .arg(row.at(0).toInteger())
                          .arg(row.at(1).toInteger() == int(Direction::Received) ? QStringLiteral("in") : QStringLiteral("out"))
@@ -95,12 +99,13 @@ QStringList describeEvent(const ProcessState *process, EventType type, const QCb
                          .arg(row.at(3).toInteger())
                          .arg(row.at(4).toInteger())
                          .arg(row.at(5).toInteger())
-                         .arg(row.at(6).toInteger());
+                         .arg(row.at(6).toInteger()));
         }
         break;
     case EventType::MessageSamples:
         for (const QCborValue &value : event.value(key(Key::Rows)).toArray()) {
             const QCborArray row = value.toArray();
+            at = row.at(0).toInteger();
             QString line = QStringLiteral("%1 %2 connection %3 %4 type %5 %6 bytes")
                                .arg(clock(row.at(0).toInteger()), from)
                                .arg(row.at(1).toInteger())
@@ -110,12 +115,12 @@ QStringList describeEvent(const ProcessState *process, EventType type, const QCb
                                .arg(row.at(4).toInteger());
             if (row.size() > 5)
                 line += QLatin1Char(' ') + payloadPreview(row.at(5).toByteArray());
-            lines << line;
+            addLine(line);
         }
         break;
     case EventType::Dropped:
-        lines << QStringLiteral("%1 %2 dropped: %3 sample(s), %4 event(s) not reported")
-                     .arg(now, from, text(event, Key::Samples), text(event, Key::Events));
+        addLine(QStringLiteral("%1 %2 dropped: %3 sample(s), %4 event(s) not reported")
+                     .arg(now, from, text(event, Key::Samples), text(event, Key::Events)));
         break;
     }
     return lines;

@@ -9,6 +9,8 @@
 // Without a display it runs headless by itself.
 #include "collector.h"
 #include "demo.h"
+#include "process_end.h"
+#include "time_ordered_lines.h"
 #include "event_text.h"
 #include "main_window.h"
 #include "connection_map.h"
@@ -88,6 +90,7 @@ int main(int argc, char **argv)
     const bool headless = cli || !haveDisplay();
     std::unique_ptr<QCoreApplication> app(headless ? new QCoreApplication(argc, argv) : new QApplication(argc, argv));
     QCoreApplication::setApplicationName(QStringLiteral("ipc-monitor"));
+    quitOnTerminationSignals(); // so the demo's helpers and the collector's socket file go with it
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Shows libipc processes that report to it (IPC_MONITOR=1)."));
@@ -149,6 +152,7 @@ int main(int argc, char **argv)
     }
 
     std::unique_ptr<MainWindow> window;
+    TimeOrderedLines ordered;
     if (headless) {
         if (!cli)
             QTextStream(stderr) << "ipc-monitor: no display, running headless (one line per event). To see the "
@@ -157,11 +161,22 @@ int main(int argc, char **argv)
         QTextStream(stderr) << "ipc-monitor: collecting at " << address << Qt::endl;
         QObject::connect(&collector, &Collector::eventReceived, &traffic,
                          [&](quint64 source, ipc::telemetry::EventType type, const QCborMap &event) {
-                             QTextStream out(stdout);
-                             for (const QString &line : describeEvent(traffic.processOf(source), type, event))
-                                 out << line << '\n';
-                             out.flush();
+                             ordered.add(describeEvent(traffic.processOf(source), type, event,
+                                                       QDateTime::currentMSecsSinceEpoch()));
                          });
+        const auto print = [](const QStringList &lines) {
+            if (lines.isEmpty())
+                return;
+            QTextStream out(stdout);
+            for (const QString &line : lines)
+                out << line << '\n';
+            out.flush();
+        };
+        auto *release = new QTimer(app.get());
+        QObject::connect(release, &QTimer::timeout, app.get(),
+                         [&, print] { print(ordered.takeReady(QDateTime::currentMSecsSinceEpoch())); });
+        release->start(100);
+        QObject::connect(app.get(), &QCoreApplication::aboutToQuit, app.get(), [&, print] { print(ordered.takeAll()); });
     } else {
         window = std::make_unique<MainWindow>(&traffic, address);
         window->show();

@@ -5,10 +5,11 @@ set -euo pipefail
 # Lua runs the MinIPC interop tests and Python the golang-ipc v2 ones;
 # ZeroMQ and Qt Remote Objects are what the benchmark compares against;
 # clang and its runtime build the libFuzzer targets; Doxygen builds the API
-# reference (the docs target).
+# reference (the docs target); Xvfb lets a test take the monitor's display
+# away.
 packages=(g++ cmake ninja-build pkg-config qt6-base-dev libssl-dev lua5.4 lua-socket
           python3 python3-cryptography python3-cbor2 libzmq3-dev cppzmq-dev qt6-remoteobjects-dev
-          clang libclang-rt-14-dev doxygen)
+          clang libclang-rt-14-dev doxygen xvfb)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

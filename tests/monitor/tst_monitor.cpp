@@ -8,6 +8,7 @@
 #include "models.h"
 #include "recording.h"
 #include "testnames.h"
+#include "time_ordered_lines.h"
 #include "traffic.h"
 
 #include <ipc/client.h>
@@ -15,9 +16,16 @@
 #include <ipc/telemetry.h>
 
 #include <QCborArray>
+#include <QDir>
+#include <QFile>
+#include <QRegularExpression>
+#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <csignal>
+#include <sys/types.h>
 
 using namespace std::chrono_literals;
 using namespace monitor;
@@ -84,6 +92,39 @@ bool startReportingTraffic(const QString &address, const QString &name, int coun
     burst.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     burst.start(peerPath(), {QStringLiteral("burst"), name, QString::number(count), QStringLiteral("64")});
     return burst.waitForStarted(10000);
+}
+
+
+// The processes whose parent is `parent`, read from /proc (their pids).
+QList<qint64> childrenOf(qint64 parent)
+{
+    QList<qint64> children;
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &entry : entries) {
+        bool numeric = false;
+        const qint64 pid = entry.toLongLong(&numeric);
+        if (!numeric)
+            continue;
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        // "pid (comm) state ppid ...": comm may hold spaces, so read after the last ')'.
+        const QByteArray text = stat.readAll();
+        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 1 && fields.at(1).toLongLong() == parent)
+            children.append(pid);
+    }
+    return children;
+}
+
+// Gone, or a zombie nobody has reaped yet: it runs no more code.
+bool hasEnded(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return true;
+    const QByteArray text = stat.readAll();
+    return text.mid(text.lastIndexOf(')') + 2).startsWith('Z');
 }
 
 } // namespace
@@ -405,8 +446,108 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(received(), qint64(count), 30000);
         QVERIFY(output.contains("established"));
         QVERIFY(output.contains("hello"));
+        // Every line in time order (a step back of hours is midnight).
+        QTime previous;
+        for (const QString &line : QString::fromUtf8(output).split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
+            const QTime time = QTime::fromString(line.left(12), QStringLiteral("HH:mm:ss.zzz"));
+            QVERIFY2(time.isValid(), qPrintable(line));
+            QVERIFY2(!previous.isValid() || previous <= time || previous.msecsTo(time) < -12 * 3600 * 1000,
+                     qPrintable(QStringLiteral("%1 after %2").arg(line, previous.toString(QStringLiteral("HH:mm:ss.zzz")))));
+            previous = time;
+        }
         stopPeer(sink);
         stopPeer(monitorProcess);
+    }
+
+    // Counters and samples come in batches with times before the events
+    // printed on arrival: the headless output waits a moment and sorts.
+    void headlessLinesInTimeOrder()
+    {
+        TimeOrderedLines ordered;
+        ordered.add({{1000, QStringLiteral("event at 1000")}});
+        ordered.add({{700, QStringLiteral("sample at 700")}, {900, QStringLiteral("sample at 900")}});
+        ordered.add({{1000, QStringLiteral("second event at 1000")}});
+        QCOMPARE(ordered.takeReady(1500), QStringList{}); // nothing a second old yet
+        QCOMPARE(ordered.takeReady(1950), (QStringList{QStringLiteral("sample at 700"), QStringLiteral("sample at 900")}));
+        ordered.add({{600, QStringLiteral("late sample at 600")}}); // later than the hold: out with the next
+        QCOMPARE(ordered.takeReady(2000), (QStringList{QStringLiteral("late sample at 600"), QStringLiteral("event at 1000"),
+                                                       QStringLiteral("second event at 1000")}));
+        ordered.add({{5000, QStringLiteral("last")}});
+        QCOMPARE(ordered.takeAll(), QStringList{QStringLiteral("last")});
+        QVERIFY(ordered.isEmpty());
+    }
+
+    // However the monitor ends, the demo's helper processes end with it
+    // and remove their socket files; and a reporter that started before
+    // the monitor answered has dropped nothing worth a line.
+    void demoPeersEndWithTheMonitor_data()
+    {
+        QTest::addColumn<QString>("how");
+        for (const char *how : {"quit", "SIGTERM", "SIGINT", "SIGKILL", "lost display"})
+            QTest::newRow(how) << QString::fromLatin1(how);
+    }
+
+    void demoPeersEndWithTheMonitor()
+    {
+        QFETCH(QString, how);
+        QProcess display;
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.remove(QStringLiteral("IPC_MONITOR"));
+        QStringList arguments{QStringLiteral("--demo"), QStringLiteral("--address"), uniqueName("demomonitor")};
+        if (how == QLatin1String("lost display")) {
+            const QString xvfb = QStandardPaths::findExecutable(QStringLiteral("Xvfb"));
+            if (xvfb.isEmpty())
+                QSKIP("Xvfb is not installed (scripts/setup.sh installs it)");
+            // -displayfd: Xvfb picks a free display and says which.
+            display.start(xvfb, {QStringLiteral("-displayfd"), QStringLiteral("1"), QStringLiteral("-nolisten"),
+                                 QStringLiteral("tcp")});
+            QVERIFY(display.waitForStarted(10000));
+            QByteArray number;
+            QTRY_VERIFY_WITH_TIMEOUT((number += display.readAllStandardOutput()).contains('\n'), 30000);
+            environment.insert(QStringLiteral("DISPLAY"), QLatin1Char(':') + QString::fromLatin1(number.trimmed()));
+            environment.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("xcb"));
+        } else {
+            arguments << QStringLiteral("--cli");
+        }
+        if (how == QLatin1String("quit"))
+            arguments << QStringLiteral("--quit-after") << QStringLiteral("15000");
+        QProcess monitorProcess;
+        monitorProcess.setProcessEnvironment(environment);
+        monitorProcess.start(QStringLiteral(IPC_MONITOR_PATH), arguments);
+        QVERIFY(monitorProcess.waitForStarted(10000));
+        const qint64 monitorPid = monitorProcess.processId();
+        const QStringList sockets{QStringLiteral("/tmp/ipc-demo-%1-chat.sock").arg(monitorPid),
+                                  QStringLiteral("/tmp/ipc-demo-%1-secure.sock").arg(monitorPid),
+                                  QStringLiteral("/tmp/ipc-demo-%1-legacy.sock").arg(monitorPid)};
+        const auto socketsExist = [&] {
+            return std::all_of(sockets.begin(), sockets.end(), [](const QString &path) { return QFile::exists(path); });
+        };
+        QList<qint64> peers;
+        QTRY_VERIFY_WITH_TIMEOUT((peers = childrenOf(monitorPid)).size() == 2 && socketsExist(), 15000);
+        QVERIFY2(monitorProcess.state() == QProcess::Running, "the monitor ended before its helpers were up");
+
+        if (how == QLatin1String("SIGTERM"))
+            ::kill(pid_t(monitorPid), SIGTERM); // the monitor this test started, alone
+        else if (how == QLatin1String("SIGINT"))
+            ::kill(pid_t(monitorPid), SIGINT);
+        else if (how == QLatin1String("SIGKILL"))
+            ::kill(pid_t(monitorPid), SIGKILL);
+        else if (how == QLatin1String("lost display"))
+            display.kill(); // the X server this test started
+        QVERIFY(waitForExit(monitorProcess));
+        for (const qint64 peer : peers)
+            QTRY_VERIFY2_WITH_TIMEOUT(hasEnded(peer), qPrintable(QStringLiteral("demo helper %1 still runs").arg(peer)), 30000);
+        for (const QString &path : sockets)
+            QVERIFY2(!QFile::exists(path), qPrintable(path + QStringLiteral(" is left behind")));
+        if (how == QLatin1String("SIGTERM") || how == QLatin1String("SIGINT") || how == QLatin1String("quit")) {
+            // It printed what it held back before it ended.
+            const QByteArray output = monitorProcess.readAllStandardOutput();
+            QVERIFY2(output.contains("established"), "the monitor saw no demo connection");
+            QVERIFY2(!output.contains("dropped:"), output.constData());
+            QCOMPARE(monitorProcess.exitStatus(), QProcess::NormalExit); // it ended by returning
+            QVERIFY(!QFile::exists(socketPathFor(arguments.at(2))));  // and removed its own socket
+        }
+        stopPeer(display);
     }
 
     // The window under a sender at full speed in other processes: its

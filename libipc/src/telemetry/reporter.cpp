@@ -77,8 +77,14 @@ void Reporter::onConnected()
 
 void Reporter::queue(EventType type, const QCborMap &event)
 {
-    // Without a monitor the snapshot on its arrival says what matters.
-    if (!m_connected.load(std::memory_order_relaxed) || m_events.size() >= MaxQueuedEvents) {
+    // Without a monitor the snapshot on its arrival restates the endpoints
+    // and live connections, so only what it cannot restate is a loss: a
+    // refused write. (Connections that ended unseen are counted in flush().)
+    if (!m_connected.load(std::memory_order_relaxed)) {
+        m_droppedEvents += type == EventType::ConnectionError ? 1 : 0;
+        return;
+    }
+    if (m_events.size() >= MaxQueuedEvents) {
         ++m_droppedEvents;
         return;
     }
