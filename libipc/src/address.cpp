@@ -1,5 +1,7 @@
 #include "address.h"
 
+#include <QStringList>
+
 namespace ipc {
 
 namespace {
@@ -11,7 +13,36 @@ Address invalid(const QString &why)
     return a;
 }
 
-// Only literals and localhost: a name lookup would block the event loop.
+// RFC 1123 host names; '_' too, as resolvers accept it in practice.
+bool isHostName(const QString &name)
+{
+    if (name.size() > 253)
+        return false;
+    const QStringList labels = name.split(QLatin1Char('.'));
+    for (qsizetype i = 0; i < labels.size(); ++i) {
+        const QString &label = labels.at(i);
+        if (label.isEmpty())
+            return i > 0 && i == labels.size() - 1; // a trailing dot is fine
+        if (label.size() > 63 || label.startsWith(QLatin1Char('-'))
+            || label.endsWith(QLatin1Char('-')))
+            return false;
+        for (const QChar c : label) {
+            if (!(c.isLetterOrNumber() && c.unicode() < 128) && c != QLatin1Char('-')
+                && c != QLatin1Char('_'))
+                return false;
+        }
+    }
+    // An all-digit last label is a mistyped IP address, not a name.
+    const QString last = labels.last().isEmpty() && labels.size() > 1 ? labels.at(labels.size() - 2)
+                                                                      : labels.last();
+    for (const QChar c : last) {
+        if (!c.isDigit())
+            return true;
+    }
+    return false;
+}
+
+// localhost stays literal so local connections need no lookup at all.
 Address parseTcp(const QString &rest, const QString &original)
 {
     QString hostPart = rest;
@@ -19,11 +50,13 @@ Address parseTcp(const QString &rest, const QString &original)
     if (hostPart.startsWith(QLatin1Char('['))) {
         const int close = hostPart.indexOf(QLatin1Char(']'));
         if (close < 0)
-            return invalid(QStringLiteral("invalid address \"%1\": missing ']' after an IPv6 host").arg(original));
+            return invalid(QStringLiteral("invalid address \"%1\": missing ']' after an IPv6 host")
+                               .arg(original));
         portPart = hostPart.mid(close + 1);
         hostPart = hostPart.mid(1, close - 1);
         if (!portPart.isEmpty() && !portPart.startsWith(QLatin1Char(':')))
-            return invalid(QStringLiteral("invalid address \"%1\": expected ':' after ']'").arg(original));
+            return invalid(
+                QStringLiteral("invalid address \"%1\": expected ':' after ']'").arg(original));
         portPart = portPart.mid(1);
     } else {
         const int colon = hostPart.lastIndexOf(QLatin1Char(':'));
@@ -40,7 +73,11 @@ Address parseTcp(const QString &rest, const QString &original)
     } else if (hostPart.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0) {
         a.host = QHostAddress(QHostAddress::LocalHost);
     } else if (!a.host.setAddress(hostPart)) {
-        return invalid(QStringLiteral("invalid address \"%1\": host must be an IP literal or localhost").arg(original));
+        if (!isHostName(hostPart))
+            return invalid(QStringLiteral(
+                "invalid address \"%1\": \"%2\" is neither an IP address nor a host name")
+                               .arg(original, hostPart));
+        a.hostName = hostPart;
     }
     if (portPart.isEmpty()) {
         a.port = Address::DefaultTcpPort;
@@ -48,7 +85,8 @@ Address parseTcp(const QString &rest, const QString &original)
         bool ok = false;
         const uint port = portPart.toUInt(&ok);
         if (!ok || port > 65535)
-            return invalid(QStringLiteral("invalid address \"%1\": port must be 0-65535").arg(original));
+            return invalid(
+                QStringLiteral("invalid address \"%1\": port must be 0-65535").arg(original));
         a.port = quint16(port);
     }
     return a;
@@ -62,19 +100,23 @@ Address parseLocal(const QString &name, const QString &original)
     a.kind = Address::Local;
 #ifdef Q_OS_WIN
     if (name.contains(QLatin1Char('\\')) && !name.startsWith(QLatin1String("\\\\.\\pipe\\")))
-        return invalid(QStringLiteral("invalid address \"%1\": a pipe name must not contain '\\'").arg(original));
+        return invalid(QStringLiteral("invalid address \"%1\": a pipe name must not contain '\\'")
+                           .arg(original));
     a.localPath = name;
 #else
     if (name.startsWith(QLatin1Char('/'))) {
         a.localPath = name;
     } else if (name.contains(QLatin1Char('/'))) {
-        return invalid(QStringLiteral("invalid address \"%1\": a name must not contain '/' (use an absolute path)").arg(original));
+        return invalid(QStringLiteral(
+            "invalid address \"%1\": a name must not contain '/' (use an absolute path)")
+                           .arg(original));
     } else {
         a.localPath = QStringLiteral("/tmp/%1.sock").arg(name);
     }
     // sockaddr_un holds 108 bytes including the terminating zero.
     if (a.localPath.toLocal8Bit().size() > 107)
-        return invalid(QStringLiteral("invalid address \"%1\": socket path longer than 107 bytes").arg(original));
+        return invalid(QStringLiteral("invalid address \"%1\": socket path longer than 107 bytes")
+                           .arg(original));
 #endif
     if (name.contains(QChar(0)))
         return invalid(QStringLiteral("invalid address: the name contains a NUL character"));
@@ -93,19 +135,25 @@ Address Address::parse(const QString &text)
     if (trimmed.startsWith(QLatin1String("local:"), Qt::CaseInsensitive))
         return parseLocal(trimmed.mid(6), text);
     if (trimmed.contains(QLatin1String("://")))
-        return invalid(QStringLiteral("invalid address \"%1\": unknown scheme (use a name, a path or tcp://)").arg(text));
+        return invalid(
+            QStringLiteral("invalid address \"%1\": unknown scheme (use a name, a path or tcp://)")
+                .arg(text));
     return parseLocal(trimmed, text);
 }
 
 QString Address::toString() const
 {
     switch (kind) {
-    case Local: return localPath;
+    case Local:
+        return localPath;
     case Tcp:
+        if (!hostName.isEmpty())
+            return QStringLiteral("tcp://%1:%2").arg(hostName).arg(port);
         if (host.protocol() == QAbstractSocket::IPv6Protocol)
             return QStringLiteral("tcp://[%1]:%2").arg(host.toString()).arg(port);
         return QStringLiteral("tcp://%1:%2").arg(host.toString()).arg(port);
-    case Invalid: break;
+    case Invalid:
+        break;
     }
     return QString();
 }

@@ -60,6 +60,26 @@ void capture(QtMsgType type, const QMessageLogContext &context, const QString &m
     previousHandler(type, context, message);
 }
 
+// A name other than localhost that /etc/hosts maps to a loopback address
+// (the machine's own name usually is), or empty.
+QString loopbackHostName()
+{
+    QFile hosts(QStringLiteral("/etc/hosts"));
+    if (!hosts.open(QIODevice::ReadOnly))
+        return QString();
+    while (!hosts.atEnd()) {
+        const QString line = QString::fromLatin1(hosts.readLine()).section(QLatin1Char('#'), 0, 0);
+        const QStringList fields = line.simplified().split(QLatin1Char(' '), Qt::SkipEmptyParts);
+        if (fields.size() < 2 || !QHostAddress(fields.at(0)).isLoopback())
+            continue;
+        for (const QString &name : fields.mid(1)) {
+            if (!name.startsWith(QLatin1String("localhost"), Qt::CaseInsensitive))
+                return name;
+        }
+    }
+    return QString();
+}
+
 } // namespace
 
 class TestApi : public QObject
@@ -208,6 +228,47 @@ private Q_SLOTS:
         const QString first = client.errorString();
         QVERIFY(!client.write(1, "x"));
         QCOMPARE(client.errorString(), first);
+    }
+
+    // tcp:// takes host names: a server binds what the name resolves to and a
+    // client connects through it without blocking.
+    void tcpHostNames()
+    {
+        const QString hostName = loopbackHostName();
+        if (hostName.isEmpty())
+            QSKIP("/etc/hosts maps no name but localhost to a loopback address");
+        Server server(QStringLiteral("tcp://%1:0").arg(hostName));
+        echoEverything(server);
+        QVERIFY2(server.listen(), qPrintable(server.errorString()));
+        const quint16 port = quint16(server.listeningAddress().section(QLatin1Char(':'), -1).toUInt());
+        QVERIFY(port != 0);
+
+        Client client(QStringLiteral("tcp://%1:%2").arg(hostName).arg(port));
+        QCOMPARE(client.address(), QStringLiteral("tcp://%1:%2").arg(hostName).arg(port));
+        QVERIFY2(client.waitForConnected(30s), qPrintable(client.errorString()));
+        QVERIFY(client.write(5, "by name"));
+        QCOMPARE(client.waitForMessage(30s).data, QByteArray("by name"));
+    }
+
+    // A name that does not resolve: the client's error names the host, the
+    // server's listen() fails with InvalidAddress naming it.
+    void unknownHostNameIsNamed()
+    {
+        const QString unknown = QStringLiteral("no-such-host.invalid"); // RFC 2606: never resolves
+        ClientConfig config;
+        config.maxAttempts = 1; // the error itself, not the retries' timeout
+        config.handshakeTimeout = 60s; // however slow the resolver is
+        Client client(QStringLiteral("tcp://%1:7000").arg(unknown), config);
+        client.connectToServer();
+        QTRY_COMPARE_WITH_TIMEOUT(client.status(), Status::Error, 60000);
+        QCOMPARE(client.error(), Error::ServerNotFound);
+        QVERIFY2(client.errorString().contains(unknown), qPrintable(client.errorString()));
+        QVERIFY2(client.errorString().contains(QLatin1String("was not found")), qPrintable(client.errorString()));
+
+        Server server(QStringLiteral("tcp://%1:0").arg(unknown));
+        QVERIFY(!server.listen());
+        QCOMPARE(server.error(), Error::InvalidAddress);
+        QVERIFY2(server.errorString().contains(unknown), qPrintable(server.errorString()));
     }
 
     void firstStatusChangeIsSeen_data()

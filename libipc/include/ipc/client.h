@@ -65,7 +65,8 @@ public:
     Q_ENUM(State)
 
     /// Creates a client for the server at \a address (as for Server: a name,
-    /// "local:name", an absolute socket path or "tcp://host:port").
+    /// "local:name", an absolute socket path or "tcp://host:port"). A host
+    /// name is looked up on each connect, without blocking.
     ///
     /// Starts connecting once control returns to the event loop, so a slot
     /// connected right after construction sees every state change, the first

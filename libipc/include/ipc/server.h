@@ -55,7 +55,8 @@ public:
 
     /// Creates a server for \a address, which it does not bind until
     /// listen(). \a address: "name" or "local:name" (/tmp/name.sock; a named
-    /// pipe on Windows), an absolute socket path, or "tcp://host:port". A
+    /// pipe on Windows), an absolute socket path, or "tcp://host:port" (a
+    /// host name is looked up in listen(), which waits for it). A
     /// malformed address or configuration puts the server in Status::Error
     /// at once (InvalidAddress or InvalidConfiguration, with errorString()
     /// saying why); errorOccurred() follows from the event loop, so a slot

@@ -16,24 +16,36 @@ namespace {
 Error fromLocalError(QLocalSocket::LocalSocketError error)
 {
     switch (error) {
-    case QLocalSocket::ServerNotFoundError: return Error::ServerNotFound;
-    case QLocalSocket::ConnectionRefusedError: return Error::ConnectionRefused;
-    case QLocalSocket::PeerClosedError: return Error::ConnectionLost;
-    case QLocalSocket::SocketAccessError: return Error::PermissionDenied;
-    case QLocalSocket::SocketTimeoutError: return Error::Timeout;
-    default: return Error::SocketError;
+    case QLocalSocket::ServerNotFoundError:
+        return Error::ServerNotFound;
+    case QLocalSocket::ConnectionRefusedError:
+        return Error::ConnectionRefused;
+    case QLocalSocket::PeerClosedError:
+        return Error::ConnectionLost;
+    case QLocalSocket::SocketAccessError:
+        return Error::PermissionDenied;
+    case QLocalSocket::SocketTimeoutError:
+        return Error::Timeout;
+    default:
+        return Error::SocketError;
     }
 }
 
 Error fromTcpError(QAbstractSocket::SocketError error)
 {
     switch (error) {
-    case QAbstractSocket::ConnectionRefusedError: return Error::ConnectionRefused;
-    case QAbstractSocket::HostNotFoundError: return Error::ServerNotFound;
-    case QAbstractSocket::RemoteHostClosedError: return Error::ConnectionLost;
-    case QAbstractSocket::SocketAccessError: return Error::PermissionDenied;
-    case QAbstractSocket::SocketTimeoutError: return Error::Timeout;
-    default: return Error::SocketError;
+    case QAbstractSocket::ConnectionRefusedError:
+        return Error::ConnectionRefused;
+    case QAbstractSocket::HostNotFoundError:
+        return Error::ServerNotFound;
+    case QAbstractSocket::RemoteHostClosedError:
+        return Error::ConnectionLost;
+    case QAbstractSocket::SocketAccessError:
+        return Error::PermissionDenied;
+    case QAbstractSocket::SocketTimeoutError:
+        return Error::Timeout;
+    default:
+        return Error::SocketError;
     }
 }
 
@@ -57,7 +69,11 @@ void abortDevice(QIODevice *device)
 void DeviceStream::connectToPeer(const Address &address)
 {
     m_peerName = address.toString();
-    if (m_tcp)
+    m_hostName = address.hostName;
+    if (m_tcp && !address.hostName.isEmpty())
+        m_tcp->connectToHost(
+            address.hostName, address.port); // looks up, then tries each address in turn
+    else if (m_tcp)
         m_tcp->connectToHost(address.host, address.port);
     else if (m_local)
         m_local->connectToServer(address.localPath);
@@ -79,11 +95,13 @@ DeviceStream::DeviceStream(QIODevice *device, QObject *parent)
         m_local->setReadBufferSize(ReadBufferSize);
         connect(m_local, &QLocalSocket::connected, this, &DeviceStream::onConnected);
         connect(m_local, &QLocalSocket::disconnected, this, peerClosed);
-        connect(m_local, &QLocalSocket::errorOccurred, this, [this](QLocalSocket::LocalSocketError e) {
-            if (e == QLocalSocket::PeerClosedError)
-                return; // disconnected() follows
-            finish(fromLocalError(e), describe(fromLocalError(e), m_peerName, m_local->errorString()));
-        });
+        connect(
+            m_local, &QLocalSocket::errorOccurred, this, [this](QLocalSocket::LocalSocketError e) {
+                if (e == QLocalSocket::PeerClosedError)
+                    return; // disconnected() follows
+                finish(fromLocalError(e),
+                    describe(fromLocalError(e), m_peerName, m_local->errorString()));
+            });
     } else if (m_tcp) {
         m_tcp->setReadBufferSize(ReadBufferSize);
         connect(m_tcp, &QTcpSocket::connected, this, &DeviceStream::onConnected);
@@ -91,6 +109,12 @@ DeviceStream::DeviceStream(QIODevice *device, QObject *parent)
         connect(m_tcp, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
             if (e == QAbstractSocket::RemoteHostClosedError)
                 return; // disconnected() follows
+            if (e == QAbstractSocket::HostNotFoundError) {
+                finish(Error::ServerNotFound,
+                    QStringLiteral("failed to connect to %1: the host name %2 was not found")
+                        .arg(m_peerName, m_hostName));
+                return;
+            }
             finish(fromTcpError(e), describe(fromTcpError(e), m_peerName, m_tcp->errorString()));
         });
         if (m_tcp->state() == QAbstractSocket::ConnectedState) // accepted by a server
@@ -150,9 +174,10 @@ PeerCredentials DeviceStream::peerCredentials() const
 #if IPC_LINUX_TRANSPORT
     if (!m_local || m_local->socketDescriptor() < 0)
         return result;
-    ucred credentials{};
+    ucred credentials {};
     socklen_t size = sizeof credentials;
-    if (getsockopt(int(m_local->socketDescriptor()), SOL_SOCKET, SO_PEERCRED, &credentials, &size) != 0)
+    if (getsockopt(int(m_local->socketDescriptor()), SOL_SOCKET, SO_PEERCRED, &credentials, &size)
+        != 0)
         return result;
     result.pid = credentials.pid;
     result.uid = credentials.uid;

@@ -37,6 +37,7 @@ private:
 
     QIODevice *m_device = nullptr;
     QString m_peerName; // for error texts
+    QString m_hostName; // looked up when connecting, for error texts
     QLocalSocket *m_local = nullptr;
     QTcpSocket *m_tcp = nullptr;
     bool m_finished = false;

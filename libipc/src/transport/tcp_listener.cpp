@@ -3,6 +3,7 @@
 #include "logging.h"
 #include "transport/device_stream.h"
 
+#include <QHostInfo>
 #include <QTcpServer>
 #include <QTcpSocket>
 
@@ -22,15 +23,34 @@ TcpListener::~TcpListener()
 bool TcpListener::listen(const Address &address, const Options &options)
 {
     m_server->setListenBacklogSize(maximumBacklog());
-    if (!m_server->listen(address.host, address.port)) {
-        const bool inUse = m_server->serverError() == QAbstractSocket::AddressInUseError;
-        return fail(inUse ? Error::AddressInUse : Error::SocketError,
-                    inUse ? QStringLiteral("address in use: port %1 on %2 is taken")
-                                .arg(address.port).arg(address.host.toString())
-                          : QStringLiteral("cannot listen on %1: %2")
-                                .arg(address.toString(), m_server->errorString()));
+    QList<QHostAddress> candidates { address.host };
+    if (!address.hostName.isEmpty()) {
+        // A server binds once, at start-up, so a blocking lookup is acceptable
+        // here and keeps listen()'s answer final.
+        const QHostInfo info = QHostInfo::fromName(address.hostName);
+        if (info.error() != QHostInfo::NoError || info.addresses().isEmpty())
+            return fail(Error::InvalidAddress,
+                QStringLiteral("cannot listen on %1: the host name %2 was not found")
+                    .arg(address.toString(), address.hostName));
+        candidates = info.addresses();
     }
-    if (!address.host.isLoopback() && !options.authenticated)
+    // The first address that binds wins, as with connecting.
+    for (const QHostAddress &host : std::as_const(candidates)) {
+        if (m_server->listen(host, address.port))
+            break;
+    }
+    if (!m_server->isListening()) {
+        const bool inUse = m_server->serverError() == QAbstractSocket::AddressInUseError;
+        const QString where
+            = address.hostName.isEmpty() ? address.host.toString() : address.hostName;
+        return fail(inUse ? Error::AddressInUse : Error::SocketError,
+            inUse ? QStringLiteral("address in use: port %1 on %2 is taken")
+                        .arg(address.port)
+                        .arg(where)
+                  : QStringLiteral("cannot listen on %1: %2")
+                        .arg(address.toString(), m_server->errorString()));
+    }
+    if (!m_server->serverAddress().isLoopback() && !options.authenticated)
         qCWarning(lcServer).noquote()
             << "listening on" << listeningAddress()
             << "without a pre-shared key: anyone who can reach this port can connect";
