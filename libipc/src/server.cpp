@@ -28,6 +28,9 @@ ServerPrivate::ServerPrivate(Server *q, const QString &addressText, const Server
     , requests(new RequestTracker(q))
     , instance(QRandomGenerator::system()->generate64() | 1)
 {
+    resumeTimer.setParent(q); // moveToThread() takes it along
+    resumeTimer.setSingleShot(true);
+    QObject::connect(&resumeTimer, &QTimer::timeout, q, [this] { onResumeDeadline(); });
     requests->ended = [this](quint64 id, quint64 clientId, bool timedOut) {
         const auto it = connections.find(clientId);
         if (timedOut && it != connections.end())
@@ -150,8 +153,7 @@ DeliveryLedger *ServerPrivate::attachLedger(quint64 id, Session *session)
         it->second.ledger = std::make_unique<DeliveryLedger>(ledgerLimits(config));
     } else {
         Resumable &entry = it->second;
-        if (entry.expiry)
-            entry.expiry->stop();
+        stopWaiting(entry);
         entry.exitWatch.reset();
         // The old connection may not have noticed it broke: it ends here.
         if (entry.clientId != id) {
@@ -247,28 +249,50 @@ void ServerPrivate::waitForResume(quint64 stream, qint64 peerPid)
         qCInfo(lcServer) << "the process" << peerPid << "of a client that may resume has ended";
         giveUpResumable(stream);
     });
-    if (!entry.expiry) {
-        entry.expiry = std::make_unique<QTimer>();
-        entry.expiry->setSingleShot(true);
-        QObject::connect(entry.expiry.get(), &QTimer::timeout, q, [this, stream] { giveUpResumable(stream); });
-    }
-    entry.expiry->start(config.resumeTimeout);
-    std::size_t waiting = 0;
-    for (const auto &other : resumable)
-        waiting += other.second.expiry && other.second.expiry->isActive();
-    if (waiting <= MaxWaitingToResume)
+    stopWaiting(entry);
+    entry.waitOrder = nextWaitOrder++;
+    entry.resumeDeadline = QDeadlineTimer(config.resumeTimeout);
+    waitingToResume.emplace(entry.waitOrder, stream);
+    if (waitingToResume.size() > MaxWaitingToResume) // too many gone: the longest waiting goes
+        giveUpResumable(waitingToResume.begin()->second);
+    else if (waitingToResume.size() == 1)
+        armResumeTimer();
+}
+
+void ServerPrivate::stopWaiting(Resumable &entry)
+{
+    if (entry.waitOrder == 0)
         return;
-    // Too many gone clients: give up the one that has waited longest.
-    quint64 oldest = 0;
-    int least = INT_MAX;
-    for (const auto &other : resumable) {
-        if (other.second.expiry && other.second.expiry->isActive()
-            && other.second.expiry->remainingTime() < least) {
-            least = other.second.expiry->remainingTime();
-            oldest = other.first;
-        }
+    const bool wasFirst = !waitingToResume.empty() && waitingToResume.begin()->first == entry.waitOrder;
+    waitingToResume.erase(entry.waitOrder);
+    entry.waitOrder = 0;
+    if (wasFirst)
+        armResumeTimer();
+}
+
+// Restarting a QTimer costs a walk of the thread's timers: only when the
+// first to expire changed.
+void ServerPrivate::armResumeTimer()
+{
+    if (waitingToResume.empty()) {
+        resumeTimer.stop();
+        return;
     }
-    giveUpResumable(oldest);
+    const Resumable &first = resumable.at(waitingToResume.begin()->second);
+    resumeTimer.start(std::chrono::milliseconds(qMax<qint64>(0, first.resumeDeadline.remainingTime())));
+}
+
+void ServerPrivate::onResumeDeadline()
+{
+    const QPointer<Server> alive(q); // continuations may delete the server
+    while (alive && !waitingToResume.empty()) {
+        const quint64 stream = waitingToResume.begin()->second;
+        if (!resumable.at(stream).resumeDeadline.hasExpired())
+            break;
+        giveUpResumable(stream);
+    }
+    if (alive && !resumeTimer.isActive())
+        armResumeTimer();
 }
 
 void ServerPrivate::giveUpResumable(quint64 stream)
@@ -276,6 +300,7 @@ void ServerPrivate::giveUpResumable(quint64 stream)
     const auto it = resumable.find(stream);
     if (it == resumable.end())
         return;
+    stopWaiting(it->second);
     Resumable entry = std::move(it->second);
     resumable.erase(it);
     const QPointer<Server> alive(q); // continuations may delete the server
@@ -346,6 +371,8 @@ void ServerPrivate::closeAll(bool notify)
     } else {
         connections.clear(); // each link closes its session without a word
         resumable.clear();
+        waitingToResume.clear();
+        resumeTimer.stop();
     }
     if (listener)
         listener->close();
@@ -403,6 +430,7 @@ bool Server::listen()
         if (alive)
             --d->accepting;
     });
+    connect(listener.get(), &Listener::trouble, this, [this](Error e, const QString &reason) { d->fail(e, reason); });
     d->listener = std::move(listener);
     d->startObserving(protocol::Role::Server, d->listener->listeningAddress(), d->config.protocol,
                       d->config.reportPayloads);

@@ -11,6 +11,7 @@
 #include "wait_inbox.h"
 #include "link.h"
 
+#include <QDeadlineTimer>
 #include <QTimer>
 
 #include <atomic>
@@ -38,7 +39,8 @@ public:
         std::unique_ptr<DeliveryLedger> ledger;
         quint64 clientId = 0; // its current connection, or the last one
         std::vector<quint64> formerIds; // its earlier connections: replies to their requests still reach it
-        std::unique_ptr<QTimer> expiry; // running while no connection holds it
+        quint64 waitOrder = 0; // while no connection holds it: its key in `waitingToResume`
+        QDeadlineTimer resumeDeadline; // meanwhile: when it is given up
         std::unique_ptr<QObject> exitWatch; // meanwhile: its process's end, where the kernel tells
     };
     // Clients whose connection broke wait at most this many at once for a
@@ -75,6 +77,9 @@ public:
     // Resumption: a broken connection's ledger waits for its client.
     void waitForResume(quint64 stream, qint64 peerPid);
     void giveUpResumable(quint64 stream);
+    void stopWaiting(Resumable &entry);
+    void onResumeDeadline();
+    void armResumeTimer();
     // A client that resumed has a new id; replies addressed to an earlier one
     // still reach it: the resumable entry it belongs to, or null.
     Resumable *resumableOf(quint64 id);
@@ -107,6 +112,13 @@ public:
     CrossThreadWrites *foreignWrites; // calls from other threads on their way here
     RequestTracker *requests;         // request()s to clients, waiting for replies
     std::map<quint64, Connection> connections; // ordered: clients() lists by id
+    // Clients that may resume and have no connection, by when they began to
+    // wait: all wait resumeTimeout, so the first is the first to expire, and
+    // one timer aimed at it serves them all (a timer each made a mass
+    // disconnect quadratic inside Qt's timer list).
+    std::map<quint64, quint64> waitingToResume; // wait order -> stream
+    quint64 nextWaitOrder = 1;
+    QTimer resumeTimer;
     const quint64 instance; // told to clients, so they can tell a restart from a dropped connection
     std::map<quint64, Resumable> resumable; // by the client's stream id
     std::deque<Message> undelivered; // reported by clientMessagesDropped, until taken

@@ -532,8 +532,14 @@ protocol::Adapter::WriteResult Session::writeShared(qint32 type, const QByteArra
 // that came with its frames: map it, open it, deliver it.
 void Session::deliverDetached(qint32 type)
 {
+    QString lost;
+    const int descriptor = m_stream->takeDescriptor(&lost);
+    if (descriptor < 0 && !lost.isEmpty()) {
+        finish(Error::SocketError, lost); // this side's shortage: the peer resends
+        return;
+    }
     QString error;
-    QByteArray data = transport::MemoryFile::receive(m_stream->takeDescriptor(), m_adapter->detachedSize(), &error);
+    QByteArray data = transport::MemoryFile::receive(descriptor, m_adapter->detachedSize(), &error);
     if (data.isNull()) {
         finish(Error::ProtocolError, error);
         return;

@@ -25,7 +25,7 @@ inline QString socketPathFor(const QString &name)
 }
 
 #ifdef Q_OS_UNIX
-// At the test program's exit, removes the socket files its names left in
+// At the test program's exit, removes the socket and lock files its names left in
 // /tmp: a helper server that a test killed could not remove its own.
 // Plain system calls, as this runs after Qt's globals are gone.
 struct SocketFileSweeper
@@ -37,11 +37,12 @@ struct SocketFileSweeper
         if (!dir)
             return;
         while (const dirent *entry = ::readdir(dir)) {
-            // ipctest_<tag>_<pid>_<counter>.sock, as uniqueName() makes them
+            // ipctest_<tag>_<pid>_<counter>.sock, as uniqueName() makes them,
+            // and the .sock.lock beside it
             const std::string file = entry->d_name;
             const std::string::size_type suffix = file.rfind(".sock");
             if (file.rfind("ipctest_", 0) != 0 || suffix == std::string::npos
-                || suffix + 5 != file.size())
+                || (suffix + 5 != file.size() && file.compare(suffix, std::string::npos, ".sock.lock") != 0))
                 continue;
             const std::string::size_type counter = file.rfind('_', suffix);
             const std::string::size_type owner

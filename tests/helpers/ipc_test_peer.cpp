@@ -1,5 +1,5 @@
 // A second process for the multi-process tests. Modes:
-//   server ADDRESS [--plain]                   echo server; prints "listening <addr>"
+//   server ADDRESS [--plain] [--max-size N]    echo server; prints "listening <addr>"
 //   client ADDRESS COUNT [--plain] [--timeout MS]
 //                                              sends COUNT messages, checks each echo
 //   log [sec]                                  one ipc::log and one ipc::sec line
@@ -13,6 +13,10 @@
 //                                              bytes, then disconnectFromServer() and
 //                                              waitForDisconnected() (or, --no-wait,
 //                                              nothing) and returns from main()
+//   crowd ADDRESS COUNT                        COUNT clients connect at once and each
+//                                              sends one message; prints "ok COUNT"
+//                                              when every echo is back (or "error ..."),
+//                                              then stays until killed
 // Prints one result line and exits 0 on success, 1 on failure.
 #include <ipc/client.h>
 #include <ipc/log.h>
@@ -22,17 +26,24 @@
 #include <QTextStream>
 #include <QThread>
 
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <memory>
+#include <vector>
 
 using namespace std::chrono_literals;
 
 static int heartbeatMs = 0;
+static int maxSize = 0; // 0: the default
 
 static int runServer(const QString &address, bool plain)
 {
     ipc::ServerConfig config;
     config.encryption = !plain;
     config.heartbeatInterval = std::chrono::milliseconds(heartbeatMs);
+    if (maxSize > 0)
+        config.maxMessageSize = maxSize;
     ipc::Server server(address, config);
     QObject::connect(&server, &ipc::Server::messageReceived, &server, [&](const ipc::Message &m) {
         server.write(m.clientId, m.type, m.data);
@@ -123,6 +134,41 @@ static int runBurst(const QString &address, int count, int size, bool wait)
     return done && dropped == 0 ? 0 : 1;
 }
 
+// Many clients in one process, all started before any connects.
+static int runCrowd(const QString &address, int count)
+{
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    limit.rlim_cur = limit.rlim_max; // a descriptor per client
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    ipc::ClientConfig config;
+    config.timeout = 300s;
+    config.handshakeTimeout = 120s;
+    std::vector<std::unique_ptr<ipc::Client>> clients;
+    int echoed = 0;
+    QTextStream out(stdout);
+    for (int i = 0; i < count; ++i) {
+        clients.push_back(std::make_unique<ipc::Client>(address, config));
+        ipc::Client *client = clients.back().get();
+        QObject::connect(client, &ipc::Client::messageReceived, client, [&, i](const ipc::Message &m) {
+            if (m.data != QByteArray::number(i)) {
+                out << "error client " << i << " got " << m.data << Qt::endl;
+                QCoreApplication::exit(1);
+            } else if (++echoed == count) {
+                out << "ok " << count << Qt::endl;
+            }
+        });
+        QObject::connect(client, &ipc::Client::stateChanged, client, [&, client, i](ipc::Client::State state) {
+            if (state == ipc::Client::State::Unconnected) { // given up
+                out << "error client " << i << ": " << client->errorString() << Qt::endl;
+                QCoreApplication::exit(1);
+            }
+        });
+        client->write(1, QByteArray::number(i));
+    }
+    return QCoreApplication::exec();
+}
+
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
@@ -132,6 +178,8 @@ int main(int argc, char **argv)
     const int timeoutMs = timeoutIndex > 0 ? args.value(timeoutIndex + 1).toInt() : 10000;
     const int heartbeatIndex = args.indexOf(QStringLiteral("--heartbeat"));
     heartbeatMs = heartbeatIndex > 0 ? args.value(heartbeatIndex + 1).toInt() : 0;
+    const int maxSizeIndex = args.indexOf(QStringLiteral("--max-size"));
+    maxSize = maxSizeIndex > 0 ? args.value(maxSizeIndex + 1).toInt() : 0;
     if (args.size() >= 2 && args.at(1) == QLatin1String("log")) {
         ipc::enableSecretLoggingFromArguments(argc, argv);
         ipc::log(QStringLiteral("plain message"));
@@ -154,6 +202,8 @@ int main(int argc, char **argv)
     }
     if (args.size() >= 5 && args.at(1) == QLatin1String("burst"))
         return runBurst(args.at(2), args.at(3).toInt(), args.at(4).toInt(), !args.contains(QStringLiteral("--no-wait")));
+    if (args.size() >= 4 && args.at(1) == QLatin1String("crowd"))
+        return runCrowd(args.at(2), args.at(3).toInt());
     if (args.size() >= 3 && args.at(1) == QLatin1String("server"))
         return runServer(args.at(2), plain);
     if (args.size() >= 4 && args.at(1) == QLatin1String("client"))

@@ -1,7 +1,11 @@
 #include "listener.h"
 
-#include "local_listener.h"
 #include "tcp_listener.h"
+#ifdef Q_OS_UNIX
+#include "unix_listener.h"
+#else
+#include "local_listener.h"
+#endif
 
 #include <QFile>
 
@@ -15,7 +19,11 @@ std::unique_ptr<Listener> Listener::create(const Address &address)
 {
     if (address.kind == Address::Tcp)
         return std::make_unique<TcpListener>();
+#ifdef Q_OS_UNIX
+    return std::make_unique<UnixListener>();
+#else
     return std::make_unique<LocalListener>();
+#endif
 }
 
 bool Listener::fail(Error error, const QString &reason)

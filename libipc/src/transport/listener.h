@@ -35,6 +35,9 @@ public:
 
 Q_SIGNALS:
     void newStream(ipc::Stream *stream);
+    // While listening: something the server should report (no descriptor
+    // left for new connections, the socket file replaced); it goes on.
+    void trouble(ipc::Error error, const QString &reason);
 
 protected:
     using QObject::QObject;

@@ -1,5 +1,5 @@
-// Listens on a unix socket (or Windows named pipe): owner-only unless asked,
-// refuses a name a live server holds, and replaces a crashed server's file.
+// Listens on a named pipe through QLocalServer: the listener of systems
+// without unix sockets (Windows). Unix systems use UnixListener.
 #pragma once
 
 #include "listener.h"
@@ -21,8 +21,6 @@ public:
     QString listeningAddress() const override;
 
 private:
-    bool clearStaleSocket(const QString &path);
-    bool removeStaleSocket(const QString &path);
     void acceptPending();
 
     QLocalServer *m_server;

@@ -51,8 +51,14 @@ public:
     // Queues bytes with a descriptor that arrives with them, and takes
     // ownership of the descriptor. False when it cannot travel.
     virtual bool writeWithDescriptor(const QByteArray &bytes, int descriptor);
-    // The oldest descriptor received and not yet taken (the caller owns it), or -1.
-    virtual int takeDescriptor() { return -1; }
+    // The oldest descriptor received and not yet taken (the caller owns it),
+    // or -1; then *whyNone says why when this side lost it (no descriptor
+    // left in this process), and is left empty when the peer sent none.
+    virtual int takeDescriptor(QString *whyNone)
+    {
+        Q_UNUSED(whyNone)
+        return -1;
+    }
 
 Q_SIGNALS:
     void connected();

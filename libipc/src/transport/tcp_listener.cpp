@@ -2,6 +2,9 @@
 
 #include "logging.h"
 #include "transport/device_stream.h"
+#ifdef Q_OS_UNIX
+#include "transport/accept_loop.h"
+#endif
 
 #include <QHostInfo>
 #include <QTcpServer>
@@ -50,6 +53,18 @@ bool TcpListener::listen(const Address &address, const Options &options)
                   : QStringLiteral("cannot listen on %1: %2")
                         .arg(address.toString(), m_server->errorString()));
     }
+#ifdef Q_OS_UNIX
+    // QTcpServer binds; accepting is ours, for the bound per pass and the
+    // behaviour when descriptors run out (Qt's spins).
+    m_server->pauseAccepting();
+    m_accepting = std::make_unique<transport::AcceptLoop>(int(m_server->socketDescriptor()));
+    connect(m_accepting.get(), &transport::AcceptLoop::accepted, this, [this](int descriptor) {
+        auto *socket = new QTcpSocket;
+        socket->setSocketDescriptor(descriptor);
+        Q_EMIT newStream(new DeviceStream(socket));
+    });
+    connect(m_accepting.get(), &transport::AcceptLoop::trouble, this, &Listener::trouble);
+#endif
     if (!m_server->serverAddress().isLoopback() && !options.authenticated)
         qCWarning(lcServer).noquote()
             << "listening on" << listeningAddress()
@@ -66,6 +81,9 @@ void TcpListener::acceptPending()
 
 void TcpListener::close()
 {
+#ifdef Q_OS_UNIX
+    m_accepting.reset();
+#endif
     m_server->close();
 }
 

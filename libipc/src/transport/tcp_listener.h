@@ -3,9 +3,15 @@
 
 #include "listener.h"
 
+#include <memory>
+
 class QTcpServer;
 
 namespace ipc {
+
+namespace transport {
+class AcceptLoop;
+}
 
 class TcpListener : public Listener
 {
@@ -23,6 +29,9 @@ private:
     void acceptPending();
 
     QTcpServer *m_server;
+#ifdef Q_OS_UNIX
+    std::unique_ptr<transport::AcceptLoop> m_accepting; // accepts instead of QTcpServer
+#endif
 };
 
 } // namespace ipc

@@ -5,8 +5,12 @@
 #include <QThread>
 #include <QSocketNotifier>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <limits>
 #include <cstring>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -27,6 +31,28 @@ constexpr int MaxDescriptorsPerRead = 8;
 // How long a closed stream may keep sending what was written before it.
 constexpr int DrainTimeout = 30000;
 constexpr std::chrono::milliseconds ConnectRetry{5};
+// After this process ran out of descriptors, new connections offer no
+// memory files for this long, so a resent message takes the stream.
+constexpr qint64 DescriptorShortageMs = 60000;
+std::atomic<qint64> lastDescriptorShortage{std::numeric_limits<qint64>::min() / 2};
+
+qint64 monotonicMs()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+// MSG_CTRUNC means either a peer that sent more descriptors than fit, or
+// no free slot in this process's descriptor table: only one can be dup()ed.
+bool outOfDescriptors(int fd)
+{
+    const int probe = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (probe >= 0) {
+        ::close(probe);
+        return false;
+    }
+    return errno == EMFILE || errno == ENFILE;
+}
 
 QString systemError(int error)
 {
@@ -320,7 +346,13 @@ qint64 UnixSocketStream::read(char *data, qint64 maxSize)
             m_received.push_back(descriptor);
         }
     }
-    if (m_received.size() > MaxHeldDescriptors || (message.msg_flags & MSG_CTRUNC)) {
+    if ((message.msg_flags & MSG_CTRUNC) && outOfDescriptors(m_fd)) {
+        // Ours to report, not the peer's: the message that needed the
+        // descriptor fails when it comes (takeDescriptor()), and the
+        // connection that follows carries large messages in the stream.
+        m_descriptorsLost = true;
+        lastDescriptorShortage.store(monotonicMs(), std::memory_order_relaxed);
+    } else if (m_received.size() > MaxHeldDescriptors || (message.msg_flags & MSG_CTRUNC)) {
         for (int descriptor : m_received)
             ::close(descriptor);
         m_received.clear();
@@ -330,10 +362,21 @@ qint64 UnixSocketStream::read(char *data, qint64 maxSize)
     return got;
 }
 
-int UnixSocketStream::takeDescriptor()
+bool UnixSocketStream::canPassDescriptors() const
 {
-    if (m_received.empty())
+    return monotonicMs() - lastDescriptorShortage.load(std::memory_order_relaxed) > DescriptorShortageMs;
+}
+
+int UnixSocketStream::takeDescriptor(QString *whyNone)
+{
+    if (m_received.empty()) {
+        if (m_descriptorsLost && whyNone)
+            *whyNone = QStringLiteral("a large message's memory file could not be received: this process has no "
+                                      "file descriptor left (%1); the connection starts again and carries large "
+                                      "messages in the stream")
+                           .arg(systemError(EMFILE));
         return -1;
+    }
     const int descriptor = m_received.front();
     m_received.pop_front();
     return descriptor;

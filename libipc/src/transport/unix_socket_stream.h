@@ -36,9 +36,11 @@ public:
     qint64 bytesToWrite() const override { return m_queue.bytes(); }
     bool flush() override;
     void close() override;
-    bool canPassDescriptors() const override { return true; }
+    // Not for a while after this process ran out of descriptors: the peer
+    // then sends large messages in the stream (see read()).
+    bool canPassDescriptors() const override;
     bool writeWithDescriptor(const QByteArray &bytes, int descriptor) override;
-    int takeDescriptor() override;
+    int takeDescriptor(QString *whyNone) override;
 
     // Bytes to write, oldest first, written with as few system calls as the
     // kernel allows. A descriptor goes with its chunk's first byte.
@@ -95,6 +97,7 @@ private:
     mutable qint64 m_knownAvailable = 0; // what FIONREAD said, less what was read since
     bool m_readAll = false; // all of it was read: nothing more until the read notifier fires
     std::deque<int> m_received; // descriptors that arrived, not yet taken
+    bool m_descriptorsLost = false; // some could not be received: this process had none left
     bool m_finished = false; // closed() was emitted
     bool m_closing = false;  // close() was called
     bool m_sendScheduled = false; // a posted send is on its way
