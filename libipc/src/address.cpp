@@ -21,8 +21,11 @@ bool isHostName(const QString &name)
     const QStringList labels = name.split(QLatin1Char('.'));
     for (qsizetype i = 0; i < labels.size(); ++i) {
         const QString &label = labels.at(i);
-        if (label.isEmpty())
-            return i > 0 && i == labels.size() - 1; // a trailing dot is fine
+        if (label.isEmpty()) {
+            if (i > 0 && i == labels.size() - 1)
+                continue; // a trailing dot is fine
+            return false;
+        }
         if (label.size() > 63 || label.startsWith(QLatin1Char('-'))
             || label.endsWith(QLatin1Char('-')))
             return false;

@@ -42,9 +42,12 @@ ServerPrivate::ServerPrivate(Server *q, const QString &addressText, const Server
 Server::State ServerPrivate::stateOf(Status s)
 {
     switch (s) {
-    case Status::Listening: return Server::State::Listening;
-    case Status::Closing: return Server::State::Closing;
-    default: return Server::State::NotListening;
+    case Status::Listening:
+        return Server::State::Listening;
+    case Status::Closing:
+        return Server::State::Closing;
+    default:
+        return Server::State::NotListening;
     }
 }
 
@@ -88,7 +91,8 @@ bool ServerPrivate::failListen(Error e, const QString &reason)
 Link *ServerPrivate::established(quint64 id) const
 {
     const auto it = connections.find(id);
-    return it != connections.end() && it->second.link->isEstablished() ? it->second.link.get() : nullptr;
+    return it != connections.end() && it->second.link->isEstablished() ? it->second.link.get()
+                                                                       : nullptr;
 }
 
 Link::Handlers ServerPrivate::handlers(quint64 id)
@@ -105,8 +109,10 @@ Link::Handlers ServerPrivate::handlers(quint64 id)
         if (Link *link = established(id))
             link->updateWritable();
     };
-    h.refused = [this, id](int count, Error e, const QString &reason) { onRefused(id, count, e, reason); };
-    h.writableChanged = [this, id](bool writable) { Q_EMIT q->clientWritableChanged(id, writable); };
+    h.refused = [this, id](
+                    int count, Error e, const QString &reason) { onRefused(id, count, e, reason); };
+    h.writableChanged
+        = [this, id](bool writable) { Q_EMIT q->clientWritableChanged(id, writable); };
     return h;
 }
 
@@ -120,15 +126,17 @@ void ServerPrivate::accept(Stream *stream)
     settings.observer = observer;
     settings.endpoint = endpoint;
     Session::Options options = Link::sessionOptions(config, config.encryption, settings);
-    options.adapter.rejectAsFull = config.maxClients > 0 && int(connections.size()) >= config.maxClients;
+    options.adapter.rejectAsFull
+        = config.maxClients > 0 && int(connections.size()) >= config.maxClients;
     const PeerCredentials credentials = stream->peerCredentials();
     if (config.sameUserOnly && (!credentials.isKnown() || credentials.uid != qint64(::getuid()))) {
         options.adapter.rejectAsDenied = true; // told in the preamble, then closed
         ++refusedPeers;
-        qCInfo(lcServer).noquote() << "refused a connection from uid" << credentials.uid << "pid" << credentials.pid
-                                   << ": sameUserOnly";
+        qCInfo(lcServer).noquote() << "refused a connection from uid" << credentials.uid << "pid"
+                                   << credentials.pid << ": sameUserOnly";
     }
-    options.attachLedger = [this, id](Session *established) { return attachLedger(id, established); };
+    options.attachLedger
+        = [this, id](Session *established) { return attachLedger(id, established); };
     Connection &connection = connections[id];
     connection.link = std::make_unique<Link>(q, id, handlers(id));
     connection.link->setRequests(requests);
@@ -149,7 +157,7 @@ DeliveryLedger *ServerPrivate::attachLedger(quint64 id, Session *session)
     }
     auto it = resumable.find(peer.instance);
     if (it == resumable.end()) {
-        it = resumable.emplace(peer.instance, Resumable{}).first;
+        it = resumable.emplace(peer.instance, Resumable {}).first;
         it->second.ledger = std::make_unique<DeliveryLedger>(ledgerLimits(config));
     } else {
         Resumable &entry = it->second;
@@ -234,7 +242,7 @@ void ServerPrivate::onFinished(quint64 id, Error e, const QString &reason)
         const QPointer<Server> alive(q); // continuations may delete the server
         if (status != Status::Closing) // close() ends them all, as its own cause
             requests->failPeer(id, Error::ConnectionLost,
-                               QStringLiteral("client %1 went away before answering").arg(id));
+                QStringLiteral("client %1 went away before answering").arg(id));
         if (alive && link->ownsLedger())
             giveUp(id, *link->ledger());
     }
@@ -263,7 +271,8 @@ void ServerPrivate::stopWaiting(Resumable &entry)
 {
     if (entry.waitOrder == 0)
         return;
-    const bool wasFirst = !waitingToResume.empty() && waitingToResume.begin()->first == entry.waitOrder;
+    const bool wasFirst
+        = !waitingToResume.empty() && waitingToResume.begin()->first == entry.waitOrder;
     waitingToResume.erase(entry.waitOrder);
     entry.waitOrder = 0;
     if (wasFirst)
@@ -279,7 +288,12 @@ void ServerPrivate::armResumeTimer()
         return;
     }
     const Resumable &first = resumable.at(waitingToResume.begin()->second);
-    resumeTimer.start(std::chrono::milliseconds(qMax<qint64>(0, first.resumeDeadline.remainingTime())));
+    if (first.resumeDeadline.isForever()) { // a resumeTimeout too long to count: never given up
+        resumeTimer.stop();
+        return;
+    }
+    resumeTimer.start(
+        std::chrono::milliseconds(qMax<qint64>(0, first.resumeDeadline.remainingTime())));
 }
 
 void ServerPrivate::onResumeDeadline()
@@ -306,7 +320,7 @@ void ServerPrivate::giveUpResumable(quint64 stream)
     const QPointer<Server> alive(q); // continuations may delete the server
     if (status != Status::Closing)
         requests->failPeer(entry.clientId, Error::ConnectionLost,
-                           QStringLiteral("client %1 went away before answering").arg(entry.clientId));
+            QStringLiteral("client %1 went away before answering").arg(entry.clientId));
     if (alive)
         giveUp(entry.clientId, *entry.ledger);
 }
@@ -315,7 +329,8 @@ ServerPrivate::Resumable *ServerPrivate::resumableOf(quint64 id)
 {
     for (auto &entry : resumable) {
         const std::vector<quint64> &former = entry.second.formerIds;
-        if (entry.second.clientId == id || std::find(former.begin(), former.end(), id) != former.end())
+        if (entry.second.clientId == id
+            || std::find(former.begin(), former.end(), id) != former.end())
             return &entry.second;
     }
     return nullptr;
@@ -343,7 +358,8 @@ int ServerPrivate::unconfirmedTotal() const
 {
     int total = 0;
     for (const auto &entry : connections)
-        total += entry.second.link->ownsLedger() ? entry.second.link->ledger()->unconfirmedCount() : 0;
+        total += entry.second.link->ownsLedger() ? entry.second.link->ledger()->unconfirmedCount()
+                                                 : 0;
     for (const auto &entry : resumable)
         total += entry.second.ledger->unconfirmedCount();
     return total;
@@ -394,7 +410,8 @@ Server::Server(const QString &address, const ServerConfig &config, QObject *pare
     d->status = Status::Error;
     qCWarning(lcServer).noquote() << d->errorString;
     // From the event loop, so that a slot connected after construction hears it.
-    QMetaObject::invokeMethod(this, [this] { Q_EMIT errorOccurred(d->error); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this] { Q_EMIT errorOccurred(d->error); }, Qt::QueuedConnection);
 }
 
 Server::~Server()
@@ -402,11 +419,12 @@ Server::~Server()
     // Open requests end canceled before anything is torn down: no
     // continuation runs inside this destructor.
     d->destroying = true;
-    d->requests->cancelAll(Error::NotConnected, QStringLiteral("the server was destroyed before the reply came"));
+    d->requests->cancelAll(
+        Error::NotConnected, QStringLiteral("the server was destroyed before the reply came"));
     // Never blocks: what clients have not confirmed is named, not awaited.
     if (const int unconfirmed = d->unconfirmedTotal(); unconfirmed > 0)
-        qCWarning(lcServer).noquote() << "Server at" << d->addressText << "destroyed with" << unconfirmed
-                                      << "unconfirmed message(s) to its clients";
+        qCWarning(lcServer).noquote() << "Server at" << d->addressText << "destroyed with"
+                                      << unconfirmed << "unconfirmed message(s) to its clients";
     d->closeAll(false);
     d->stopObserving();
 }
@@ -430,10 +448,11 @@ bool Server::listen()
         if (alive)
             --d->accepting;
     });
-    connect(listener.get(), &Listener::trouble, this, [this](Error e, const QString &reason) { d->fail(e, reason); });
+    connect(listener.get(), &Listener::trouble, this,
+        [this](Error e, const QString &reason) { d->fail(e, reason); });
     d->listener = std::move(listener);
     d->startObserving(protocol::Role::Server, d->listener->listeningAddress(), d->config.protocol,
-                      d->config.reportPayloads);
+        d->config.reportPayloads);
     d->error = Error::NoError;
     d->errorString.clear();
     qCInfo(lcServer).noquote() << "listening on" << d->listener->listeningAddress();
@@ -451,7 +470,8 @@ void Server::close()
         return;
     d->closeAll(true);
     if (alive)
-        d->requests->failAll(Error::NotConnected, QStringLiteral("the server was closed before the reply came"));
+        d->requests->failAll(
+            Error::NotConnected, QStringLiteral("the server was closed before the reply came"));
     if (alive && d->setStatus(Status::Closed))
         d->stopObserving();
 }

@@ -314,6 +314,35 @@ private Q_SLOTS:
         QFile::remove(path);
     }
 
+    // A cleanup removes a live server's socket and lock files and a second
+    // server takes the name: the first reports it, and its close() leaves
+    // the second's files alone, so the name stays taken.
+    void nameTakenAfterACleanupStaysTaken()
+    {
+        const QString name = uniqueName("cleanup");
+        Server first(name);
+        QVERIFY2(first.listen(), qPrintable(first.errorString()));
+        const QString path = first.listeningAddress();
+        QVERIFY(QFile::remove(path));
+        QVERIFY(QFile::remove(path + QStringLiteral(".lock")));
+        Server second(name); // before the first looks at its file again (same thread)
+        echoEverything(second);
+        QVERIFY2(second.listen(), qPrintable(second.errorString()));
+        QSignalSpy errors(&first, &Server::errorOccurred);
+        QVERIFY(errors.wait(30000));
+        QCOMPARE(errors.at(0).at(0).value<Error>(), Error::AddressInUse);
+        first.close();
+        QVERIFY(QFile::exists(path));
+        QVERIFY(QFile::exists(path + QStringLiteral(".lock")));
+        Server third(name);
+        QVERIFY(!third.listen());
+        QCOMPARE(third.error(), Error::AddressInUse);
+        Client client(name);
+        QVERIFY2(client.waitForConnected(30s), qPrintable(client.errorString()));
+        QVERIFY(client.write(1, "second"));
+        QCOMPARE(client.waitForMessage(30s).data, QByteArray("second"));
+    }
+
     // A large message's memory file arrives while this process has no
     // descriptor left: this side reports it as its own shortage (not the
     // peer's protocol error), the connection starts again once, and the

@@ -24,6 +24,7 @@ private Q_SLOTS:
         QTest::newRow("tcp default host") << "tcp://:7001" << "tcp://127.0.0.1:7001";
         QTest::newRow("tcp defaults") << "tcp://" << "tcp://127.0.0.1:6969";
         QTest::newRow("tcp host name") << "tcp://build-server:7000" << "tcp://build-server:7000";
+        QTest::newRow("tcp name with a trailing dot") << "tcp://db.example.org.:80" << "tcp://db.example.org.:80";
         QTest::newRow("tcp dotted name") << "tcp://db.example.org" << "tcp://db.example.org:6969";
         QTest::newRow("tcp port 0") << "tcp://127.0.0.1:0" << "tcp://127.0.0.1:0";
     }
@@ -50,6 +51,7 @@ private Q_SLOTS:
         QTest::newRow("port text") << "tcp://127.0.0.1:http" << "port";
         QTest::newRow("space in host") << "tcp://build server:80" << "neither an IP address nor a host name";
         QTest::newRow("bad IPv4") << "tcp://999.1.1.1:80" << "neither an IP address nor a host name";
+        QTest::newRow("bad IPv4, trailing dot") << "tcp://10.0.0.300.:80" << "neither an IP address nor a host name";
         QTest::newRow("leading hyphen") << "tcp://-x:80" << "neither an IP address nor a host name";
         QTest::newRow("empty label") << "tcp://a..b:80" << "neither an IP address nor a host name";
         QTest::newRow("v6 unclosed") << "tcp://[::1:80" << "']'";

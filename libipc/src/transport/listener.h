@@ -20,7 +20,7 @@ class Listener : public QObject
 public:
     struct Options
     {
-        bool worldAccess = false;  // local: every user may connect
+        bool worldAccess = false; // local: every user may connect
         bool authenticated = false; // a pre-shared key guards the door
     };
 

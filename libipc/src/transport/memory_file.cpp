@@ -35,7 +35,8 @@ bool MemoryFile::seal()
 QByteArray MemoryFile::receive(int fd, qsizetype size, QString *error)
 {
     if (fd < 0) {
-        *error = QStringLiteral("protocol error: a shared-memory message arrived without its file descriptor");
+        *error = QStringLiteral(
+            "protocol error: a shared-memory message arrived without its file descriptor");
         return QByteArray();
     }
     QByteArray data = shm::map(fd, size, error);
@@ -75,7 +76,8 @@ bool MemoryFile::seal()
 
 QByteArray MemoryFile::receive(int, qsizetype, QString *error)
 {
-    *error = QStringLiteral("protocol error: a shared-memory message on a transport without memory files");
+    *error = QStringLiteral(
+        "protocol error: a shared-memory message on a transport without memory files");
     return QByteArray();
 }
 
@@ -84,7 +86,7 @@ bool MemoryFile::beatsTheStreamForPlainData()
     return false;
 }
 
-void MemoryFile::preferHugePages(char *, qsizetype) {}
+void MemoryFile::preferHugePages(char *, qsizetype) { }
 
 #endif
 

@@ -15,7 +15,10 @@ class MemoryFile
 public:
     // A new, empty file; invalid when the system has none.
     static MemoryFile create();
-    MemoryFile(MemoryFile &&other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
+    MemoryFile(MemoryFile &&other) noexcept
+        : m_fd(std::exchange(other.m_fd, -1))
+    {
+    }
     MemoryFile &operator=(MemoryFile &&) = delete;
     MemoryFile(const MemoryFile &) = delete;
     ~MemoryFile();
@@ -39,7 +42,10 @@ public:
     static void preferHugePages(char *data, qsizetype size);
 
 private:
-    explicit MemoryFile(int fd) : m_fd(fd) {}
+    explicit MemoryFile(int fd)
+        : m_fd(fd)
+    {
+    }
     int m_fd;
 };
 

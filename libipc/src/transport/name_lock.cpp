@@ -56,7 +56,14 @@ void NameLock::release()
 {
     if (m_fd < 0)
         return;
-    ::unlink(QFile::encodeName(m_path).constData()); // while still holding it: see acquire()
+    // While still holding it (see acquire()), and only our own: after a
+    // cleanup removed ours, the file there is another server's.
+    const QByteArray path = QFile::encodeName(m_path);
+    struct stat held;
+    struct stat named;
+    if (::fstat(m_fd, &held) == 0 && ::stat(path.constData(), &named) == 0
+        && held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+        ::unlink(path.constData());
     ::close(m_fd);
     m_fd = -1;
 }
@@ -65,8 +72,10 @@ FileIdentity FileIdentity::of(const QString &path)
 {
     FileIdentity identity;
     struct stat info;
-    if (::lstat(QFile::encodeName(path).constData(), &info) != 0)
+    if (::lstat(QFile::encodeName(path).constData(), &info) != 0) {
+        identity.unknown = errno != ENOENT; // gone only when the system says so
         return identity;
+    }
     identity.device = info.st_dev;
     identity.inode = info.st_ino;
     identity.exists = true;

@@ -36,6 +36,7 @@ struct FileIdentity
     dev_t device = 0;
     ino_t inode = 0;
     bool exists = false;
+    bool unknown = false; // lstat() failed for another reason than a missing file
 
     static FileIdentity of(const QString &path);
     bool operator==(const FileIdentity &other) const

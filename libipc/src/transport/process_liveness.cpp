@@ -26,12 +26,16 @@ public:
     {
         // Queued: onExit may delete this watch, which must not happen inside
         // its own notifier's signal.
-        connect(&m_notifier, &QSocketNotifier::activated, this, [this] { m_notifier.setEnabled(false); });
+        connect(&m_notifier, &QSocketNotifier::activated, this,
+            [this] { m_notifier.setEnabled(false); });
         connect(&m_notifier, &QSocketNotifier::activated, this, [this] {
-            QMetaObject::invokeMethod(this, [this] {
-                const auto onExit = m_onExit;
-                onExit();
-            }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this,
+                [this] {
+                    const auto onExit = m_onExit;
+                    onExit();
+                },
+                Qt::QueuedConnection);
         });
     }
     ~ProcessExitWatch() override { ::close(m_pidfd); }
@@ -65,7 +69,8 @@ std::unique_ptr<QObject> watchProcessExit(qint64 pid, std::function<void()> onEx
         return nullptr;
     return std::make_unique<ProcessExitWatch>(pidfd, std::move(onExit));
 #else
-    Q_UNUSED(pid) Q_UNUSED(onExit)
+    Q_UNUSED(pid)
+    Q_UNUSED(onExit)
     return nullptr;
 #endif
 }

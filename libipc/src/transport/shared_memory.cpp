@@ -41,9 +41,10 @@ constexpr qsizetype OwnMappingFrom = qsizetype(4) * 1024 * 1024 * qsizetype(size
 bool allocatorUnmapsOnFree()
 {
     static const bool glibc = [] {
-        Dl_info info{};
+        Dl_info info {};
         void *allocator = reinterpret_cast<void *>(&::malloc);
-        return ::dladdr(allocator, &info) != 0 && info.dli_fname && std::strstr(info.dli_fname, "libc.so");
+        return ::dladdr(allocator, &info) != 0 && info.dli_fname
+            && std::strstr(info.dli_fname, "libc.so");
     }();
     return glibc;
 }
@@ -57,7 +58,8 @@ QString systemError()
 // each window unmapped once copied so that the two never add up.
 QByteArray copyOut(int fd, qsizetype size, QString *error)
 {
-    auto *mapped = static_cast<char *>(::mmap(nullptr, size_t(size), PROT_READ, MAP_PRIVATE, fd, 0));
+    auto *mapped
+        = static_cast<char *>(::mmap(nullptr, size_t(size), PROT_READ, MAP_PRIVATE, fd, 0));
     if (mapped == MAP_FAILED) {
         *error = QStringLiteral("cannot map a shared-memory message: %1").arg(systemError());
         return QByteArray();
@@ -100,11 +102,14 @@ bool seal(int fd)
 
 QByteArray map(int fd, qsizetype size, QString *error)
 {
-    struct stat info{};
+    struct stat info
+    {
+    };
     const int seals = ::fcntl(fd, F_GET_SEALS);
     if (::fstat(fd, &info) != 0 || seals < 0 || (seals & RequiredSeals) != RequiredSeals
         || !S_ISREG(info.st_mode) || info.st_size != size) {
-        *error = QStringLiteral("protocol error: a shared-memory message's file is not sealed or not %1 bytes")
+        *error = QStringLiteral(
+            "protocol error: a shared-memory message's file is not sealed or not %1 bytes")
                      .arg(size);
         return QByteArray();
     }
@@ -126,8 +131,10 @@ QByteArray map(int fd, qsizetype size, QString *error)
     // would copy each page as it is brought in), then made writable: a
     // write copies that page only, and the sender's file never changes.
     void *target = data.data();
-    void *mapped = ::mmap(target, size_t(roundUpToPage(size)), PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, 0);
-    if (mapped != target || ::mprotect(target, size_t(roundUpToPage(size)), PROT_READ | PROT_WRITE) != 0) {
+    void *mapped = ::mmap(target, size_t(roundUpToPage(size)), PROT_READ,
+        MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, 0);
+    if (mapped != target
+        || ::mprotect(target, size_t(roundUpToPage(size)), PROT_READ | PROT_WRITE) != 0) {
         *error = QStringLiteral("cannot map a shared-memory message: %1").arg(systemError());
         return QByteArray();
     }
@@ -150,7 +157,8 @@ void preferHugePages(char *data, qsizetype size)
     const auto begin = (reinterpret_cast<std::uintptr_t>(data) + Huge - 1) & ~(Huge - 1);
     const auto end = (reinterpret_cast<std::uintptr_t>(data) + std::uintptr_t(size)) & ~(Huge - 1);
     if (end > begin)
-        ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE); // advice: failure is harmless
+        ::madvise(reinterpret_cast<void *>(begin), end - begin,
+            MADV_HUGEPAGE); // advice: failure is harmless
 }
 
 } // namespace ipc::shm

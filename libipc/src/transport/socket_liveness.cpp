@@ -43,7 +43,9 @@ std::optional<bool> listeningOn(dev_t device, ino_t inode)
     sockaddr_nl kernel = {};
     kernel.nl_family = AF_NETLINK;
     std::optional<bool> answer;
-    if (::sendto(fd, &request, sizeof(request), 0, reinterpret_cast<sockaddr *>(&kernel), sizeof(kernel)) < 0) {
+    if (::sendto(
+            fd, &request, sizeof(request), 0, reinterpret_cast<sockaddr *>(&kernel), sizeof(kernel))
+        < 0) {
         ::close(fd);
         return answer;
     }
@@ -52,8 +54,8 @@ std::optional<bool> listeningOn(dev_t device, ino_t inode)
     while (!answer && !failed) {
         ssize_t size = ::recv(fd, buffer, sizeof(buffer), 0);
         failed = size <= 0;
-        for (auto *header = reinterpret_cast<nlmsghdr *>(buffer); !failed && !answer && NLMSG_OK(header, size);
-             header = NLMSG_NEXT(header, size)) {
+        for (auto *header = reinterpret_cast<nlmsghdr *>(buffer);
+             !failed && !answer && NLMSG_OK(header, size); header = NLMSG_NEXT(header, size)) {
             if (header->nlmsg_type == NLMSG_DONE) {
                 answer = false;
             } else if (header->nlmsg_type == NLMSG_ERROR) {
@@ -61,12 +63,13 @@ std::optional<bool> listeningOn(dev_t device, ino_t inode)
             } else {
                 auto *socket = static_cast<unix_diag_msg *>(NLMSG_DATA(header));
                 int length = int(header->nlmsg_len - NLMSG_LENGTH(sizeof(*socket)));
-                for (auto *attribute = reinterpret_cast<rtattr *>(socket + 1); RTA_OK(attribute, length);
-                     attribute = RTA_NEXT(attribute, length)) {
+                for (auto *attribute = reinterpret_cast<rtattr *>(socket + 1);
+                     RTA_OK(attribute, length); attribute = RTA_NEXT(attribute, length)) {
                     const auto *file = static_cast<const unix_diag_vfs *>(RTA_DATA(attribute));
                     // The kernel's own device numbering: the major in the top 12 bits.
                     // The kernel reports the inode in 32 bits.
-                    if (attribute->rta_type == UNIX_DIAG_VFS && file->udiag_vfs_ino == quint32(inode)
+                    if (attribute->rta_type == UNIX_DIAG_VFS
+                        && file->udiag_vfs_ino == quint32(inode)
                         && (file->udiag_vfs_dev >> 20) == major(device)
                         && (file->udiag_vfs_dev & 0xfffff) == minor(device))
                         answer = true;

@@ -42,10 +42,14 @@ QString Stream::describe(Error error, const QString &peerName, const QString &sy
 {
     const QString peer = peerName.isEmpty() ? QStringLiteral("the peer") : peerName;
     switch (error) {
-    case Error::ServerNotFound: return QStringLiteral("failed to connect: no server at %1").arg(peer);
-    case Error::ConnectionRefused: return QStringLiteral("failed to connect: connection refused by %1").arg(peer);
-    case Error::PermissionDenied: return QStringLiteral("failed to connect: permission denied for %1").arg(peer);
-    default: return systemText;
+    case Error::ServerNotFound:
+        return QStringLiteral("failed to connect: no server at %1").arg(peer);
+    case Error::ConnectionRefused:
+        return QStringLiteral("failed to connect: connection refused by %1").arg(peer);
+    case Error::PermissionDenied:
+        return QStringLiteral("failed to connect: permission denied for %1").arg(peer);
+    default:
+        return systemText;
     }
 }
 

@@ -10,6 +10,10 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 
+#ifdef Q_OS_UNIX
+#include <unistd.h>
+#endif
+
 namespace ipc {
 
 TcpListener::TcpListener()
@@ -60,7 +64,11 @@ bool TcpListener::listen(const Address &address, const Options &options)
     m_accepting = std::make_unique<transport::AcceptLoop>(int(m_server->socketDescriptor()));
     connect(m_accepting.get(), &transport::AcceptLoop::accepted, this, [this](int descriptor) {
         auto *socket = new QTcpSocket;
-        socket->setSocketDescriptor(descriptor);
+        if (!socket->setSocketDescriptor(descriptor)) {
+            ::close(descriptor);
+            delete socket;
+            return;
+        }
         Q_EMIT newStream(new DeviceStream(socket));
     });
     connect(m_accepting.get(), &transport::AcceptLoop::trouble, this, &Listener::trouble);

@@ -154,7 +154,11 @@ void UnixListener::onAccepted(int descriptor)
     Q_EMIT newStream(new UnixSocketStream(descriptor));
 #else
     auto *socket = new QLocalSocket;
-    socket->setSocketDescriptor(descriptor);
+    if (!socket->setSocketDescriptor(descriptor)) {
+        ::close(descriptor);
+        delete socket;
+        return;
+    }
     Q_EMIT newStream(new DeviceStream(socket));
 #endif
 }

@@ -2,15 +2,15 @@
 
 #include <QCoreApplication>
 #include <QFile>
-#include <QThread>
 #include <QSocketNotifier>
+#include <QThread>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <limits>
 #include <cstring>
 #include <fcntl.h>
+#include <limits>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -28,17 +28,21 @@ constexpr int MaxIovecs = 64;
 // passing descriptors it never uses.
 constexpr std::size_t MaxHeldDescriptors = 64;
 constexpr int MaxDescriptorsPerRead = 8;
+// Holds the place of a descriptor the kernel could not give us, so that the
+// ones after it still pair with their messages.
+constexpr int LostDescriptor = -1;
 // How long a closed stream may keep sending what was written before it.
 constexpr int DrainTimeout = 30000;
-constexpr std::chrono::milliseconds ConnectRetry{5};
+constexpr std::chrono::milliseconds ConnectRetry { 5 };
 // After this process ran out of descriptors, new connections offer no
 // memory files for this long, so a resent message takes the stream.
 constexpr qint64 DescriptorShortageMs = 60000;
-std::atomic<qint64> lastDescriptorShortage{std::numeric_limits<qint64>::min() / 2};
+std::atomic<qint64> lastDescriptorShortage { std::numeric_limits<qint64>::min() / 2 };
 
 qint64 monotonicMs()
 {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now().time_since_epoch())
         .count();
 }
 
@@ -108,7 +112,8 @@ UnixSocketStream::SendQueue::~SendQueue()
 
 void UnixSocketStream::SendQueue::append(const char *data, qsizetype size)
 {
-    if (m_chunks.empty() || !m_chunks.back().appendable || m_chunks.back().bytes.size() + size > ChunkSize) {
+    if (m_chunks.empty() || !m_chunks.back().appendable
+        || m_chunks.back().bytes.size() + size > ChunkSize) {
         Chunk chunk;
         chunk.bytes = std::move(m_spare);
         chunk.bytes.reserve(ChunkSize);
@@ -150,7 +155,7 @@ UnixSocketStream::SendQueue::Result UnixSocketStream::SendQueue::writeTo(int fd)
             if (chunk.descriptor >= 0)
                 break;
         }
-        msghdr message{};
+        msghdr message {};
         message.msg_iov = iov;
         message.msg_iovlen = size_t(count);
         alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
@@ -220,8 +225,10 @@ UnixSocketStream::~UnixSocketStream()
 {
     if (m_fd >= 0)
         ::close(m_fd);
-    for (int descriptor : m_received)
-        ::close(descriptor);
+    for (int descriptor : m_received) {
+        if (descriptor != LostDescriptor)
+            ::close(descriptor);
+    }
 }
 
 void UnixSocketStream::connectToPeer(const Address &address)
@@ -235,13 +242,15 @@ void UnixSocketStream::attemptConnect()
 {
     if (m_closing)
         return;
-    sockaddr_un name{};
+    sockaddr_un name {};
     name.sun_family = AF_UNIX;
     const QByteArray path = QFile::encodeName(m_path);
     if (path.size() >= qsizetype(sizeof name.sun_path)) {
-        finish(Error::ServerNotFound, QStringLiteral("failed to connect: the path %1 is longer than the %2 bytes a "
-                                                     "unix socket address holds")
-                                          .arg(m_path).arg(sizeof name.sun_path - 1));
+        finish(Error::ServerNotFound,
+            QStringLiteral("failed to connect: the path %1 is longer than the %2 bytes a "
+                           "unix socket address holds")
+                .arg(m_path)
+                .arg(sizeof name.sun_path - 1));
         return;
     }
     std::memcpy(name.sun_path, path.constData(), size_t(path.size()));
@@ -272,7 +281,9 @@ void UnixSocketStream::attemptConnect()
         : error == ECONNREFUSED                            ? Error::ConnectionRefused
         : error == EACCES || error == EPERM                ? Error::PermissionDenied
                                                            : Error::SocketError;
-    finish(kind, describe(kind, m_peerName, QStringLiteral("failed to connect to %1: %2").arg(m_peerName, systemError(error))));
+    finish(kind,
+        describe(kind, m_peerName,
+            QStringLiteral("failed to connect to %1: %2").arg(m_peerName, systemError(error))));
 }
 
 void UnixSocketStream::open(int descriptor)
@@ -290,7 +301,7 @@ QString UnixSocketStream::peerName() const
 PeerCredentials UnixSocketStream::peerCredentials() const
 {
     PeerCredentials result;
-    ucred credentials{};
+    ucred credentials {};
     socklen_t size = sizeof credentials;
     if (m_fd < 0 || ::getsockopt(m_fd, SOL_SOCKET, SO_PEERCRED, &credentials, &size) != 0)
         return result;
@@ -316,9 +327,9 @@ qint64 UnixSocketStream::read(char *data, qint64 maxSize)
 {
     if (m_fd < 0 || m_finished || m_closing || maxSize <= 0)
         return 0;
-    iovec iov{data, size_t(maxSize)};
+    iovec iov { data, size_t(maxSize) };
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * MaxDescriptorsPerRead)];
-    msghdr message{};
+    msghdr message {};
     message.msg_iov = &iov;
     message.msg_iovlen = 1;
     message.msg_control = control;
@@ -336,7 +347,8 @@ qint64 UnixSocketStream::read(char *data, qint64 maxSize)
     // that nothing more is there yet.
     m_readAll = got >= m_knownAvailable;
     m_knownAvailable = qMax<qint64>(0, m_knownAvailable - got);
-    for (cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+    for (cmsghdr *header = CMSG_FIRSTHDR(&message); header;
+         header = CMSG_NXTHDR(&message, header)) {
         if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS)
             continue;
         const std::size_t count = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -348,36 +360,41 @@ qint64 UnixSocketStream::read(char *data, qint64 maxSize)
     }
     if ((message.msg_flags & MSG_CTRUNC) && outOfDescriptors(m_fd)) {
         // Ours to report, not the peer's: the message that needed the
-        // descriptor fails when it comes (takeDescriptor()), and the
-        // connection that follows carries large messages in the stream.
-        m_descriptorsLost = true;
+        // descriptor fails when it comes (takeDescriptor()), in its place
+        // among the others, and the connection that follows carries large
+        // messages in the stream.
+        m_received.push_back(LostDescriptor);
         lastDescriptorShortage.store(monotonicMs(), std::memory_order_relaxed);
     } else if (m_received.size() > MaxHeldDescriptors || (message.msg_flags & MSG_CTRUNC)) {
-        for (int descriptor : m_received)
-            ::close(descriptor);
+        for (int descriptor : m_received) {
+            if (descriptor != LostDescriptor)
+                ::close(descriptor);
+        }
         m_received.clear();
         finishLater(Error::ProtocolError,
-                    QStringLiteral("protocol error: the peer passed more file descriptors than its messages use"));
+            QStringLiteral(
+                "protocol error: the peer passed more file descriptors than its messages use"));
     }
     return got;
 }
 
 bool UnixSocketStream::canPassDescriptors() const
 {
-    return monotonicMs() - lastDescriptorShortage.load(std::memory_order_relaxed) > DescriptorShortageMs;
+    return monotonicMs() - lastDescriptorShortage.load(std::memory_order_relaxed)
+        > DescriptorShortageMs;
 }
 
 int UnixSocketStream::takeDescriptor(QString *whyNone)
 {
-    if (m_received.empty()) {
-        if (m_descriptorsLost && whyNone)
-            *whyNone = QStringLiteral("a large message's memory file could not be received: this process has no "
-                                      "file descriptor left (%1); the connection starts again and carries large "
-                                      "messages in the stream")
-                           .arg(systemError(EMFILE));
+    if (m_received.empty())
         return -1;
-    }
     const int descriptor = m_received.front();
+    if (descriptor == LostDescriptor && whyNone)
+        *whyNone = QStringLiteral(
+            "a large message's memory file could not be received: this process has no "
+            "file descriptor left (%1); the connection starts again and carries large "
+            "messages in the stream")
+                       .arg(systemError(EMFILE));
     m_received.pop_front();
     return descriptor;
 }
@@ -402,7 +419,7 @@ void UnixSocketStream::onReadable()
     } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         const int error = errno;
         finish(error == ECONNRESET ? Error::ConnectionLost : Error::SocketError,
-               QStringLiteral("connection lost: %1").arg(systemError(error)));
+            QStringLiteral("connection lost: %1").arg(systemError(error)));
     }
 }
 
@@ -443,8 +460,9 @@ bool UnixSocketStream::writeQueued()
     // Reported from the event loop: a write is no place for the owner to
     // learn that the connection ended.
     finishLater(error == EPIPE || error == ECONNRESET ? Error::ConnectionLost : Error::SocketError,
-                error == EPIPE || error == ECONNRESET ? QStringLiteral("the peer closed the connection")
-                                                      : QStringLiteral("write failed: %1").arg(systemError(error)));
+        error == EPIPE || error == ECONNRESET
+            ? QStringLiteral("the peer closed the connection")
+            : QStringLiteral("write failed: %1").arg(systemError(error)));
     return false;
 }
 
@@ -537,7 +555,8 @@ void UnixSocketStream::finish(Error error, const QString &reason)
 
 void UnixSocketStream::finishLater(Error error, const QString &reason)
 {
-    QMetaObject::invokeMethod(this, [this, error, reason] { finish(error, reason); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, error, reason] { finish(error, reason); }, Qt::QueuedConnection);
 }
 
 } // namespace ipc

@@ -88,7 +88,7 @@ private:
     void finishLater(Error error, const QString &reason);
 
     int m_fd = -1;
-    QString m_path;     // client side: where to connect
+    QString m_path; // client side: where to connect
     QString m_peerName; // for error texts
     QSocketNotifier *m_readNotifier = nullptr;
     QSocketNotifier *m_writeNotifier = nullptr;
@@ -96,10 +96,9 @@ private:
     SendQueue m_queue;
     mutable qint64 m_knownAvailable = 0; // what FIONREAD said, less what was read since
     bool m_readAll = false; // all of it was read: nothing more until the read notifier fires
-    std::deque<int> m_received; // descriptors that arrived, not yet taken
-    bool m_descriptorsLost = false; // some could not be received: this process had none left
+    std::deque<int> m_received; // descriptors that arrived, not yet taken (or lost: -1)
     bool m_finished = false; // closed() was emitted
-    bool m_closing = false;  // close() was called
+    bool m_closing = false; // close() was called
     bool m_sendScheduled = false; // a posted send is on its way
 };
 
