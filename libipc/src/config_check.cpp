@@ -59,6 +59,8 @@ QString configurationError(const ServerConfig &config)
         return negative("heartbeatInterval");
     if (config.writeQueueLimit < 0)
         return negative("writeQueueLimit");
+    if (config.writeQueueBytes < 0)
+        return negative("writeQueueBytes");
     if (config.resumeTimeout.count() < 0)
         return negative("resumeTimeout");
     return windowError(config.sendWindow);
@@ -78,6 +80,8 @@ QString configurationError(const ClientConfig &config)
         return negative("maxAttempts");
     if (config.writeQueueLimit < 0)
         return negative("writeQueueLimit");
+    if (config.writeQueueBytes < 0)
+        return negative("writeQueueBytes");
     if (config.handshakeTimeout.count() < 0)
         return negative("handshakeTimeout");
     if (config.heartbeatInterval.count() < 0)

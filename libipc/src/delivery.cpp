@@ -40,14 +40,6 @@ qsizetype DeliveryLedger::acknowledge(quint64 delivered)
     return qsizetype(count);
 }
 
-qint64 DeliveryLedger::queuedBytes() const
-{
-    qint64 bytes = 0;
-    for (const Pending &message : m_queue)
-        bytes += message.data.size();
-    return bytes;
-}
-
 int DeliveryLedger::dropWindow()
 {
     const int count = int(m_window.size());
@@ -62,8 +54,9 @@ int DeliveryLedger::dropWindow()
 void DeliveryLedger::requeueWindow()
 {
     m_acknowledged += m_window.size();
+    m_queuedBytes += m_windowBytes;
     m_queue.insert(m_queue.begin(), std::make_move_iterator(m_window.begin()),
-                   std::make_move_iterator(m_window.end()));
+        std::make_move_iterator(m_window.end()));
     m_window.clear();
     m_windowBytes = 0;
 }
@@ -74,6 +67,7 @@ int DeliveryLedger::dropAll()
     for (Pending &message : m_queue)
         m_undelivered.push_back(std::move(message));
     m_queue.clear();
+    m_queuedBytes = 0;
     return count;
 }
 
@@ -82,7 +76,7 @@ QList<Message> DeliveryLedger::takeUndelivered(quint64 clientId)
     QList<Message> messages;
     messages.reserve(qsizetype(m_undelivered.size()));
     for (Pending &message : m_undelivered) // a request comes back plain: its future has ended
-        messages.append(Message{message.type, std::move(message.data), clientId});
+        messages.append(Message { message.type, std::move(message.data), clientId });
     m_undelivered.clear();
     return messages;
 }
@@ -120,10 +114,11 @@ void collectRequests(const std::deque<DeliveryLedger::Pending> &messages, std::v
 int DeliveryLedger::dropReplies()
 {
     const auto isReply = [](const Pending &message) {
-        return message.tag.kind == wire::Correlation::Reply || message.tag.kind == wire::Correlation::ErrorReply;
+        return message.tag.kind == wire::Correlation::Reply
+            || message.tag.kind == wire::Correlation::ErrorReply;
     };
     int dropped = 0;
-    for (std::deque<Pending> *messages : {&m_window, &m_queue}) {
+    for (std::deque<Pending> *messages : { &m_window, &m_queue }) {
         const auto end = std::remove_if(messages->begin(), messages->end(), isReply);
         dropped += int(messages->end() - end);
         messages->erase(end, messages->end());
@@ -131,6 +126,9 @@ int DeliveryLedger::dropReplies()
     m_windowBytes = 0;
     for (const Pending &message : m_window)
         m_windowBytes += message.data.size();
+    m_queuedBytes = 0;
+    for (const Pending &message : m_queue)
+        m_queuedBytes += message.data.size();
     return dropped;
 }
 
@@ -141,6 +139,7 @@ bool DeliveryLedger::withdrawQueuedRequest(quint64 id)
     });
     if (it == m_queue.end())
         return false;
+    m_queuedBytes -= it->data.size();
     m_queue.erase(it);
     return true;
 }

@@ -31,6 +31,7 @@ public:
         int windowMessages = 65536;
         qint64 windowBytes = 16 * 1024 * 1024;
         int queueLimit = 1024;
+        qint64 queueBytes = 64 * 1024 * 1024; // 0: no limit in bytes
     };
     struct Pending
     {
@@ -52,22 +53,49 @@ public:
     bool windowHasRoom() const
     {
         return !m_acknowledging
-            || (qsizetype(m_window.size()) < m_limits.windowMessages && m_windowBytes < m_limits.windowBytes);
+            || (qsizetype(m_window.size()) < m_limits.windowMessages
+                && m_windowBytes < m_limits.windowBytes);
     }
-    bool queueIsFull() const { return qsizetype(m_queue.size()) >= m_limits.queueLimit; }
-    std::deque<Pending> &queue() { return m_queue; }
+    // Whether a message of `size` bytes finds no room in the queue: by
+    // count, or by bytes (an empty queue takes any one message).
+    bool queueIsFull(qsizetype size = 0) const
+    {
+        return qsizetype(m_queue.size()) >= m_limits.queueLimit
+            || (m_limits.queueBytes > 0 && !m_queue.empty()
+                && m_queuedBytes + size > m_limits.queueBytes);
+    }
+    // Below half of both limits: worth telling writers there is room again.
+    bool queueHasDrained() const
+    {
+        return int(m_queue.size()) <= m_limits.queueLimit / 2
+            && (m_limits.queueBytes <= 0 || m_queuedBytes <= m_limits.queueBytes / 2);
+    }
+    void enqueue(Pending message)
+    {
+        m_queuedBytes += message.data.size();
+        m_queue.push_back(std::move(message));
+    }
     const std::deque<Pending> &queue() const { return m_queue; }
+    // The queue's first message cannot travel to this peer: it goes to the
+    // undelivered list.
+    void queueFrontUndeliverable()
+    {
+        m_queuedBytes -= m_queue.front().data.size();
+        m_undelivered.push_back(std::move(m_queue.front()));
+        m_queue.pop_front();
+    }
     const std::deque<Pending> &window() const { return m_window; }
     // A message was written on an acknowledging connection.
     void written(qint32 type, const QByteArray &data, const wire::Correlation &tag)
     {
-        m_window.push_back(Pending{type, data, tag});
+        m_window.push_back(Pending { type, data, tag });
         m_windowBytes += data.size();
     }
     // The queue's first message was written: into the window, or gone when
     // the connection does not acknowledge.
     void sentFromQueue()
     {
+        m_queuedBytes -= m_queue.front().data.size();
         if (m_acknowledging) {
             m_windowBytes += m_queue.front().data.size();
             m_window.push_back(std::move(m_queue.front()));
@@ -81,15 +109,13 @@ public:
     // is beyond what was ever written (a broken peer).
     qsizetype acknowledge(quint64 delivered);
     int unconfirmedCount() const { return int(m_window.size() + m_queue.size()); }
-    qint64 queuedBytes() const;
+    qint64 queuedBytes() const { return m_queuedBytes; }
     // Gives up on the window (at-most-once after a server restart) or on
     // everything unconfirmed: the messages move to the undelivered list, in
     // order. Returns how many.
     int dropWindow();
     // Back to the front of the queue, for a connection without acknowledgements.
     void requeueWindow();
-    // A queued message the peer cannot take (over its maximum size).
-    void undeliverable(Pending message) { m_undelivered.push_back(std::move(message)); }
     int dropAll();
     // Handed back to the application, oldest first.
     QList<Message> takeUndelivered(quint64 clientId);
@@ -135,6 +161,7 @@ private:
     quint64 m_stream;
     bool m_acknowledging = false;
     std::deque<Pending> m_queue;
+    qint64 m_queuedBytes = 0; // the data of the messages in m_queue
     std::deque<Pending> m_window;
     qint64 m_windowBytes = 0;
     quint64 m_acknowledged = 0;

@@ -35,21 +35,25 @@ void Link::open(Stream *stream, const Session::Options &options)
     Q_ASSERT(!m_session);
     m_session = new Session(stream, options, m_context);
     Session *session = m_session;
-    QObject::connect(session, &Session::established, m_context, [this] { m_handlers.established(); });
-    QObject::connect(session, &Session::acknowledged, m_context, [this](int count) { m_handlers.delivered(count); });
+    QObject::connect(
+        session, &Session::established, m_context, [this] { m_handlers.established(); });
+    QObject::connect(session, &Session::acknowledged, m_context,
+        [this](int count) { m_handlers.delivered(count); });
     QObject::connect(session, &Session::queueDrained, m_context, [this] { updateWritable(); });
     QObject::connect(session, &Session::messagesRefused, m_context,
-                     [this](int count, Error error, const QString &reason) { m_handlers.refused(count, error, reason); });
+        [this](int count, Error error, const QString &reason) {
+            m_handlers.refused(count, error, reason);
+        });
     if (m_handlers.pong)
-        QObject::connect(session, &Session::pongReceived, m_context, [this](quint64 token) { m_handlers.pong(token); });
+        QObject::connect(session, &Session::pongReceived, m_context,
+            [this](quint64 token) { m_handlers.pong(token); });
     QObject::connect(session, &Session::finished, m_context,
-                     [this](Error error, const QString &reason) { onFinished(error, reason); });
+        [this](Error error, const QString &reason) { onFinished(error, reason); });
     session->onMessage = [this](qint32 type, const QByteArray &data) {
-        m_handlers.messageReceived(Message{type, data, m_peerId});
+        m_handlers.messageReceived(Message { type, data, m_peerId });
     };
-    session->onCorrelated = [this](qint32 type, const QByteArray &data, const wire::Correlation &tag) {
-        onCorrelated(type, data, tag);
-    };
+    session->onCorrelated = [this](qint32 type, const QByteArray &data,
+                                const wire::Correlation &tag) { onCorrelated(type, data, tag); };
     session->start();
 }
 
@@ -81,13 +85,22 @@ void Link::onFinished(Error error, const QString &reason)
 
 Result Link::enqueue(qint32 type, const QByteArray &data, const wire::Correlation &tag)
 {
-    if (m_ledger->queueIsFull()) {
-        const int limit = m_ledger->limits().queueLimit;
-        Result full = Result::failure(
-            Error::WriteQueueFull,
+    if (m_ledger->queueIsFull(data.size())) {
+        const DeliveryLedger::Limits &limits = m_ledger->limits();
+        const bool byCount = int(m_ledger->queue().size()) >= limits.queueLimit;
+        const QString what = byCount
+            ? QStringLiteral("%1 messages (writeQueueLimit)").arg(limits.queueLimit)
+            : QStringLiteral("%1 of its %2 bytes, and this message has %3 (writeQueueBytes)")
+                  .arg(m_ledger->queuedBytes())
+                  .arg(limits.queueBytes)
+                  .arg(data.size());
+        Result full = Result::failure(Error::WriteQueueFull,
             isEstablished()
-                ? QStringLiteral("write refused: the send window and the write queue (%1 messages) are full").arg(limit)
-                : QStringLiteral("write refused: %1 messages already wait for a connection (writeQueueLimit)").arg(limit));
+                ? QStringLiteral(
+                    "write refused: the send window is full and the write queue holds %1")
+                      .arg(what)
+                : QStringLiteral("write refused: the write queue for a connection holds %1")
+                      .arg(what));
         const std::weak_ptr<bool> alive = m_lifetime;
         setWritable(false);
         if (alive.expired())
@@ -95,7 +108,7 @@ Result Link::enqueue(qint32 type, const QByteArray &data, const wire::Correlatio
         full.alreadyReported = std::exchange(m_fullReported, true);
         return full;
     }
-    m_ledger->queue().push_back(DeliveryLedger::Pending{type, data, tag});
+    m_ledger->enqueue(DeliveryLedger::Pending { type, data, tag });
     if (isEstablished() && m_session->hasRoom()) {
         const std::weak_ptr<bool> alive = m_lifetime;
         m_session->sendQueued(); // may end the connection, and its owner the link
@@ -120,8 +133,7 @@ void Link::setWritable(bool writable)
 // once the window has room): fewer flips than at every message.
 void Link::updateWritable()
 {
-    if (!m_writable && m_ledger && int(m_ledger->queue().size()) <= m_ledger->limits().queueLimit / 2
-        && canAccept())
+    if (!m_writable && m_ledger && m_ledger->queueHasDrained() && canAccept())
         setWritable(true);
 }
 
@@ -146,18 +158,19 @@ bool Link::failRequestsGivenUp(Error error, const QString &why)
 void Link::onCorrelated(qint32 type, const QByteArray &data, const wire::Correlation &tag)
 {
     if (tag.kind == wire::Correlation::Request) {
-        m_handlers.messageReceived(Message{type, data, m_peerId, tag.id});
+        m_handlers.messageReceived(Message { type, data, m_peerId, tag.id });
         return;
     }
     Reply reply;
-    reply.message = Message{type, data, m_peerId};
+    reply.message = Message { type, data, m_peerId };
     if (tag.kind == wire::Correlation::ErrorReply) {
         reply.error = Error::RemoteError;
         reply.errorCode = tag.code;
         reply.errorString = QString::fromUtf8(data);
     }
     if (!m_requests || !m_requests->finish(tag.id, m_peerId, std::move(reply)))
-        qCInfo(lcWire) << "peer" << m_peerId << "replied to request" << tag.id << "after it had ended (timed out?)";
+        qCInfo(lcWire) << "peer" << m_peerId << "replied to request" << tag.id
+                       << "after it had ended (timed out?)";
 }
 
 } // namespace ipc

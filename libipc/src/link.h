@@ -33,8 +33,9 @@ public:
     {
         std::function<void(const Message &)> messageReceived; // plain messages and requests
         std::function<void()> established;
-        std::function<void(Error, const QString &)> finished; // the session ended; the link has let go of it
-        std::function<void(int count)> delivered;              // the peer confirmed count more
+        std::function<void(Error, const QString &)>
+            finished; // the session ended; the link has let go of it
+        std::function<void(int count)> delivered; // the peer confirmed count more
         // Queued messages the peer cannot take (now in the ledger's undelivered list).
         std::function<void(int count, Error, const QString &)> refused;
         std::function<void(bool writable)> writableChanged;
@@ -45,13 +46,14 @@ public:
     struct Settings
     {
         protocol::Role role = protocol::Role::Client;
-        quint64 id = 0;       // the connection's id (a Server's client id)
+        quint64 id = 0; // the connection's id (a Server's client id)
         quint64 instance = 0; // this side's stream (a client) or process instance (a server)
         SessionObserver *observer = nullptr;
         quint64 endpoint = 0;
     };
-    template <typename Config>
-    static Session::Options sessionOptions(const Config &config, bool encryption, const Settings &settings);
+    template<typename Config>
+    static Session::Options sessionOptions(
+        const Config &config, bool encryption, const Settings &settings);
 
     Link(QObject *context, quint64 peerId, Handlers handlers);
     ~Link(); // the session, if any, is deleted without a word to the owner
@@ -81,7 +83,10 @@ public:
 
     // Whether a message written now leaves at once: nothing queued before
     // it, and the window (or socket) has room.
-    bool canSendNow() const { return isEstablished() && m_ledger->queue().empty() && m_session->hasRoom(); }
+    bool canSendNow() const
+    {
+        return isEstablished() && m_ledger->queue().empty() && m_session->hasRoom();
+    }
     Result sendNow(qint32 type, const QByteArray &data, const wire::Correlation &tag)
     {
         return m_session->send(type, data, tag);
@@ -129,26 +134,28 @@ struct Answer
 
     static Answer reply(const Message &request, qint32 type, const QByteArray &data)
     {
-        return Answer{type, data, wire::Correlation{wire::Correlation::Reply, 0, request.requestId}};
+        return Answer { type, data,
+            wire::Correlation { wire::Correlation::Reply, 0, request.requestId } };
     }
     // An error reply repeats the request's type; its data is the text.
     static Answer error(const Message &request, qint32 code, const QString &text)
     {
-        return Answer{qMax(request.type, 1), text.toUtf8(),
-                      wire::Correlation{wire::Correlation::ErrorReply, code, request.requestId}};
+        return Answer { qMax(request.type, 1), text.toUtf8(),
+            wire::Correlation { wire::Correlation::ErrorReply, code, request.requestId } };
     }
     static Result check(const Message &request)
     {
         if (request.isRequest())
             return {};
         return Result::failure(Error::InvalidMessageType,
-                               QStringLiteral("reply refused: the message of type %1 is not a request")
-                                   .arg(request.type));
+            QStringLiteral("reply refused: the message of type %1 is not a request")
+                .arg(request.type));
     }
 };
 
-template <typename Config>
-Session::Options Link::sessionOptions(const Config &config, bool encryption, const Settings &settings)
+template<typename Config>
+Session::Options Link::sessionOptions(
+    const Config &config, bool encryption, const Settings &settings)
 {
     Session::Options options;
     options.adapter.role = settings.role;
@@ -169,10 +176,11 @@ Session::Options Link::sessionOptions(const Config &config, bool encryption, con
 }
 
 // The ledger's limits from either side's configuration.
-template <typename Config>
+template<typename Config>
 DeliveryLedger::Limits ledgerLimits(const Config &config)
 {
-    return DeliveryLedger::Limits{config.sendWindow.messages, config.sendWindow.bytes, config.writeQueueLimit};
+    return DeliveryLedger::Limits { config.sendWindow.messages, config.sendWindow.bytes,
+        config.writeQueueLimit, config.writeQueueBytes };
 }
 
 } // namespace ipc

@@ -20,7 +20,7 @@ Result ServerPrivate::writeTo(quint64 id, qint32 type, const QByteArray &data, c
         // A reply for a client that resumed since (a new id) or is about to.
         if (Resumable *entry = resumableOf(id)) {
             if (!connections.count(entry->clientId)) {
-                entry->ledger->queue().push_back(DeliveryLedger::Pending{type, data, tag});
+                entry->ledger->enqueue(DeliveryLedger::Pending{type, data, tag});
                 return {}; // sent when it resumes
             }
             id = entry->clientId;
@@ -43,7 +43,7 @@ Result ServerPrivate::writeTo(quint64 id, qint32 type, const QByteArray &data, c
         sent.alreadyReported = true;
         return sent;
     }
-    waiting->second.ledger->queue().push_back(DeliveryLedger::Pending{type, data, tag});
+    waiting->second.ledger->enqueue(DeliveryLedger::Pending{type, data, tag});
     return {};
 }
 

@@ -19,7 +19,7 @@ namespace {
 // An acknowledgement goes out at the end of a read burst once enough has
 // been delivered to matter to the sender's window, else at most this long
 // after the first unacknowledged delivery.
-constexpr std::chrono::milliseconds AckDelay{2};
+constexpr std::chrono::milliseconds AckDelay { 2 };
 
 // From this size on, a message's data travels in a memory file when both
 // sides can pass one: mapping it beats copying it twice through the socket.
@@ -55,7 +55,8 @@ Session::Session(Stream *stream, const Options &options, QObject *parent)
     m_handshakeTimer.setSingleShot(true);
     connect(&m_handshakeTimer, &QTimer::timeout, this, [this] {
         finish(Error::HandshakeTimeout,
-               QStringLiteral("no handshake completed within %1 ms").arg(m_options.handshakeTimeout.count()));
+            QStringLiteral("no handshake completed within %1 ms")
+                .arg(m_options.handshakeTimeout.count()));
     });
     connect(&m_heartbeatTimer, &QTimer::timeout, this, &Session::onHeartbeat);
 }
@@ -195,8 +196,8 @@ bool Session::handle(protocol::Event &event, const QPointer<Session> &alive)
         if (m_options.heartbeatInterval.count() > 0)
             m_heartbeatTimer.start(m_options.heartbeatInterval);
         if (m_options.observer)
-            m_options.observer->connectionEstablished(m_observed, m_adapter->settings().protocol, m_peer,
-                                                      m_encryption);
+            m_options.observer->connectionEstablished(
+                m_observed, m_adapter->settings().protocol, m_peer, m_encryption);
         if (m_options.attachLedger && (m_ledger = m_options.attachLedger(this)))
             startDelivery();
         m_handshakeWritten = true; // the resume, with the hello when it was in this read
@@ -252,9 +253,11 @@ void Session::startDelivery()
     if (largest > qint64(m_peer.maxMessageSize)) {
         const int dropped = ledger.dropWindow();
         Q_EMIT messagesRefused(dropped, Error::MessageTooLarge,
-                               QStringLiteral("%1 unconfirmed message(s) not re-sent: one of %2 bytes exceeds the "
-                                              "new peer's maximum message size of %3 bytes")
-                                   .arg(dropped).arg(largest).arg(m_peer.maxMessageSize));
+            QStringLiteral("%1 unconfirmed message(s) not re-sent: one of %2 bytes exceeds the "
+                           "new peer's maximum message size of %3 bytes")
+                .arg(dropped)
+                .arg(largest)
+                .arg(m_peer.maxMessageSize));
         if (m_state != State::Established)
             return;
     }
@@ -306,9 +309,10 @@ bool Session::onAcknowledged(quint64 delivered, const QPointer<Session> &alive)
 {
     const qsizetype confirmed = m_ledger->acknowledge(delivered);
     if (confirmed < 0) {
-        finish(Error::ProtocolError, QStringLiteral("protocol error: the peer acknowledged %1 messages, more than were "
-                                                    "sent")
-                                         .arg(delivered));
+        finish(Error::ProtocolError,
+            QStringLiteral("protocol error: the peer acknowledged %1 messages, more than were "
+                           "sent")
+                .arg(delivered));
         return false;
     }
     if (confirmed == 0)
@@ -322,7 +326,8 @@ bool Session::onAcknowledged(quint64 delivered, const QPointer<Session> &alive)
 
 void Session::acknowledgeSoon()
 {
-    if (m_ledger->unackedToPeer() >= m_ackEveryMessages || m_ledger->bytesSinceAck() >= m_ackEveryBytes)
+    if (m_ledger->unackedToPeer() >= m_ackEveryMessages
+        || m_ledger->bytesSinceAck() >= m_ackEveryBytes)
         sendAck();
     else if (!m_ackTimer.isActive())
         m_ackTimer.start(AckDelay);
@@ -421,11 +426,12 @@ Result Session::sendUnrecorded(qint32 type, const QByteArray &data, const wire::
 Result Session::writeTag(const wire::Correlation &tag)
 {
     const bool isRequest = tag.kind == wire::Correlation::Request;
-    if ((isRequest && !m_adapter->delivery().requests) || !m_adapter->writeControl(m_output, protocol::Control::correlation(tag)))
-        return Result::failure(
-            Error::ProtocolMismatch,
-            QStringLiteral("%1 refused: the peer's wire or library cannot carry requests and replies "
-                           "(golang-ipc v2, the line wire and libipc versions without requests cannot)")
+    if ((isRequest && !m_adapter->delivery().requests)
+        || !m_adapter->writeControl(m_output, protocol::Control::correlation(tag)))
+        return Result::failure(Error::ProtocolMismatch,
+            QStringLiteral(
+                "%1 refused: the peer's wire or library cannot carry requests and replies "
+                "(golang-ipc v2, the line wire and libipc versions without requests cannot)")
                 .arg(isRequest ? QStringLiteral("request") : QStringLiteral("reply")));
     return {};
 }
@@ -442,7 +448,7 @@ void Session::sendQueued()
     // A failed send finishes the session, whose owner deletes it later, not
     // here: `this` outlives the loop, and only the signal after it can run
     // user code.
-    std::deque<DeliveryLedger::Pending> &queue = m_ledger->queue();
+    const std::deque<DeliveryLedger::Pending> &queue = m_ledger->queue();
     int refused = 0;
     Error refusalError = Error::NoError;
     QString refusal;
@@ -457,8 +463,7 @@ void Session::sendQueued()
         }
         if (m_state != State::Established)
             break;
-        m_ledger->undeliverable(std::move(queue.front())); // this one cannot travel to this peer
-        queue.pop_front();
+        m_ledger->queueFrontUndeliverable(); // this one cannot travel to this peer
         ++refused;
         refusalError = result.error;
         refusal = std::move(result.reason);
@@ -477,7 +482,8 @@ Result Session::writeOne(qint32 type, const QByteArray &data, const wire::Correl
             return tagged;
     }
     if (Q_UNLIKELY(data.size() >= LargestOnStream) && m_adapter->delivery().sharedMemory
-        && (m_encryption.level != SecurityLevel::Plain || transport::MemoryFile::beatsTheStreamForPlainData())) {
+        && (m_encryption.level != SecurityLevel::Plain
+            || transport::MemoryFile::beatsTheStreamForPlainData())) {
         const Written shared = writeShared(type, data);
         if (shared.kind == Written::Broken)
             return writeFailed(shared);
@@ -499,7 +505,8 @@ Result Session::writeOne(qint32 type, const QByteArray &data, const wire::Correl
         written = flushOutput();
     }
     if (Q_UNLIKELY(!written))
-        return Result::failure(Error::ConnectionLost, QStringLiteral("write refused: the connection has ended"));
+        return Result::failure(
+            Error::ConnectionLost, QStringLiteral("write refused: the connection has ended"));
     if (m_options.observer)
         m_options.observer->messageSent(m_observed, type, data);
     return {};
@@ -515,16 +522,18 @@ protocol::Adapter::WriteResult Session::writeShared(qint32 type, const QByteArra
         return Result::Refused;
     if (!m_output.isEmpty())
         flushOutput(); // a tag or an ack goes first, without the descriptor
-    const Result result = m_adapter->writeDetachedMessage(
-        type, data, m_output, [&file](const char *bytes, qsizetype size) { return file.append(bytes, size); });
+    const Result result = m_adapter->writeDetachedMessage(type, data, m_output,
+        [&file](const char *bytes, qsizetype size) { return file.append(bytes, size); });
     if (result.kind != Result::Written)
         return result;
     if (!file.seal())
-        return Result::broken(Error::SocketError, QStringLiteral("a shared-memory message could not be sealed"));
+        return Result::broken(
+            Error::SocketError, QStringLiteral("a shared-memory message could not be sealed"));
     const bool written = m_stream->writeWithDescriptor(m_output.contents(), file.release());
     m_output.clear();
     if (!written)
-        return Result::broken(Error::ConnectionLost, QStringLiteral("write refused: the connection has ended"));
+        return Result::broken(
+            Error::ConnectionLost, QStringLiteral("write refused: the connection has ended"));
     return Result::Written;
 }
 
@@ -547,7 +556,9 @@ void Session::deliverDetached(qint32 type)
     const qsizetype overhead = m_adapter->detachedOverhead();
     if (!m_adapter->openDetached(data.data(), data.size())) {
         finish(Error::DecryptionFailed,
-               QStringLiteral("a shared-memory message failed to open (%1 bytes): it was altered or replayed").arg(data.size()));
+            QStringLiteral(
+                "a shared-memory message failed to open (%1 bytes): it was altered or replayed")
+                .arg(data.size()));
         return;
     }
     data.truncate(data.size() - overhead);
@@ -560,8 +571,10 @@ Result Session::refuse(qsizetype size)
     const Result refused = m_state != State::Established
         ? Result::failure(Error::NotConnected, QStringLiteral("write refused: not connected"))
         : Result::failure(Error::MessageTooLarge,
-                          QStringLiteral("write refused: %1 bytes exceed the peer's maximum message size of %2 bytes")
-                              .arg(size).arg(m_peer.maxMessageSize));
+            QStringLiteral(
+                "write refused: %1 bytes exceed the peer's maximum message size of %2 bytes")
+                .arg(size)
+                .arg(m_peer.maxMessageSize));
     if (m_options.observer)
         m_options.observer->errorOccurred(m_observed, refused.error, refused.reason);
     return refused;
@@ -586,8 +599,8 @@ void Session::onHeartbeat()
     }
     if (m_pingOutstanding) {
         finish(Error::ConnectionLost,
-               QStringLiteral("the peer stopped answering: no data for %1 ms")
-                   .arg(2 * m_options.heartbeatInterval.count()));
+            QStringLiteral("the peer stopped answering: no data for %1 ms")
+                .arg(2 * m_options.heartbeatInterval.count()));
         return;
     }
     // A wire without a ping (the line wire) cannot tell silence from death.
@@ -604,13 +617,15 @@ void Session::onStreamClosed(Error error, const QString &reason)
     if (!alive || m_state == State::Finished)
         return;
     if (m_largeBody) {
-        finish(Error::ProtocolError, QStringLiteral("connection closed inside a frame (%1 of %2 bytes)")
-                                         .arg(m_largeBody->filled + wire::TypeSize)
-                                         .arg(m_largeBody->data.size() + wire::TypeSize));
+        finish(Error::ProtocolError,
+            QStringLiteral("connection closed inside a frame (%1 of %2 bytes)")
+                .arg(m_largeBody->filled + wire::TypeSize)
+                .arg(m_largeBody->data.size() + wire::TypeSize));
         return;
     }
     if (!m_adapter) {
-        finish(error, QStringLiteral("the peer closed the connection before the handshake completed"));
+        finish(
+            error, QStringLiteral("the peer closed the connection before the handshake completed"));
         return;
     }
     const protocol::Event end = m_adapter->endOfStream(m_reader, error, reason);
@@ -624,7 +639,8 @@ PeerCredentials Session::peerCredentials() const
 
 bool Session::ping(quint64 token)
 {
-    if (m_state != State::Established || !m_adapter->writeControl(m_output, protocol::Control::ping(token)))
+    if (m_state != State::Established
+        || !m_adapter->writeControl(m_output, protocol::Control::ping(token)))
         return false;
     flushOutput();
     return true;

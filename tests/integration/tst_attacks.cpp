@@ -20,8 +20,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <unistd.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <csignal>
 
@@ -117,10 +117,11 @@ struct Fixture
             return;
         goodId = server->clientIds().value(0);
         errors = std::make_unique<QSignalSpy>(server.get(), &ipc::Server::clientErrorOccurred);
-        QObject::connect(server.get(), &ipc::Server::messageReceived, server.get(), [this](const Message &m) {
-            if (m.clientId != goodId)
-                ++attackerMessages;
-        });
+        QObject::connect(
+            server.get(), &ipc::Server::messageReceived, server.get(), [this](const Message &m) {
+                if (m.clientId != goodId)
+                    ++attackerMessages;
+            });
         ready = goodId != 0;
     }
 
@@ -131,8 +132,11 @@ struct Fixture
         if (!good)
             return;
         good->ticker.stop();
-        (void)QTest::qWaitFor([&] { return good->echoed == good->sent && server->unconfirmedMessageCount(goodId) == 0; },
-                              10000);
+        (void)QTest::qWaitFor(
+            [&] {
+                return good->echoed == good->sent && server->unconfirmedMessageCount(goodId) == 0;
+            },
+            10000);
     }
 
     // The client that was exchanging all along still is, and a new one is served.
@@ -140,7 +144,8 @@ struct Fixture
     {
         if (!good->keepsExchanging())
             return false;
-        ipc::Client client(name, GoodClient::configFor(server->config().encryption, server->config().preSharedKey));
+        ipc::Client client(name,
+            GoodClient::configFor(server->config().encryption, server->config().preSharedKey));
         if (!client.waitForConnected(10s))
             return false;
         client.write(9, "still here");
@@ -155,8 +160,14 @@ struct Fixture
                 return id;
         return 0;
     }
-    Error lastError() const { return errors->isEmpty() ? Error::NoError : errors->last().at(1).value<Error>(); }
-    QString lastReason() const { return errors->isEmpty() ? QString() : errors->last().at(2).toString(); }
+    Error lastError() const
+    {
+        return errors->isEmpty() ? Error::NoError : errors->last().at(1).value<Error>();
+    }
+    QString lastReason() const
+    {
+        return errors->isEmpty() ? QString() : errors->last().at(2).toString();
+    }
     // The attacker's errors only: the good client must have none.
     bool goodClientHasNoError() const
     {
@@ -194,7 +205,9 @@ QByteArray lengthOnly(quint32 length)
 
 int openFileDescriptors()
 {
-    return int(QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::NoDotAndDotDot | QDir::System).size());
+    return int(QDir(QStringLiteral("/proc/self/fd"))
+                   .entryList(QDir::NoDotAndDotDot | QDir::System)
+                   .size());
 }
 
 } // namespace
@@ -210,13 +223,16 @@ private Q_SLOTS:
         QTest::addColumn<bool>("encrypted");
         QTest::addColumn<quint32>("length");
         QTest::addColumn<QString>("reason");
-        QTest::newRow("plain, 0xFFFFFFFF") << false << 0xFFFFFFFFu
-                                           << "4294967295 bytes exceeds the limit of 2052 bytes";
-        QTest::newRow("plain, 2 GiB") << false << 0x7FFFFFFFu << "2147483647 bytes exceeds the limit of 2052 bytes";
-        QTest::newRow("plain, one byte over") << false << 2053u << "2053 bytes exceeds the limit of 2052 bytes";
-        QTest::newRow("encrypted, 0xFFFFFFFF") << true << 0xFFFFFFFFu
-                                               << "4294967295 bytes exceeds the limit of 2068 bytes";
-        QTest::newRow("encrypted, one byte over") << true << 2069u << "2069 bytes exceeds the limit of 2068 bytes";
+        QTest::newRow("plain, 0xFFFFFFFF")
+            << false << 0xFFFFFFFFu << "4294967295 bytes exceeds the limit of 2052 bytes";
+        QTest::newRow("plain, 2 GiB")
+            << false << 0x7FFFFFFFu << "2147483647 bytes exceeds the limit of 2052 bytes";
+        QTest::newRow("plain, one byte over")
+            << false << 2053u << "2053 bytes exceeds the limit of 2052 bytes";
+        QTest::newRow("encrypted, 0xFFFFFFFF")
+            << true << 0xFFFFFFFFu << "4294967295 bytes exceeds the limit of 2068 bytes";
+        QTest::newRow("encrypted, one byte over")
+            << true << 2069u << "2069 bytes exceeds the limit of 2068 bytes";
     }
 
     void oversizedFrameRejectedBeforeAllocation()
@@ -249,16 +265,20 @@ private Q_SLOTS:
         QTest::addColumn<int>("expected"); // ipc::Error; NoError: delivered
         QTest::addColumn<QString>("reason");
         const qint64 size = 100000;
-        QTest::newRow("sealed, as announced") << true << 1 << size << int(Error::NoError) << QString();
+        QTest::newRow("sealed, as announced")
+            << true << 1 << size << int(Error::NoError) << QString();
         QTest::newRow("no descriptor") << true << 0 << size << int(Error::ProtocolError)
                                        << QStringLiteral("without its file descriptor");
-        QTest::newRow("not sealed") << true << 2 << size << int(Error::ProtocolError) << QStringLiteral("not sealed");
+        QTest::newRow("not sealed")
+            << true << 2 << size << int(Error::ProtocolError) << QStringLiteral("not sealed");
         QTest::newRow("other size") << true << 1 << 2 * size << int(Error::ProtocolError)
                                     << QStringLiteral("not sealed or not 200000 bytes");
-        QTest::newRow("over the limit") << true << 1 << (qint64(1) << 32) << int(Error::MessageTooLarge)
-                                        << QStringLiteral("exceeds the limit");
-        QTest::newRow("not agreed") << false << 1 << size << int(Error::ProtocolError)
-                                    << QStringLiteral("unexpected or malformed shared-memory message");
+        QTest::newRow("over the limit")
+            << true << 1 << (qint64(1) << 32) << int(Error::MessageTooLarge)
+            << QStringLiteral("exceeds the limit");
+        QTest::newRow("not agreed")
+            << false << 1 << size << int(Error::ProtocolError)
+            << QStringLiteral("unexpected or malformed shared-memory message");
     }
 
     void sharedMemoryMessages()
@@ -273,17 +293,20 @@ private Q_SLOTS:
         Fixture f(false);
         QVERIFY(f.ready);
         QByteArray arrived;
-        QObject::connect(f.server.get(), &ipc::Server::messageReceived, f.server.get(), [&](const Message &m) {
-            if (m.clientId != f.goodId)
-                arrived = m.data;
-        });
+        QObject::connect(
+            f.server.get(), &ipc::Server::messageReceived, f.server.get(), [&](const Message &m) {
+                if (m.clientId != f.goodId)
+                    arrived = m.data;
+            });
         RawPeer raw(socketPathFor(f.name));
         raw.hello = agreed ? RawPeer::sharedMemoryHelloData() : RawPeer::helloData();
         QVERIFY(raw.handshake(false));
         QByteArray content(100000, Qt::Uninitialized);
         for (qsizetype i = 0; i < content.size(); ++i)
             content[i] = char(i % 251);
-        const QByteArray frames = RawPeer::plainFrame(0, ipc::wire::encodeControl(ipc::wire::ControlKind::SharedMemory, quint64(announced)))
+        const QByteArray frames = RawPeer::plainFrame(0,
+                                      ipc::wire::encodeControl(
+                                          ipc::wire::ControlKind::SharedMemory, quint64(announced)))
             + RawPeer::plainFrame(5, QByteArray());
         if (file == 0) {
             raw.send(frames);
@@ -318,14 +341,16 @@ private Q_SLOTS:
         raw.hello = RawPeer::sharedMemoryHelloData();
         QVERIFY(raw.handshake(false));
         const int fd = memoryFile(QByteArray("x"), true);
-        const QByteArray ping = RawPeer::plainFrame(0, ipc::wire::encodeControl(ipc::wire::ControlKind::Ping, 1));
+        const QByteArray ping
+            = RawPeer::plainFrame(0, ipc::wire::encodeControl(ipc::wire::ControlKind::Ping, 1));
         for (int i = 0; i < 100 && raw.isConnected(); ++i)
             raw.sendWithDescriptor(ping, fd);
         ::close(fd);
         QVERIFY(raw.waitForDisconnected());
         QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
         QCOMPARE(f.lastError(), Error::ProtocolError);
-        QVERIFY(f.lastReason().contains(QLatin1String("more file descriptors than its messages use")));
+        QVERIFY(
+            f.lastReason().contains(QLatin1String("more file descriptors than its messages use")));
         QVERIFY(f.goodClientStillServed());
     }
 
@@ -392,7 +417,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
         QCOMPARE(f.lastError(), Error::ProtocolError);
         QVERIFY2(f.lastReason().contains(QLatin1String("closed inside a frame (46 of 104 bytes)")),
-                 qPrintable(f.lastReason()));
+            qPrintable(f.lastReason()));
         QCOMPARE(f.attackerMessages, 0);
         QVERIFY(f.goodClientStillServed());
     }
@@ -409,8 +434,9 @@ private Q_SLOTS:
         raw.socket.disconnectFromServer();
         QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
         QCOMPARE(f.lastError(), Error::ProtocolError);
-        QVERIFY2(f.lastReason().contains(QLatin1String("closed inside a frame (59996 of 100004 bytes)")),
-                 qPrintable(f.lastReason()));
+        QVERIFY2(
+            f.lastReason().contains(QLatin1String("closed inside a frame (59996 of 100004 bytes)")),
+            qPrintable(f.lastReason()));
         QCOMPARE(f.attackerMessages, 0);
         QVERIFY(f.goodClientStillServed());
     }
@@ -506,7 +532,7 @@ private Q_SLOTS:
         const QByteArray edited("\x03\x00\x00", 3); // "the server offered no encryption"
         QVERIFY(!raw.handshake(true, {}, edited));
         QVERIFY2(raw.errorString.contains(QLatin1String("decrypt"), Qt::CaseInsensitive),
-                 qPrintable(raw.errorString));
+            qPrintable(raw.errorString));
         QCOMPARE(f.attackerMessages, 0);
         QVERIFY(f.goodClientStillServed());
     }
@@ -552,10 +578,12 @@ private Q_SLOTS:
         ipc::Client client(fake.path);
         QTRY_COMPARE_WITH_TIMEOUT(client.status(), ipc::Status::Error, 10000);
         QCOMPARE(client.error(), Error::ProtocolMismatch);
-        QVERIFY2(client.errorString().contains(QLatin1String("version 7")), qPrintable(client.errorString()));
+        QVERIFY2(client.errorString().contains(QLatin1String("version 7")),
+            qPrintable(client.errorString()));
         QVERIFY(fake.accepted);
         QTRY_VERIFY_WITH_TIMEOUT(fake.accepted->bytesAvailable() >= 1, 10000);
-        QCOMPARE(fake.accepted->read(1), QByteArray(1, '\x01')); // "version mismatch", golang-ipc's code
+        QCOMPARE(
+            fake.accepted->read(1), QByteArray(1, '\x01')); // "version mismatch", golang-ipc's code
     }
 
     // A plain server of the earlier order, which sends its hello only after
@@ -585,7 +613,8 @@ private Q_SLOTS:
         ipc::Client client(fake.path);
         QTRY_COMPARE_WITH_TIMEOUT(client.status(), ipc::Status::Error, 10000);
         QCOMPARE(client.error(), Error::ProtocolMismatch);
-        QVERIFY2(client.errorString().contains(QLatin1String("211")), qPrintable(client.errorString()));
+        QVERIFY2(
+            client.errorString().contains(QLatin1String("211")), qPrintable(client.errorString()));
     }
 
     // The handshake starts and stops: no reply, a reply and nothing more, or
@@ -630,7 +659,7 @@ private Q_SLOTS:
     void thousandSilentConnections()
     {
         constexpr int Count = 1000;
-        rlimit limit{};
+        rlimit limit {};
         getrlimit(RLIMIT_NOFILE, &limit);
         limit.rlim_cur = limit.rlim_max;
         setrlimit(RLIMIT_NOFILE, &limit);
@@ -648,9 +677,10 @@ private Q_SLOTS:
         }
         QVERIFY(f.good->keepsExchanging());
         const auto dropped = [&] {
-            return std::count_if(silent.begin(), silent.end(), [](const std::unique_ptr<QLocalSocket> &s) {
-                return s->state() == QLocalSocket::UnconnectedState;
-            });
+            return std::count_if(
+                silent.begin(), silent.end(), [](const std::unique_ptr<QLocalSocket> &s) {
+                    return s->state() == QLocalSocket::UnconnectedState;
+                });
         };
         QTRY_COMPARE_WITH_TIMEOUT(dropped(), Count, 120000);
         QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), Count, 30000);
@@ -671,11 +701,13 @@ private Q_SLOTS:
         RawPeer raw(socketPathFor(f.name));
         QVERIFY(raw.readPreambleAndAccept());
         QCOMPARE(raw.preamble.at(1), '\x01'); // the server offered Noise
-        raw.send(RawPeer::plainFrame(0, RawPeer::helloData()) + RawPeer::plainFrame(1, "in the clear"));
+        raw.send(
+            RawPeer::plainFrame(0, RawPeer::helloData()) + RawPeer::plainFrame(1, "in the clear"));
         QVERIFY(raw.waitForDisconnected());
         QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
-        QVERIFY2(f.lastError() == Error::HandshakeFailed || f.lastError() == Error::DecryptionFailed,
-                 qPrintable(f.lastReason()));
+        QVERIFY2(
+            f.lastError() == Error::HandshakeFailed || f.lastError() == Error::DecryptionFailed,
+            qPrintable(f.lastReason()));
         QCOMPARE(f.attackerMessages, 0);
         QVERIFY(f.goodClientStillServed());
     }
@@ -707,7 +739,8 @@ private Q_SLOTS:
         QCOMPARE(wrong.error(), Error::HandshakeFailed);
         QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
         QCOMPARE(f.lastError(), Error::HandshakeFailed);
-        QVERIFY2(f.lastReason().contains(QLatin1String("pre-shared key")), qPrintable(f.lastReason()));
+        QVERIFY2(
+            f.lastReason().contains(QLatin1String("pre-shared key")), qPrintable(f.lastReason()));
         QVERIFY(f.goodClientStillServed());
     }
 
@@ -720,11 +753,15 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("frame");
         QTest::addColumn<bool>("refused");
         QTest::addColumn<QString>("reason");
-        QTest::newRow("type 0, empty") << RawPeer::plainFrame(0, {}) << true << "malformed control message: empty";
-        QTest::newRow("type -5") << RawPeer::plainFrame(-5, "x") << true << "message type -5 is not allowed";
-        QTest::newRow("type -2147483648") << RawPeer::plainFrame(std::numeric_limits<qint32>::min(), "x") << true
-                                          << "message type -2147483648 is not allowed";
-        QTest::newRow("type 0, unknown kind") << RawPeer::plainFrame(0, "\x63" "future") << false << QString();
+        QTest::newRow("type 0, empty")
+            << RawPeer::plainFrame(0, {}) << true << "malformed control message: empty";
+        QTest::newRow("type -5") << RawPeer::plainFrame(-5, "x") << true
+                                 << "message type -5 is not allowed";
+        QTest::newRow("type -2147483648") << RawPeer::plainFrame(std::numeric_limits<qint32>::min(),
+            "x") << true << "message type -2147483648 is not allowed";
+        QTest::newRow("type 0, unknown kind") << RawPeer::plainFrame(0,
+            "\x63"
+            "future") << false << QString();
     }
 
     void typeZeroAndNegativeFromAPeer()
@@ -780,11 +817,13 @@ private Q_SLOTS:
         QVERIFY(raw.waitForDisconnected());
         QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 10000);
         QCOMPARE(f.lastError(), Error::ProtocolError);
-        QVERIFY2(f.lastReason().contains(QLatin1String("acknowledged 10 messages, more than were sent")),
-                 qPrintable(f.lastReason()));
+        QVERIFY2(
+            f.lastReason().contains(QLatin1String("acknowledged 10 messages, more than were sent")),
+            qPrintable(f.lastReason()));
         QVERIFY(f.goodClientStillServed());
         // The third message stays unconfirmed (kept for a resume), and is named.
-        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("destroyed with 1 unconfirmed message")));
+        QTest::ignoreMessage(QtWarningMsg,
+            QRegularExpression(QStringLiteral("destroyed with 1 unconfirmed message")));
     }
 
     // A client process stopped (SIGSTOP) while the server writes to it: it
@@ -795,7 +834,7 @@ private Q_SLOTS:
     void stoppedClientProcess()
     {
         ipc::ServerConfig config;
-        config.sendWindow = ipc::SendWindow{1000, 1 << 20};
+        config.sendWindow = ipc::SendWindow { 1000, 1 << 20 };
         config.writeQueueLimit = 16;
         Fixture f(true, config);
         QVERIFY(f.ready);
@@ -803,7 +842,7 @@ private Q_SLOTS:
         QSignalSpy delivered(f.server.get(), &ipc::Server::clientMessagesDelivered);
         QProcess peer;
         peer.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        peer.start(peerPath(), {QStringLiteral("idle-client"), f.name});
+        peer.start(peerPath(), { QStringLiteral("idle-client"), f.name });
         QVERIFY(peer.waitForStarted(10000));
         QTRY_VERIFY_WITH_TIMEOUT(peer.canReadLine(), 20000);
         QCOMPARE(peer.readLine().trimmed(), QByteArray("connected"));
@@ -817,7 +856,8 @@ private Q_SLOTS:
             ++accepted;
         QCOMPARE(accepted, 32); // 16 fill the window's bytes, 16 the queue
         QCOMPARE(f.lastError(), Error::WriteQueueFull);
-        QVERIFY2(f.lastReason().contains(QLatin1String("are full")), qPrintable(f.lastReason()));
+        QVERIFY2(f.lastReason().contains(QLatin1String("16 messages (writeQueueLimit)")),
+            qPrintable(f.lastReason()));
         QCOMPARE(f.server->unconfirmedMessageCount(id), 32);
         QVERIFY(!f.server->isWritable(id));
         QCOMPARE(writable.count(), 1);
@@ -837,6 +877,49 @@ private Q_SLOTS:
         stopPeer(peer);
     }
 
+    // The same with large messages: the queue is bounded by bytes as well
+    // (writeQueueBytes), so a stopped client pins at most the window's and
+    // the queue's bytes, not writeQueueLimit large messages.
+    void stoppedClientBoundedInBytes()
+    {
+        ipc::ServerConfig config;
+        config.sendWindow = ipc::SendWindow { 1000, 1 << 20 };
+        config.writeQueueBytes = 8 << 20;
+        Fixture f(true, config);
+        QVERIFY(f.ready);
+        QSignalSpy delivered(f.server.get(), &ipc::Server::clientMessagesDelivered);
+        QProcess peer;
+        peer.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        peer.start(peerPath(), { QStringLiteral("idle-client"), f.name });
+        QVERIFY(peer.waitForStarted(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(peer.canReadLine(), 20000);
+        QCOMPARE(peer.readLine().trimmed(), QByteArray("connected"));
+        QTRY_COMPARE_WITH_TIMEOUT(f.server->clientCount(), 2, 10000);
+        const quint64 id = f.attackerId();
+        QCOMPARE(::kill(pid_t(peer.processId()), SIGSTOP), 0);
+
+        const QByteArray block(1 << 20, 'm');
+        int accepted = 0;
+        while (accepted < 1000 && f.server->write(id, 6, block))
+            ++accepted;
+        QCOMPARE(accepted, 9); // one fills the window's bytes, 8 the queue's
+        QCOMPARE(f.lastError(), Error::WriteQueueFull);
+        QVERIFY2(
+            f.lastReason().contains(QLatin1String("writeQueueBytes")), qPrintable(f.lastReason()));
+        QVERIFY(f.goodClientStillServed());
+
+        QCOMPARE(::kill(pid_t(peer.processId()), SIGCONT), 0);
+        const auto confirmed = [&] {
+            int total = 0;
+            for (const QList<QVariant> &signal : delivered)
+                total += signal.at(0).toULongLong() == id ? signal.at(1).toInt() : 0;
+            return total;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(confirmed(), 9, 30000);
+        QVERIFY(f.server->isWritable(id));
+        stopPeer(peer);
+    }
+
     // A peer that does not acknowledge (a raw native client without the
     // delivery block, as golang-ipc or MinIPC peers) stops reading: the
     // socket's buffer holds at most the window's bytes, then the queue
@@ -845,7 +928,7 @@ private Q_SLOTS:
     void nonAcknowledgingPeerStopsReading()
     {
         ipc::ServerConfig config;
-        config.sendWindow = ipc::SendWindow{1000, 1 << 20};
+        config.sendWindow = ipc::SendWindow { 1000, 1 << 20 };
         config.writeQueueLimit = 16;
         Fixture f(false, config);
         QVERIFY(f.ready);
@@ -865,7 +948,8 @@ private Q_SLOTS:
             ++accepted;
             QCoreApplication::processEvents(); // lets Qt hand what it can to the system
         }
-        QVERIFY2(accepted >= 16 + 16 && accepted <= 16 + 16 + 128, qPrintable(QString::number(accepted)));
+        QVERIFY2(accepted >= 16 + 16 && accepted <= 16 + 16 + 128,
+            qPrintable(QString::number(accepted)));
         QCOMPARE(f.lastError(), Error::WriteQueueFull);
         QCOMPARE(f.server->unconfirmedMessageCount(id), 16);
         QVERIFY(f.goodClientStillServed());
@@ -873,7 +957,8 @@ private Q_SLOTS:
         raw.socket.setReadBufferSize(0);
         for (int i = 0; i < accepted; ++i) {
             const QByteArray body = raw.readFrame();
-            QVERIFY2(body.mid(4).startsWith(QByteArray::number(i) + 'n'), qPrintable(QString::number(i)));
+            QVERIFY2(body.mid(4).startsWith(QByteArray::number(i) + 'n'),
+                qPrintable(QString::number(i)));
         }
         QTRY_COMPARE_WITH_TIMEOUT(f.server->unconfirmedMessageCount(id), 0, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(f.server->isWritable(id), 10000);
@@ -896,7 +981,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(client.status(), ipc::Status::Error, 10000);
         QCOMPARE(client.error(), Error::HandshakeFailed);
         QVERIFY2(client.errorString().contains(QLatin1String("not a point on P-384")),
-                 qPrintable(client.errorString()));
+            qPrintable(client.errorString()));
     }
 };
 

@@ -448,7 +448,7 @@ private Q_SLOTS:
         QVERIFY(client.write(1, "b"));
         QVERIFY(!client.write(1, "c"));
         QCOMPARE(client.error(), Error::WriteQueueFull);
-        QVERIFY(client.errorString().contains(QLatin1String("2 messages already wait")));
+        QVERIFY(client.errorString().contains(QLatin1String("holds 2 messages (writeQueueLimit)")));
         QCOMPARE(client.queuedMessageCount(), 2);
         QSignalSpy dropped(&client, &Client::messagesDropped);
         client.close();

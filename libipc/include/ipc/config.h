@@ -137,6 +137,11 @@ struct IPC_EXPORT ServerConfig
     /// many messages (1024 by default); further writes to that client are
     /// refused until it drains.
     int writeQueueLimit = 1024;
+    /// Per client: the write queue also holds at most this many bytes of
+    /// message data (64 MiB by default); a write that would go past it is
+    /// refused (Error::WriteQueueFull). An empty queue takes any one
+    /// message. 0 = no limit in bytes.
+    qint64 writeQueueBytes = 64 * 1024 * 1024;
     /// A client whose connection broke (not one that said goodbye) may come
     /// back within this time and resume: what it had not confirmed is sent
     /// again, exactly once. After it, those messages are reported
@@ -183,6 +188,11 @@ struct IPC_EXPORT ClientConfig
     /// default); further writes are refused until it drains (see
     /// Client::writableChanged()).
     int writeQueueLimit = 1024;
+    /// The queue also holds at most this many bytes of message data (64 MiB
+    /// by default); a write that would go past it is refused
+    /// (Error::WriteQueueFull). An empty queue takes any one message.
+    /// 0 = no limit in bytes.
+    qint64 writeQueueBytes = 64 * 1024 * 1024;
     /// How many messages written and not yet confirmed may wait (SendWindow).
     SendWindow sendWindow;
     /// What happens to unconfirmed messages when the server was restarted;
