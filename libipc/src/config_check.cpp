@@ -57,6 +57,8 @@ QString configurationError(const ServerConfig &config)
         return negative("handshakeTimeout");
     if (config.heartbeatInterval.count() < 0)
         return negative("heartbeatInterval");
+    if (config.messageReadTimeout.count() < 0)
+        return negative("messageReadTimeout");
     if (config.writeQueueLimit < 0)
         return negative("writeQueueLimit");
     if (config.writeQueueBytes < 0)
@@ -86,6 +88,8 @@ QString configurationError(const ClientConfig &config)
         return negative("handshakeTimeout");
     if (config.heartbeatInterval.count() < 0)
         return negative("heartbeatInterval");
+    if (config.messageReadTimeout.count() < 0)
+        return negative("messageReadTimeout");
     const RetryTimer &retry = config.retryTimer;
     if (retry.initial.count() < 0 || retry.maximum.count() < 0)
         return negative("retryTimer");

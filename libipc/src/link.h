@@ -169,6 +169,7 @@ Session::Options Link::sessionOptions(
     options.adapter.windowBytes = quint32(qMin<qint64>(config.sendWindow.bytes, 0xffffffffLL));
     options.handshakeTimeout = config.handshakeTimeout;
     options.heartbeatInterval = config.heartbeatInterval;
+    options.messageTimeout = config.messageReadTimeout;
     options.observer = settings.observer;
     options.endpoint = settings.endpoint;
     options.id = settings.id;

@@ -50,6 +50,9 @@ Session::Session(Stream *stream, const Options &options, QObject *parent)
     m_handshakeTimer.setParent(this);
     m_heartbeatTimer.setParent(this);
     m_ackTimer.setParent(this);
+    m_messageTimer.setParent(this);
+    m_messageTimer.setSingleShot(true);
+    connect(&m_messageTimer, &QTimer::timeout, this, &Session::onMessageTimeout);
     m_ackTimer.setSingleShot(true);
     connect(&m_ackTimer, &QTimer::timeout, this, &Session::sendAck);
     m_handshakeTimer.setSingleShot(true);
@@ -106,6 +109,8 @@ void Session::onReadyRead()
 {
     const QPointer<Session> alive(this);
     readAvailable(alive);
+    if (alive)
+        watchPartialMessage();
     // The handshake's bytes leave at the end of the read that made them,
     // all in one write, not on the event loop's next turn: the peer waits.
     if (alive && std::exchange(m_handshakeWritten, false) && m_state != State::Finished)
@@ -145,6 +150,7 @@ bool Session::processInput()
         if (!m_adapter && !pickAdapter(alive))
             return alive && m_state != State::Finished;
         protocol::Event event = m_adapter->next(m_reader, m_output);
+        m_framesIn += event.kind != protocol::Event::NeedMore;
         if (!m_output.isEmpty()) {
             m_handshakeWritten |= m_state == State::Handshake;
             flushOutput(); // a stream that broke reports it through closed()
@@ -375,6 +381,7 @@ bool Session::readLargeBody()
         return false;
     const LargeBody complete = std::move(*m_largeBody);
     m_largeBody.reset();
+    ++m_framesIn;
     // Kept (shared) through the delivery: if the application lets go of
     // it, the next large body reuses its pages.
     m_bodies.keep(complete.data);
@@ -668,6 +675,41 @@ void Session::close()
     finish(Error::NoError, QStringLiteral("closed"));
 }
 
+// A peer that begins a message and stalls, or trickles it, holds what it
+// announced (a large body is allocated whole): it gets messageTimeout to
+// finish, however slowly the bytes come.
+void Session::watchPartialMessage()
+{
+    const bool partial = m_state == State::Established && (m_largeBody || m_reader.available() > 0);
+    // Still the same message only if no frame completed meanwhile.
+    const bool same = partial && m_partial && m_framesIn == m_framesAtPartial;
+    m_partial = partial;
+    if (!partial || same || m_options.messageTimeout.count() <= 0)
+        return;
+    m_framesAtPartial = m_framesIn;
+    m_partialSince.start();
+    if (!m_messageTimer.isActive())
+        m_messageTimer.start(m_options.messageTimeout);
+}
+
+void Session::onMessageTimeout()
+{
+    if (!m_partial || m_state == State::Finished)
+        return;
+    const qint64 left = m_options.messageTimeout.count() - m_partialSince.elapsed();
+    if (left > 0) {
+        m_messageTimer.start(std::chrono::milliseconds(left)); // a later message: its own time
+        return;
+    }
+    const qint64 buffered
+        = m_largeBody ? qint64(m_largeBody->filled) : qint64(m_reader.available());
+    finish(Error::Timeout,
+        QStringLiteral("the peer began a message %1 ms ago and has not finished it (%2 bytes "
+                       "arrived; messageReadTimeout)")
+            .arg(m_partialSince.elapsed())
+            .arg(buffered));
+}
+
 void Session::finish(Error error, const QString &reason)
 {
     if (m_state == State::Finished)
@@ -678,6 +720,7 @@ void Session::finish(Error error, const QString &reason)
     m_handshakeTimer.stop();
     m_heartbeatTimer.stop();
     m_ackTimer.stop();
+    m_messageTimer.stop();
     m_acknowledging = false;
     m_ledger = nullptr; // the owner keeps it for the next connection
     m_adapter.reset(); // wipes the connection's keys

@@ -14,6 +14,7 @@
 
 #include <ipc/types.h>
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
@@ -38,10 +39,12 @@ public:
     struct Options
     {
         protocol::Settings adapter; // the wire and this side's part in it
-        std::chrono::milliseconds handshakeTimeout{10000};
-        std::chrono::milliseconds heartbeatInterval{0};
+        std::chrono::milliseconds handshakeTimeout { 10000 };
+        std::chrono::milliseconds heartbeatInterval { 0 };
+        // A message begun must be complete within this; 0 = no limit.
+        std::chrono::milliseconds messageTimeout { 60000 };
         SessionObserver *observer = nullptr;
-        quint64 id = 0;       // the connection's id, as the observer and the Server know it
+        quint64 id = 0; // the connection's id, as the observer and the Server know it
         quint64 endpoint = 0; // the owning Server's or Client's endpoint id, for the observer
         // Once established: the owner's ledger for this peer (which the
         // owner may pick by delivery().instance), or null. The session
@@ -74,14 +77,16 @@ public:
     // ledger's window until the peer confirms it.
     // A tag makes the message a request or a reply (refused, with
     // ProtocolMismatch, when the peer cannot take a request).
-    Result send(qint32 type, const QByteArray &data, const wire::Correlation &tag = wire::Correlation());
+    Result send(
+        qint32 type, const QByteArray &data, const wire::Correlation &tag = wire::Correlation());
     // Whether a message written now goes out at once rather than waiting in
     // the ledger's queue: the window has room, and on a connection without
     // acknowledgements the socket holds less than a window's bytes (a peer
     // that stops reading must not make this side's memory grow).
     bool hasRoom() const
     {
-        return m_state == State::Established && m_ledger->windowHasRoom() && (m_acknowledging || socketHasRoom());
+        return m_state == State::Established && m_ledger->windowHasRoom()
+            && (m_acknowledging || socketHasRoom());
     }
     // Sends the ledger's queued messages while there is room.
     // Messages the peer cannot take are moved to the ledger's undelivered
@@ -99,7 +104,8 @@ public:
     // enough.
     std::function<void(qint32 type, const QByteArray &data)> onMessage;
     // Called instead of onMessage for a request or a reply.
-    std::function<void(qint32 type, const QByteArray &data, const wire::Correlation &tag)> onCorrelated;
+    std::function<void(qint32 type, const QByteArray &data, const wire::Correlation &tag)>
+        onCorrelated;
 
 Q_SIGNALS:
     void established();
@@ -160,6 +166,8 @@ private:
     Result writeFailed(const protocol::Adapter::WriteResult &result);
     void onStreamClosed(Error error, const QString &reason);
     void onHeartbeat();
+    void watchPartialMessage();
+    void onMessageTimeout();
     void finish(Error error, const QString &reason);
 
     Stream *m_stream;
@@ -178,12 +186,21 @@ private:
         qint32 type = 0;
     };
     std::optional<LargeBody> m_largeBody;
-    transport::BodyBuffers m_bodies{this}; // large bodies' buffers, reused while the application lets go
+    transport::BodyBuffers m_bodies {
+        this
+    }; // large bodies' buffers, reused while the application lets go
     PeerInfo m_peer;
     EncryptionInfo m_encryption;
     QTimer m_handshakeTimer;
     QTimer m_heartbeatTimer;
     bool m_heardSinceTick = false;
+    // A message begun and not finished: since when. One timer start per
+    // message that spans reads, none per complete one.
+    bool m_partial = false;
+    quint64 m_framesIn = 0; // frames read in full (messages, acks, pings)
+    quint64 m_framesAtPartial = 0; // m_framesIn when the partial one began
+    QElapsedTimer m_partialSince;
+    QTimer m_messageTimer;
     bool m_handshakeWritten = false; // flushed when the current read ends
     bool m_pingOutstanding = false;
     void *m_observed = nullptr; // the observer's context for this connection

@@ -441,6 +441,80 @@ private Q_SLOTS:
         QVERIFY(f.goodClientStillServed());
     }
 
+    // A peer that begins a message and stalls, or trickles it, is dropped
+    // after messageReadTimeout with what it had reserved; the good client
+    // is served throughout.
+    void stalledMessageIsDropped_data()
+    {
+        QTest::addColumn<int>("size");
+        QTest::addColumn<bool>("trickle");
+        QTest::newRow("small, stalled") << 100 << false;
+        QTest::newRow("large body, stalled") << 2000000 << false;
+        QTest::newRow("large body, trickled") << 2000000 << true;
+    }
+
+    void stalledMessageIsDropped()
+    {
+        QFETCH(int, size);
+        QFETCH(bool, trickle);
+        ipc::ServerConfig config;
+        config.messageReadTimeout = 1500ms;
+        Fixture f(false, config);
+        QVERIFY(f.ready);
+        RawPeer raw(socketPathFor(f.name));
+        QVERIFY(raw.handshake(false));
+        const QByteArray frame = RawPeer::plainFrame(1, QByteArray(size, 'x'));
+        raw.send(frame.left(frame.size() / 2));
+        QTimer drip; // a byte every 100 ms: progress, but never the end
+        qsizetype sent = frame.size() / 2;
+        connect(&drip, &QTimer::timeout, this, [&] {
+            if (raw.isConnected() && sent < frame.size() - 1)
+                raw.send(frame.mid(sent++, 1));
+        });
+        if (trickle)
+            drip.start(100);
+        QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 1, 60000);
+        QCOMPARE(f.lastError(), Error::Timeout);
+        QVERIFY2(f.lastReason().contains(QLatin1String("has not finished it")),
+            qPrintable(f.lastReason()));
+        QVERIFY(raw.waitForDisconnected());
+        QCOMPARE(f.attackerMessages, 0);
+        QVERIFY(f.goodClientStillServed());
+    }
+
+    // A steady stream whose every read ends inside a message, for longer
+    // than messageReadTimeout in all: each message finishes in time, so the
+    // connection stays.
+    void streamEndingInsideMessagesIsNoStall()
+    {
+        ipc::ServerConfig config;
+        config.messageReadTimeout = 2000ms;
+        Fixture f(false, config);
+        QVERIFY(f.ready);
+        RawPeer raw(socketPathFor(f.name));
+        QVERIFY(raw.handshake(false));
+        constexpr int count = 40; // one every 100 ms: twice the timeout in all
+        const QByteArray frame = RawPeer::plainFrame(1, QByteArray(1000, 'y'));
+        QByteArray stream;
+        for (int i = 0; i < count; ++i)
+            stream += frame;
+        qsizetype sent = 0;
+        QTimer pace;
+        connect(&pace, &QTimer::timeout, this, [&] {
+            // Up to the middle of the next frame: the read ends inside it.
+            const qsizetype end
+                = qMin(stream.size(), (sent / frame.size() + 1) * frame.size() + frame.size() / 2);
+            raw.send(stream.mid(sent, end - sent));
+            sent = end;
+            if (sent == stream.size())
+                pace.stop();
+        });
+        pace.start(100);
+        QTRY_COMPARE_WITH_TIMEOUT(f.attackerMessages, count, 60000);
+        QCOMPARE(f.errors->count(), 0);
+        QVERIFY(raw.isConnected());
+    }
+
     void flippedBitInRecord()
     {
         Fixture f(true);

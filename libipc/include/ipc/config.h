@@ -130,6 +130,11 @@ struct IPC_EXPORT ServerConfig
     /// (Error::ConnectionLost). Native wire only, which has a ping. 0 (the
     /// default) = off.
     std::chrono::milliseconds heartbeatInterval{0};
+    /// Once a client has begun sending a message, it must finish it within
+    /// this time, however slowly the bytes come; otherwise it is dropped
+    /// (Error::Timeout) and what its message had reserved is freed. 60
+    /// seconds by default, 0 = no limit.
+    std::chrono::milliseconds messageReadTimeout{60000};
     /// Per client: how many messages written and not yet confirmed may wait
     /// (SendWindow).
     SendWindow sendWindow;
@@ -218,6 +223,10 @@ struct IPC_EXPORT ClientConfig
     /// after two silent intervals the connection counts as lost (and the
     /// client reconnects). 0 (the default) = off.
     std::chrono::milliseconds heartbeatInterval{0};
+    /// As ServerConfig::messageReadTimeout: a message the server has begun
+    /// must be complete within this time (60 seconds by default, 0 = no
+    /// limit); otherwise the connection counts as lost.
+    std::chrono::milliseconds messageReadTimeout{60000};
 
     /// Returns the maximum message size in force: maxMessageSize, or the
     /// default when it is below 1024, capped to 1 GiB.
