@@ -3,6 +3,8 @@
 #include "peerprocess.h"
 #include "testnames.h"
 #include "transport/capabilities.h"
+#include "transport/listener.h"
+#include "transport/stream.h"
 
 #include <ipc/client.h>
 #include <ipc/server.h>
@@ -177,6 +179,37 @@ private Q_SLOTS:
         QCOMPARE(server.clientCount(), 2 * perProcess);
         stopPeer(first);
         stopPeer(second);
+    }
+
+    // One readiness event takes many waiting connections, not one (Qt's
+    // QLocalServer took one per event-loop pass: a burst of thousands
+    // waited in the backlog until the clients gave up).
+    void listenerTakesManyPerPass_data() { transports_data(); }
+    void listenerTakesManyPerPass()
+    {
+        QFETCH(bool, tcp);
+        const Address address = Address::parse(serverAddress(tcp, "perpass"));
+        const std::unique_ptr<Listener> listener = Listener::create(address);
+        QVERIFY2(listener->listen(address, Listener::Options{}), qPrintable(listener->errorString()));
+        const Address bound = Address::parse(listener->listeningAddress());
+        int accepted = 0;
+        connect(listener.get(), &Listener::newStream, this, [&](Stream *stream) {
+            ++accepted;
+            stream->deleteLater();
+        });
+        constexpr int waiting = 200;
+        std::vector<std::unique_ptr<Stream>> clients;
+        for (int i = 0; i < waiting; ++i) {
+            clients.emplace_back(Stream::create(bound));
+            clients.back()->connectToPeer(bound);
+        }
+        // One event-loop pass at a time, until one accepts anything: that
+        // one pass took a batch.
+        const QDeadlineTimer deadline(30000);
+        while (accepted == 0 && !deadline.hasExpired())
+            QCoreApplication::processEvents();
+        QVERIFY2(accepted >= 32, qPrintable(QStringLiteral("one pass accepted %1").arg(accepted)));
+        QTRY_COMPARE_WITH_TIMEOUT(accepted, waiting, 30000);
     }
 
     // Thousands of clients killed at once: the server works through their
