@@ -87,6 +87,10 @@ void raiseFileLimit()
     }
 }
 
+// Scenarios that did not complete: the run then exits non-zero, so a smoke
+// run cannot pass on figures that measured a failure.
+int failedScenarios = 0;
+
 // Runs the event loop until done() or the deadline (benchmarks may wait a
 // fixed time; tests never do).
 bool runUntil(const std::function<bool()> &done, int timeoutMs = 120000)
@@ -233,6 +237,12 @@ void roundTrip(const Impl &impl, BenchClient &client, int count, QJsonObject &ou
     client.send(payload);
     client.flush();
     runUntil([&] { return int(samples.size()) >= count; });
+    client.onMessage = nullptr;
+    if (int(samples.size()) < count) {
+        ++failedScenarios;
+        qWarning("round trip: %zu of %d answered", samples.size(), count);
+        return;
+    }
     storeLatency(samples, QStringLiteral("rtt64"), out);
     Q_UNUSED(impl)
 }
@@ -268,6 +278,7 @@ void requestReply(BenchClient &client, int count, QJsonObject &out)
     runUntil([&] { return failed || int(samples.size()) >= count; });
     client.onReply = nullptr;
     if (failed || int(samples.size()) < count) {
+        ++failedScenarios;
         qWarning("request/reply: failed after %zu replies", samples.size());
         return;
     }
@@ -300,8 +311,10 @@ double oneWay(BenchClient &client, int count, int size)
     client.flush();
     runUntil([&] { return replied; });
     const double seconds = double(clock.nsecsElapsed()) / 1e9;
-    if (arrived != quint64(count))
+    if (arrived != quint64(count)) {
+        ++failedScenarios;
         qWarning("one-way: %llu of %d arrived", arrived, count);
+    }
     return count / seconds;
 }
 
@@ -312,8 +325,11 @@ void largeOneWay(const Impl &impl, const QString &serverAddress, bool quick, QJs
 {
     Peer server;
     auto client = makeClient(impl);
-    if (!server.start(impl, {QStringLiteral("server"), serverAddress}) || !client->connectTo(server.address, 30000))
+    if (!server.start(impl, {QStringLiteral("server"), serverAddress}) || !client->connectTo(server.address, 30000)) {
+        ++failedScenarios;
+        qWarning("one-way 64 MiB: could not reach the %s peer", qPrintable(impl.name));
         return;
+    }
     auto ask = [&](const char *command) {
         quint64 answer = 0;
         bool got = false;
@@ -427,12 +443,16 @@ QJsonObject runImpl(const Impl &impl, bool quick)
         largeOneWay(impl, serverAddress, quick, figures);
     Peer server;
     if (!server.start(impl, {QStringLiteral("server"), serverAddress})) {
+        ++failedScenarios;
         qWarning("could not start the %s peer", qPrintable(impl.name));
         return figures;
     }
     auto client = makeClient(impl);
-    if (!client->connectTo(server.address, 30000))
+    if (!client->connectTo(server.address, 30000)) {
+        ++failedScenarios;
+        qWarning("could not connect to the %s peer", qPrintable(impl.name));
         return figures;
+    }
     if (wanted("rtt") && impl.messages())
         roundTrip(impl, *client, quick ? 2000 : 20000, figures);
     if (wanted("request") && impl.requests())
@@ -790,5 +810,9 @@ int main(int argc, char **argv)
     if (json.open(QIODevice::WriteOnly))
         json.write(QJsonDocument(document).toJson());
     out << "JSON written to " << jsonPath << Qt::endl;
+    if (failedScenarios > 0) {
+        qWarning("%d scenario(s) failed: their figures measure the failure", failedScenarios);
+        return 1;
+    }
     return 0;
 }

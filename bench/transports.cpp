@@ -189,7 +189,9 @@ public:
         m_config.encryptionRequired = encrypted;
         m_config.monitoring = monitored ? ipc::Monitoring::On : ipc::Monitoring::Off;
         m_config.maxMessageSize = 64 << 20;
+        // The scenarios queue as fast as they produce: no bound on the queue.
         m_config.writeQueueLimit = 1 << 30;
+        m_config.writeQueueBytes = 0;
     }
 
     bool connectTo(const QString &address, int timeoutMs) override
@@ -202,7 +204,11 @@ public:
         return m_client->waitForConnected(std::chrono::milliseconds(timeoutMs));
     }
 
-    void send(const QByteArray &payload) override { m_client->write(1, payload); }
+    void send(const QByteArray &payload) override
+    {
+        if (!m_client->write(1, payload) && !std::exchange(m_refusalReported, true))
+            qWarning("libipc client: write refused: %s", qPrintable(m_client->errorString()));
+    }
     void flush() override {}
 
     // The next request is sent from the continuation, which then() with a
@@ -222,6 +228,7 @@ public:
 private:
     ipc::ClientConfig m_config;
     std::unique_ptr<ipc::Client> m_client;
+    bool m_refusalReported = false;
 };
 
 class IpcServer : public BenchServer
