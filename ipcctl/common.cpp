@@ -166,6 +166,9 @@ int exitCodeFor(ipc::Error error)
     case ipc::Error::MessageTooLarge:
     case ipc::Error::InvalidMessageType:
     case ipc::Error::RemoteError:
+    case ipc::Error::ObjectNotFound:
+    case ipc::Error::InterfaceMismatch:
+    case ipc::Error::InvalidArgument:
     case ipc::Error::WriteQueueFull: return Refused;
     case ipc::Error::Timeout: return TimedOut;
     }

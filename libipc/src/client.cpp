@@ -51,11 +51,17 @@ Link::Handlers ClientPrivate::handlers()
         inbox.offer(message);
         Q_EMIT q->messageReceived(message);
     };
+    h.objectMessage = [this](const Message &message) { objectLayer().onMessage(message); };
     h.established = [this] { onEstablished(); };
     h.finished = [this](Error e, const QString &reason) { onSessionFinished(e, reason); };
     h.delivered = [this](int count) { onDelivered(count); };
     h.refused = [this](int count, Error e, const QString &reason) { onRefused(count, e, reason); };
-    h.writableChanged = [this](bool writable) { Q_EMIT q->writableChanged(writable); };
+    h.writableChanged = [this](bool writable) {
+        const QPointer<Client> alive(q);
+        Q_EMIT q->writableChanged(writable);
+        if (alive && writable && objects)
+            objects->sources().peerWritable(0); // what its replicas missed meanwhile
+    };
     h.pong = [this](quint64 token) {
         const auto it = pings.find(token);
         if (it == pings.end())
@@ -204,10 +210,16 @@ void ClientPrivate::onEstablished()
         Q_EMIT q->encrypted();
     if (!alive || status != Status::Connected)
         return;
-    if (std::exchange(restartedServer, false)
+    const bool restarted = std::exchange(restartedServer, false);
+    if (restarted
         && (!failAnsweredNever(QStringLiteral("the server restarted before answering"))
             || status != Status::Connected))
         return;
+    if (objects) {
+        objects->replicas().peerConnected(0, restarted); // a restarted server's objects are acquired again
+        if (!alive || status != Status::Connected)
+            return;
+    }
     if (refusedWhileConnecting > 0) {
         const int refused = std::exchange(refusedWhileConnecting, 0);
         fail(refusal.error, QStringLiteral("%1; %2 queued message(s) dropped").arg(refusal.reason).arg(refused));
@@ -305,6 +317,8 @@ void ClientPrivate::onSessionFinished(Error e, const QString &reason)
     trying.start();
     const QPointer<Client> alive(q);
     setStatus(Status::Reconnecting);
+    if (alive && objects)
+        objects->replicas().peerDisconnected(0); // Suspect until it resumes or acquires again
     if (alive && e != Error::NoError && status == Status::Reconnecting)
         fail(e, reason); // an unexpected loss (dead peer, broken record) is worth a signal
     if (alive && status == Status::Reconnecting)
@@ -414,6 +428,7 @@ Client::~Client()
     d->destroying = true;
     if (d->requests)
         d->requests->cancelAll(Error::NotConnected, QStringLiteral("the client was destroyed before the reply came"));
+    d->objects.reset(); // its replicas become SourceGone
     // Never blocks: what the server has not confirmed is named, not awaited.
     if (const int unconfirmed = d->ledger().unconfirmedCount(); unconfirmed > 0)
         qCWarning(lcClient).noquote()

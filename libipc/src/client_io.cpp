@@ -89,20 +89,25 @@ int ClientPrivate::openRequests() const
 }
 
 void ClientPrivate::startRequest(qint32 type, const QByteArray &data, std::chrono::milliseconds timeout,
-                                 QPromise<Reply> promise)
+                                 QPromise<Reply> promise, wire::Correlation::Kind kind)
 {
+    const bool object = kind == wire::Correlation::Object;
     if (misconfigured)
         return RequestTracker::fail(promise, error, errorString);
     if (destroying)
         return RequestTracker::fail(promise, Error::NotConnected,
                                     QStringLiteral("request refused: the client is being destroyed"));
-    if (config.protocol != Protocol::Native || (link.isEstablished() && !session()->delivery().requests))
+    if (config.protocol != Protocol::Native
+        || (link.isEstablished() && !(object ? session()->delivery().objects : session()->delivery().requests)))
         return RequestTracker::fail(promise, Error::ProtocolMismatch,
-                                    QStringLiteral("request refused: the server's wire cannot carry a reply "
-                                                   "(requests need libipc's native protocol in a version with "
-                                                   "requests; golang-ipc v2 and the line wire have none)"));
+                                    object ? QStringLiteral("remote objects refused: the server's wire or library "
+                                                            "has none (golang-ipc v2, the line wire and libipc "
+                                                            "versions before remote objects)")
+                                           : QStringLiteral("request refused: the server's wire cannot carry a reply "
+                                                            "(requests need libipc's native protocol in a version "
+                                                            "with requests; golang-ipc v2 and the line wire have none)"));
     const quint64 id = tracker()->open(0, timeout, std::move(promise));
-    const Result sent = send(type, data, wire::Correlation{wire::Correlation::Request, 0, id});
+    const Result sent = send(type, data, wire::Correlation{kind, 0, id});
     const QPointer<Client> alive(q);
     if (!report(this, sent) && alive)
         requests->fail(id, sent.error, sent.reason);
@@ -316,6 +321,92 @@ Message Client::waitForMessage(std::chrono::milliseconds timeout)
     if (stopped())
         return Message{Message::ClosedNotice, d->errorString.toUtf8(), 0};
     return Message{Message::StatusNotice, QByteArrayLiteral("timed out waiting for a message"), 0};
+}
+
+} // namespace ipc
+
+namespace ipc {
+
+namespace {
+
+// The remote-object layer's way down: tagged messages through the link.
+class ClientObjectChannel final : public objects::ObjectChannel
+{
+public:
+    explicit ClientObjectChannel(ClientPrivate *d)
+        : d(d)
+    {
+    }
+
+    QObject *context() const override { return d->q; }
+
+    Result send(quint64, qint32 op, const QByteArray &data) override
+    {
+        return d->send(op, data, wire::Correlation{wire::Correlation::Object, 0, 0});
+    }
+
+    QFuture<Reply> call(quint64, qint32 op, const QByteArray &data, std::chrono::milliseconds timeout) override
+    {
+        QPromise<Reply> promise;
+        QFuture<Reply> future = promise.future();
+        promise.start();
+        d->startRequest(op, data, timeout, std::move(promise), wire::Correlation::Object);
+        return future;
+    }
+
+    Result answer(const Message &call, const QByteArray &data) override
+    {
+        const Answer reply = Answer::reply(call, call.type, data);
+        return d->send(reply.type, reply.data, reply.tag);
+    }
+
+    Result answerError(const Message &call, Error error, const QString &text) override
+    {
+        const Answer reply = Answer::error(call, qint32(error), text);
+        return d->send(reply.type, reply.data, reply.tag);
+    }
+
+    void report(quint64, Error error, const QString &text) override { d->fail(error, text); }
+
+private:
+    ClientPrivate *const d;
+};
+
+} // namespace
+
+objects::ObjectEndpoint &ClientPrivate::objectLayer()
+{
+    if (!objects)
+        objects = std::make_unique<objects::ObjectEndpoint>(std::make_unique<ClientObjectChannel>(this));
+    return *objects;
+}
+
+bool Client::exposeObject(QObject *object, const QString &name)
+{
+    const Result exposed = d->objectLayer().sources().expose(object, name);
+    return exposed.ok() || d->fail(exposed);
+}
+
+bool Client::unexposeObject(const QString &name)
+{
+    return d->objects && d->objects->sources().withdraw(name, QStringLiteral("unexposed by its host"));
+}
+
+QStringList Client::exposedObjects() const
+{
+    return d->objects ? d->objects->sources().names() : QStringList();
+}
+
+DynamicReplica *Client::acquireDynamic(const QString &name, QObject *parent)
+{
+    auto *replica = new DynamicReplica(parent);
+    attachReplica(replica, name);
+    return replica;
+}
+
+void Client::attachReplica(Replica *replica, const QString &name)
+{
+    d->objectLayer().replicas().attach(replica, 0, name);
 }
 
 } // namespace ipc

@@ -11,6 +11,7 @@
 #include "endpoint_state.h"
 #include "wait_inbox.h"
 #include "link.h"
+#include "objects/object_endpoint.h"
 
 #include <QElapsedTimer>
 #include <QTimer>
@@ -73,8 +74,11 @@ public:
     // write(), request() and reply(): a message, tagged or not, now or queued.
     Result send(qint32 type, const QByteArray &data, const wire::Correlation &tag);
     bool answer(const Message &request, const Answer &answer);
+    // A request, or (kind Object) a remote-object call.
     void startRequest(qint32 type, const QByteArray &data, std::chrono::milliseconds timeout,
-                      QPromise<Reply> promise);
+                      QPromise<Reply> promise, wire::Correlation::Kind kind = wire::Correlation::Request);
+    // The remote-object layer, made on first use.
+    objects::ObjectEndpoint &objectLayer();
     RequestTracker *tracker();
     int openRequests() const;
 
@@ -110,6 +114,7 @@ public:
     CrossThreadWrites *foreignWrites; // calls from other threads on their way here
     RequestTracker *requests = nullptr; // made by the first request()
     WaitInbox inbox;
+    std::unique_ptr<objects::ObjectEndpoint> objects; // made by the first use of remote objects
     EncryptionInfo encryption;
     PeerInfo server;
 };

@@ -75,8 +75,11 @@ QList<Message> DeliveryLedger::takeUndelivered(quint64 clientId)
 {
     QList<Message> messages;
     messages.reserve(qsizetype(m_undelivered.size()));
-    for (Pending &message : m_undelivered) // a request comes back plain: its future has ended
+    for (Pending &message : m_undelivered) { // a request comes back plain: its future has ended
+        if (message.tag.kind == wire::Correlation::Object)
+            continue; // the remote-object layer's own traffic: its replicas say what happened
         messages.append(Message { message.type, std::move(message.data), clientId });
+    }
     m_undelivered.clear();
     return messages;
 }
@@ -104,7 +107,7 @@ namespace {
 void collectRequests(const std::deque<DeliveryLedger::Pending> &messages, std::vector<quint64> *ids)
 {
     for (const DeliveryLedger::Pending &message : messages) {
-        if (message.tag.kind == wire::Correlation::Request)
+        if (message.tag.expectsAnswer())
             ids->push_back(message.tag.id);
     }
 }
@@ -135,7 +138,7 @@ int DeliveryLedger::dropReplies()
 bool DeliveryLedger::withdrawQueuedRequest(quint64 id)
 {
     const auto it = std::find_if(m_queue.begin(), m_queue.end(), [id](const Pending &message) {
-        return message.tag.kind == wire::Correlation::Request && message.tag.id == id;
+        return message.tag.expectsAnswer() && message.tag.id == id;
     });
     if (it == m_queue.end())
         return false;

@@ -161,6 +161,10 @@ void Link::onCorrelated(qint32 type, const QByteArray &data, const wire::Correla
         m_handlers.messageReceived(Message { type, data, m_peerId, tag.id });
         return;
     }
+    if (tag.kind == wire::Correlation::Object) {
+        m_handlers.objectMessage(Message { type, data, m_peerId, tag.id });
+        return;
+    }
     Reply reply;
     reply.message = Message { type, data, m_peerId };
     if (tag.kind == wire::Correlation::ErrorReply) {

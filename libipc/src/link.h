@@ -32,6 +32,8 @@ public:
     struct Handlers
     {
         std::function<void(const Message &)> messageReceived; // plain messages and requests
+        // Remote-object traffic (an operation as the type; requestId set for a call).
+        std::function<void(const Message &)> objectMessage;
         std::function<void()> established;
         std::function<void(Error, const QString &)>
             finished; // the session ended; the link has let go of it

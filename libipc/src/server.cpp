@@ -102,6 +102,7 @@ Link::Handlers ServerPrivate::handlers(quint64 id)
         inbox.offer(message);
         Q_EMIT q->messageReceived(message);
     };
+    h.objectMessage = [this](const Message &message) { objectLayer().onMessage(message); };
     h.established = [this, id] { onEstablished(id); };
     h.finished = [this, id](Error e, const QString &reason) { onFinished(id, e, reason); };
     h.delivered = [this, id](int count) {
@@ -111,8 +112,12 @@ Link::Handlers ServerPrivate::handlers(quint64 id)
     };
     h.refused = [this, id](
                     int count, Error e, const QString &reason) { onRefused(id, count, e, reason); };
-    h.writableChanged
-        = [this, id](bool writable) { Q_EMIT q->clientWritableChanged(id, writable); };
+    h.writableChanged = [this, id](bool writable) {
+        const QPointer<Server> alive(q);
+        Q_EMIT q->clientWritableChanged(id, writable);
+        if (alive && writable && objects)
+            objects->sources().peerWritable(id); // what its replicas missed meanwhile
+    };
     return h;
 }
 
@@ -169,6 +174,8 @@ DeliveryLedger *ServerPrivate::attachLedger(quint64 id, Session *session)
             if (entry.formerIds.size() > 16) // replies are for recent connections; bounded
                 entry.formerIds.erase(entry.formerIds.begin());
             requests->reassign(entry.clientId, id);
+            if (objects)
+                objects->peerRenamed(entry.clientId, id);
         }
         const auto old = connections.find(entry.clientId);
         if (old != connections.end() && old->first != id) {
@@ -194,9 +201,12 @@ void ServerPrivate::onEstablished(quint64 id)
     connectedCount.fetch_add(1, std::memory_order_relaxed);
     qCInfo(lcServer) << "client" << id << "connected, pid" << connection.info.peer.pid;
     const bool encrypted = connection.info.encryption.isEncrypted();
+    const QPointer<Server> alive(q);
     Q_EMIT q->clientConnected(id); // a slot may drop the client: `connection` may dangle now
-    if (encrypted && connections.count(id))
+    if (alive && encrypted && connections.count(id))
         Q_EMIT q->clientEncrypted(id);
+    if (alive && objects && connections.count(id))
+        objects->replicas().peerConnected(id, false); // resumed: its objects' replicas are Valid again
 }
 
 // Queued messages this client cannot take: reported and handed back alone;
@@ -229,8 +239,13 @@ void ServerPrivate::onFinished(quint64 id, Error e, const QString &reason)
         connectedCount.fetch_sub(1, std::memory_order_relaxed);
     if (e != Error::NoError)
         failClient(id, e, reason);
+    const QPointer<Server> alive(q);
     if (wasConnected)
         Q_EMIT q->clientDisconnected(id);
+    if (!alive)
+        return;
+    if (objects)
+        objects->replicas().peerDisconnected(id);
     // A broken connection may resume; one ended on purpose will not, nor
     // one whose process the kernel says is gone.
     if (stream != 0 && resumable.count(stream)) {
@@ -238,11 +253,12 @@ void ServerPrivate::onFinished(quint64 id, Error e, const QString &reason)
             giveUpResumable(stream);
         else
             waitForResume(stream, peerPid);
-    } else {
-        const QPointer<Server> alive(q); // continuations may delete the server
+    } else { // continuations may delete the server
         if (status != Status::Closing) // close() ends them all, as its own cause
             requests->failPeer(id, Error::ConnectionLost,
                 QStringLiteral("client %1 went away before answering").arg(id));
+        if (alive && objects)
+            objects->peerGone(id);
         if (alive && link->ownsLedger())
             giveUp(id, *link->ledger());
     }
@@ -321,6 +337,8 @@ void ServerPrivate::giveUpResumable(quint64 stream)
     if (status != Status::Closing)
         requests->failPeer(entry.clientId, Error::ConnectionLost,
             QStringLiteral("client %1 went away before answering").arg(entry.clientId));
+    if (alive && objects)
+        objects->peerGone(entry.clientId);
     if (alive)
         giveUp(entry.clientId, *entry.ledger);
 }
@@ -421,6 +439,7 @@ Server::~Server()
     d->destroying = true;
     d->requests->cancelAll(
         Error::NotConnected, QStringLiteral("the server was destroyed before the reply came"));
+    d->objects.reset(); // its replicas become SourceGone
     // Never blocks: what clients have not confirmed is named, not awaited.
     if (const int unconfirmed = d->unconfirmedTotal(); unconfirmed > 0)
         qCWarning(lcServer).noquote() << "Server at" << d->addressText << "destroyed with"

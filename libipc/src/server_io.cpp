@@ -81,21 +81,26 @@ int Server::broadcast(qint32 type, const QByteArray &data)
 }
 
 void ServerPrivate::startRequest(quint64 clientId, qint32 type, const QByteArray &data,
-                                 std::chrono::milliseconds timeout, QPromise<Reply> promise)
+                                 std::chrono::milliseconds timeout, QPromise<Reply> promise,
+                                 wire::Correlation::Kind kind)
 {
+    const bool object = kind == wire::Correlation::Object;
     Link *link = established(clientId);
     if (!link)
         return RequestTracker::fail(promise, Error::NotConnected,
                                     QStringLiteral("request refused: no connected client with id %1").arg(clientId));
-    if (!link->session()->delivery().requests)
+    if (!(object ? link->session()->delivery().objects : link->session()->delivery().requests))
         return RequestTracker::fail(promise, Error::ProtocolMismatch,
-                                    QStringLiteral("request refused: client %1's wire cannot carry a reply "
-                                                   "(golang-ipc v2, the line wire)").arg(clientId));
+                                    object ? QStringLiteral("remote objects refused: client %1's wire or library "
+                                                            "has none (golang-ipc v2, the line wire, libipc "
+                                                            "versions before remote objects)").arg(clientId)
+                                           : QStringLiteral("request refused: client %1's wire cannot carry a reply "
+                                                            "(golang-ipc v2, the line wire)").arg(clientId));
     if (destroying)
         return RequestTracker::fail(promise, Error::NotConnected,
                                     QStringLiteral("request refused: the server is being destroyed"));
     const quint64 id = requests->open(clientId, timeout, std::move(promise));
-    const Result sent = writeTo(clientId, type, data, wire::Correlation{wire::Correlation::Request, 0, id});
+    const Result sent = writeTo(clientId, type, data, wire::Correlation{kind, 0, id});
     const QPointer<Server> alive(q);
     if (!report(clientId, sent) && alive)
         requests->fail(id, sent.error, sent.reason);
@@ -263,6 +268,92 @@ Message Server::waitForMessage(std::chrono::milliseconds timeout)
 bool Server::waitForClient(std::chrono::milliseconds timeout)
 {
     return waitUntil(timeout, [this] { return clientCount() > 0; }, this, &Server::clientConnected);
+}
+
+} // namespace ipc
+
+namespace ipc {
+
+namespace {
+
+// The remote-object layer's way down: tagged messages to one client.
+class ServerObjectChannel final : public objects::ObjectChannel
+{
+public:
+    explicit ServerObjectChannel(ServerPrivate *d)
+        : d(d)
+    {
+    }
+
+    QObject *context() const override { return d->q; }
+
+    Result send(quint64 peer, qint32 op, const QByteArray &data) override
+    {
+        return d->writeTo(peer, op, data, wire::Correlation{wire::Correlation::Object, 0, 0});
+    }
+
+    QFuture<Reply> call(quint64 peer, qint32 op, const QByteArray &data, std::chrono::milliseconds timeout) override
+    {
+        QPromise<Reply> promise;
+        QFuture<Reply> future = promise.future();
+        promise.start();
+        d->startRequest(peer, op, data, timeout, std::move(promise), wire::Correlation::Object);
+        return future;
+    }
+
+    Result answer(const Message &call, const QByteArray &data) override
+    {
+        const Answer reply = Answer::reply(call, call.type, data);
+        return d->writeTo(call.clientId, reply.type, reply.data, reply.tag);
+    }
+
+    Result answerError(const Message &call, Error error, const QString &text) override
+    {
+        const Answer reply = Answer::error(call, qint32(error), text);
+        return d->writeTo(call.clientId, reply.type, reply.data, reply.tag);
+    }
+
+    void report(quint64 peer, Error error, const QString &text) override { d->failClient(peer, error, text); }
+
+private:
+    ServerPrivate *const d;
+};
+
+} // namespace
+
+objects::ObjectEndpoint &ServerPrivate::objectLayer()
+{
+    if (!objects)
+        objects = std::make_unique<objects::ObjectEndpoint>(std::make_unique<ServerObjectChannel>(this));
+    return *objects;
+}
+
+bool Server::exposeObject(QObject *object, const QString &name)
+{
+    const Result exposed = d->objectLayer().sources().expose(object, name);
+    return exposed.ok() || d->fail(exposed.error, exposed.reason);
+}
+
+bool Server::unexposeObject(const QString &name)
+{
+    return d->objects && d->objects->sources().withdraw(name, QStringLiteral("unexposed by its host"));
+}
+
+QStringList Server::exposedObjects() const
+{
+    return d->objects ? d->objects->sources().names() : QStringList();
+}
+
+DynamicReplica *Server::acquireDynamic(quint64 clientId, const QString &name, QObject *parent)
+{
+    auto *replica = new DynamicReplica(parent);
+    attachReplica(replica, clientId, name);
+    return replica;
+}
+
+void Server::attachReplica(Replica *replica, quint64 clientId, const QString &name)
+{
+    d->objectLayer().replicas().attach(replica, clientId, name);
 }
 
 } // namespace ipc

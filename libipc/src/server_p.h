@@ -10,6 +10,7 @@
 #include "endpoint_state.h"
 #include "wait_inbox.h"
 #include "link.h"
+#include "objects/object_endpoint.h"
 
 #include <QDeadlineTimer>
 #include <QTimer>
@@ -90,8 +91,11 @@ public:
     Result writeTo(quint64 id, qint32 type, const QByteArray &data,
                    const wire::Correlation &tag = wire::Correlation());
     bool answer(const Message &request, const Answer &answer);
+    // A request, or (kind Object) a remote-object call.
     void startRequest(quint64 clientId, qint32 type, const QByteArray &data, std::chrono::milliseconds timeout,
-                      QPromise<Reply> promise);
+                      QPromise<Reply> promise, wire::Correlation::Kind kind = wire::Correlation::Request);
+    // The remote-object layer, made on first use.
+    objects::ObjectEndpoint &objectLayer();
     template <typename Call>
     bool postFromOtherThread(Call call)
     {
@@ -125,6 +129,7 @@ public:
     int refusedPeers = 0;            // sameUserOnly refusals
     std::atomic<int> connectedCount{0}; // established clients, for broadcast() from other threads
     WaitInbox inbox;
+    std::unique_ptr<objects::ObjectEndpoint> objects; // made by the first use of remote objects
 };
 
 } // namespace ipc

@@ -432,6 +432,14 @@ Result Session::sendUnrecorded(qint32 type, const QByteArray &data, const wire::
 // The tag goes right before its message, in the same write.
 Result Session::writeTag(const wire::Correlation &tag)
 {
+    if (tag.kind == wire::Correlation::Object) {
+        if (m_adapter->delivery().objects
+            && m_adapter->writeControl(m_output, protocol::Control::correlation(tag)))
+            return {};
+        return Result::failure(Error::ProtocolMismatch,
+            QStringLiteral("remote objects refused: the peer's wire or library cannot carry them "
+                           "(golang-ipc v2, the line wire and libipc versions before remote objects cannot)"));
+    }
     const bool isRequest = tag.kind == wire::Correlation::Request;
     if ((isRequest && !m_adapter->delivery().requests)
         || !m_adapter->writeControl(m_output, protocol::Control::correlation(tag)))

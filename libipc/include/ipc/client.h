@@ -5,6 +5,7 @@
 
 #include <ipc/config.h>
 #include <ipc/message.h>
+#include <ipc/replica.h>
 #include <ipc/reply.h>
 #include <ipc/types.h>
 
@@ -213,6 +214,36 @@ public:
     /// Error::RemoteError, \a code as Reply::errorCode and \a text as
     /// Reply::errorString.
     bool replyError(const Message &request, qint32 code, const QString &text);
+
+    /// Exposes \a object to the server under \a name: the server's
+    /// replicas (Server::acquire()) see its signals, properties and methods
+    /// (see Server::exposeObject()). False, with errorOccurred(InvalidArgument),
+    /// for a null object, a name in use, an object in another thread, or a
+    /// member whose type cannot travel (errorString() names it).
+    bool exposeObject(QObject *object, const QString &name);
+    /// Withdraws the object exposed under \a name; its replicas become
+    /// SourceGone. False when nothing is exposed under it.
+    bool unexposeObject(const QString &name);
+    /// Returns the names of the objects this client exposes.
+    QStringList exposedObjects() const;
+    /// Acquires the server's object \a name as a typed replica \a T (a class
+    /// made from the interface both sides compile; see
+    /// docs/guides/remote-objects.md). The caller owns it; it is Waiting
+    /// until the server answers (waitForValid(), stateChanged()).
+    template <typename T>
+    T *acquire(const QString &name, QObject *parent = nullptr)
+    {
+        static_assert(std::is_base_of_v<Replica, T>, "acquire<T>(): T must derive from ipc::Replica");
+        T *replica = new T(parent);
+        attachReplica(replica, name);
+        return replica;
+    }
+    /// Acquires the server's object \a name without its class: members by
+    /// name, values as QVariant. The caller owns it.
+    DynamicReplica *acquireDynamic(const QString &name, QObject *parent = nullptr);
+    /// \cond INTERNAL
+    void attachReplica(Replica *replica, const QString &name);
+    /// \endcond
 
 public Q_SLOTS:
     /// Sends now when connected and the send window has room, else queues in

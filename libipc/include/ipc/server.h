@@ -5,6 +5,7 @@
 
 #include <ipc/config.h>
 #include <ipc/message.h>
+#include <ipc/replica.h>
 #include <ipc/reply.h>
 #include <ipc/types.h>
 
@@ -194,6 +195,42 @@ public:
     {
         return request(clientId, type, detail::encodePayload(payload), timeout);
     }
+
+    /// Exposes \a object to clients under \a name, as Qt Remote Objects'
+    /// enableRemoting() does: a client's replica (Client::acquire()) gets
+    /// the values of its properties on acquire and after every change their
+    /// NOTIFY signals announce; each of its signals, in order and exactly
+    /// once across a resumed connection; and calls to its public slots and
+    /// Q_INVOKABLE methods, which run here with the arguments converted to
+    /// the parameters' types. Arguments, results and properties travel as
+    /// CBOR (numbers, strings, bytes, date-times, URLs, UUIDs, enums,
+    /// Q_GADGET structs, lists and string-keyed maps of them). The object
+    /// must live in the server's thread and stay owned by the caller;
+    /// deleting it withdraws it. False, with errorOccurred(InvalidArgument),
+    /// for a null object, a name in use, an object in another thread, or a
+    /// member whose type cannot travel (errorString() names the member and
+    /// the type).
+    bool exposeObject(QObject *object, const QString &name);
+    /// Withdraws the object exposed under \a name; its replicas become
+    /// SourceGone. False when nothing is exposed under it.
+    bool unexposeObject(const QString &name);
+    /// Returns the names of the objects this server exposes.
+    QStringList exposedObjects() const;
+    /// Acquires the object client \a clientId exposes under \a name
+    /// (Client::exposeObject()) as a typed replica \a T. The caller owns it.
+    template <typename T>
+    T *acquire(quint64 clientId, const QString &name, QObject *parent = nullptr)
+    {
+        static_assert(std::is_base_of_v<Replica, T>, "acquire<T>(): T must derive from ipc::Replica");
+        T *replica = new T(parent);
+        attachReplica(replica, clientId, name);
+        return replica;
+    }
+    /// Acquires client \a clientId's object \a name without its class.
+    DynamicReplica *acquireDynamic(quint64 clientId, const QString &name, QObject *parent = nullptr);
+    /// \cond INTERNAL
+    void attachReplica(Replica *replica, quint64 clientId, const QString &name);
+    /// \endcond
 
 public Q_SLOTS:
     /// Sends to one connected client, or queues while its send window is

@@ -63,6 +63,15 @@ enum class Error {
     ServerFull,           ///< The server has reached ServerConfig::maxClients.
     SocketError,          ///< Any other error from the operating system.
     RemoteError,          ///< The peer answered a request with replyError().
+    /// No object is exposed under the name, it was withdrawn, or it has no
+    /// such member.
+    ObjectNotFound,
+    /// The source's interface lacks or changed a member the replica was
+    /// compiled with.
+    InterfaceMismatch,
+    /// An argument, result or property value of the wrong type or count,
+    /// or of a type that cannot travel; an object that cannot be exposed.
+    InvalidArgument,
 };
 Q_ENUM_NS(Error)
 

@@ -54,6 +54,7 @@ struct PeerDelivery
     quint32 windowMessages = 0;
     quint32 windowBytes = 0;
     bool requests = false; // the peer understands request and reply tags
+    bool objects = false;  // the peer serves and acquires remote objects
     bool sharedMemory = false; // both sides take message data in memory files
 };
 

@@ -249,7 +249,7 @@ void NativeAdapter::sendHello(Output &out)
     hello.pid = quint64(QCoreApplication::applicationPid());
     hello.processName = processName();
     hello.libraryVersion = QString::fromLatin1(libraryVersion());
-    hello.features = wire::Feature::Requests;
+    hello.features = wire::Feature::Requests | wire::Feature::Objects;
     if (m_settings.acknowledgements) {
         hello.features |= wire::Feature::Acknowledgements;
         hello.instance = m_settings.instance;
@@ -373,6 +373,7 @@ Event NativeAdapter::handleControl(const char *data, qsizetype size, Output &out
     case wire::ControlKind::Request:
     case wire::ControlKind::Reply:
     case wire::ControlKind::ErrorReply:
+    case wire::ControlKind::Object:
         if (m_correlation.isSet() || !wire::decodeCorrelation(data, size, &m_correlation))
             return fail(Error::ProtocolError, QStringLiteral("malformed or untagged request/reply control message"));
         return Event::progress();
@@ -400,6 +401,7 @@ Event NativeAdapter::handleHello(const char *data, qsizetype size)
     m_delivery.windowMessages = hello.windowMessages;
     m_delivery.windowBytes = hello.windowBytes;
     m_delivery.requests = hello.features & wire::Feature::Requests;
+    m_delivery.objects = hello.features & wire::Feature::Objects;
     m_delivery.sharedMemory = m_settings.sharedMemory && (hello.features & wire::Feature::SharedMemory);
     m_state = State::Established;
     return Event::established();

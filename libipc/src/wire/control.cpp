@@ -134,7 +134,7 @@ bool decodeCorrelation(const char *data, qsizetype size, Correlation *tag)
     tag->kind = kind;
     tag->id = qFromBigEndian<quint64>(data + 1);
     tag->code = kind == Correlation::ErrorReply ? qFromBigEndian<qint32>(data + 9) : 0;
-    return tag->id != 0;
+    return tag->id != 0 || kind == Correlation::Object;
 }
 
 } // namespace ipc::wire

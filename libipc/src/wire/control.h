@@ -21,6 +21,10 @@ enum class ControlKind : quint8 {
     // its `size` (u64) bytes are in a sealed memory file passed with this
     // frame's bytes (SCM_RIGHTS), sealed when the channel is encrypted.
     SharedMemory = 10,
+    // Tags the user message that follows at once as remote-object traffic
+    // (its type is the object operation): `id` 0 for a one-way message, or
+    // a request id that kinds 8 and 9 answer.
+    Object = 11,
 };
 
 // Bits of Hello::features.
@@ -28,6 +32,7 @@ enum Feature : quint32 {
     Acknowledgements = 1u << 0, // this side acknowledges and resumes (kinds 5 and 6)
     Requests = 1u << 1,         // this side understands kinds 7 to 9 (requests and replies)
     SharedMemory = 1u << 2,     // this side takes message data in memory files (kind 10)
+    Objects = 1u << 3,          // this side serves and acquires remote objects (kind 11)
 };
 
 struct Hello
@@ -59,11 +64,13 @@ struct Resume
 // message right before the user message it tags; plain messages have none.
 struct Correlation
 {
-    enum Kind : quint8 { None = 0, Request = 7, Reply = 8, ErrorReply = 9 };
+    enum Kind : quint8 { None = 0, Request = 7, Reply = 8, ErrorReply = 9, Object = 11 };
     Kind kind = None;
     qint32 code = 0; // ErrorReply: the application's error code
-    quint64 id = 0;  // the requester's number for the request
+    quint64 id = 0;  // the requester's number for the request (Object: 0 when one-way)
     bool isSet() const { return kind != None; }
+    // A request or an object call: the peer answers it (kinds 8 and 9).
+    bool expectsAnswer() const { return kind == Request || (kind == Object && id != 0); }
 };
 
 constexpr int MaxHelloStringBytes = 255;
@@ -75,7 +82,7 @@ bool decodeToken(const char *data, qsizetype size, quint64 *token);
 QByteArray encodeResume(const Resume &resume);
 bool decodeResume(const char *data, qsizetype size, Resume *resume);
 QByteArray encodeCorrelation(const Correlation &tag);
-// False for a truncated message or an id of 0.
+// False for a truncated message or an id of 0 (but for a one-way Object tag).
 bool decodeCorrelation(const char *data, qsizetype size, Correlation *tag);
 
 } // namespace ipc::wire

@@ -1,0 +1,166 @@
+#include "object_protocol.h"
+
+#include <QCborStreamReader>
+
+namespace ipc::objects {
+
+namespace {
+
+// Object names and member counts are small; a bound keeps a peer's
+// nonsense from becoming an enormous index.
+constexpr qint64 MaxIndex = 1 << 20;
+constexpr qsizetype MaxNameBytes = 1024;
+
+bool fail(QString *why, const QString &text)
+{
+    if (why)
+        *why = text;
+    return false;
+}
+
+bool readHandle(const QCborValue &value, quint64 *handle)
+{
+    if (!value.isInteger() || value.toInteger() <= 0)
+        return false;
+    *handle = quint64(value.toInteger());
+    return true;
+}
+
+bool readIndex(const QCborValue &value, int *index)
+{
+    if (!value.isInteger() || value.toInteger() < 0 || value.toInteger() > MaxIndex)
+        return false;
+    *index = int(value.toInteger());
+    return true;
+}
+
+} // namespace
+
+QString opName(qint32 op)
+{
+    switch (op) {
+    case Acquire:
+        return QStringLiteral("acquire");
+    case Release:
+        return QStringLiteral("release");
+    case Emission:
+        return QStringLiteral("emission");
+    case Invoke:
+        return QStringLiteral("invoke");
+    case SetProperty:
+        return QStringLiteral("set property");
+    case Withdrawn:
+        return QStringLiteral("withdrawn");
+    case List:
+        return QStringLiteral("list");
+    case Missed:
+        return QStringLiteral("missed");
+    default:
+        return QStringLiteral("operation %1").arg(op);
+    }
+}
+
+QByteArray encode(const QCborValue &value)
+{
+    return value.toCbor();
+}
+
+bool decodeItem(const QByteArray &data, QCborValue *value, QString *why)
+{
+    QCborStreamReader reader(data);
+    *value = QCborValue::fromCbor(reader);
+    if (reader.lastError() != QCborError::NoError)
+        return fail(why,
+            QStringLiteral("malformed CBOR at byte %1: %2")
+                .arg(reader.currentOffset())
+                .arg(reader.lastError().toString()));
+    if (reader.currentOffset() != data.size())
+        return fail(why,
+            QStringLiteral("%1 bytes after the CBOR item")
+                .arg(data.size() - reader.currentOffset()));
+    return true;
+}
+
+bool decodeEmission(const QByteArray &data, Emitted *out, QString *why)
+{
+    QCborValue item;
+    if (!decodeItem(data, &item, why))
+        return false;
+    const QCborArray array = item.toArray();
+    if (!item.isArray() || array.size() != 4 || !readHandle(array[0], &out->handle)
+        || !readIndex(array[1], &out->signal) || !array[2].isArray() || !array[3].isMap())
+        return fail(
+            why, QStringLiteral("an emission is not [handle, signal, [arguments], {properties}]"));
+    out->arguments = array[2].toArray();
+    out->properties = array[3].toMap();
+    return true;
+}
+
+bool decodeInvocation(const QByteArray &data, Invocation *out, QString *why)
+{
+    QCborValue item;
+    if (!decodeItem(data, &item, why))
+        return false;
+    const QCborArray array = item.toArray();
+    if (!item.isArray() || array.size() != 3 || !readHandle(array[0], &out->handle)
+        || !readIndex(array[1], &out->member))
+        return fail(why, QStringLiteral("a call is not [handle, member, arguments]"));
+    if (array[2].isArray())
+        out->arguments = array[2].toArray();
+    else
+        out->arguments = QCborArray { array[2] }; // a property's value
+    return true;
+}
+
+bool decodeWithdrawn(const QByteArray &data, quint64 *handle, QString *reason, QString *why)
+{
+    QCborValue item;
+    if (!decodeItem(data, &item, why))
+        return false;
+    const QCborArray array = item.toArray();
+    if (!item.isArray() || array.size() != 2 || !readHandle(array[0], handle)
+        || !array[1].isString())
+        return fail(why, QStringLiteral("a withdrawal is not [handle, reason]"));
+    *reason = array[1].toString();
+    return true;
+}
+
+bool decodeMissed(const QByteArray &data, MissedEmissions *out, QString *why)
+{
+    QCborValue item;
+    if (!decodeItem(data, &item, why))
+        return false;
+    const QCborArray array = item.toArray();
+    if (!item.isArray() || array.size() != 3 || !readHandle(array[0], &out->handle)
+        || !array[1].isInteger() || array[1].toInteger() < 0 || !array[2].isArray())
+        return fail(
+            why, QStringLiteral("a missed-emissions notice is not [handle, count, [properties]]"));
+    out->count = quint64(array[1].toInteger());
+    out->properties = array[2].toArray();
+    return true;
+}
+
+bool decodeName(const QByteArray &data, QString *name, QString *why)
+{
+    QCborValue item;
+    if (!decodeItem(data, &item, why))
+        return false;
+    const QCborValue value = item[QStringLiteral("name")];
+    if (!item.isMap() || !value.isString() || value.toString().isEmpty()
+        || value.toString().size() > MaxNameBytes)
+        return fail(why, QStringLiteral("an acquire is not {\"name\": text}"));
+    *name = value.toString();
+    return true;
+}
+
+bool decodeHandle(const QByteArray &data, quint64 *handle, QString *why)
+{
+    QCborValue item;
+    if (!decodeItem(data, &item, why))
+        return false;
+    if (!item.isMap() || !readHandle(item[QStringLiteral("handle")], handle))
+        return fail(why, QStringLiteral("a release is not {\"handle\": number}"));
+    return true;
+}
+
+} // namespace ipc::objects
