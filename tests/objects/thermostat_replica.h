@@ -37,6 +37,7 @@ Q_SIGNALS:
     void targetChanged(double target);
     void alarm(const QString &text, int level);
     void readingTaken(const Reading &reading);
+    void counted(int n);
 };
 
 // A replica compiled against an older or different Thermostat: describe()

@@ -2,6 +2,7 @@
 // dynamic replicas, properties on acquire and on change, signals with
 // typed arguments, calls with results and errors, interface checks, a
 // source withdrawn or deleted, and a source on the client side.
+#include "cuttingproxy.h"
 #include "testnames.h"
 #include "thermostat.h"
 #include "thermostat_replica.h"
@@ -10,6 +11,7 @@
 #include <ipc/server.h>
 
 #include <QSignalSpy>
+#include <QTimer>
 #include <QtTest>
 
 #include <memory>
@@ -388,6 +390,131 @@ private Q_SLOTS:
         // The client goes: its objects' replicas say so.
         pair.client.reset();
         QTRY_COMPARE_WITH_TIMEOUT(replica->state(), Replica::State::SourceGone, Patience);
+    }
+
+    // 100,000 emissions through a TCP proxy cut three times on the way:
+    // each reaches the replica once, in order; the replica is Suspect while
+    // cut and Valid again on resumption, with nothing to resynchronise.
+    void emissionsSurviveCutsExactlyOnce()
+    {
+        ipc::Server server(QStringLiteral("tcp://127.0.0.1:0"));
+        Thermostat thermostat;
+        QVERIFY(server.exposeObject(&thermostat, QStringLiteral("counter")));
+        QVERIFY(server.listen());
+        CuttingProxy proxy(
+            quint16(server.listeningAddress().section(QLatin1Char(':'), -1).toUInt()));
+        QVERIFY(proxy.listen());
+        ipc::Client client(QStringLiteral("tcp://127.0.0.1:%1").arg(proxy.port()));
+        std::unique_ptr<ThermostatReplica> replica(
+            client.acquire<ThermostatReplica>(QStringLiteral("counter")));
+        QVERIFY2(replica->waitForValid(10s), qPrintable(replica->errorString()));
+        QSignalSpy resynchronized(replica.get(), &Replica::resynchronized);
+        QList<Replica::State> states;
+        connect(replica.get(), &Replica::stateChanged, this,
+            [&](Replica::State state) { states.append(state); });
+
+        constexpr int Total = 100000;
+        int next = 0; // the next value the replica must see
+        bool inOrder = true;
+        connect(replica.get(), &ThermostatReplica::counted, this, [&](int n) {
+            inOrder = inOrder && n == next;
+            next = n + 1;
+        });
+        // The source emits in batches while the replica is at most 20,000
+        // behind: a producer that respects back-pressure loses nothing.
+        int emitted = 0;
+        QTimer producer;
+        connect(&producer, &QTimer::timeout, this, [&] {
+            for (int i = 0; i < 500 && emitted < Total && emitted - next < 20000; ++i)
+                Q_EMIT thermostat.counted(emitted++);
+        });
+        producer.start(0);
+        int cuts = 0;
+        for (const int cutAt : { 20000, 50000, 80000 }) {
+            QTRY_VERIFY_WITH_TIMEOUT(next >= cutAt, 60000);
+            proxy.cut();
+            ++cuts;
+            // Suspect while cut (it may be Valid again by the time we look).
+            QTRY_COMPARE_WITH_TIMEOUT(states.count(Replica::State::Suspect), cuts, Patience);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(next, Total, 120000);
+        QVERIFY(inOrder);
+        QCOMPARE(emitted, Total);
+        QTRY_COMPARE_WITH_TIMEOUT(replica->state(), Replica::State::Valid, Patience);
+        QCOMPARE(resynchronized.size(), 0);
+        QVERIFY(proxy.connections() >= 4);
+        QCOMPARE(states.count(Replica::State::Suspect), 3);
+    }
+
+    // A server process that restarts loses the replica's acquire: the
+    // client acquires again, reads the new values, fires the changed
+    // property's signal and says it resynchronised.
+    void restartedSourceResynchronises()
+    {
+        const QString name = uniqueName("restart");
+        auto server = std::make_unique<ipc::Server>(name);
+        auto thermostat = std::make_unique<Thermostat>();
+        QVERIFY(server->exposeObject(thermostat.get(), QStringLiteral("thermostat")));
+        QVERIFY(server->listen());
+        ipc::Client client(name);
+        std::unique_ptr<ThermostatReplica> replica(
+            client.acquire<ThermostatReplica>(QStringLiteral("thermostat")));
+        QVERIFY(replica->waitForValid(10s));
+        QCOMPARE(replica->temperature(), 20.5);
+        QSignalSpy resynchronized(replica.get(), &Replica::resynchronized);
+        QSignalSpy temperatures(replica.get(), &ThermostatReplica::temperatureChanged);
+
+        server.reset();
+        QTRY_COMPARE_WITH_TIMEOUT(replica->state(), Replica::State::Suspect, Patience);
+        thermostat = std::make_unique<Thermostat>();
+        thermostat->measure(30);
+        server = std::make_unique<ipc::Server>(name);
+        QVERIFY(server->exposeObject(thermostat.get(), QStringLiteral("thermostat")));
+        QVERIFY(server->listen());
+
+        QVERIFY(resynchronized.wait(Patience));
+        QCOMPARE(replica->state(), Replica::State::Valid);
+        QCOMPARE(resynchronized.at(0).at(0).toULongLong(), 0ULL);
+        QCOMPARE(replica->temperature(), 30.0);
+        QCOMPARE(temperatures.size(), 1);
+        QCOMPARE(temperatures.at(0).at(0).toDouble(), 30.0);
+        // The new source's signals reach it.
+        thermostat->measure(31);
+        QTRY_COMPARE_WITH_TIMEOUT(replica->temperature(), 31.0, Patience);
+    }
+
+    // A replica that cannot keep up: the source refuses to queue without
+    // bound (the client's write queue is small here) and tells the replica
+    // how many emissions it missed, with the current values.
+    void slowReplicaGetsBackPressure()
+    {
+        const QString name = uniqueName("slow");
+        ipc::ServerConfig config;
+        config.writeQueueLimit = 50;
+        config.sendWindow.messages = 50;
+        ipc::Server server(name, config);
+        Thermostat thermostat;
+        QVERIFY(server.exposeObject(&thermostat, QStringLiteral("thermostat")));
+        QVERIFY(server.listen());
+        ipc::Client client(name);
+        std::unique_ptr<ThermostatReplica> replica(
+            client.acquire<ThermostatReplica>(QStringLiteral("thermostat")));
+        QVERIFY(replica->waitForValid(10s));
+        QSignalSpy resynchronized(replica.get(), &Replica::resynchronized);
+        int seen = 0;
+        connect(replica.get(), &ThermostatReplica::counted, this, [&](int) { ++seen; });
+        // 1,000 emissions in one go: far more than window and queue hold.
+        // The notice goes once the queue has room again.
+        for (int i = 0; i < 1000; ++i)
+            Q_EMIT thermostat.counted(i);
+        QVERIFY(resynchronized.wait(Patience));
+        const quint64 missed = resynchronized.at(0).at(0).toULongLong();
+        QVERIFY2(missed > 0, "the replica should have missed some");
+        QTRY_COMPARE_WITH_TIMEOUT(
+            quint64(seen) + missed, quint64(1000), Patience); // each came or was counted
+        QCOMPARE(replica->state(), Replica::State::Valid);
+        thermostat.measure(40);
+        QTRY_COMPARE_WITH_TIMEOUT(replica->temperature(), 40.0, Patience);
     }
 
     void objectsThatCannotTravelAreRefusedOnExpose()
