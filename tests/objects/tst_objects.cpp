@@ -3,6 +3,8 @@
 // typed arguments, calls with results and errors, interface checks, a
 // source withdrawn or deleted, and a source on the client side.
 #include "cuttingproxy.h"
+#include "lamp_replica.h"
+#include "lamp_source.h"
 #include "testnames.h"
 #include "thermostat.h"
 #include "thermostat_replica.h"
@@ -68,6 +70,20 @@ struct Pair
     QString name;
     ipc::Server server;
     std::unique_ptr<ipc::Client> client;
+};
+
+// A source written against the generated base: only the slots are its own.
+class LampDevice : public LampSource
+{
+public:
+    using LampSource::LampSource;
+    int describeCalls = 0;
+    QString describe(int detail) override
+    {
+        ++describeCalls;
+        return QStringLiteral("%1 lamp, detail %2").arg(room()).arg(detail);
+    }
+    QStringList history() override { return { QStringLiteral("on"), QStringLiteral("off") }; }
 };
 
 } // namespace
@@ -176,6 +192,48 @@ private Q_SLOTS:
         QCOMPARE(failureOf(replica->pushTarget(26)).first, Error::NoError);
         QTRY_COMPARE_WITH_TIMEOUT(replica->target(), 26.0, Patience);
         QCOMPARE(thermostat.describeCalls, 1);
+    }
+
+    // One .rep file, two generated classes: the source derives from
+    // LampSource, the client acquires a LampReplica.
+    void generatedInterfaceFromOneDescription()
+    {
+        Pair pair("generated");
+        LampDevice lamp;
+        lamp.setRoom(QStringLiteral("hall"));
+        QVERIFY(pair.server.exposeObject(&lamp, QStringLiteral("lamp")));
+        QVERIFY(pair.start());
+        std::unique_ptr<LampReplica> replica(
+            pair.client->acquire<LampReplica>(QStringLiteral("lamp")));
+        QVERIFY2(replica->waitForValid(10s), qPrintable(replica->errorString()));
+        QCOMPARE(replica->on(), true);
+        QCOMPARE(replica->brightness(), 50);
+        QCOMPARE(replica->room(), QStringLiteral("hall"));
+
+        QSignalSpy brightness(replica.get(), &LampReplica::brightnessChanged);
+        lamp.setBrightness(80);
+        QVERIFY(brightness.wait(Patience));
+        QCOMPARE(brightness.at(0).at(0).toInt(), 80);
+        QCOMPARE(replica->brightness(), 80);
+
+        // The replica's setter asks the source, whose setter changes it.
+        QCOMPARE(failureOf(replica->setBrightness(10)).first, Error::NoError);
+        QCOMPARE(lamp.brightness(), 10);
+        QTRY_COMPARE_WITH_TIMEOUT(replica->brightness(), 10, Patience);
+
+        QSignalSpy burnt(replica.get(), &LampReplica::burntOut);
+        Q_EMIT lamp.burntOut(QStringLiteral("filament"), 1200);
+        QVERIFY(burnt.wait(Patience));
+        QCOMPARE(burnt.at(0).at(0).toString(), QStringLiteral("filament"));
+        QCOMPARE(burnt.at(0).at(1).toInt(), 1200);
+
+        QFuture<QString> described = replica->describe(2);
+        QVERIFY(finishes(described));
+        QCOMPARE(described.result(), QStringLiteral("hall lamp, detail 2"));
+        QFuture<QStringList> history = replica->history();
+        QVERIFY(finishes(history));
+        QCOMPARE(history.result(), (QStringList { QStringLiteral("on"), QStringLiteral("off") }));
+        QCOMPARE(lamp.describeCalls, 1);
     }
 
     void everyTypeRoundTrips()

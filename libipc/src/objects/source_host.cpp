@@ -7,6 +7,7 @@
 
 #include <QMetaMethod>
 #include <QMetaProperty>
+#include <QRandomGenerator>
 
 namespace ipc::objects {
 
@@ -45,8 +46,11 @@ QString listNames(const QStringList &names)
 
 } // namespace
 
-SourceHost::SourceHost(ObjectChannel *channel)
+SourceHost::SourceHost(ObjectChannel *channel, quint64 firstHandle)
     : m_channel(channel)
+    // Below 2^40, so a handle stays an exact number in JavaScript too.
+    , m_nextHandle(firstHandle != 0 ? firstHandle
+                                    : 1 + QRandomGenerator::global()->bounded(quint64(1) << 39))
 {
 }
 

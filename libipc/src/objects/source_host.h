@@ -21,7 +21,9 @@ class SignalRelay;
 class SourceHost
 {
 public:
-    explicit SourceHost(ObjectChannel *channel);
+    // Handles count up from a random start (or `firstHandle`, for tests), so
+    // a call meant for an earlier process's object matches nothing here.
+    explicit SourceHost(ObjectChannel *channel, quint64 firstHandle = 0);
     ~SourceHost();
     Q_DISABLE_COPY(SourceHost)
 
@@ -71,7 +73,7 @@ private:
 
     ObjectChannel *const m_channel;
     std::map<QString, std::unique_ptr<Exposed>> m_exposed;
-    quint64 m_nextHandle = 1;
+    quint64 m_nextHandle;
 };
 
 } // namespace ipc::objects

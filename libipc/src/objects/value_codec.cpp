@@ -6,6 +6,7 @@
 #include <QMetaProperty>
 #include <QSequentialIterable>
 
+#include <cmath>
 #include <cstring>
 
 namespace ipc::objects {
@@ -353,11 +354,15 @@ QVariant numberFrom(const QCborValue &value, QMetaType type, QString *why)
     }
     // An integer parameter takes an integer, or a double with no fraction
     // (JavaScript has only doubles); a value out of range is refused.
+    // The range check comes first: converting a double beyond qint64 (or
+    // NaN) is undefined.
     qint64 integer = 0;
+    const double real = value.toDouble();
     if (value.isInteger()) {
         integer = value.toInteger();
-    } else if (value.isDouble() && value.toDouble() == double(qint64(value.toDouble()))) {
-        integer = qint64(value.toDouble());
+    } else if (value.isDouble() && std::isfinite(real) && real >= -9.2e18 && real <= 9.2e18
+        && std::trunc(real) == real) {
+        integer = qint64(real);
     } else {
         return mismatch(type, value, why);
     }

@@ -1,0 +1,26 @@
+# ipc_generate_remote_objects(TARGET FILES a.rep [b.rep ...])
+#
+# Runs ipc-repc on each .rep file and adds NAME_source.h and NAME_replica.h
+# (in the build tree, on TARGET's include path) to TARGET, where moc picks
+# them up. A program that hosts the object includes NAME_source.h, one that
+# acquires it NAME_replica.h; both come from the same file.
+function(ipc_generate_remote_objects target)
+    cmake_parse_arguments(ARG "" "" "FILES" ${ARGN})
+    if(NOT ARG_FILES)
+        message(FATAL_ERROR "ipc_generate_remote_objects(${target}): no FILES given")
+    endif()
+    set(output_dir ${CMAKE_CURRENT_BINARY_DIR}/ipc_remote_objects)
+    foreach(rep ${ARG_FILES})
+        get_filename_component(rep_path ${rep} ABSOLUTE)
+        get_filename_component(stem ${rep} NAME_WE)
+        set(outputs ${output_dir}/${stem}_source.h ${output_dir}/${stem}_replica.h)
+        add_custom_command(
+            OUTPUT ${outputs}
+            COMMAND libipc::ipc-repc -o ${output_dir} ${rep_path}
+            DEPENDS ${rep_path} libipc::ipc-repc
+            COMMENT "Generating the remote-object interface ${stem} (ipc-repc)"
+            VERBATIM)
+        target_sources(${target} PRIVATE ${outputs})
+    endforeach()
+    target_include_directories(${target} PRIVATE ${output_dir})
+endfunction()
