@@ -13,5 +13,10 @@ int info(const QStringList &arguments);
 int serve(const QStringList &arguments);
 int eat(const QStringList &arguments);
 int watch(const QStringList &arguments);
+// Remote objects (objects.cpp).
+int objects(const QStringList &arguments);
+int call(const QStringList &arguments);
+int get(const QStringList &arguments);
+int set(const QStringList &arguments);
 
 } // namespace ipcctl

@@ -77,4 +77,7 @@ bool stdoutIsTerminal();
 void printJson(const QJsonObject &object);
 void printLine(const QString &line);
 
+// watch ADDRESS OBJECT[.SIGNAL]: prints the object's emissions (objects.cpp).
+int watchObject(ipc::Client &client, const QString &what, int limit, bool json, std::chrono::milliseconds timeout);
+
 } // namespace ipcctl

@@ -12,6 +12,13 @@ const char Usage[] = R"(usage: ipcctl COMMAND [options] ...
 commands:
   listen ADDRESS                 a server that prints every message it gets
   watch ADDRESS                  a client that prints every message it gets
+  watch ADDRESS OBJECT[.SIGNAL]  print a remote object's signals as they fire
+  objects ADDRESS                the server's remote objects and their members
+  call ADDRESS OBJECT.METHOD [ARG...]
+                                 call a method (ARG: JSON, or a bare word as text)
+  get ADDRESS OBJECT[.PROPERTY]  print a property, or all of them
+  set ADDRESS OBJECT.PROPERTY VALUE
+                                 set a writable property
   send ADDRESS TYPE DATA|-       send one message (- reads standard input)
   ping ADDRESS [-c N]            round trips to a server, like ping
   info ADDRESS                   what a server says about itself
@@ -25,7 +32,8 @@ would show it.
 
 exit codes: 0 ok, 1 bad arguments, address, key or configuration,
 2 no server (refused, in use, permission), 3 encryption, key, handshake or
-protocol mismatch, 4 message refused (too large, bad type), 5 timed out.
+protocol mismatch, 4 message or call refused (too large, bad type, no such
+object or member, a wrong argument), 5 timed out.
 )";
 
 } // namespace
@@ -50,8 +58,19 @@ int main(int argc, char **argv)
         return ipcctl::eat(arguments);
     if (command == QLatin1String("watch"))
         return ipcctl::watch(arguments);
-    const bool help = command == QLatin1String("--help") || command == QLatin1String("-h") || command == QLatin1String("help");
-    QTextStream(help ? stdout : stderr) << (command.isEmpty() || help ? QString() : QStringLiteral("ipcctl: unknown command \"%1\"\n\n").arg(command))
+    if (command == QLatin1String("objects"))
+        return ipcctl::objects(arguments);
+    if (command == QLatin1String("call"))
+        return ipcctl::call(arguments);
+    if (command == QLatin1String("get"))
+        return ipcctl::get(arguments);
+    if (command == QLatin1String("set"))
+        return ipcctl::set(arguments);
+    const bool help = command == QLatin1String("--help") || command == QLatin1String("-h")
+        || command == QLatin1String("help");
+    QTextStream(help ? stdout : stderr) << (command.isEmpty() || help
+            ? QString()
+            : QStringLiteral("ipcctl: unknown command \"%1\"\n\n").arg(command))
                                         << QLatin1String(Usage);
     return help ? ipcctl::Ok : ipcctl::Usage;
 }

@@ -2,6 +2,7 @@
 // what it tells about it, and the blocking waits for scripts and tests.
 #include "client_p.h"
 
+#include "objects/object_protocol.h"
 #include "requests.h"
 #include "transport/stream.h"
 #include "wait.h"
@@ -12,16 +13,18 @@
 namespace ipc {
 
 // Inlined into write(): the plain message's path stays one call deep.
-Q_ALWAYS_INLINE Result ClientPrivate::send(qint32 type, const QByteArray &data, const wire::Correlation &tag)
+Q_ALWAYS_INLINE Result ClientPrivate::send(
+    qint32 type, const QByteArray &data, const wire::Correlation &tag)
 {
     if (misconfigured)
         return Result::failure(error, errorString);
     if (type <= 0)
-        return Result::failure(
-            Error::InvalidMessageType,
-            QStringLiteral("write refused: message type %1 is reserved (user types are > 0)").arg(type));
+        return Result::failure(Error::InvalidMessageType,
+            QStringLiteral("write refused: message type %1 is reserved (user types are > 0)")
+                .arg(type));
     if (Q_UNLIKELY(disconnecting))
-        return Result::failure(Error::NotConnected, QStringLiteral("write refused: disconnectFromServer() was called"));
+        return Result::failure(Error::NotConnected,
+            QStringLiteral("write refused: disconnectFromServer() was called"));
     if (status == Status::Connected && link.canSendNow()) {
         Result sent = link.sendNow(type, data, tag);
         if (sent.ok() || link.isEstablished())
@@ -30,14 +33,14 @@ Q_ALWAYS_INLINE Result ClientPrivate::send(qint32 type, const QByteArray &data, 
     }
     if (!isTrying() && status != Status::Connected)
         return Result::failure(Error::NotConnected,
-                               QStringLiteral("write refused: the client is not connecting (status %1); "
-                                              "call connectToServer() first")
-                                   .arg(q->statusString()));
+            QStringLiteral("write refused: the client is not connecting (status %1); "
+                           "call connectToServer() first")
+                .arg(q->statusString()));
     const quint32 limit = server.maxMessageSize;
     if (limit > 0 && quint64(data.size()) > limit)
-        return Result::failure(
-            Error::MessageTooLarge,
-            QStringLiteral("write refused: %1 bytes exceed the server's maximum message size of %2 bytes")
+        return Result::failure(Error::MessageTooLarge,
+            QStringLiteral(
+                "write refused: %1 bytes exceed the server's maximum message size of %2 bytes")
                 .arg(data.size())
                 .arg(limit));
     return link.enqueue(type, data, tag);
@@ -60,11 +63,13 @@ static bool report(ClientPrivate *d, const Result &result)
 bool Client::write(qint32 type, const QByteArray &data)
 {
     if (d->foreignWrites->fromOtherThread()) {
-        return d->foreignWrites->post([this, type, data] { write(type, data); }, [this] {
-            d->fail(Error::WriteQueueFull,
-                    QStringLiteral("write refused: %1 writes from other threads already wait (writeQueueLimit)")
+        return d->foreignWrites->post([this, type, data] { write(type, data); },
+            [this] {
+                d->fail(Error::WriteQueueFull,
+                    QStringLiteral("write refused: %1 writes from other threads already wait "
+                                   "(writeQueueLimit)")
                         .arg(d->foreignWrites->limit()));
-        });
+            });
     }
     return report(d.get(), d->send(type, data, wire::Correlation()));
 }
@@ -88,32 +93,34 @@ int ClientPrivate::openRequests() const
     return requests ? requests->openCount() : 0;
 }
 
-void ClientPrivate::startRequest(qint32 type, const QByteArray &data, std::chrono::milliseconds timeout,
-                                 QPromise<Reply> promise, wire::Correlation::Kind kind)
+void ClientPrivate::startRequest(qint32 type, const QByteArray &data,
+    std::chrono::milliseconds timeout, QPromise<Reply> promise, wire::Correlation::Kind kind)
 {
     const bool object = kind == wire::Correlation::Object;
     if (misconfigured)
         return RequestTracker::fail(promise, error, errorString);
     if (destroying)
         return RequestTracker::fail(promise, Error::NotConnected,
-                                    QStringLiteral("request refused: the client is being destroyed"));
+            QStringLiteral("request refused: the client is being destroyed"));
     if (config.protocol != Protocol::Native
-        || (link.isEstablished() && !(object ? session()->delivery().objects : session()->delivery().requests)))
+        || (link.isEstablished()
+            && !(object ? session()->delivery().objects : session()->delivery().requests)))
         return RequestTracker::fail(promise, Error::ProtocolMismatch,
-                                    object ? QStringLiteral("remote objects refused: the server's wire or library "
-                                                            "has none (golang-ipc v2, the line wire and libipc "
-                                                            "versions before remote objects)")
-                                           : QStringLiteral("request refused: the server's wire cannot carry a reply "
-                                                            "(requests need libipc's native protocol in a version "
-                                                            "with requests; golang-ipc v2 and the line wire have none)"));
+            object ? QStringLiteral("remote objects refused: the server's wire or library "
+                                    "has none (golang-ipc v2, the line wire and libipc "
+                                    "versions before remote objects)")
+                   : QStringLiteral("request refused: the server's wire cannot carry a reply "
+                                    "(requests need libipc's native protocol in a version "
+                                    "with requests; golang-ipc v2 and the line wire have none)"));
     const quint64 id = tracker()->open(0, timeout, std::move(promise));
-    const Result sent = send(type, data, wire::Correlation{kind, 0, id});
+    const Result sent = send(type, data, wire::Correlation { kind, 0, id });
     const QPointer<Client> alive(q);
     if (!report(this, sent) && alive)
         requests->fail(id, sent.error, sent.reason);
 }
 
-QFuture<Reply> Client::request(qint32 type, const QByteArray &data, std::chrono::milliseconds timeout)
+QFuture<Reply> Client::request(
+    qint32 type, const QByteArray &data, std::chrono::milliseconds timeout)
 {
     return startRequest(*d->foreignWrites, [this, type, data, timeout](QPromise<Reply> promise) {
         d->startRequest(type, data, timeout, std::move(promise));
@@ -142,9 +149,11 @@ Reply Client::call(qint32 type, const QByteArray &data, std::chrono::millisecond
 bool ClientPrivate::answer(const Message &request, const Answer &answer)
 {
     if (foreignWrites->fromOtherThread())
-        return foreignWrites->post([this, request, answer] { this->answer(request, answer); }, [this] {
-            fail(Error::WriteQueueFull, QStringLiteral("reply refused: too many writes from other threads wait"));
-        });
+        return foreignWrites->post([this, request, answer] { this->answer(request, answer); },
+            [this] {
+                fail(Error::WriteQueueFull,
+                    QStringLiteral("reply refused: too many writes from other threads wait"));
+            });
     if (const Result checked = Answer::check(request); !checked.ok())
         return fail(checked);
     return report(this, send(answer.type, answer.data, answer.tag));
@@ -166,7 +175,8 @@ bool Client::ping()
         return d->fail(Error::NotConnected, QStringLiteral("ping refused: not connected"));
     const quint64 token = ++d->lastPing;
     if (!d->session()->ping(token))
-        return d->fail(Error::ProtocolMismatch, QStringLiteral("ping refused: the server's wire has no ping"));
+        return d->fail(
+            Error::ProtocolMismatch, QStringLiteral("ping refused: the server's wire has no ping"));
     if (d->pings.size() >= 64) // answers that never came: forget the oldest
         d->pings.erase(d->pings.begin());
     d->pings[token].start();
@@ -256,8 +266,9 @@ QList<Message> Client::takeUndeliveredMessages()
 bool Client::waitForConnected(std::chrono::milliseconds timeout)
 {
     const WaitInbox::Waiting waiting(d->inbox);
-    const bool ok = waitUntil(timeout, [this] { return d->status == Status::Connected || !d->isTrying(); },
-                              this, &Client::statusChanged);
+    const bool ok = waitUntil(
+        timeout, [this] { return d->status == Status::Connected || !d->isTrying(); }, this,
+        &Client::statusChanged);
     return ok && d->status == Status::Connected;
 }
 
@@ -293,34 +304,39 @@ bool Client::waitForDelivered(std::chrono::milliseconds timeout)
 {
     const int droppedBefore = d->droppedTotal;
     const WaitInbox::Waiting waiting(d->inbox);
-    waitUntil(timeout, [this] { return d->ledger().unconfirmedCount() == 0; }, this, &Client::messagesDelivered,
-              &Client::statusChanged, &Client::messagesDropped);
+    waitUntil(
+        timeout, [this] { return d->ledger().unconfirmedCount() == 0; }, this,
+        &Client::messagesDelivered, &Client::statusChanged, &Client::messagesDropped);
     return d->ledger().unconfirmedCount() == 0 && d->droppedTotal == droppedBefore;
 }
 
 bool Client::waitForDisconnected(std::chrono::milliseconds timeout)
 {
     const WaitInbox::Waiting waiting(d->inbox);
-    return waitUntil(timeout, [this] {
-        return !d->disconnecting && !d->isTrying() && d->status != Status::Connected;
-    }, this, &Client::statusChanged);
+    return waitUntil(
+        timeout,
+        [this] { return !d->disconnecting && !d->isTrying() && d->status != Status::Connected; },
+        this, &Client::statusChanged);
 }
 
 Message Client::waitForMessage(std::chrono::milliseconds timeout)
 {
     const auto stopped = [this] {
-        return d->status == Status::Closed || d->status == Status::Error || d->status == Status::Timeout;
+        return d->status == Status::Closed || d->status == Status::Error
+            || d->status == Status::Timeout;
     };
     {
         const WaitInbox::Waiting waiting(d->inbox);
-        waitUntil(timeout, [&] { return !d->inbox.isEmpty() || stopped(); }, this, &Client::messageReceived,
-                  &Client::statusChanged);
+        waitUntil(
+            timeout, [&] { return !d->inbox.isEmpty() || stopped(); }, this,
+            &Client::messageReceived, &Client::statusChanged);
     }
     if (!d->inbox.isEmpty())
         return d->inbox.take();
     if (stopped())
-        return Message{Message::ClosedNotice, d->errorString.toUtf8(), 0};
-    return Message{Message::StatusNotice, QByteArrayLiteral("timed out waiting for a message"), 0};
+        return Message { Message::ClosedNotice, d->errorString.toUtf8(), 0 };
+    return Message { Message::StatusNotice, QByteArrayLiteral("timed out waiting for a message"),
+        0 };
 }
 
 } // namespace ipc
@@ -342,10 +358,11 @@ public:
 
     Result send(quint64, qint32 op, const QByteArray &data) override
     {
-        return d->send(op, data, wire::Correlation{wire::Correlation::Object, 0, 0});
+        return d->send(op, data, wire::Correlation { wire::Correlation::Object, 0, 0 });
     }
 
-    QFuture<Reply> call(quint64, qint32 op, const QByteArray &data, std::chrono::milliseconds timeout) override
+    QFuture<Reply> call(
+        quint64, qint32 op, const QByteArray &data, std::chrono::milliseconds timeout) override
     {
         QPromise<Reply> promise;
         QFuture<Reply> future = promise.future();
@@ -377,7 +394,8 @@ private:
 objects::ObjectEndpoint &ClientPrivate::objectLayer()
 {
     if (!objects)
-        objects = std::make_unique<objects::ObjectEndpoint>(std::make_unique<ClientObjectChannel>(this));
+        objects = std::make_unique<objects::ObjectEndpoint>(
+            std::make_unique<ClientObjectChannel>(this));
     return *objects;
 }
 
@@ -389,7 +407,8 @@ bool Client::exposeObject(QObject *object, const QString &name)
 
 bool Client::unexposeObject(const QString &name)
 {
-    return d->objects && d->objects->sources().withdraw(name, QStringLiteral("unexposed by its host"));
+    return d->objects
+        && d->objects->sources().withdraw(name, QStringLiteral("unexposed by its host"));
 }
 
 QStringList Client::exposedObjects() const
@@ -402,6 +421,27 @@ DynamicReplica *Client::acquireDynamic(const QString &name, QObject *parent)
     auto *replica = new DynamicReplica(parent);
     attachReplica(replica, name);
     return replica;
+}
+
+QFuture<QStringList> Client::remoteObjectNames(std::chrono::milliseconds timeout)
+{
+    QFuture<Reply> answer
+        = d->objectLayer().channel().call(0, objects::List, objects::encode(QCborValue()), timeout);
+    return answer.then(this, [](const Reply &reply) {
+        if (!reply.isOk())
+            throw RemoteCallError(objects::errorOf(reply),
+                QStringLiteral("listing the server's objects failed: %1").arg(reply.errorString));
+        QCborValue list;
+        QString why;
+        if (!objects::decodeItem(reply.message.data, &list, &why) || !list.isArray())
+            throw RemoteCallError(Error::ProtocolError,
+                QStringLiteral("the server's list of objects is malformed%1")
+                    .arg(why.isEmpty() ? QString() : QStringLiteral(": ") + why));
+        QStringList names;
+        for (const QCborValue &entry : list.toArray())
+            names.append(entry[QStringLiteral("name")].toString());
+        return names;
+    });
 }
 
 void Client::attachReplica(Replica *replica, const QString &name)

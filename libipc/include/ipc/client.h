@@ -241,6 +241,10 @@ public:
     /// Acquires the server's object \a name without its class: members by
     /// name, values as QVariant. The caller owns it.
     DynamicReplica *acquireDynamic(const QString &name, QObject *parent = nullptr);
+    /// Asks the server for the names of the objects it exposes; the future
+    /// fails with RemoteCallError (ProtocolMismatch from a server without
+    /// remote objects, Timeout after \a timeout).
+    QFuture<QStringList> remoteObjectNames(std::chrono::milliseconds timeout = std::chrono::seconds(30));
     /// \cond INTERNAL
     void attachReplica(Replica *replica, const QString &name);
     /// \endcond

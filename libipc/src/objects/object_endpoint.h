@@ -20,6 +20,7 @@ public:
 
     SourceHost &sources() { return m_sources; }
     ReplicaNode &replicas() { return m_replicas; }
+    ObjectChannel &channel() { return *m_channel; }
 
     // An object message from `message.clientId` (0: the server).
     void onMessage(const Message &message);

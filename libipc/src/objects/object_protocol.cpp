@@ -60,6 +60,16 @@ QString opName(qint32 op)
     }
 }
 
+Error errorOf(const Reply &reply)
+{
+    if (reply.error != Error::RemoteError)
+        return reply.error;
+    const int code = reply.errorCode;
+    if (code > int(Error::NoError) && code <= int(Error::InvalidArgument))
+        return Error(code);
+    return Error::RemoteError;
+}
+
 QByteArray encode(const QCborValue &value)
 {
     return value.toCbor();

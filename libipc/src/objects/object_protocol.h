@@ -6,6 +6,8 @@
 
 #include "../result.h"
 
+#include <ipc/reply.h>
+
 #include <QByteArray>
 #include <QCborArray>
 #include <QCborMap>
@@ -27,6 +29,10 @@ enum Op : qint32 {
 
 // The name of an operation, for errors and the tools.
 QString opName(qint32 op);
+
+// What an object call's Reply failed with: an error reply carries an
+// ipc::Error as its code (RemoteError when it names none).
+Error errorOf(const Reply &reply);
 
 struct Emitted
 {

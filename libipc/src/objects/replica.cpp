@@ -494,12 +494,8 @@ QFuture<QVariant> Replica::invokeMethod(const QByteArray &signature, const QVari
         d->peer, Invoke, encode(QCborArray { qint64(d->handle), method, encoded }), timeout);
     return answer.then(this, [what, resultType, dynamic](const Reply &reply) -> QVariant {
         if (!reply.isOk()) {
-            Error error = reply.error;
-            if (error == Error::RemoteError && reply.errorCode > 0
-                && reply.errorCode <= int(Error::InvalidArgument))
-                error = Error(reply.errorCode);
-            throw RemoteCallError(
-                error, QStringLiteral("call of %1 failed: %2").arg(what, reply.errorString));
+            throw RemoteCallError(errorOf(reply),
+                QStringLiteral("call of %1 failed: %2").arg(what, reply.errorString));
         }
         QCborValue value;
         QString problem;
@@ -543,12 +539,8 @@ QFuture<void> Replica::writeProperty(
     return answer.then(this, [what](const Reply &reply) {
         if (reply.isOk())
             return;
-        Error error = reply.error;
-        if (error == Error::RemoteError && reply.errorCode > 0
-            && reply.errorCode <= int(Error::InvalidArgument))
-            error = Error(reply.errorCode);
         throw RemoteCallError(
-            error, QStringLiteral("write of %1 failed: %2").arg(what, reply.errorString));
+            errorOf(reply), QStringLiteral("write of %1 failed: %2").arg(what, reply.errorString));
     });
 }
 

@@ -11,21 +11,6 @@
 
 namespace ipc::objects {
 
-namespace {
-
-// An object call's error reply carries an ipc::Error as its code.
-Error errorOf(const Reply &reply)
-{
-    if (reply.error != Error::RemoteError)
-        return reply.error;
-    const int code = reply.errorCode;
-    if (code > int(Error::NoError) && code <= int(Error::InvalidArgument))
-        return Error(code);
-    return Error::RemoteError;
-}
-
-} // namespace
-
 ReplicaNode::ReplicaNode(ObjectChannel *channel)
     : m_channel(channel)
 {
