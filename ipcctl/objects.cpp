@@ -95,11 +95,25 @@ int await(
     return Ok;
 }
 
+// Ends the connection gracefully: the replica's release is confirmed, and
+// the client has nothing unconfirmed to warn about.
+void disconnect(ipc::Client &client)
+{
+    client.disconnectFromServer();
+    client.waitForDisconnected(std::chrono::seconds(5));
+}
+
 struct Setup
 {
     QCommandLineParser parser;
     Common common;
     std::unique_ptr<ipc::Client> client;
+    // Runs after the command's replica is gone (it is declared later).
+    ~Setup()
+    {
+        if (client)
+            disconnect(*client);
+    }
 };
 
 // Parses, checks the positional count and connects; -1 to go on.
@@ -266,7 +280,7 @@ int watchObject(ipc::Client &client, const QString &what, int limit, bool json,
 {
     const Target target = targetOf(what);
     int failure = Ok;
-    const auto replica = acquire(client, target.object, timeout, &failure);
+    auto replica = acquire(client, target.object, timeout, &failure);
     if (!replica)
         return failure;
     int seen = 0;
@@ -306,7 +320,10 @@ int watchObject(ipc::Client &client, const QString &what, int limit, bool json,
             fail(Ok, QStringLiteral("resynchronised (%1 emission(s) missed)").arg(missed));
         });
     fail(Ok, QStringLiteral("watching %1 (%2)").arg(what, replica->sourceClassName()));
-    return QCoreApplication::exec();
+    const int code = QCoreApplication::exec();
+    replica.reset();
+    disconnect(client);
+    return code;
 }
 
 } // namespace ipcctl

@@ -76,7 +76,9 @@ QString writeSource(const RepFile &file, const QString &source)
         const QString name = c.name + QStringLiteral("Source");
         s << "// The source side of " << c.name << ": derive from it, implement its slots, and\n"
           << "// expose an instance with Server::exposeObject() or Client::exposeObject().\n"
-          << "class " << name << " : public QObject\n{\n    Q_OBJECT\n";
+          << "class " << name << " : public QObject\n{\n    Q_OBJECT\n"
+          << "    Q_CLASSINFO(\"ipc.class\", \"" << c.name
+          << "\") // the interface's name, for replicas and tools\n";
         for (const Prop &prop : c.props) {
             s << "    Q_PROPERTY(" << prop.type << " " << prop.name << " READ " << prop.name;
             if (prop.writable)

@@ -7,7 +7,7 @@
 #include "lamp_source.h"
 #include "testnames.h"
 #include "thermostat.h"
-#include "thermostat_replica.h"
+#include "handwritten_replicas.h"
 
 #include <ipc/client.h>
 #include <ipc/server.h>

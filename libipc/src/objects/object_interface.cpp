@@ -165,7 +165,10 @@ QString Member::declaration() const
 
 bool Interface::read(const QMetaObject *meta, Interface *out, QString *why, const QMetaObject *base)
 {
-    out->className = meta->className();
+    // A class generated from a .rep file names its interface, not itself.
+    const int named = meta->indexOfClassInfo("ipc.class");
+    out->className
+        = named >= 0 ? QByteArray(meta->classInfo(named).value()) : QByteArray(meta->className());
     for (int i = base->methodCount(); i < meta->methodCount(); ++i) {
         const QMetaMethod method = meta->method(i);
         const bool isSignal = method.methodType() == QMetaMethod::Signal;

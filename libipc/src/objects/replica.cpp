@@ -503,7 +503,7 @@ QFuture<QVariant> Replica::invokeMethod(const QByteArray &signature, const QVari
             throw RemoteCallError(Error::ProtocolError,
                 QStringLiteral("call of %1: the result is malformed: %2").arg(what, problem));
         if (!resultType.isValid())
-            return dynamic ? value.toVariant() : QVariant();
+            return dynamic && !value.isNull() ? value.toVariant() : QVariant(); // void: nothing
         QVariant result = readValue(value, resultType, &problem);
         if (!result.isValid() && !value.isNull())
             throw RemoteCallError(Error::InvalidArgument,

@@ -1,4 +1,4 @@
-// A typed replica of Thermostat, written as the generator writes one: the
+// Typed replicas of Thermostat written by hand, as the generator writes them: the
 // interface's signals and properties, and its methods (listed for the
 // interface check) returning futures.
 #pragma once
