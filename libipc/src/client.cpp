@@ -240,7 +240,8 @@ void ClientPrivate::onEstablished()
 void ClientPrivate::onDelivered(int count)
 {
     const QPointer<Client> alive(q);
-    Q_EMIT q->messagesDelivered(count);
+    if (count > 0) // 0: remote-object traffic only, which the application did not write
+        Q_EMIT q->messagesDelivered(count);
     if (alive)
         link.updateWritable();
     if (alive)
@@ -271,11 +272,13 @@ bool ClientPrivate::failAnsweredNever(const QString &why)
 bool ClientPrivate::reportDropped(int count, const QString &why, Error requestError)
 {
     droppedTotal += count;
-    qCInfo(lcClient).noquote() << why << "-" << count << "message(s) not delivered, see takeUndeliveredMessages()";
+    if (count > 0)
+        qCInfo(lcClient).noquote() << why << "-" << count << "message(s) not delivered, see takeUndeliveredMessages()";
     if (!link.failRequestsGivenUp(requestError, why))
         return false;
     const QPointer<Client> alive(q);
-    Q_EMIT q->messagesDropped(count);
+    if (count > 0) // remote-object traffic alone is told by its replicas
+        Q_EMIT q->messagesDropped(count);
     return alive;
 }
 
@@ -373,10 +376,12 @@ void ClientPrivate::giveUp(Status finalStatus, Error e, const QString &reason)
 
 void ClientPrivate::dropAll(const QString &why)
 {
+    const int before = ledger().undeliveredCount();
     const int count = ledger().dropAll();
-    if (count == 0)
-        return;
-    errorString = QStringLiteral("%1; %2 unconfirmed message(s) dropped").arg(why).arg(count);
+    if (ledger().undeliveredCount() == before)
+        return; // nothing was unconfirmed
+    if (count > 0)
+        errorString = QStringLiteral("%1; %2 unconfirmed message(s) dropped").arg(why).arg(count);
     if (reportDropped(count, why))
         link.updateWritable();
 }
@@ -430,7 +435,7 @@ Client::~Client()
         d->requests->cancelAll(Error::NotConnected, QStringLiteral("the client was destroyed before the reply came"));
     d->objects.reset(); // its replicas become SourceGone
     // Never blocks: what the server has not confirmed is named, not awaited.
-    if (const int unconfirmed = d->ledger().unconfirmedCount(); unconfirmed > 0)
+    if (const int unconfirmed = d->ledger().applicationUnconfirmedCount(); unconfirmed > 0)
         qCWarning(lcClient).noquote()
             << "Client for" << d->addressText << "destroyed with" << unconfirmed
             << "unconfirmed message(s); call disconnectFromServer() and waitForDisconnected() first to deliver them";

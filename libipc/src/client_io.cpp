@@ -240,7 +240,7 @@ int Client::queuedMessageCount() const
 
 int Client::unconfirmedMessageCount() const
 {
-    return d->ledger().unconfirmedCount();
+    return d->ledger().applicationUnconfirmedCount();
 }
 
 qint64 Client::bytesToWrite() const
@@ -373,13 +373,15 @@ public:
 
     Result answer(const Message &call, const QByteArray &data) override
     {
-        const Answer reply = Answer::reply(call, call.type, data);
+        Answer reply = Answer::reply(call, call.type, data);
+        reply.tag.internal = true; // left out of the application's counts
         return d->send(reply.type, reply.data, reply.tag);
     }
 
     Result answerError(const Message &call, Error error, const QString &text) override
     {
-        const Answer reply = Answer::error(call, qint32(error), text);
+        Answer reply = Answer::error(call, qint32(error), text);
+        reply.tag.internal = true;
         return d->send(reply.type, reply.data, reply.tag);
     }
 

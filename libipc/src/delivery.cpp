@@ -25,24 +25,45 @@ DeliveryLedger::DeliveryLedger(const Limits &limits)
 {
 }
 
-qsizetype DeliveryLedger::acknowledge(quint64 delivered)
+qsizetype DeliveryLedger::acknowledge(quint64 delivered, qsizetype *ofApplication)
 {
+    if (ofApplication)
+        *ofApplication = 0;
     if (delivered <= m_acknowledged)
         return 0; // old news: a resume that crossed an ack
     const quint64 count = delivered - m_acknowledged;
     if (count > m_window.size())
         return -1;
+    qsizetype application = 0;
     for (quint64 i = 0; i < count; ++i) {
         m_windowBytes -= m_window.front().data.size();
+        application += m_window.front().tag.isObjectTraffic() ? 0 : 1;
         m_window.pop_front();
     }
     m_acknowledged = delivered;
+    if (ofApplication)
+        *ofApplication = application;
     return qsizetype(count);
+}
+
+namespace {
+
+int applicationMessages(const std::deque<DeliveryLedger::Pending> &messages)
+{
+    return int(std::count_if(messages.begin(), messages.end(),
+                             [](const DeliveryLedger::Pending &message) { return !message.tag.isObjectTraffic(); }));
+}
+
+} // namespace
+
+int DeliveryLedger::applicationUnconfirmedCount() const
+{
+    return applicationMessages(m_window) + applicationMessages(m_queue);
 }
 
 int DeliveryLedger::dropWindow()
 {
-    const int count = int(m_window.size());
+    const int count = applicationMessages(m_window);
     m_acknowledged += m_window.size(); // the sequence goes on after them
     for (Pending &message : m_window)
         m_undelivered.push_back(std::move(message));
@@ -63,7 +84,7 @@ void DeliveryLedger::requeueWindow()
 
 int DeliveryLedger::dropAll()
 {
-    const int count = dropWindow() + int(m_queue.size());
+    const int count = dropWindow() + applicationMessages(m_queue);
     for (Pending &message : m_queue)
         m_undelivered.push_back(std::move(message));
     m_queue.clear();
@@ -76,7 +97,7 @@ QList<Message> DeliveryLedger::takeUndelivered(quint64 clientId)
     QList<Message> messages;
     messages.reserve(qsizetype(m_undelivered.size()));
     for (Pending &message : m_undelivered) { // a request comes back plain: its future has ended
-        if (message.tag.kind == wire::Correlation::Object)
+        if (message.tag.isObjectTraffic())
             continue; // the remote-object layer's own traffic: its replicas say what happened
         messages.append(Message { message.type, std::move(message.data), clientId });
     }

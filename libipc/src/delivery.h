@@ -106,13 +106,18 @@ public:
     quint64 firstUnacknowledged() const { return m_acknowledged + 1; }
     // The peer has delivered everything up to `delivered`: trims the window.
     // Returns how many messages this newly confirms, or -1 when `delivered`
-    // is beyond what was ever written (a broken peer).
-    qsizetype acknowledge(quint64 delivered);
+    // is beyond what was ever written (a broken peer); *ofApplication, how
+    // many of them the application wrote (not remote-object traffic).
+    qsizetype acknowledge(quint64 delivered, qsizetype *ofApplication = nullptr);
     int unconfirmedCount() const { return int(m_window.size() + m_queue.size()); }
+    // The same, without the remote-object layer's own messages: what the
+    // application counts.
+    int applicationUnconfirmedCount() const;
     qint64 queuedBytes() const { return m_queuedBytes; }
     // Gives up on the window (at-most-once after a server restart) or on
     // everything unconfirmed: the messages move to the undelivered list, in
-    // order. Returns how many.
+    // order. Returns how many the application wrote (remote-object traffic
+    // is not handed back: its replicas tell what happened).
     int dropWindow();
     // Back to the front of the queue, for a connection without acknowledgements.
     void requeueWindow();

@@ -106,7 +106,11 @@ Link::Handlers ServerPrivate::handlers(quint64 id)
     h.established = [this, id] { onEstablished(id); };
     h.finished = [this, id](Error e, const QString &reason) { onFinished(id, e, reason); };
     h.delivered = [this, id](int count) {
-        Q_EMIT q->clientMessagesDelivered(id, count);
+        const QPointer<Server> alive(q);
+        if (count > 0) // 0: remote-object traffic only, which the application did not write
+            Q_EMIT q->clientMessagesDelivered(id, count);
+        if (!alive)
+            return;
         if (Link *link = established(id))
             link->updateWritable();
     };
@@ -364,22 +368,23 @@ void ServerPrivate::giveUp(quint64 clientId, DeliveryLedger &ledger)
 // What the ledger holds as undelivered goes to the server's list, reported.
 void ServerPrivate::handBack(quint64 clientId, DeliveryLedger &ledger)
 {
-    const int count = ledger.undeliveredCount();
-    if (count == 0)
+    if (ledger.undeliveredCount() == 0)
         return;
-    for (Message &message : ledger.takeUndelivered(clientId))
-        undelivered.push_back(std::move(message));
-    Q_EMIT q->clientMessagesDropped(clientId, count);
+    const QList<Message> handed = ledger.takeUndelivered(clientId); // without remote-object traffic
+    for (const Message &message : handed)
+        undelivered.push_back(message);
+    if (!handed.isEmpty())
+        Q_EMIT q->clientMessagesDropped(clientId, int(handed.size()));
 }
 
 int ServerPrivate::unconfirmedTotal() const
 {
     int total = 0;
     for (const auto &entry : connections)
-        total += entry.second.link->ownsLedger() ? entry.second.link->ledger()->unconfirmedCount()
+        total += entry.second.link->ownsLedger() ? entry.second.link->ledger()->applicationUnconfirmedCount()
                                                  : 0;
     for (const auto &entry : resumable)
-        total += entry.second.ledger->unconfirmedCount();
+        total += entry.second.ledger->applicationUnconfirmedCount();
     return total;
 }
 

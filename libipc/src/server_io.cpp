@@ -217,8 +217,9 @@ int Server::refusedPeerCount() const
 int Server::unconfirmedMessageCount(quint64 clientId) const
 {
     const auto it = d->connections.find(clientId);
-    return it != d->connections.end() && it->second.link->ledger() ? it->second.link->ledger()->unconfirmedCount()
-                                                                    : 0;
+    return it != d->connections.end() && it->second.link->ledger()
+        ? it->second.link->ledger()->applicationUnconfirmedCount()
+        : 0;
 }
 
 bool Server::isWritable(quint64 clientId) const
@@ -303,13 +304,15 @@ public:
 
     Result answer(const Message &call, const QByteArray &data) override
     {
-        const Answer reply = Answer::reply(call, call.type, data);
+        Answer reply = Answer::reply(call, call.type, data);
+        reply.tag.internal = true; // left out of the application's counts
         return d->writeTo(call.clientId, reply.type, reply.data, reply.tag);
     }
 
     Result answerError(const Message &call, Error error, const QString &text) override
     {
-        const Answer reply = Answer::error(call, qint32(error), text);
+        Answer reply = Answer::error(call, qint32(error), text);
+        reply.tag.internal = true;
         return d->writeTo(call.clientId, reply.type, reply.data, reply.tag);
     }
 

@@ -313,7 +313,8 @@ void Session::startDelivery()
 
 bool Session::onAcknowledged(quint64 delivered, const QPointer<Session> &alive)
 {
-    const qsizetype confirmed = m_ledger->acknowledge(delivered);
+    qsizetype ofApplication = 0;
+    const qsizetype confirmed = m_ledger->acknowledge(delivered, &ofApplication);
     if (confirmed < 0) {
         finish(Error::ProtocolError,
             QStringLiteral("protocol error: the peer acknowledged %1 messages, more than were "
@@ -326,7 +327,7 @@ bool Session::onAcknowledged(quint64 delivered, const QPointer<Session> &alive)
     sendQueued();
     if (!alive || m_state != State::Established)
         return false;
-    Q_EMIT acknowledged(int(confirmed));
+    Q_EMIT acknowledged(int(ofApplication)); // may be 0: remote-object traffic only
     return alive && m_state == State::Established;
 }
 

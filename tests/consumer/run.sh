@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Three ways a separate project uses libipc, each building tests/consumer/main.cpp
-# and running it (an encrypted echo round trip):
+# and running it (an encrypted echo round trip); with CMake, also objects.cpp
+# (a remote object generated from greeter.rep):
 #   package       cmake --install into a scratch prefix, then find_package(libipc);
 #                 the installed ipcctl and ipc-monitor run too
 #   subdirectory  add_subdirectory() on the source tree, as a static library
@@ -19,6 +20,7 @@ package)
     cmake -S "$source_dir" -B "$scratch/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" > /dev/null
     cmake --build "$scratch/build" > /dev/null
     LD_LIBRARY_PATH="$libdirs" "$scratch/build/consumer"
+    LD_LIBRARY_PATH="$libdirs" "$scratch/build/consumer_objects" # ipc-repc and its CMake function, installed
     # The installed tools run too: ipcctl end to end, ipc-monitor present.
     name="ipcctl-installed-$$"
     LD_LIBRARY_PATH="$libdirs" "$prefix/bin/ipcctl" listen "$name" --count 1 > "$scratch/listened" 2> /dev/null &
@@ -37,6 +39,7 @@ subdirectory)
         exit 1
     fi
     "$scratch/build/consumer"
+    "$scratch/build/consumer_objects"
     ;;
 pkgconfig)
     cmake --install "$build_dir" --prefix "$prefix" > /dev/null

@@ -3,11 +3,11 @@
 // typed arguments, calls with results and errors, interface checks, a
 // source withdrawn or deleted, and a source on the client side.
 #include "cuttingproxy.h"
+#include "handwritten_replicas.h"
 #include "lamp_replica.h"
 #include "lamp_source.h"
 #include "testnames.h"
 #include "thermostat.h"
-#include "handwritten_replicas.h"
 
 #include <ipc/client.h>
 #include <ipc/server.h>
@@ -573,6 +573,47 @@ private Q_SLOTS:
         QCOMPARE(replica->state(), Replica::State::Valid);
         thermostat.measure(40);
         QTRY_COMPARE_WITH_TIMEOUT(replica->temperature(), 40.0, Patience);
+    }
+
+    // The application's counts are its own messages: confirmations, the
+    // unconfirmed count and what comes back undelivered leave the remote-
+    // object layer's traffic out.
+    void objectTrafficStaysOutOfTheApplicationsCounts()
+    {
+        Pair pair("counts");
+        Thermostat thermostat;
+        QVERIFY(pair.server.exposeObject(&thermostat, QStringLiteral("thermostat")));
+        QVERIFY(pair.start());
+        std::unique_ptr<ThermostatReplica> replica(
+            pair.client->acquire<ThermostatReplica>(QStringLiteral("thermostat")));
+        QVERIFY(replica->waitForValid(10s));
+        int delivered = 0;
+        connect(pair.client.get(), &ipc::Client::messagesDelivered, this,
+            [&](int count) { delivered += count; });
+        for (int i = 0; i < 3; ++i) {
+            QVERIFY(pair.client->write(1, "mine"));
+            replica->describe(i);
+            thermostat.measure(30 + i);
+        }
+        QVERIFY(pair.client->waitForDelivered(10s));
+        QTRY_COMPARE_WITH_TIMEOUT(replica->temperature(), 32.0, Patience);
+        QCOMPARE(delivered, 3);
+        QCOMPARE(pair.client->unconfirmedMessageCount(), 0);
+
+        // A client that never connects: closed, it hands back its own two
+        // messages, not the acquire that waited with them.
+        ipc::Client lonely(uniqueName("nobody"));
+        std::unique_ptr<ipc::DynamicReplica> waiting(
+            lonely.acquireDynamic(QStringLiteral("thermostat")));
+        QVERIFY(lonely.write(1, "one"));
+        QVERIFY(lonely.write(1, "two"));
+        QCOMPARE(lonely.unconfirmedMessageCount(), 2);
+        QSignalSpy dropped(&lonely, &ipc::Client::messagesDropped);
+        lonely.close();
+        QCOMPARE(dropped.size(), 1);
+        QCOMPARE(dropped.at(0).at(0).toInt(), 2);
+        QCOMPARE(lonely.takeUndeliveredMessages().size(), 2);
+        QTRY_COMPARE_WITH_TIMEOUT(waiting->state(), Replica::State::SourceGone, Patience);
     }
 
     void objectsThatCannotTravelAreRefusedOnExpose()

@@ -68,9 +68,13 @@ struct Correlation
     Kind kind = None;
     qint32 code = 0; // ErrorReply: the application's error code
     quint64 id = 0;  // the requester's number for the request (Object: 0 when one-way)
+    // Never on the wire: an answer the remote-object layer sends. Its own
+    // traffic is left out of the counts the application sees.
+    bool internal = false;
     bool isSet() const { return kind != None; }
     // A request or an object call: the peer answers it (kinds 8 and 9).
     bool expectsAnswer() const { return kind == Request || (kind == Object && id != 0); }
+    bool isObjectTraffic() const { return internal || kind == Object; }
 };
 
 constexpr int MaxHelloStringBytes = 255;
