@@ -176,6 +176,43 @@ private Q_SLOTS:
         QCOMPARE(int(Error::InvalidArgument), 25);
     }
 
+    // The replica's emission decoder reads a stream; every way to get it
+    // wrong is refused with a reason.
+    void emissionDecoder_data()
+    {
+        QTest::addColumn<QByteArray>("data");
+        QTest::addColumn<QString>("says"); // empty: decodes
+        QTest::newRow("valid") << hex("84 07 00 81 f4 a1 00 f4") << QString();
+        QTest::newRow("not CBOR") << hex("ff") << "malformed CBOR";
+        QTest::newRow("three elements") << hex("83 07 00 80") << "an emission is not";
+        QTest::newRow("bytes after it")
+            << hex("84 07 00 80 a0 00") << "1 bytes after the CBOR item";
+        QTest::newRow("handle 0") << hex("84 00 00 80 a0") << "an emission is not";
+        QTest::newRow("negative signal") << hex("84 07 20 80 a0") << "an emission is not";
+        QTest::newRow("properties not a map") << hex("84 07 00 80 80") << "an emission is not";
+        QTest::newRow("cut short") << hex("84 07 00 82 f4") << "malformed CBOR";
+        QTest::newRow("cut inside an argument")
+            << hex("84 03 03 82 45 00 82 11") << "malformed CBOR";
+        QTest::newRow("map key without a value") << hex("84 07 00 80 a1 00") << "malformed CBOR";
+    }
+    void emissionDecoder()
+    {
+        QFETCH(QByteArray, data);
+        QFETCH(QString, says);
+        ipc::objects::Emitted emitted;
+        QString why;
+        const bool decoded = ipc::objects::decodeEmission(data, &emitted, &why);
+        QCOMPARE(decoded, says.isEmpty());
+        if (decoded) {
+            QCOMPARE(emitted.handle, 7ULL);
+            QCOMPARE(emitted.signal, 0);
+            QCOMPARE(emitted.arguments, QCborArray { false });
+            QCOMPARE(emitted.properties.value(0).isFalse(), true);
+        } else {
+            QVERIFY2(why.contains(says), qPrintable(why));
+        }
+    }
+
     void malformedMessagesAreRefusedOneByOne_data()
     {
         QTest::addColumn<qint32>("op");

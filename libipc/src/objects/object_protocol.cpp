@@ -78,7 +78,9 @@ QByteArray encode(const QCborValue &value)
 bool decodeItem(const QByteArray &data, QCborValue *value, QString *why)
 {
     QCborStreamReader reader(data);
-    *value = QCborValue::fromCbor(reader);
+    const QCborValue item = QCborValue::fromCbor(reader);
+    if (value)
+        *value = item;
     if (reader.lastError() != QCborError::NoError)
         return fail(why,
             QStringLiteral("malformed CBOR at byte %1: %2")
@@ -91,18 +93,58 @@ bool decodeItem(const QByteArray &data, QCborValue *value, QString *why)
     return true;
 }
 
+// The hottest decoder: read as a stream, without building the outer array.
 bool decodeEmission(const QByteArray &data, Emitted *out, QString *why)
 {
-    QCborValue item;
-    if (!decodeItem(data, &item, why))
-        return false;
-    const QCborArray array = item.toArray();
-    if (!item.isArray() || array.size() != 4 || !readHandle(array[0], &out->handle)
-        || !readIndex(array[1], &out->signal) || !array[2].isArray() || !array[3].isMap())
+    const auto shape = [why] {
         return fail(
             why, QStringLiteral("an emission is not [handle, signal, [arguments], {properties}]"));
-    out->arguments = array[2].toArray();
-    out->properties = array[3].toMap();
+    };
+    // Not CBOR at all, or CBOR of another shape: the reason says which.
+    const auto malformed = [&] { return decodeItem(data, nullptr, why) ? shape() : false; };
+    QCborStreamReader reader(data);
+    if (!reader.isArray() || !reader.isLengthKnown() || reader.length() != 4
+        || !reader.enterContainer())
+        return malformed();
+    if (!reader.isUnsignedInteger() || reader.toUnsignedInteger() == 0)
+        return malformed();
+    out->handle = quint64(reader.toUnsignedInteger());
+    reader.next();
+    if (!reader.isUnsignedInteger() || quint64(reader.toUnsignedInteger()) > quint64(MaxIndex))
+        return malformed();
+    out->signal = int(reader.toUnsignedInteger());
+    reader.next();
+    if (!reader.isArray() || !reader.enterContainer())
+        return malformed();
+    // Each value is checked before it is kept: one cut short is not a
+    // value (and Qt's containers must not take it).
+    out->arguments = QCborArray();
+    while (reader.hasNext()) {
+        QCborValue value = QCborValue::fromCbor(reader);
+        if (reader.lastError() != QCborError::NoError)
+            return malformed();
+        out->arguments.append(std::move(value));
+    }
+    if (reader.lastError() != QCborError::NoError || !reader.leaveContainer() || !reader.isMap()
+        || !reader.enterContainer())
+        return malformed();
+    out->properties = QCborMap();
+    while (reader.hasNext()) {
+        const QCborValue key = QCborValue::fromCbor(reader);
+        if (reader.lastError() != QCborError::NoError || !reader.hasNext())
+            return malformed();
+        QCborValue value = QCborValue::fromCbor(reader);
+        if (reader.lastError() != QCborError::NoError)
+            return malformed();
+        out->properties.insert(key, std::move(value));
+    }
+    if (reader.lastError() != QCborError::NoError || !reader.leaveContainer()
+        || !reader.leaveContainer())
+        return malformed();
+    if (reader.currentOffset() != data.size())
+        return fail(why,
+            QStringLiteral("%1 bytes after the CBOR item")
+                .arg(data.size() - reader.currentOffset()));
     return true;
 }
 

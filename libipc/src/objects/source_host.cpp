@@ -335,28 +335,38 @@ void SourceHost::relay(quint64 handle, int signal, void **argv)
     if (!exposed || !exposed->object || exposed->subscribers.empty()
         || signal >= exposed->interface.signalList.size())
         return;
-    const QMetaMethod method
-        = exposed->object->metaObject()->method(exposed->interface.signalList[signal].metaIndex);
-    QCborArray arguments;
+    const QMetaObject *meta = exposed->object->metaObject();
+    const QMetaMethod method = meta->method(exposed->interface.signalList[signal].metaIndex);
+    // Written straight to CBOR, once for every subscriber: [handle, signal,
+    // [arguments], {property: value}].
+    int notified = 0;
+    for (const Property &property : exposed->interface.properties)
+        notified += property.notifySignal == signal ? 1 : 0;
+    QByteArray data;
+    QCborStreamWriter writer(&data);
+    writer.startArray(4);
+    writer.append(qint64(handle));
+    writer.append(qint64(signal));
+    writer.startArray(quint64(method.parameterCount()));
     QString why;
     for (int i = 0; i < method.parameterCount(); ++i) {
-        const QCborValue value = toCbor(QVariant(method.parameterMetaType(i), argv[i + 1]), &why);
-        if (value.isInvalid()) {
+        if (!writeCbor(writer, method.parameterMetaType(i), argv[i + 1], &why)) {
             qCWarning(lcObjects) << "signal" << method.methodSignature() << "of" << exposed->name
                                  << "not forwarded:" << why;
             return;
         }
-        arguments.append(value);
     }
-    QCborMap properties;
-    const QMetaObject *meta = exposed->object->metaObject();
-    for (qsizetype i = 0; i < exposed->interface.properties.size(); ++i) {
+    writer.endArray();
+    writer.startMap(quint64(notified));
+    for (qsizetype i = 0; notified > 0 && i < exposed->interface.properties.size(); ++i) {
         const Property &property = exposed->interface.properties[i];
-        if (property.notifySignal == signal)
-            properties.insert(
-                qint64(i), toCbor(meta->property(property.metaIndex).read(exposed->object)));
+        if (property.notifySignal != signal)
+            continue;
+        writer.append(qint64(i));
+        toCbor(meta->property(property.metaIndex).read(exposed->object)).toCbor(writer);
     }
-    const QByteArray data = encode(QCborArray { qint64(handle), signal, arguments, properties });
+    writer.endMap();
+    writer.endArray();
     // A copy: a refused peer may be dropped from the map meanwhile.
     std::vector<quint64> peers;
     peers.reserve(exposed->subscribers.size());

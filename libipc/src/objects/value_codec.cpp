@@ -441,6 +441,43 @@ QCborValue toCbor(const QVariant &value, QString *why)
     return toCborAt(value, 0, why);
 }
 
+bool writeCbor(QCborStreamWriter &writer, QMetaType type, const void *value, QString *why)
+{
+    switch (type.id()) {
+    case QMetaType::Int:
+        writer.append(qint64(*static_cast<const int *>(value)));
+        return true;
+    case QMetaType::UInt:
+        writer.append(quint64(*static_cast<const uint *>(value)));
+        return true;
+    case QMetaType::LongLong:
+        writer.append(qint64(*static_cast<const qlonglong *>(value)));
+        return true;
+    case QMetaType::ULongLong:
+        writer.append(quint64(*static_cast<const qulonglong *>(value)));
+        return true;
+    case QMetaType::Double:
+        writer.append(*static_cast<const double *>(value));
+        return true;
+    case QMetaType::Bool:
+        writer.append(*static_cast<const bool *>(value));
+        return true;
+    case QMetaType::QString:
+        writer.append(*static_cast<const QString *>(value));
+        return true;
+    case QMetaType::QByteArray:
+        writer.append(*static_cast<const QByteArray *>(value));
+        return true;
+    default:
+        break;
+    }
+    const QCborValue converted = toCborAt(QVariant(type, value), 0, why);
+    if (converted.isInvalid())
+        return false;
+    converted.toCbor(writer);
+    return true;
+}
+
 QVariant fromCbor(const QCborValue &value, QMetaType type, QString *why)
 {
     return fromCborAt(value, type, 0, why);

@@ -5,6 +5,7 @@
 // as QCborValue::fromVariant() writes it.
 #pragma once
 
+#include <QCborStreamWriter>
 #include <QCborValue>
 #include <QMetaType>
 #include <QString>
@@ -19,6 +20,11 @@ bool canTravel(QMetaType type, QString *why);
 // The CBOR form of `value`; an invalid QCborValue (and *why) for a value
 // that cannot travel.
 QCborValue toCbor(const QVariant &value, QString *why = nullptr);
+
+// toCbor() written straight into `writer` from a value of `type` at
+// `value` (a signal's argument): numbers, bool, text and bytes without a
+// QVariant or a QCborValue in between. False (and *why) when it cannot travel.
+bool writeCbor(QCborStreamWriter &writer, QMetaType type, const void *value, QString *why);
 
 // `value` as a QVariant of exactly `type`; an invalid QVariant (and *why,
 // naming what was expected and what came) when it does not fit.
