@@ -181,6 +181,7 @@ void ReplicaPrivate::onAcquired(const QCborValue &answer)
         before.insert(QString::fromUtf8(actual.properties[i].name), values[i]);
     actual = source;
     map = newMap;
+    methodCache.clear(); // the new source may number its methods otherwise
     handle = quint64(handleValue.toInteger());
     values = QVariantList(actual.properties.size());
     QList<int> changed;
@@ -385,6 +386,22 @@ int ReplicaPrivate::findMethod(const QString &member, int count, QString *why) c
     return found;
 }
 
+int ReplicaPrivate::sourceMethod(const QByteArray &signature)
+{
+    const auto cached = methodCache.constFind(signature);
+    if (cached != methodCache.constEnd())
+        return *cached;
+    const QByteArray normalised = QMetaObject::normalizedSignature(signature.constData());
+    int method = actual.findMethod(normalised);
+    if (!q->isDynamic()) {
+        const int local = expected.findMethod(normalised);
+        method = local < 0 ? -1 : map.methodToSource.value(local, -1);
+    }
+    if (method >= 0)
+        methodCache.insert(signature, method);
+    return method;
+}
+
 // --- Replica
 
 Replica::Replica(QObject *parent)
@@ -456,58 +473,75 @@ QVariant Replica::propertyValue(const char *name) const
 QFuture<QVariant> Replica::invokeMethod(const QByteArray &signature, const QVariantList &arguments,
     QMetaType resultType, std::chrono::milliseconds timeout)
 {
-    const QByteArray normalised = QMetaObject::normalizedSignature(signature.constData());
-    const QString what = QStringLiteral("%1.%2").arg(d->name, QString::fromUtf8(normalised));
+    // The text for errors is made only when there is one: a call's own
+    // cost is a cached lookup and the arguments written as CBOR.
+    const auto what = [this, &signature] {
+        return QStringLiteral("%1.%2").arg(
+            d->name, QString::fromUtf8(QMetaObject::normalizedSignature(signature.constData())));
+    };
     if (!d->node)
         return failedCall(Error::NotConnected,
-            QStringLiteral("call of %1 refused: its Client or Server is gone").arg(what));
+            QStringLiteral("call of %1 refused: its Client or Server is gone").arg(what()));
     if (d->state != State::Valid && d->state != State::Suspect)
         return failedCall(d->state == State::Waiting ? Error::NotConnected : Error::ObjectNotFound,
             QStringLiteral("call of %1 refused: the replica is not valid (%2)")
-                .arg(what,
+                .arg(what(),
                     d->errorString.isEmpty() ? QStringLiteral("still acquiring; wait for Valid")
                                              : d->errorString));
-    int method = d->actual.findMethod(normalised);
-    if (!isDynamic()) {
-        const int local = d->expected.findMethod(normalised);
-        method = local < 0 ? -1 : d->map.methodToSource.value(local, -1);
-    }
+    const int method = d->sourceMethod(signature);
     if (method < 0)
-        return failedCall(
-            Error::ObjectNotFound, QStringLiteral("call of %1 refused: no such method").arg(what));
-    QCborArray encoded;
+        return failedCall(Error::ObjectNotFound,
+            QStringLiteral("call of %1 refused: no such method").arg(what()));
+    // [handle, method, [arguments]]
+    QByteArray data;
+    QCborStreamWriter writer(&data);
+    writer.startArray(3);
+    writer.append(qint64(d->handle));
+    writer.append(qint64(method));
+    writer.startArray(quint64(arguments.size()));
     QString why;
     for (qsizetype i = 0; i < arguments.size(); ++i) {
-        const QCborValue value = toCbor(arguments[i], &why);
-        if (value.isInvalid())
+        const QVariant &argument = arguments[i];
+        if (!argument.isValid()) {
+            writer.append(nullptr);
+            continue;
+        }
+        if (!writeCbor(writer, argument.metaType(), argument.constData(), &why))
             return failedCall(Error::InvalidArgument,
                 QStringLiteral("call of %1 refused: argument %2: %3")
-                    .arg(what)
+                    .arg(what())
                     .arg(i + 1)
                     .arg(why));
-        encoded.append(value);
     }
+    writer.endArray();
+    writer.endArray();
     if (resultType.id() == QMetaType::UnknownType && isDynamic())
         resultType = declaredType(d->actual.methods[method].returnType);
     const bool dynamic = isDynamic();
-    QFuture<Reply> answer = d->node->channel()->call(
-        d->peer, Invoke, encode(QCborArray { qint64(d->handle), method, encoded }), timeout);
-    return answer.then(this, [what, resultType, dynamic](const Reply &reply) -> QVariant {
+    QFuture<Reply> answer = d->node->channel()->call(d->peer, Invoke, data, timeout);
+    // No context object: the conversion needs nothing of the replica and runs
+    // as the answer is read, not one more turn of the event loop later.
+    return answer.then([name = d->name, signature, resultType, dynamic](
+                           const Reply &reply) -> QVariant {
+        const auto what = [&] {
+            return QStringLiteral("%1.%2").arg(
+                name, QString::fromUtf8(QMetaObject::normalizedSignature(signature.constData())));
+        };
         if (!reply.isOk()) {
             throw RemoteCallError(errorOf(reply),
-                QStringLiteral("call of %1 failed: %2").arg(what, reply.errorString));
+                QStringLiteral("call of %1 failed: %2").arg(what(), reply.errorString));
         }
         QCborValue value;
         QString problem;
         if (!decodeItem(reply.message.data, &value, &problem))
             throw RemoteCallError(Error::ProtocolError,
-                QStringLiteral("call of %1: the result is malformed: %2").arg(what, problem));
+                QStringLiteral("call of %1: the result is malformed: %2").arg(what(), problem));
         if (!resultType.isValid())
             return dynamic && !value.isNull() ? value.toVariant() : QVariant(); // void: nothing
         QVariant result = readValue(value, resultType, &problem);
         if (!result.isValid() && !value.isNull())
             throw RemoteCallError(Error::InvalidArgument,
-                QStringLiteral("call of %1: the result cannot be read: %2").arg(what, problem));
+                QStringLiteral("call of %1: the result cannot be read: %2").arg(what(), problem));
         return result;
     });
 }
@@ -536,7 +570,7 @@ QFuture<void> Replica::writeProperty(
             Error::InvalidArgument, QStringLiteral("write of %1 refused: %2").arg(what, why));
     QFuture<Reply> answer = d->node->channel()->call(
         d->peer, SetProperty, encode(QCborArray { qint64(d->handle), index, encoded }), timeout);
-    return answer.then(this, [what](const Reply &reply) {
+    return answer.then([what](const Reply &reply) {
         if (reply.isOk())
             return;
         throw RemoteCallError(

@@ -7,6 +7,7 @@
 #include "object_interface.h"
 #include "object_protocol.h"
 
+#include <QHash>
 #include <QPointer>
 
 namespace ipc::objects {
@@ -43,6 +44,9 @@ public:
     // The member a dynamic call names: an exact signature, or the only
     // overload of that name taking `count` arguments; -1 and *why otherwise.
     int findMethod(const QString &name, int count, QString *why) const;
+    // The source's index of the method `signature` names (as a typed
+    // replica or a dynamic call spells it), cached; -1 when it has none.
+    int sourceMethod(const QByteArray &signature);
 
     Replica *const q;
     objects::ReplicaNode *node = nullptr; // null once its Client or Server is gone
@@ -61,6 +65,7 @@ public:
     objects::Interface actual;
     objects::InterfaceMap map;
     QVariantList values; // by the source's property index
+    QHash<QByteArray, int> methodCache; // signature as given -> the source's method
 };
 
 } // namespace ipc

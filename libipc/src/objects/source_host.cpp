@@ -242,12 +242,14 @@ void SourceHost::onInvoke(const Message &message)
                 .arg(call.member));
     const Member &member = exposed->interface.methods[call.member];
     const QMetaMethod method = exposed->object->metaObject()->method(member.metaIndex);
-    const QString what
-        = QStringLiteral("%1.%2").arg(exposed->name, QString::fromUtf8(member.signature()));
+    // Named only when something goes wrong: a call's cost stays its own.
+    const auto what = [name = exposed->name, member] { // copies: a slot may withdraw the object
+        return QStringLiteral("%1.%2").arg(name, QString::fromUtf8(member.signature()));
+    };
     if (call.arguments.size() != method.parameterCount())
         return refuse(message, Error::InvalidArgument,
             QStringLiteral("call refused: %1 takes %2 argument(s), got %3")
-                .arg(what)
+                .arg(what())
                 .arg(method.parameterCount())
                 .arg(call.arguments.size()));
     QVariantList arguments;
@@ -257,7 +259,7 @@ void SourceHost::onInvoke(const Message &message)
         QVariant argument = fromCbor(call.arguments[i], method.parameterMetaType(i), &why);
         if (!argument.isValid())
             return refuse(message, Error::InvalidArgument,
-                QStringLiteral("call refused: argument %1 of %2: %3").arg(i + 1).arg(what, why));
+                QStringLiteral("call refused: argument %1 of %2: %3").arg(i + 1).arg(what(), why));
         arguments.append(std::move(argument));
     }
     for (int i = 0; i < method.parameterCount(); ++i)
@@ -272,12 +274,16 @@ void SourceHost::onInvoke(const Message &message)
     ObjectChannel *channel = m_channel;
     QObject *object = exposed->object;
     QMetaObject::metacall(object, QMetaObject::InvokeMetaMethod, method.methodIndex(), argv.data());
-    const QCborValue encoded = toCbor(result, &why);
-    if (encoded.isInvalid())
+    QByteArray answer;
+    QCborStreamWriter writer(&answer);
+    if (!result.isValid())
+        writer.append(nullptr);
+    else if (!writeCbor(writer, result.metaType(), result.constData(), &why)) {
         channel->answerError(message, Error::InvalidArgument,
-            QStringLiteral("the result of %1 cannot travel: %2").arg(what, why));
-    else
-        channel->answer(message, encode(encoded));
+            QStringLiteral("the result of %1 cannot travel: %2").arg(what(), why));
+        return;
+    }
+    channel->answer(message, answer);
 }
 
 void SourceHost::onSetProperty(const Message &message)
