@@ -14,6 +14,7 @@
 #include <QDir>
 #include <QLocalServer>
 #include <QSignalSpy>
+#include <QTimer>
 #include <QtEndian>
 #include <QtTest>
 
@@ -233,6 +234,64 @@ private Q_SLOTS:
             << true << 0xFFFFFFFFu << "4294967295 bytes exceeds the limit of 2068 bytes";
         QTest::newRow("encrypted, one byte over")
             << true << 2069u << "2069 bytes exceeds the limit of 2068 bytes";
+    }
+
+    // Malformed remote-object messages from a hand-driven peer: each call
+    // gets an error reply naming the cause, each one-way message is reported
+    // for that peer alone; its connection goes on, and a good replica of the
+    // same object keeps working.
+    void malformedObjectMessages()
+    {
+        Fixture f(false);
+        QVERIFY(f.ready);
+        QTimer timer; // any QObject: its properties, slots and signals travel
+        timer.setInterval(250);
+        QVERIFY(f.server->exposeObject(&timer, QStringLiteral("timer")));
+        ipc::ClientConfig config;
+        config.encryptionRequired = false;
+        ipc::Client good(f.name, config);
+        std::unique_ptr<ipc::DynamicReplica> replica(good.acquireDynamic(QStringLiteral("timer")));
+        QVERIFY2(replica->waitForValid(10s), qPrintable(replica->errorString()));
+
+        RawPeer raw(socketPathFor(f.name));
+        QVERIFY2(raw.handshake(false), qPrintable(raw.errorString));
+        const auto objectTag = [](quint64 id) {
+            return RawPeer::plainFrame(0, ipc::wire::encodeCorrelation(
+                                              ipc::wire::Correlation{ipc::wire::Correlation::Object, 0, id}));
+        };
+        // Calls: not CBOR; a handle that was never given; an unknown name.
+        raw.send(objectTag(5) + RawPeer::plainFrame(4, QByteArray("\xff\xff", 2)));
+        raw.send(objectTag(6) + RawPeer::plainFrame(4, QByteArray::fromHex("831a7fffffff1a0000fff080")));
+        raw.send(objectTag(7) + RawPeer::plainFrame(1, QByteArray::fromHex("a1646e616d6563626f6f")));
+        // One-way: an emission sent to a source, garbage for a release.
+        raw.send(objectTag(0) + RawPeer::plainFrame(3, QByteArray::fromHex("80")));
+        raw.send(objectTag(0) + RawPeer::plainFrame(2, QByteArray("nonsense")));
+        QMap<quint64, QString> answers;
+        while (answers.size() < 3) {
+            const QByteArray tag = raw.readFrame();
+            QVERIFY2(!tag.isEmpty(), "the server should answer each call");
+            const QByteArray message = raw.readFrame();
+            QVERIFY(!message.isEmpty());
+            QCOMPARE(qFromBigEndian<qint32>(tag.constData()), 0);
+            QCOMPARE(int(quint8(tag.at(4))), int(ipc::wire::ControlKind::ErrorReply));
+            answers.insert(qFromBigEndian<quint64>(tag.constData() + 5), QString::fromUtf8(message.mid(4)));
+        }
+        QVERIFY2(answers.value(5).contains(QStringLiteral("malformed CBOR")), qPrintable(answers.value(5)));
+        QVERIFY2(answers.value(6).contains(QStringLiteral("withdrawn (handle 2147483647)")),
+                 qPrintable(answers.value(6)));
+        QVERIFY2(answers.value(7).contains(QStringLiteral("no object is exposed as \"boo\"")),
+                 qPrintable(answers.value(7)));
+        QTRY_COMPARE_WITH_TIMEOUT(f.errors->count(), 2, 10000);
+        QCOMPARE(f.errors->at(0).at(1).value<Error>(), Error::ProtocolError);
+        QVERIFY(raw.isConnected());
+        QCOMPARE(f.attackerMessages, 0); // nothing of it reached the application
+
+        // The good replica's calls still run on the timer.
+        QFuture<QVariant> started = replica->call(QStringLiteral("start"), {1000});
+        QTRY_VERIFY_WITH_TIMEOUT(started.isFinished(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(timer.isActive(), 10000);
+        QCOMPARE(timer.interval(), 1000);
+        QVERIFY(f.goodClientStillServed());
     }
 
     void oversizedFrameRejectedBeforeAllocation()

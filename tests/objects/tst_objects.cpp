@@ -616,6 +616,75 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(waiting->state(), Replica::State::SourceGone, Patience);
     }
 
+    // golang-ipc v2 has no remote objects: an acquire over it fails at once,
+    // saying why, and the replica is SourceGone.
+    void aWireWithoutObjectsRefusesTheAcquire()
+    {
+        const QString name = uniqueName("v2");
+        ipc::ServerConfig serverConfig;
+        serverConfig.protocol = ipc::Protocol::GolangIpcV2;
+        ipc::Server server(name, serverConfig);
+        Thermostat thermostat;
+        QVERIFY(server.exposeObject(&thermostat, QStringLiteral("thermostat")));
+        QVERIFY(server.listen());
+        ipc::ClientConfig clientConfig;
+        clientConfig.protocol = ipc::Protocol::GolangIpcV2;
+        ipc::Client client(name, clientConfig);
+        QVERIFY(client.waitForConnected(10s));
+        std::unique_ptr<ipc::DynamicReplica> replica(client.acquireDynamic(QStringLiteral("thermostat")));
+        QVERIFY(!replica->waitForValid(10s));
+        QCOMPARE(replica->state(), Replica::State::SourceGone);
+        QCOMPARE(replica->error(), Error::ProtocolMismatch);
+        QVERIFY2(replica->errorString().contains(QStringLiteral("remote objects refused")),
+                 qPrintable(replica->errorString()));
+    }
+
+    // The object goes while a call is on its way: the call ends once, with
+    // ObjectNotFound, and the replica hears the object is gone.
+    void sourceDeletedMidCall()
+    {
+        Pair pair("midcall");
+        auto thermostat = std::make_unique<Thermostat>();
+        QVERIFY(pair.server.exposeObject(thermostat.get(), QStringLiteral("thermostat")));
+        QVERIFY(pair.start());
+        std::unique_ptr<ipc::DynamicReplica> replica(pair.client->acquireDynamic(QStringLiteral("thermostat")));
+        QVERIFY(replica->waitForValid(10s));
+        QFuture<QVariant> call = replica->call(QStringLiteral("describe"), {1});
+        thermostat.reset(); // before the server has read the call
+        const auto [code, text] = failureOf(call);
+        QCOMPARE(code, Error::ObjectNotFound);
+        QVERIFY2(text.contains(QStringLiteral("withdrawn")), qPrintable(text));
+        QTRY_COMPARE_WITH_TIMEOUT(replica->state(), Replica::State::SourceGone, Patience);
+    }
+
+    // A client hears only the objects it acquired: another client's object
+    // traffic never reaches it.
+    void replicasHearOnlyWhatTheyAcquired()
+    {
+        Pair pair("only");
+        Thermostat thermostat;
+        Thermostat other;
+        QVERIFY(pair.server.exposeObject(&thermostat, QStringLiteral("thermostat")));
+        QVERIFY(pair.server.exposeObject(&other, QStringLiteral("other")));
+        QVERIFY(pair.start());
+        ipc::Client second(pair.name);
+        std::unique_ptr<ipc::DynamicReplica> first(pair.client->acquireDynamic(QStringLiteral("thermostat")));
+        std::unique_ptr<ipc::DynamicReplica> elsewhere(second.acquireDynamic(QStringLiteral("other")));
+        QVERIFY(first->waitForValid(10s));
+        QVERIFY(elsewhere->waitForValid(10s));
+        QSignalSpy firstHeard(first.get(), &ipc::DynamicReplica::signalEmitted);
+        QSignalSpy elsewhereHeard(elsewhere.get(), &ipc::DynamicReplica::signalEmitted);
+        Q_EMIT thermostat.alarm(QStringLiteral("for the first"), 1);
+        QVERIFY(firstHeard.wait(Patience));
+        // Anything of thermostat's sent to the second client would arrive
+        // before this, on the same connection.
+        Q_EMIT other.alarm(QStringLiteral("for the second"), 2);
+        QVERIFY(elsewhereHeard.wait(Patience));
+        QCOMPARE(elsewhereHeard.size(), 1);
+        QCOMPARE(elsewhereHeard.at(0).at(1).toList().value(0).toString(), QStringLiteral("for the second"));
+        QCOMPARE(firstHeard.size(), 1);
+    }
+
     void objectsThatCannotTravelAreRefusedOnExpose()
     {
         Pair pair("refuse");
