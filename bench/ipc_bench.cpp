@@ -190,9 +190,11 @@ struct Peer
             process.kill();
             process.waitForFinished(10000);
         }
-        // Ended by a signal, a local server leaves its socket file behind.
-        for (const QString &path : socketFiles)
+        // Ended by a signal, a local server leaves its socket and lock files behind.
+        for (const QString &path : socketFiles) {
             QFile::remove(path);
+            QFile::remove(path + QStringLiteral(".lock"));
+        }
     }
 };
 

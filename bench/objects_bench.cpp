@@ -456,7 +456,8 @@ int main(int argc, char **argv)
         peer.terminate();
         if (!peer.waitForFinished(10000))
             peer.kill();
-        QFile::remove(path);
+        QFile::remove(path); // a peer ended by a signal leaves its socket and lock files
+        QFile::remove(path + QStringLiteral(".lock"));
     }
 
     QTextStream out(stdout);
