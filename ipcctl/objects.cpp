@@ -138,6 +138,22 @@ int setUp(Setup &setup, const QString &command, const QString &description,
     return setup.client ? -1 : failure;
 }
 
+// The object the second argument names, acquired; null after printing why
+// (a missing member when `memberForm` asks for one, or the acquire failing).
+std::unique_ptr<ipc::DynamicReplica> acquireTarget(
+    Setup &setup, const QString &command, const char *memberForm, Target *target, int *exitCode)
+{
+    const QString text = setup.parser.positionalArguments().at(1);
+    *target = targetOf(text);
+    if (memberForm && target->member.isEmpty()) {
+        *exitCode = fail(Usage,
+            QStringLiteral("%1 needs %2, not \"%3\"")
+                .arg(command, QLatin1String(memberForm), text));
+        return nullptr;
+    }
+    return acquire(*setup.client, target->object, timeoutOf(setup.parser, setup.common), exitCode);
+}
+
 } // namespace
 
 int objects(const QStringList &arguments)
@@ -189,13 +205,10 @@ int call(const QStringList &arguments)
         done >= 0)
         return done;
     const QStringList positional = setup.parser.positionalArguments();
-    const Target target = targetOf(positional.at(1));
-    if (target.member.isEmpty())
-        return fail(
-            Usage, QStringLiteral("call needs OBJECT.METHOD, not \"%1\"").arg(positional.at(1)));
+    Target target;
     int failure = Ok;
     const auto replica
-        = acquire(*setup.client, target.object, timeoutOf(setup.parser, setup.common), &failure);
+        = acquireTarget(setup, QStringLiteral("call"), "OBJECT.METHOD", &target, &failure);
     if (!replica)
         return failure;
     QVariantList values;
@@ -223,10 +236,9 @@ int get(const QStringList &arguments)
             { QStringLiteral("address"), QStringLiteral("object[.property]") }, 2, 2, arguments);
         done >= 0)
         return done;
-    const Target target = targetOf(setup.parser.positionalArguments().at(1));
+    Target target;
     int failure = Ok;
-    const auto replica
-        = acquire(*setup.client, target.object, timeoutOf(setup.parser, setup.common), &failure);
+    const auto replica = acquireTarget(setup, QStringLiteral("get"), nullptr, &target, &failure);
     if (!replica)
         return failure;
     QVariantMap values = replica->values();
@@ -260,13 +272,10 @@ int set(const QStringList &arguments)
         done >= 0)
         return done;
     const QStringList positional = setup.parser.positionalArguments();
-    const Target target = targetOf(positional.at(1));
-    if (target.member.isEmpty())
-        return fail(
-            Usage, QStringLiteral("set needs OBJECT.PROPERTY, not \"%1\"").arg(positional.at(1)));
+    Target target;
     int failure = Ok;
     const auto replica
-        = acquire(*setup.client, target.object, timeoutOf(setup.parser, setup.common), &failure);
+        = acquireTarget(setup, QStringLiteral("set"), "OBJECT.PROPERTY", &target, &failure);
     if (!replica)
         return failure;
     QVariant ignored;

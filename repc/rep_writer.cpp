@@ -52,6 +52,27 @@ QString signatureOf(const Function &function)
     return QStringLiteral("%1(%2)").arg(function.name, types.join(QLatin1Char(',')));
 }
 
+// A source's setter: stores the value and announces a change.
+QString setterBody(const Prop &prop, const QString &prefix)
+{
+    return QStringLiteral(
+        "    %1void %2(%3value)\n    {\n        if (m_%4 == value)\n            return;\n"
+        "        m_%4 = value;\n        Q_EMIT %5(m_%4);\n    }\n")
+        .arg(prefix, setterOf(prop), parameterType(prop.type), prop.name, notifyOf(prop));
+}
+
+// The signals both sides declare: each property's change signal, then the interface's own.
+QString signalsBlock(const Class &c)
+{
+    QString out = QStringLiteral("\nQ_SIGNALS:\n");
+    for (const Prop &prop : c.props)
+        out += QStringLiteral("    void %1(%2%3);\n")
+                   .arg(notifyOf(prop), parameterType(prop.type), prop.name);
+    for (const Function &signal : c.signalList)
+        out += QStringLiteral("    void %1(%2);\n").arg(signal.name, declaredParams(signal.params));
+    return out;
+}
+
 QString header(const QString &source, const RepFile &file, const QString &include)
 {
     QString out;
@@ -91,34 +112,21 @@ QString writeSource(const RepFile &file, const QString &source)
             s << "    " << prop.type << " " << prop.name << "() const { return m_" << prop.name
               << "; }\n";
             if (!prop.writable) {
-                s << "    // Read-only for replicas; the source's own code sets it.\n";
-                s << "    void " << setterOf(prop) << "(" << parameterType(prop.type)
-                  << "value)\n    {\n"
-                  << "        if (m_" << prop.name << " == value)\n            return;\n"
-                  << "        m_" << prop.name << " = value;\n"
-                  << "        Q_EMIT " << notifyOf(prop) << "(m_" << prop.name << ");\n    }\n";
+                s << "    // Read-only for replicas; the source's own code sets it.\n"
+                  << setterBody(prop, QString());
             }
         }
         s << "\npublic Q_SLOTS:\n";
         for (const Prop &prop : c.props) {
             if (!prop.writable)
                 continue;
-            s << "    // Replicas may set it; override to check or refuse a value.\n";
-            s << "    virtual void " << setterOf(prop) << "(" << parameterType(prop.type)
-              << "value)\n    {\n"
-              << "        if (m_" << prop.name << " == value)\n            return;\n"
-              << "        m_" << prop.name << " = value;\n"
-              << "        Q_EMIT " << notifyOf(prop) << "(m_" << prop.name << ");\n    }\n";
+            s << "    // Replicas may set it; override to check or refuse a value.\n"
+              << setterBody(prop, QStringLiteral("virtual "));
         }
         for (const Function &slot : c.slotList)
             s << "    virtual " << slot.returnType << " " << slot.name << "("
               << declaredParams(slot.params) << ") = 0;\n";
-        s << "\nQ_SIGNALS:\n";
-        for (const Prop &prop : c.props)
-            s << "    void " << notifyOf(prop) << "(" << parameterType(prop.type) << prop.name
-              << ");\n";
-        for (const Function &signal : c.signalList)
-            s << "    void " << signal.name << "(" << declaredParams(signal.params) << ");\n";
+        s << signalsBlock(c);
         s << "\nprivate:\n";
         for (const Prop &prop : c.props)
             s << "    " << prop.type << " m_" << prop.name
@@ -175,12 +183,7 @@ QString writeReplica(const RepFile &file, const QString &source)
               << declaredParams(slot.params) << ") { return invoke<" << slot.returnType << ">("
               << arguments.join(QStringLiteral(", ")) << "); }\n";
         }
-        s << "\nQ_SIGNALS:\n";
-        for (const Prop &prop : c.props)
-            s << "    void " << notifyOf(prop) << "(" << parameterType(prop.type) << prop.name
-              << ");\n";
-        for (const Function &signal : c.signalList)
-            s << "    void " << signal.name << "(" << declaredParams(signal.params) << ");\n";
+        s << signalsBlock(c);
         s << "};\n\n";
     }
     return out;

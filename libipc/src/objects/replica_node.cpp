@@ -150,9 +150,7 @@ void ReplicaNode::peerConnected(quint64 peer, bool sourceRestarted)
             continue;
         const bool acquiring = replica->acquiring;
         if (sourceRestarted) {
-            if (replica->state != Replica::State::InterfaceMismatch
-                || !replica->expected.className.isEmpty())
-                acquire(replica);
+            acquire(replica); // a new source, whose interface may match now
         } else if (replica->state == Replica::State::Suspect && !acquiring) {
             replica->setState(Replica::State::Valid); // resumed: nothing was missed
         } else if (replica->state != Replica::State::Valid

@@ -382,14 +382,20 @@ void SourceHost::relay(quint64 handle, int signal, void **argv)
         deliverEmission(*exposed, peer, data);
 }
 
+bool SourceHost::sendMissed(const Exposed &exposed, quint64 peer, quint64 count)
+{
+    return m_channel
+        ->send(peer, Missed,
+            encode(QCborArray { qint64(exposed.handle), qint64(count), propertyValues(exposed) }))
+        .ok();
+}
+
 bool SourceHost::deliverEmission(Exposed &exposed, quint64 peer, const QByteArray &data)
 {
     const auto lagging = exposed.missed.find(peer);
     if (lagging != exposed.missed.end()) {
         // It missed some: the values they changed come first, with the count.
-        const QByteArray notice = encode(QCborArray {
-            qint64(exposed.handle), qint64(lagging->second), propertyValues(exposed) });
-        if (!m_channel->send(peer, Missed, notice).ok()) {
+        if (!sendMissed(exposed, peer, lagging->second)) {
             ++lagging->second;
             return false;
         }
@@ -416,9 +422,7 @@ void SourceHost::peerWritable(quint64 peer)
         const auto lagging = exposed.missed.find(peer);
         if (lagging == exposed.missed.end() || !exposed.object)
             continue;
-        const QByteArray notice = encode(QCborArray {
-            qint64(exposed.handle), qint64(lagging->second), propertyValues(exposed) });
-        if (m_channel->send(peer, Missed, notice).ok())
+        if (sendMissed(exposed, peer, lagging->second))
             exposed.missed.erase(peer);
     }
 }

@@ -70,6 +70,8 @@ private:
     // Sends `data` to a subscriber; one that could not take earlier
     // emissions gets a Missed notice first. False when it cannot take this one.
     bool deliverEmission(Exposed &exposed, quint64 peer, const QByteArray &data);
+    // Missed: how many emissions `peer` could not take, and every current value.
+    bool sendMissed(const Exposed &exposed, quint64 peer, quint64 count);
 
     ObjectChannel *const m_channel;
     std::map<QString, std::unique_ptr<Exposed>> m_exposed;
