@@ -6,6 +6,7 @@
 #include "objects/object_protocol.h"
 #include "objects/source_host.h"
 #include "objects/value_codec.h"
+#include "telemetry/object_traffic.h"
 
 #include <QCborArray>
 #include <QObject>
@@ -50,6 +51,7 @@ public:
         return {};
     }
     void report(quint64, ipc::Error, const QString &) override { }
+    void describe(const ipc::ObjectNames &) override { }
 };
 
 } // namespace
@@ -68,6 +70,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     static const bool exposed = host.expose(&object, QStringLiteral("o")).ok();
     Q_UNUSED(exposed)
     host.onMessage(ipc::Message { op, body, 1, isCall ? 1ULL : 0ULL });
+
+    // Telemetry reads the head of every object message it counts.
+    const quint64 label = ipc::telemetry::object_traffic::label(op, body);
+    (void)ipc::telemetry::object_traffic::name(label, nullptr);
+    (void)ipc::telemetry::object_traffic::arguments(label, body, 4096);
 
     QString why;
     ipc::objects::Emitted emitted;

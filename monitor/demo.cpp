@@ -1,7 +1,9 @@
 #include "demo.h"
+#include "demo_thermostat.h"
 #include "process_end.h"
 
 #include <ipc/client.h>
+#include <ipc/replica.h>
 #include <ipc/server.h>
 
 #include <QCoreApplication>
@@ -54,6 +56,12 @@ int runServers(const QString &prefix)
                 s->write(m.clientId, 1, "ack: " + m.data);
         });
     }
+    // The payload-reporting server's object: its traffic shows with arguments.
+    DemoThermostat thermostat;
+    servers[1]->exposeObject(&thermostat, QStringLiteral("thermostat"));
+    QTimer weather;
+    QObject::connect(&weather, &QTimer::timeout, &thermostat, &DemoThermostat::step);
+    weather.start(500);
     QTextStream(stdout) << "tcp " << servers[2]->listeningAddress().section(QLatin1Char(':'), -1) << Qt::endl;
     return QCoreApplication::exec();
 }
@@ -81,6 +89,8 @@ int runClients(const QString &prefix, quint16 tcpPort)
         config.monitoring = ipc::Monitoring::On;
         clients.push_back(std::make_unique<ipc::Client>(target.address, config));
     }
+    // The secure server's thermostat, turned now and then.
+    std::unique_ptr<ipc::DynamicReplica> thermostat(clients[1]->acquireDynamic(QStringLiteral("thermostat")));
     int tick = 0;
     QTimer timer;
     QObject::connect(&timer, &QTimer::timeout, [&] {
@@ -103,6 +113,8 @@ int runClients(const QString &prefix, quint16 tcpPort)
             }
             if (tick % 100 == 0 && i == 0)
                 client.write(4, QByteArray(64 * 1024, 'B'));
+            if (tick % 75 == 0 && i == 1 && thermostat->state() == ipc::Replica::State::Valid)
+                thermostat->call(QStringLiteral("setTarget"), {18.0 + (tick / 75) % 6});
         }
     });
     timer.start(20);

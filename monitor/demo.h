@@ -2,7 +2,8 @@
 // executable with --demo-peer) that report to the monitor: one runs servers
 // (local Noise, local Noise + pre-shared key with payload reporting, TCP
 // plain, golang-ipc v2), the other clients that send several message types
-// to each at different rates.
+// to each at different rates. The servers expose a thermostat, which one
+// client acquires and calls: remote-object traffic, shown by name.
 #pragma once
 
 #include <QObject>

@@ -91,11 +91,14 @@ QList<EventLine> describeEvent(const ProcessState *process, EventType type, cons
         at = event.value(key(Key::Time)).toInteger();
         for (const QCborValue &value : event.value(key(Key::Rows)).toArray()) {
             const QCborArray row = value.toArray();
-            addLine(QStringLiteral("%1 %2 connection %3 %4 type %5: %6 message(s), %7 bytes (%8..%9)")
+            // Remote-object traffic names its object and member.
+            const QString what = row.size() > 7 ? row.at(7).toString()
+                                                : QStringLiteral("type %1").arg(row.at(2).toInteger());
+            addLine(QStringLiteral("%1 %2 connection %3 %4 %5: %6 message(s), %7 bytes (%8..%9)")
                          .arg(clock(event.value(key(Key::Time)).toInteger()), from)
                          .arg(row.at(0).toInteger())
                          .arg(row.at(1).toInteger() == int(Direction::Received) ? QStringLiteral("in") : QStringLiteral("out"))
-                         .arg(row.at(2).toInteger())
+                         .arg(what)
                          .arg(row.at(3).toInteger())
                          .arg(row.at(4).toInteger())
                          .arg(row.at(5).toInteger())
@@ -106,14 +109,18 @@ QList<EventLine> describeEvent(const ProcessState *process, EventType type, cons
         for (const QCborValue &value : event.value(key(Key::Rows)).toArray()) {
             const QCborArray row = value.toArray();
             at = row.at(0).toInteger();
-            QString line = QStringLiteral("%1 %2 connection %3 %4 type %5 %6 bytes")
+            const QString what = row.size() > 6 ? row.at(6).toString()
+                                                : QStringLiteral("type %1").arg(row.at(3).toInteger());
+            QString line = QStringLiteral("%1 %2 connection %3 %4 %5 %6 bytes")
                                .arg(clock(row.at(0).toInteger()), from)
                                .arg(row.at(1).toInteger())
                                .arg(row.at(2).toInteger() == int(Direction::Received) ? QStringLiteral("<-")
                                                                                       : QStringLiteral("->"))
-                               .arg(row.at(3).toInteger())
+                               .arg(what)
                                .arg(row.at(4).toInteger());
-            if (row.size() > 5)
+            if (row.size() > 7) // an object message's arguments, decoded
+                line += QLatin1Char(' ') + row.at(7).toDiagnosticNotation(QCborValue::Compact);
+            else if (row.size() > 5 && !row.at(5).isNull())
                 line += QLatin1Char(' ') + payloadPreview(row.at(5).toByteArray());
             addLine(line);
         }

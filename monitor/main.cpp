@@ -51,8 +51,10 @@ void screenshotWhenReady(MainWindow *window, Traffic *traffic, const QString &wi
             for (const auto &connection : process.second.connections)
                 live += connection.second.established && !connection.second.closed ? 1 : 0;
         }
+        // The demo's remote-object traffic too: its rows are the last (named) ones.
         const bool ready = live >= 8 && window->log()->rowCount() > 50 && !traffic->types().empty()
-            && traffic->types().begin()->second.history.size() >= 4;
+            && traffic->types().begin()->second.history.size() >= 4
+            && !traffic->types().rbegin()->first.name.isEmpty();
         const bool late = QDateTime::currentMSecsSinceEpoch() - started > 60000;
         if (!ready && !late)
             return;

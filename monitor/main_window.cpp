@@ -99,13 +99,10 @@ QWidget *MainWindow::buildLogTab()
     auto *layout = new QVBoxLayout(page);
     auto *bar = new QHBoxLayout;
     m_typeFilter = new QLineEdit;
-    m_typeFilter->setPlaceholderText(tr("only type"));
-    m_typeFilter->setMaximumWidth(90);
-    connect(m_typeFilter, &QLineEdit::textChanged, this, [this](const QString &text) {
-        bool ok = false;
-        const int type = text.toInt(&ok);
-        m_filter->setOnlyType(ok ? std::optional<qint32>(type) : std::nullopt);
-    });
+    m_typeFilter->setPlaceholderText(tr("only type or member"));
+    m_typeFilter->setMaximumWidth(160);
+    connect(m_typeFilter, &QLineEdit::textChanged, this,
+            [this](const QString &text) { m_filter->setOnlyType(text); });
     m_direction = new QComboBox;
     m_direction->addItems({tr("both directions"), tr("received"), tr("sent")});
     connect(m_direction, &QComboBox::currentIndexChanged, this, [this](int index) {
@@ -134,10 +131,10 @@ QWidget *MainWindow::buildLogTab()
     m_logView->horizontalHeader()->setStretchLastSection(true);
     m_logView->setColumnWidth(MessageLog::Time, 100);
     m_logView->setColumnWidth(MessageLog::Process, 150);
-    m_logView->setColumnWidth(MessageLog::Endpoint, 200);
-    m_logView->setColumnWidth(MessageLog::Peer, 150);
+    m_logView->setColumnWidth(MessageLog::Endpoint, 170);
+    m_logView->setColumnWidth(MessageLog::Peer, 130);
     m_logView->setColumnWidth(MessageLog::Direction, 40);
-    m_logView->setColumnWidth(MessageLog::Type, 50);
+    m_logView->setColumnWidth(MessageLog::Type, 250); // room for "object.member(types)"
     m_logView->setColumnWidth(MessageLog::Size, 70);
     m_logView->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(m_logView, &QWidget::customContextMenuRequested, this, [this](const QPoint &at) {
@@ -278,7 +275,7 @@ void MainWindow::excludeSelectedType()
 {
     const QModelIndex index = m_logView->currentIndex();
     if (index.isValid())
-        m_filter->excludeType(m_filter->mapToSource(index).data(Qt::UserRole).value<LoggedMessage>().type);
+        m_filter->excludeType(m_filter->mapToSource(index).data(Qt::UserRole).value<LoggedMessage>().key());
 }
 
 } // namespace monitor

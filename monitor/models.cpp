@@ -212,9 +212,12 @@ QVariant MessageLog::data(const QModelIndex &index, int role) const
     case Endpoint: return message.endpointAddress;
     case Peer: return message.peer;
     case Direction: return message.direction == Direction::Received ? tr("in") : tr("out");
-    case Type: return message.type;
+    case Type: return message.key().label();
     case Size: return qulonglong(message.size);
-    case Payload: return message.payloadReported ? payloadPreview(message.payload) : tr("(not reported)");
+    case Payload:
+        if (!message.arguments.isUndefined()) // remote-object traffic: its arguments, decoded
+            return message.arguments.toDiagnosticNotation(QCborValue::Compact);
+        return message.payloadReported ? payloadPreview(message.payload) : tr("(not reported)");
     }
     return {};
 }
@@ -266,14 +269,17 @@ void MessageLog::clear()
 
 QString MessageLog::toCsv() const
 {
-    QString csv = QStringLiteral("time,pid,process,endpoint,peer,direction,type,size,payload_hex\n");
+    QString csv = QStringLiteral("time,pid,process,endpoint,peer,direction,type,name,size,payload_hex,arguments\n");
     for (const LoggedMessage &message : m_rows) {
         csv += QStringList{QDateTime::fromMSecsSinceEpoch(message.time).toString(Qt::ISODateWithMs),
                            QString::number(message.pid), csvField(message.process), csvField(message.endpointAddress),
                            csvField(message.peer),
                            message.direction == Direction::Received ? QStringLiteral("in") : QStringLiteral("out"),
-                           QString::number(message.type), QString::number(message.size),
-                           QString::fromLatin1(message.payload.toHex())}
+                           QString::number(message.type), csvField(message.name), QString::number(message.size),
+                           QString::fromLatin1(message.payload.toHex()),
+                           message.arguments.isUndefined()
+                               ? QString()
+                               : csvField(message.arguments.toDiagnosticNotation(QCborValue::Compact))}
                    .join(QLatin1Char(','))
             + QLatin1Char('\n');
     }
@@ -283,10 +289,20 @@ QString MessageLog::toCsv() const
 void LogFilter::setOnlyType(std::optional<qint32> type)
 {
     m_onlyType = type;
+    m_onlyName.clear();
     invalidateFilter();
 }
 
-void LogFilter::excludeType(qint32 type)
+void LogFilter::setOnlyType(const QString &text)
+{
+    bool isNumber = false;
+    const int type = text.trimmed().toInt(&isNumber);
+    m_onlyType = isNumber ? std::optional<qint32>(type) : std::nullopt;
+    m_onlyName = isNumber ? QString() : text.trimmed();
+    invalidateFilter();
+}
+
+void LogFilter::excludeType(const TypeKey &type)
 {
     m_excluded.insert(type);
     invalidateFilter();
@@ -322,9 +338,11 @@ bool LogFilter::filterAcceptsRow(int row, const QModelIndex &parent) const
     if (parent.isValid() || row >= log->rowCount())
         return false;
     const LoggedMessage &message = log->at(row);
-    if (m_onlyType && message.type != *m_onlyType)
+    if (m_onlyType && (message.type != *m_onlyType || !message.name.isEmpty()))
         return false;
-    if (m_excluded.contains(message.type))
+    if (!m_onlyName.isEmpty() && !message.name.contains(m_onlyName, Qt::CaseInsensitive))
+        return false;
+    if (m_excluded.count(message.key()))
         return false;
     if (m_direction && message.direction != *m_direction)
         return false;
@@ -360,7 +378,7 @@ void TypeStatsModel::refresh(const Traffic &traffic)
             appendRow(items);
         }
         const quint64 count = stats.count();
-        const QStringList texts{QString::number(type), QString::number(count), QString::number(stats.bytes()),
+        const QStringList texts{type.label(), QString::number(count), QString::number(stats.bytes()),
                                 QString::number(stats.minSize),
                                 count ? QString::number(double(stats.bytes()) / double(count), 'f', 1) : QString(),
                                 QString::number(stats.maxSize), QString::number(stats.rate, 'f', 0)};
@@ -368,7 +386,7 @@ void TypeStatsModel::refresh(const Traffic &traffic)
             QStandardItem *cell = item(row, column);
             if (cell->text() != texts[column])
                 cell->setText(texts[column]);
-            cell->setData(column == 0 ? QVariant(type) : QVariant(), Qt::UserRole);
+            cell->setData(column == 0 ? QVariant(type.type) : QVariant(), Qt::UserRole);
         }
         ++row;
     }

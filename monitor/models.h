@@ -11,6 +11,7 @@
 
 #include <deque>
 #include <optional>
+#include <set>
 
 namespace monitor {
 
@@ -72,19 +73,22 @@ class LogFilter : public QSortFilterProxyModel
 public:
     using QSortFilterProxyModel::QSortFilterProxyModel;
     void setOnlyType(std::optional<qint32> type);
-    void excludeType(qint32 type);
+    // A number keeps that type of the application's messages; other text
+    // keeps the remote-object traffic whose name contains it.
+    void setOnlyType(const QString &text);
+    void excludeType(const TypeKey &type);
     void clearExcluded();
     void setDirection(std::optional<ipc::telemetry::Direction> direction);
     void setEndpointText(const QString &text);
     void setSearchText(const QString &text);
-    const QSet<qint32> &excluded() const { return m_excluded; }
 
 protected:
     bool filterAcceptsRow(int row, const QModelIndex &parent) const override;
 
 private:
     std::optional<qint32> m_onlyType;
-    QSet<qint32> m_excluded;
+    QString m_onlyName;
+    std::set<TypeKey> m_excluded;
     std::optional<ipc::telemetry::Direction> m_direction;
     QString m_endpoint;
     QString m_search;

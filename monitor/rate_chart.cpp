@@ -11,6 +11,11 @@ QColor colourFor(int index)
     return QColor::fromHsv((index * 67) % 360, 200, 200);
 }
 
+QString labelOf(const TypeKey &type)
+{
+    return type.name.isEmpty() ? RateChart::tr("type %1").arg(type.type) : type.name;
+}
+
 } // namespace
 
 RateChart::RateChart(QWidget *parent)
@@ -31,7 +36,12 @@ void RateChart::paintEvent(QPaintEvent *)
 {
     QPainter painter(this);
     painter.setRenderHint(QPainter::Antialiasing);
-    const QRectF plot = rect().adjusted(56, 12, -110, -28);
+    // The legend is as wide as its longest name, up to half the chart.
+    int legend = 80;
+    for (const auto &entry : m_history)
+        legend = qMax(legend, painter.fontMetrics().horizontalAdvance(labelOf(entry.first)));
+    legend = qMin(legend + 40, width() / 2);
+    const QRectF plot = rect().adjusted(56, 12, -legend, -28);
     double peak = 1;
     for (const auto &entry : m_history) {
         for (double rate : entry.second)
@@ -60,7 +70,8 @@ void RateChart::paintEvent(QPaintEvent *)
         const double y = plot.top() + 8 + 16 * index;
         painter.drawLine(QPointF(plot.right() + 8, y), QPointF(plot.right() + 24, y));
         painter.setPen(palette().color(QPalette::Text));
-        painter.drawText(QPointF(plot.right() + 30, y + 5), tr("type %1").arg(type));
+        painter.drawText(QPointF(plot.right() + 30, y + 5),
+                         painter.fontMetrics().elidedText(labelOf(type), Qt::ElideMiddle, width() - int(plot.right()) - 32));
         ++index;
     }
 }

@@ -20,7 +20,7 @@ protected:
     void paintEvent(QPaintEvent *event) override;
 
 private:
-    std::map<qint32, std::deque<double>> m_history;
+    std::map<TypeKey, std::deque<double>> m_history;
 };
 
 } // namespace monitor

@@ -185,13 +185,15 @@ void Traffic::applyCounters(ProcessState &process, const QCborMap &event)
         const auto bytes = quint64(row.at(4).toInteger());
         const auto minSize = quint64(row.at(5).toInteger());
         const auto maxSize = quint64(row.at(6).toInteger());
+        const QString name = row.size() > 7 ? row.at(7).toString() : QString(); // object traffic
         ConnectionState &connection = process.connections[id];
         connection.id = id;
         (direction == Direction::Received ? connection.received : connection.sent).add(count, bytes);
-        TypeStats &stats = m_types[type];
+        TypeStats &stats = m_types[TypeKey(type, name)];
         stats.minSize = stats.count() == 0 ? minSize : qMin(stats.minSize, minSize);
         stats.maxSize = qMax(stats.maxSize, maxSize);
         stats.type = type;
+        stats.name = name;
         (direction == Direction::Received ? stats.received : stats.sent).add(count, bytes);
     }
 }
@@ -211,10 +213,16 @@ void Traffic::applySamples(ProcessState &process, const QCborMap &event)
         message.direction = Direction(row.at(2).toInteger());
         message.type = qint32(row.at(3).toInteger());
         message.size = quint64(row.at(4).toInteger());
-        if (row.size() > 5) {
+        // [5] the payload preview (null when not reported but a name follows),
+        // [6] remote-object traffic's name, [7] its decoded arguments.
+        if (row.size() > 5 && !row.at(5).isNull()) {
             message.payload = row.at(5).toByteArray();
             message.payloadReported = true;
         }
+        if (row.size() > 6)
+            message.name = row.at(6).toString();
+        if (row.size() > 7)
+            message.arguments = row.at(7);
         const auto connection = process.connections.find(message.connection);
         if (connection != process.connections.end()) {
             message.endpoint = connection->second.endpoint;

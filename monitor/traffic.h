@@ -6,6 +6,7 @@
 #include <ipc/telemetry.h>
 
 #include <QCborMap>
+#include <QCborValue>
 #include <QColor>
 #include <QObject>
 #include <QString>
@@ -77,10 +78,31 @@ struct ProcessState
     std::map<quint64, ConnectionState> connections;
 };
 
+// What the views group messages by: the application's type, or for
+// remote-object traffic its object and member ("thermostat.setTarget(double)").
+struct TypeKey
+{
+    qint32 type = 0;
+    QString name; // empty for the application's own messages
+    TypeKey(qint32 type = 0, QString name = QString()) // NOLINT: a number is a key
+        : type(type)
+        , name(std::move(name))
+    {
+    }
+    bool operator<(const TypeKey &other) const
+    {
+        return name != other.name ? name < other.name : type < other.type;
+    }
+    bool operator==(const TypeKey &other) const { return type == other.type && name == other.name; }
+    // How the views show it: the name, else the type's number.
+    QString label() const { return name.isEmpty() ? QString::number(type) : name; }
+};
+
 // Per message type, over every connection.
 struct TypeStats
 {
     qint32 type = 0;
+    QString name;
     Totals received; // as the receiving ends report them
     Totals sent;     // as the sending ends do
     quint64 minSize = 0;
@@ -104,9 +126,12 @@ struct LoggedMessage
     QString peer;
     ipc::telemetry::Direction direction = ipc::telemetry::Direction::Received;
     qint32 type = 0;
+    QString name; // remote-object traffic: object and member
     quint64 size = 0;
     QByteArray payload;
     bool payloadReported = false;
+    QCborValue arguments; // remote-object traffic, when payloads are reported
+    TypeKey key() const { return TypeKey(type, name); }
 };
 
 class Traffic : public QObject
@@ -129,7 +154,7 @@ public:
     void clearClosed();
 
     const std::map<qint64, ProcessState> &processes() const { return m_processes; }
-    const std::map<qint32, TypeStats> &types() const { return m_types; }
+    const std::map<TypeKey, TypeStats> &types() const { return m_types; }
     const ProcessState *processOf(quint64 source) const;
     quint64 droppedSamples() const { return m_droppedSamples; }
     quint64 droppedEvents() const { return m_droppedEvents; }
@@ -148,8 +173,8 @@ private:
 
     std::map<quint64, qint64> m_sourcePid;
     std::map<qint64, ProcessState> m_processes;
-    std::map<qint32, TypeStats> m_types;
-    std::map<qint32, quint64> m_typeCountAtTick;
+    std::map<TypeKey, TypeStats> m_types;
+    std::map<TypeKey, quint64> m_typeCountAtTick;
     std::map<std::pair<qint64, quint64>, std::pair<quint64, quint64>> m_connectionCountAtTick;
     quint64 m_droppedSamples = 0;
     quint64 m_droppedEvents = 0;

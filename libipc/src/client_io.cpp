@@ -387,6 +387,12 @@ public:
 
     void report(quint64, Error error, const QString &text) override { d->fail(error, text); }
 
+    void describe(const ObjectNames &names) override
+    {
+        if (d->observer)
+            d->observer->objectNamed(d->endpoint, names);
+    }
+
 private:
     ClientPrivate *const d;
 };

@@ -318,6 +318,12 @@ public:
 
     void report(quint64 peer, Error error, const QString &text) override { d->failClient(peer, error, text); }
 
+    void describe(const ObjectNames &names) override
+    {
+        if (d->observer)
+            d->observer->objectNamed(d->endpoint, names);
+    }
+
 private:
     ServerPrivate *const d;
 };

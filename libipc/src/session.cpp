@@ -232,9 +232,9 @@ bool Session::handle(protocol::Event &event, const QPointer<Session> &alive)
     return false;
 }
 
-void Session::notifyReceived(qint32 type, const QByteArray &data)
+void Session::notifyReceived(qint32 type, const QByteArray &data, const wire::Correlation &tag)
 {
-    m_options.observer->messageReceived(m_observed, type, data);
+    m_options.observer->messageReceived(m_observed, type, data, tag);
 }
 
 // The connection is ready: say where both directions stand, re-send what
@@ -505,7 +505,7 @@ Result Session::writeOne(qint32 type, const QByteArray &data, const wire::Correl
             return writeFailed(shared);
         if (shared.kind == Written::Written) {
             if (m_options.observer)
-                m_options.observer->messageSent(m_observed, type, data);
+                m_options.observer->messageSent(m_observed, type, data, tag);
             return {};
         }
     }
@@ -524,7 +524,7 @@ Result Session::writeOne(qint32 type, const QByteArray &data, const wire::Correl
         return Result::failure(
             Error::ConnectionLost, QStringLiteral("write refused: the connection has ended"));
     if (m_options.observer)
-        m_options.observer->messageSent(m_observed, type, data);
+        m_options.observer->messageSent(m_observed, type, data, tag);
     return {};
 }
 

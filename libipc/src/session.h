@@ -140,7 +140,7 @@ private:
         if (m_acknowledging && !m_ledger->admit(data.size()))
             return; // a duplicate of a message delivered before a reconnect
         if (m_options.observer)
-            notifyReceived(type, data);
+            notifyReceived(type, data, tag);
         if (Q_UNLIKELY(tag.isSet())) {
             if (onCorrelated)
                 onCorrelated(type, data, tag);
@@ -148,7 +148,7 @@ private:
             onMessage(type, data);
         }
     }
-    void notifyReceived(qint32 type, const QByteArray &data);
+    void notifyReceived(qint32 type, const QByteArray &data, const wire::Correlation &tag);
     void deliverDetached(qint32 type);
     protocol::Adapter::WriteResult writeShared(qint32 type, const QByteArray &data);
     void startDelivery();

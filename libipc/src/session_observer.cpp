@@ -19,10 +19,11 @@ void *SessionObserver::connectionOpened(const ConnectionFacts &)
     return nullptr;
 }
 void SessionObserver::connectionEstablished(void *, Protocol, const PeerInfo &, const EncryptionInfo &) {}
-void SessionObserver::messageReceived(void *, qint32, const QByteArray &) {}
-void SessionObserver::messageSent(void *, qint32, const QByteArray &) {}
+void SessionObserver::messageReceived(void *, qint32, const QByteArray &, const wire::Correlation &) {}
+void SessionObserver::messageSent(void *, qint32, const QByteArray &, const wire::Correlation &) {}
 void SessionObserver::errorOccurred(void *, Error, const QString &) {}
 void SessionObserver::connectionFinished(void *, Error, const QString &) {}
+void SessionObserver::objectNamed(quint64, const ObjectNames &) {}
 
 SessionObserver *defaultSessionObserver()
 {

@@ -6,7 +6,9 @@
 // at once when objects live in several; an observer must not block.
 #pragma once
 
+#include "object_names.h"
 #include "protocol/adapter.h"
+#include "wire/control.h"
 
 #include <ipc/config.h>
 #include <ipc/types.h>
@@ -41,14 +43,18 @@ public:
     // The handshake is done: the wire, what the peer said, how it is protected.
     virtual void connectionEstablished(void *context, Protocol protocol, const PeerInfo &peer,
                                        const EncryptionInfo &encryption);
-    // A user message was handed to the application, or to the wire.
-    virtual void messageReceived(void *context, qint32 type, const QByteArray &data);
-    virtual void messageSent(void *context, qint32 type, const QByteArray &data);
+    // A user message was handed to the application, or to the wire, with
+    // the tag that made it a request, a reply or object traffic (or none).
+    virtual void messageReceived(void *context, qint32 type, const QByteArray &data, const wire::Correlation &tag);
+    virtual void messageSent(void *context, qint32 type, const QByteArray &data, const wire::Correlation &tag);
     // A write this connection refused; the connection goes on.
     virtual void errorOccurred(void *context, Error error, const QString &reason);
     // Once per connection, the last call with its context: error is NoError
     // for an orderly end.
     virtual void connectionFinished(void *context, Error error, const QString &reason);
+    // An endpoint's remote object (one it exposes, or one it acquired) and
+    // the names of its members; kept until the endpoint closes.
+    virtual void objectNamed(quint64 endpoint, const ObjectNames &names);
 };
 
 // The observer Servers and Clients created from now on give their sessions

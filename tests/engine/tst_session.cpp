@@ -34,11 +34,11 @@ public:
     {
         events << QStringLiteral("established %1 max %2").arg(encryption.protocol).arg(peer.maxMessageSize);
     }
-    void messageReceived(void *, qint32 type, const QByteArray &data) override
+    void messageReceived(void *, qint32 type, const QByteArray &data, const wire::Correlation &) override
     {
         events << QStringLiteral("in %1 %2").arg(type).arg(data.size());
     }
-    void messageSent(void *, qint32 type, const QByteArray &data) override
+    void messageSent(void *, qint32 type, const QByteArray &data, const wire::Correlation &) override
     {
         events << QStringLiteral("out %1 %2").arg(type).arg(data.size());
     }

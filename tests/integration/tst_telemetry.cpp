@@ -8,6 +8,7 @@
 
 #include "transport/capabilities.h"
 #include <ipc/client.h>
+#include <ipc/replica.h>
 #include <ipc/server.h>
 #include <ipc/telemetry.h>
 
@@ -106,6 +107,46 @@ private:
 };
 
 const QString monitorAddress = uniqueName("monitor");
+
+// A source whose traffic the monitor should show by name.
+class Thermostat : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(double target READ target WRITE setTarget NOTIFY targetChanged)
+
+public:
+    double target() const { return m_target; }
+    void setTarget(double target)
+    {
+        m_target = target;
+        Q_EMIT targetChanged(target);
+    }
+    Q_INVOKABLE double raise(double by)
+    {
+        setTarget(m_target + by);
+        return m_target;
+    }
+
+Q_SIGNALS:
+    void targetChanged(double target);
+
+private:
+    double m_target = 20;
+};
+
+// Each sampled row that carries a name: name -> its rows.
+QMultiMap<QString, QCborArray> namedSamples(const Collector &collector)
+{
+    QMultiMap<QString, QCborArray> named;
+    for (const QCborMap &samples : collector.ofType(EventType::MessageSamples)) {
+        for (const QCborValue &value : samples.value(key(Key::Rows)).toArray()) {
+            const QCborArray row = value.toArray();
+            if (row.size() > 6)
+                named.insert(row.at(6).toString(), row);
+        }
+    }
+    return named;
+}
 
 } // namespace
 
@@ -245,6 +286,92 @@ private Q_SLOTS:
             }(),
             10000);
         QCOMPARE(seen, secret.left(Probe::PayloadPreview));
+    }
+
+    // Remote-object traffic is counted and sampled under its object and
+    // member names, on both ends, and each answer under its call's name;
+    // with payloads reported the samples carry the decoded arguments.
+    void objectTrafficByName()
+    {
+        Collector collector(monitorAddress);
+        QVERIFY(collector.listen());
+        const QString name = uniqueName("named");
+        ServerConfig config;
+        config.reportPayloads = true;
+        Server server(name, config);
+        Thermostat thermostat;
+        QVERIFY(server.exposeObject(&thermostat, QStringLiteral("thermostat")));
+        QVERIFY(server.listen()); // the process's reporter exists from here
+        QTRY_VERIFY_WITH_TIMEOUT(!collector.ofType(EventType::Hello).isEmpty(), 10000);
+        Client client(name);
+        std::unique_ptr<DynamicReplica> replica(client.acquireDynamic(QStringLiteral("thermostat")));
+        QTRY_COMPARE_WITH_TIMEOUT(replica->state(), Replica::State::Valid, 30000);
+        QFuture<QVariant> raised = replica->call(QStringLiteral("raise"), {1.5});
+        QTRY_VERIFY_WITH_TIMEOUT(raised.isFinished(), 30000);
+        QCOMPARE(raised.result().toDouble(), 21.5);
+        // The source refuses an argument it cannot read: an error reply.
+        QFuture<QVariant> refused = replica->call(QStringLiteral("raise"), {QStringLiteral("not a number")});
+        QTRY_VERIFY_WITH_TIMEOUT(refused.isFinished(), 30000);
+        QVERIFY_THROWS_EXCEPTION(RemoteCallError, refused.result());
+        for (int i = 0; i < 3; ++i)
+            thermostat.setTarget(30 + i);
+        QTRY_COMPARE_WITH_TIMEOUT(replica->value(QStringLiteral("target")).toDouble(), 32.0, 30000);
+
+        // Counter rows: [connection, direction, type, count, bytes, min, max, name].
+        const auto countOf = [&](int direction, const QString &member) {
+            qint64 count = 0;
+            for (const QCborMap &counters : collector.ofType(EventType::Counters)) {
+                for (const QCborValue &value : counters.value(key(Key::Rows)).toArray()) {
+                    const QCborArray row = value.toArray();
+                    if (row.size() == 8 && row.at(1).toInteger() == direction && row.at(7).toString() == member)
+                        count += row.at(3).toInteger();
+                }
+            }
+            return count;
+        };
+        const int in = int(Direction::Received);
+        const int out = int(Direction::Sent);
+        const QString changed = QStringLiteral("thermostat.targetChanged(double)");
+        const QString raise = QStringLiteral("thermostat.raise(double)");
+        // raise() emits once, then three more: four emissions, each counted by both ends.
+        QTRY_COMPARE_WITH_TIMEOUT(countOf(out, changed), 4, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(countOf(in, changed), 4, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(countOf(out, raise), 2, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(countOf(in, raise), 2, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(countOf(out, raise + QStringLiteral(" reply")), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(countOf(in, raise + QStringLiteral(" reply")), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(countOf(out, raise + QStringLiteral(" error reply")), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(countOf(in, raise + QStringLiteral(" error reply")), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(countOf(out, QStringLiteral("(acquire)")), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(countOf(in, QStringLiteral("(acquire) reply")), 1, 10000);
+
+        // The server reports payloads: its samples decode the arguments.
+        QTRY_VERIFY_WITH_TIMEOUT(namedSamples(collector).contains(raise), 10000);
+        const qint64 serverSide = qint64(server.clientIds().first());
+        bool sawCall = false;
+        for (const QCborArray &row : namedSamples(collector).values(raise)) {
+            if (row.at(1).toInteger() != serverSide)
+                continue;
+            QCOMPARE(row.size(), 8);
+            QVERIFY(row.at(5).isByteArray()); // the payload preview
+            sawCall = sawCall || row.at(7).toArray() == QCborArray{1.5};
+        }
+        QVERIFY(sawCall);
+        QTRY_VERIFY_WITH_TIMEOUT(namedSamples(collector).contains(raise + QStringLiteral(" error reply")), 10000);
+        for (const QCborArray &row : namedSamples(collector).values(raise + QStringLiteral(" error reply"))) {
+            if (row.at(1).toInteger() == serverSide)
+                QVERIFY2(row.at(7).toString().contains(QStringLiteral("raise")), qPrintable(row.at(7).toString()));
+        }
+        bool sawEmission = false;
+        for (const QCborArray &row : namedSamples(collector).values(changed)) {
+            if (row.at(1).toInteger() == serverSide && row.at(7).toArray() == QCborArray{32.0})
+                sawEmission = true;
+            if (row.at(1).toInteger() != serverSide) { // the client does not report payloads
+                QCOMPARE(row.size(), 7);
+                QVERIFY(row.at(5).isNull());
+            }
+        }
+        QVERIFY(sawEmission);
     }
 
     // A monitor that stops reading (SIGSTOP): the application's traffic all

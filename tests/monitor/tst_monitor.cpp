@@ -4,6 +4,8 @@
 #include "collector.h"
 #include "peerprocess.h"
 #include "connection_map.h"
+#include "demo_thermostat.h"
+#include "event_text.h"
 #include "main_window.h"
 #include "models.h"
 #include "recording.h"
@@ -12,6 +14,7 @@
 #include "traffic.h"
 
 #include <ipc/client.h>
+#include <ipc/replica.h>
 #include <ipc/server.h>
 #include <ipc/telemetry.h>
 
@@ -343,6 +346,103 @@ private Q_SLOTS:
         broken.close();
         QVERIFY(!readRecording(broken.fileName(), [](qint64, quint64, int, const QCborMap &) {}, &error));
         QVERIFY2(error.contains(QLatin1String("line 2")), qPrintable(error));
+    }
+
+    // Remote-object traffic is grouped, shown, filtered and printed by its
+    // object and member name, apart from the application's type of the same
+    // number; its decoded arguments stand in for the payload.
+    void objectTrafficByName()
+    {
+        Traffic traffic;
+        script(traffic);
+        const QString setTarget = QStringLiteral("thermostat.setTarget(double)");
+        traffic.apply(7, EventType::Counters,
+                      counters({QCborArray{5, 0, 4, 2, 40, 20, 20}, QCborArray{5, 0, 4, 3, 48, 16, 16, setTarget}}));
+        QCOMPARE(traffic.types().size(), std::size_t(2));
+        QCOMPARE(traffic.types().at(4).count(), 2u);
+        QCOMPARE(traffic.types().at(TypeKey(4, setTarget)).count(), 3u);
+
+        QList<LoggedMessage> logged;
+        connect(&traffic, &Traffic::messagesLogged, this, [&](const QList<LoggedMessage> &m) { logged += m; });
+        const QCborArray named{1000, 5, 0, 4, 16, QCborValue(QCborValue::Null), setTarget, QCborArray{23.5}};
+        const QCborArray plain{1000, 5, 0, 4, 20};
+        traffic.apply(7, EventType::MessageSamples, map({{Key::Time, 0}, {Key::Rows, QCborArray{named, plain}}}));
+        QCOMPARE(logged.size(), 2);
+        QCOMPARE(logged.at(0).name, setTarget);
+        QVERIFY(!logged.at(0).payloadReported);
+
+        MessageLog log;
+        log.append(logged);
+        QCOMPARE(log.index(0, MessageLog::Type).data().toString(), setTarget);
+        QCOMPARE(log.index(0, MessageLog::Payload).data().toString(), QStringLiteral("[23.5]"));
+        QCOMPARE(log.index(1, MessageLog::Type).data().toString(), QStringLiteral("4"));
+        QVERIFY(log.toCsv().contains(QStringLiteral(",thermostat.setTarget(double),16,,[23.5]")));
+        LogFilter filter;
+        filter.setSourceModel(&log);
+        filter.setOnlyType(QStringLiteral("settarget"));
+        QCOMPARE(filter.rowCount(), 1);
+        filter.setOnlyType(QStringLiteral("4")); // a number: the application's type 4 only
+        QCOMPARE(filter.rowCount(), 1);
+        QCOMPARE(filter.index(0, MessageLog::Payload).data().toString(), QStringLiteral("(not reported)"));
+        filter.setOnlyType(QString());
+        filter.excludeType(TypeKey(4, setTarget));
+        QCOMPARE(filter.rowCount(), 1);
+
+        TypeStatsModel stats;
+        stats.refresh(traffic);
+        QCOMPARE(stats.item(1, 0)->text(), setTarget);
+
+        const QList<EventLine> lines = describeEvent(traffic.processOf(7), EventType::MessageSamples,
+                                                     map({{Key::Time, 0}, {Key::Rows, QCborArray{named}}}), 1000);
+        QCOMPARE(lines.size(), 1);
+        QVERIFY2(lines.first().text.contains(QStringLiteral("<- thermostat.setTarget(double) 16 bytes [23.5]")),
+                 qPrintable(lines.first().text));
+    }
+
+    // The window with a real exposed object and a replica calling it: the
+    // statistics and the log name the member and show the argument.
+    void windowShowsObjectTraffic()
+    {
+        Traffic traffic;
+        Collector collector(m_address);
+        QVERIFY(collector.listen());
+        connect(&collector, &Collector::eventReceived, &traffic,
+                [&](quint64 source, EventType type, const QCborMap &event) { traffic.apply(source, type, event); });
+        MainWindow window(&traffic, m_address);
+        window.show();
+
+        const QString name = uniqueName("objects");
+        ipc::ServerConfig config;
+        config.reportPayloads = true;
+        ipc::Server server(name, config);
+        DemoThermostat thermostat;
+        QVERIFY(server.exposeObject(&thermostat, QStringLiteral("thermostat")));
+        QVERIFY(server.listen());
+        ipc::Client client(name);
+        std::unique_ptr<ipc::DynamicReplica> replica(client.acquireDynamic(QStringLiteral("thermostat")));
+        QTRY_COMPARE_WITH_TIMEOUT(replica->state(), ipc::Replica::State::Valid, 30000);
+        QFuture<QVariant> call = replica->call(QStringLiteral("setTarget"), {23.5});
+        QTRY_VERIFY_WITH_TIMEOUT(call.isFinished(), 30000);
+        QCOMPARE(thermostat.target(), 23.5);
+
+        const QString setTarget = QStringLiteral("thermostat.setTarget(double)");
+        const auto statsNames = [&] {
+            QStringList names;
+            for (int row = 0; row < window.statsModel()->rowCount(); ++row)
+                names << window.statsModel()->item(row, 0)->text();
+            return names;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(statsNames().contains(setTarget), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(statsNames().contains(QStringLiteral("thermostat.targetChanged(double)")), 10000);
+        window.logFilter()->setOnlyType(QStringLiteral("setTarget"));
+        QTRY_VERIFY_WITH_TIMEOUT(window.logFilter()->rowCount() >= 1, 10000);
+        bool sawArgument = false;
+        for (int row = 0; row < window.logFilter()->rowCount(); ++row) {
+            if (window.logFilter()->index(row, MessageLog::Type).data().toString() == setTarget
+                && window.logFilter()->index(row, MessageLog::Payload).data().toString() == QStringLiteral("[23.5]"))
+                sawArgument = true;
+        }
+        QVERIFY(sawArgument);
     }
 
     // The window, fed by a real Server and Client reporting to a collector:

@@ -83,6 +83,8 @@ public:
     {
         sent.append({ QStringLiteral("report"), 0, text.toUtf8(), qint32(error) });
     }
+    void describe(const ipc::ObjectNames &names) override { described.append(names); }
+    QList<ipc::ObjectNames> described;
 };
 
 QByteArray hex(const char *text)

@@ -15,6 +15,8 @@
 /// is one message: its type is an EventType, its data a CBOR map whose keys
 /// are the Key constants below. Events of one process arrive in order; counts
 /// are deltas since the previous Counters event, so a collector adds them up.
+/// Remote-object traffic is counted per object member, and its rows carry the
+/// member's name, such as "thermostat.setTarget(double)".
 namespace ipc::telemetry {
 
 /// The format version, sent as Key::Version in each Hello.
@@ -30,8 +32,8 @@ enum class EventType : qint32 {
     ConnectionEstablished = 6, ///< connection, protocol, peer pid and process, encryption.
     ConnectionError = 7,       ///< connection, error, reason: a refused write; the connection goes on.
     ConnectionClosed = 8,      ///< connection, error (empty: orderly), reason.
-    Counters = 9,              ///< time, rows: [connection, direction, type, count, bytes, min, max].
-    MessageSamples = 10,       ///< time, rows: [time, connection, direction, type, size, payload?].
+    Counters = 9,              ///< time, rows: [connection, direction, type, count, bytes, min, max, name?].
+    MessageSamples = 10,       ///< time, rows: [time, connection, direction, type, size, payload?, name?, arguments?].
     Dropped = 11,              ///< samples and events not reported since the last Dropped.
 };
 

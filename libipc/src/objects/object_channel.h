@@ -1,10 +1,12 @@
 // What the remote-object layer needs from the Client or Server below it:
-// send to a peer, call it, answer its calls, tell about one peer's trouble.
+// send to a peer, call it, answer its calls, tell about one peer's trouble,
+// and name an object's members for telemetry.
 // Object traffic is tagged (control kind 11), so it rides the same
 // acknowledged, resumable, encrypted stream as every message and never
 // reaches messageReceived().
 #pragma once
 
+#include "../object_names.h"
 #include "../result.h"
 
 #include <ipc/message.h>
@@ -35,6 +37,9 @@ public:
     // A peer's object message was refused: told through the owner's error
     // signal for that peer; the connection goes on.
     virtual void report(quint64 peer, Error error, const QString &text) = 0;
+    // An object exposed here or acquired from a peer, by name, for the
+    // tools; nothing when the owner does not report telemetry.
+    virtual void describe(const ObjectNames &names) = 0;
 };
 
 } // namespace ipc::objects

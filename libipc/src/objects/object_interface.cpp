@@ -151,6 +151,20 @@ QByteArray Member::signature() const
     return out + ')';
 }
 
+ObjectNames Interface::names(quint64 handle, const QString &object) const
+{
+    ObjectNames out;
+    out.handle = handle;
+    out.object = object;
+    for (const Member &member : signalList)
+        out.signalList.append(QString::fromUtf8(member.signature()));
+    for (const Member &member : methods)
+        out.methods.append(QString::fromUtf8(member.signature()));
+    for (const Property &property : properties)
+        out.properties.append(QString::fromUtf8(property.name));
+    return out;
+}
+
 QString Member::declaration() const
 {
     QStringList list;

@@ -4,6 +4,8 @@
 // replica against the interface it was compiled with. The tools show it.
 #pragma once
 
+#include "../object_names.h"
+
 #include <QByteArray>
 #include <QCborMap>
 #include <QList>
@@ -55,6 +57,9 @@ struct Interface
     QCborMap toCbor() const;
     // Refuses a malformed description (a peer's say-so) with a reason.
     static bool fromCbor(const QCborValue &value, Interface *out, QString *why);
+
+    // Its members' names, for telemetry.
+    ObjectNames names(quint64 handle, const QString &object) const;
 
     int findSignal(const QByteArray &signature) const;
     int findMethod(const QByteArray &signature) const;

@@ -183,6 +183,7 @@ void ReplicaPrivate::onAcquired(const QCborValue &answer)
     map = newMap;
     methodCache.clear(); // the new source may number its methods otherwise
     handle = quint64(handleValue.toInteger());
+    node->channel()->describe(actual.names(handle, name));
     values = QVariantList(actual.properties.size());
     QList<int> changed;
     for (qsizetype i = 0; i < properties.size(); ++i) {

@@ -99,6 +99,7 @@ Result SourceHost::expose(QObject *object, const QString &name)
             exposed->relay.get(), firstSlot + int(i), Qt::AutoConnection);
     exposed->destroyed = QObject::connect(object, &QObject::destroyed, m_channel->context(),
         [this, name] { withdraw(name, QStringLiteral("the object was deleted")); });
+    m_channel->describe(exposed->interface.names(exposed->handle, name));
     qCInfo(lcObjects) << "exposed" << name << "as" << object->metaObject()->className();
     m_exposed.emplace(name, std::move(exposed));
     return {};

@@ -2,6 +2,7 @@
 
 #include "logging.h"
 #include "telemetry/encoding.h"
+#include "telemetry/object_traffic.h"
 
 #include <ipc/client.h>
 #include <ipc/log.h>
@@ -146,8 +147,12 @@ void Reporter::flush()
         std::lock_guard<std::mutex> guard(m_lock);
         events.swap(m_events);
         for (auto it = m_connections.begin(); it != m_connections.end();) {
-            if (connected)
-                it->second.probe->collect(&rows, &samples, &droppedSamples);
+            if (connected) {
+                const quint64 endpoint = it->second.probe->endpoint();
+                it->second.probe->collect(&rows, &samples, &droppedSamples, [this, endpoint](quint64 label) {
+                    return objectTrafficName(endpoint, label);
+                });
+            }
             // Without a monitor a live connection keeps counting in place; an
             // ended one has nobody to tell, which the drop count says.
             if (!it->second.finished) {
@@ -157,6 +162,11 @@ void Reporter::flush()
             m_droppedEvents += connected ? 0 : 1;
             it = m_connections.erase(it);
         }
+        for (const quint64 endpoint : m_namesToForget) {
+            m_objectNames.erase(endpoint);
+            m_objectsTold.erase(endpoint);
+        }
+        m_namesToForget.clear();
     }
     if (!connected)
         return;
@@ -222,7 +232,32 @@ void Reporter::endpointClosed(quint64 endpoint)
     event.insert(QLatin1String(Key::Endpoint), qint64(endpoint));
     std::lock_guard<std::mutex> guard(m_lock);
     m_endpoints.erase(endpoint);
+    m_namesToForget.push_back(endpoint);
     queue(EventType::EndpointDown, event);
+}
+
+void Reporter::objectNamed(quint64 endpoint, const ObjectNames &names)
+{
+    std::lock_guard<std::mutex> guard(m_lock);
+    std::map<quint64, ObjectNames> &known = m_objectNames[endpoint];
+    std::deque<quint64> &told = m_objectsTold[endpoint];
+    if (known.insert_or_assign(names.handle, names).second)
+        told.push_back(names.handle);
+    while (told.size() > MaxNamedObjects) {
+        known.erase(told.front());
+        told.pop_front();
+    }
+}
+
+QString Reporter::objectTrafficName(quint64 endpoint, quint64 label) const
+{
+    const ObjectNames *names = nullptr;
+    const auto objects = m_objectNames.find(endpoint);
+    if (objects != m_objectNames.end()) {
+        const auto it = objects->second.find(object_traffic::handleOf(label));
+        names = it != objects->second.end() ? &it->second : nullptr;
+    }
+    return object_traffic::name(label, names);
 }
 
 void *Reporter::connectionOpened(const ConnectionFacts &facts)
@@ -237,7 +272,7 @@ void *Reporter::connectionOpened(const ConnectionFacts &facts)
     const auto endpoint = m_endpoints.find(facts.endpoint);
     const bool payloads = endpoint != m_endpoints.end() && endpoint->second.reportPayloads;
     Connection &connection = m_connections[facts.id];
-    connection.probe = std::make_unique<Probe>(facts.id, payloads);
+    connection.probe = std::make_unique<Probe>(facts.id, facts.endpoint, payloads);
     connection.opened = opened;
     queue(EventType::ConnectionOpened, opened);
     return connection.probe.get();

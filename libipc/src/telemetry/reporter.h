@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace ipc {
 class Client;
@@ -57,16 +58,20 @@ public:
     void *connectionOpened(const ConnectionFacts &facts) override;
     void connectionEstablished(void *context, Protocol protocol, const PeerInfo &peer,
                                const EncryptionInfo &encryption) override;
-    void messageReceived(void *context, qint32 type, const QByteArray &data) override
+    void messageReceived(void *context, qint32 type, const QByteArray &data, const wire::Correlation &tag) override
     {
-        static_cast<Probe *>(context)->record(Direction::Received, type, data);
+        static_cast<Probe *>(context)->record(Direction::Received, type, data, tag);
     }
-    void messageSent(void *context, qint32 type, const QByteArray &data) override
+    void messageSent(void *context, qint32 type, const QByteArray &data, const wire::Correlation &tag) override
     {
-        static_cast<Probe *>(context)->record(Direction::Sent, type, data);
+        static_cast<Probe *>(context)->record(Direction::Sent, type, data, tag);
     }
     void errorOccurred(void *context, Error error, const QString &reason) override;
     void connectionFinished(void *context, Error error, const QString &reason) override;
+    void objectNamed(quint64 endpoint, const ObjectNames &names) override;
+
+    // Object names kept per endpoint; beyond this the oldest go.
+    static constexpr std::size_t MaxNamedObjects = 256;
 
 private:
     explicit Reporter(const QString &address);
@@ -75,6 +80,7 @@ private:
     void queue(EventType type, const QCborMap &event); // under m_lock
     bool send(EventType type, const QCborMap &event);
     void sendSnapshot();
+    QString objectTrafficName(quint64 endpoint, quint64 label) const; // under m_lock
 
     struct Endpoint
     {
@@ -99,6 +105,10 @@ private:
     std::mutex m_lock; // everything below: sessions call from their threads
     std::map<quint64, Endpoint> m_endpoints;
     std::map<quint64, Connection> m_connections;
+    // Per endpoint: its objects' names by handle, in the order told.
+    std::map<quint64, std::map<quint64, ObjectNames>> m_objectNames;
+    std::map<quint64, std::deque<quint64>> m_objectsTold;
+    std::vector<quint64> m_namesToForget; // endpoints closed: after their last counts
     std::deque<std::pair<EventType, QCborMap>> m_events;
     quint64 m_droppedEvents = 0;
     quint64 m_droppedSamples = 0;
