@@ -1,7 +1,7 @@
 // ipc_objects_bench: libipc's remote objects side by side with Qt Remote
 // Objects, and with libipc's own messages and requests in the same run.
 //
-//   ipc_objects_bench [--quick] [--json FILE]
+//   ipc_objects_bench [--quick] [--json FILE] [--only IMPL,...]
 //
 // Each implementation's source object runs in a peer process (this
 // program with --peer IMPL ADDRESS), its replica here, over a local socket:
@@ -410,7 +410,10 @@ int main(int argc, char **argv)
         QStringLiteral("quick"), QStringLiteral("A few seconds, for a smoke run."));
     const QCommandLineOption jsonOption(QStringLiteral("json"),
         QStringLiteral("Write the figures to FILE."), QStringLiteral("file"));
-    parser.addOptions({ quickOption, jsonOption });
+    const QCommandLineOption onlyOption(QStringLiteral("only"),
+        QStringLiteral("Run only these columns (comma-separated), e.g. for a profiler."),
+        QStringLiteral("impls"));
+    parser.addOptions({ quickOption, jsonOption, onlyOption });
     parser.process(app);
     const bool quick = parser.isSet(quickOption);
 
@@ -419,6 +422,10 @@ int main(int argc, char **argv)
 #ifdef IPC_BENCH_HAVE_QTRO
     impls.append(QStringLiteral("qtro-local"));
 #endif
+    if (parser.isSet(onlyOption)) {
+        const QStringList only = parser.value(onlyOption).split(QLatin1Char(','));
+        impls.removeIf([&](const QString &impl) { return !only.contains(impl); });
+    }
     QJsonObject results;
     for (const QString &impl : impls) {
         QTextStream(stderr) << "run: " << impl << Qt::endl;

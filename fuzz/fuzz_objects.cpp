@@ -80,7 +80,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     ipc::objects::Emitted emitted;
     ipc::objects::decodeEmission(body, &emitted, &why);
     ipc::objects::Invocation invocation;
-    ipc::objects::decodeInvocation(body, &invocation, &why);
+    if (ipc::objects::decodeInvocation(body, &invocation, &why)) {
+        for (const QVariant &argument : invocation.arguments)
+            (void)ipc::objects::argumentAs(argument, QMetaType::fromType<QStringList>(), &why);
+    }
+    ipc::objects::decodePropertyWrite(body, &invocation, &why);
     ipc::objects::MissedEmissions missed;
     ipc::objects::decodeMissed(body, &missed, &why);
     QCborValue item;

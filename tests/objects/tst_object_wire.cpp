@@ -7,7 +7,11 @@
 #include "objects/value_codec.h"
 #include "wire/control.h"
 
+#include <QCborStreamReader>
+#include <QCborStreamWriter>
 #include <QtTest>
+
+#include <limits>
 
 using ipc::Error;
 using ipc::Message;
@@ -42,6 +46,25 @@ Q_SIGNALS:
 
 private:
     bool m_on = true;
+};
+
+// A property whose value is a list.
+class Palette : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(QStringList colours READ colours WRITE setColours NOTIFY coloursChanged)
+public:
+    QStringList colours() const { return m_colours; }
+    void setColours(const QStringList &colours)
+    {
+        m_colours = colours;
+        Q_EMIT coloursChanged();
+    }
+Q_SIGNALS:
+    void coloursChanged();
+
+private:
+    QStringList m_colours;
 };
 
 // What the layer hands the side below, in order.
@@ -208,8 +231,10 @@ private Q_SLOTS:
         if (decoded) {
             QCOMPARE(emitted.handle, 7ULL);
             QCOMPARE(emitted.signal, 0);
-            QCOMPARE(emitted.arguments, QCborArray { false });
-            QCOMPARE(emitted.properties.value(0).isFalse(), true);
+            QCOMPARE(emitted.arguments, QVariantList { false });
+            QCOMPARE(emitted.properties.size(), 1);
+            QCOMPARE(emitted.properties[0].first, 0);
+            QCOMPARE(emitted.properties[0].second, QVariant(false));
         } else {
             QVERIFY2(why.contains(says), qPrintable(why));
         }
@@ -279,6 +304,77 @@ private Q_SLOTS:
         host.onMessage(Message {
             ipc::objects::Invoke, ipc::objects::encode(QCborArray { 7, 1, QCborArray() }), 1, 6 });
         QCOMPARE(lamp.toggles, 1);
+    }
+
+    // Emissions and calls write their common argument types without
+    // QCborStreamWriter: the bytes are the ones it writes, and each reads
+    // back (readArgument, argumentAs) as the value it was.
+    void argumentCodecMatchesQt_data()
+    {
+        QTest::addColumn<QVariant>("value");
+        for (const qint64 n : { 0LL, 23LL, 24LL, 255LL, 256LL, 65535LL, 65536LL, 4294967295LL,
+                 4294967296LL, std::numeric_limits<qint64>::max(), -1LL, -24LL, -25LL, -256LL, -257LL,
+                 -65537LL, std::numeric_limits<qint64>::min() })
+            QTest::addRow("qint64 %lld", n) << QVariant(qlonglong(n));
+        for (const int n : { 0, -7, 100000, std::numeric_limits<int>::min() })
+            QTest::addRow("int %d", n) << QVariant(n);
+        QTest::newRow("uint max") << QVariant(std::numeric_limits<uint>::max());
+        QTest::newRow("quint64 max") << QVariant(std::numeric_limits<qulonglong>::max());
+        for (const double d : { 0.0, 21.5, -1e300, 1.0 / 3, std::numeric_limits<double>::infinity() })
+            QTest::addRow("double %g", d) << QVariant(d);
+        QTest::newRow("true") << QVariant(true);
+        QTest::newRow("false") << QVariant(false);
+        QTest::newRow("empty text") << QVariant(QString());
+        QTest::newRow("text") << QVariant(QStringLiteral("grüße, 温度"));
+        QTest::newRow("long text") << QVariant(QString(300, QLatin1Char('t')));
+        QTest::newRow("empty bytes") << QVariant(QByteArray());
+        QTest::newRow("bytes") << QVariant(QByteArray(70, '\x01'));
+        QTest::newRow("a list (the general path)") << QVariant(QVariantList { 1, QStringLiteral("a") });
+    }
+    void argumentCodecMatchesQt()
+    {
+        QFETCH(QVariant, value);
+        QByteArray fast;
+        QString why;
+        QVERIFY2(ipc::objects::appendCbor(fast, value.metaType(), value.constData(), &why), qPrintable(why));
+        QByteArray qt;
+        {
+            QCborStreamWriter writer(&qt);
+            // As arguments were written before: a double in all eight bytes,
+            // an unsigned integer as one (QCborValue would make the largest a double).
+            if (value.metaType().id() == QMetaType::Double)
+                writer.append(value.toDouble());
+            else if (value.metaType().id() == QMetaType::ULongLong || value.metaType().id() == QMetaType::UInt)
+                writer.append(value.toULongLong());
+            else
+                ipc::objects::toCbor(value).toCbor(writer);
+        }
+        QCOMPARE(fast.toHex(' '), qt.toHex(' '));
+        QCborStreamReader reader(fast);
+        const QVariant raw = ipc::objects::readArgument(reader);
+        QVERIFY(raw.isValid());
+        QCOMPARE(reader.currentOffset(), fast.size());
+        const QVariant back = ipc::objects::argumentAs(raw, value.metaType(), &why);
+        QVERIFY2(back.isValid(), qPrintable(why));
+        QCOMPARE(back, value);
+    }
+
+    // A property whose value is a list is written as one value, whatever
+    // its length.
+    void listPropertyWrite()
+    {
+        Palette palette;
+        RecordingChannel channel;
+        ipc::objects::SourceHost host(&channel, 7);
+        QVERIFY(host.expose(&palette, QStringLiteral("palette")).ok());
+        host.onMessage(Message { ipc::objects::SetProperty,
+            ipc::objects::encode(
+                QCborArray { 7, 0, QCborArray { QStringLiteral("red"), QStringLiteral("blue") } }),
+            1, 5 });
+        // The emission of coloursChanged() (no subscriber: none), then the answer.
+        QCOMPARE(channel.sent.size(), 1);
+        QCOMPARE(channel.sent[0].what, QStringLiteral("answer"));
+        QCOMPARE(palette.colours(), (QStringList { QStringLiteral("red"), QStringLiteral("blue") }));
     }
 };
 

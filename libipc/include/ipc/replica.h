@@ -3,6 +3,7 @@
 /// process (Server::exposeObject(), Client::exposeObject()), seen here.
 #pragma once
 
+#include <ipc/reply.h>
 #include <ipc/types.h>
 
 #include <QException>
@@ -134,13 +135,35 @@ protected:
     template<typename Result, typename... Args>
     QFuture<Result> invoke(const char *signature, const Args &...arguments)
     {
-        QFuture<QVariant> future = invokeMethod(
-            signature, QVariantList { QVariant::fromValue(arguments)... }, resultTypeOf<Result>());
+        PendingCall call;
+        QFuture<Reply> answer = startCall(signature,
+            QVariantList { QVariant::fromValue(arguments)... }, resultTypeOf<Result>(),
+            std::chrono::seconds(30), &call);
+        // One step from the answer to the typed result.
         if constexpr (std::is_void_v<Result>)
-            return future.then([](const QVariant &) {});
+            return answer.then([call = std::move(call)](const Reply &reply) { call.result(reply); });
         else
-            return future.then([](const QVariant &value) { return value.value<Result>(); });
+            return answer.then([call = std::move(call)](const Reply &reply) {
+                return call.result(reply).template value<Result>();
+            });
     }
+
+    /// \cond INTERNAL
+    // A call on its way: what turns its answer into the result, or throws
+    // RemoteCallError. (It holds no future: the continuation holds it.)
+    struct IPC_EXPORT PendingCall
+    {
+        QString object;
+        QByteArray signature;
+        QMetaType resultType;
+        bool dynamic = false;
+        Error refusedWith = Error::NoError;
+        QString refusal; // the call never left: why
+        QVariant result(const Reply &reply) const;
+    };
+    QFuture<Reply> startCall(const QByteArray &signature, const QVariantList &arguments,
+        QMetaType resultType, std::chrono::milliseconds timeout, PendingCall *call);
+    /// \endcond
 
     /// \cond INTERNAL
     // Dynamic replicas take every member and tell them by name instead.

@@ -1,5 +1,7 @@
 #include "object_protocol.h"
 
+#include "value_codec.h"
+
 #include <QCborStreamReader>
 
 namespace ipc::objects {
@@ -23,14 +25,6 @@ bool readHandle(const QCborValue &value, quint64 *handle)
     if (!value.isInteger() || value.toInteger() <= 0)
         return false;
     *handle = quint64(value.toInteger());
-    return true;
-}
-
-bool readIndex(const QCborValue &value, int *index)
-{
-    if (!value.isInteger() || value.toInteger() < 0 || value.toInteger() > MaxIndex)
-        return false;
-    *index = int(value.toInteger());
     return true;
 }
 
@@ -118,25 +112,26 @@ bool decodeEmission(const QByteArray &data, Emitted *out, QString *why)
         return malformed();
     // Each value is checked before it is kept: one cut short is not a
     // value (and Qt's containers must not take it).
-    out->arguments = QCborArray();
+    out->arguments.clear();
     while (reader.hasNext()) {
-        QCborValue value = QCborValue::fromCbor(reader);
-        if (reader.lastError() != QCborError::NoError)
+        QVariant argument = readArgument(reader);
+        if (!argument.isValid())
             return malformed();
-        out->arguments.append(std::move(value));
+        out->arguments.append(std::move(argument));
     }
     if (reader.lastError() != QCborError::NoError || !reader.leaveContainer() || !reader.isMap()
         || !reader.enterContainer())
         return malformed();
-    out->properties = QCborMap();
+    out->properties.clear();
     while (reader.hasNext()) {
-        const QCborValue key = QCborValue::fromCbor(reader);
-        if (reader.lastError() != QCborError::NoError || !reader.hasNext())
+        const QVariant key = readArgument(reader);
+        if (!key.isValid() || !reader.hasNext())
             return malformed();
-        QCborValue value = QCborValue::fromCbor(reader);
-        if (reader.lastError() != QCborError::NoError)
+        QVariant value = readArgument(reader);
+        if (!value.isValid())
             return malformed();
-        out->properties.insert(key, std::move(value));
+        const qint64 index = key.metaType().id() == QMetaType::LongLong ? key.toLongLong() : -1;
+        out->properties.append({ index, std::move(value) });
     }
     if (reader.lastError() != QCborError::NoError || !reader.leaveContainer()
         || !reader.leaveContainer())
@@ -148,20 +143,68 @@ bool decodeEmission(const QByteArray &data, Emitted *out, QString *why)
     return true;
 }
 
+namespace {
+
+// [handle, member, third]: the third item is the arguments' array (a call)
+// or one value (a property write). Read as a stream, each argument kept as
+// readArgument() gives it.
+bool decodeCall(const QByteArray &data, Invocation *out, bool oneValue, QString *why)
+{
+    const auto malformed = [&] {
+        return decodeItem(data, nullptr, why)
+            ? fail(why,
+                oneValue ? QStringLiteral("a property write is not [handle, property, value]")
+                         : QStringLiteral("a call is not [handle, member, arguments]"))
+            : false;
+    };
+    QCborStreamReader reader(data);
+    if (!reader.isArray() || !reader.isLengthKnown() || reader.length() != 3
+        || !reader.enterContainer() || !reader.isUnsignedInteger()
+        || reader.toUnsignedInteger() == 0)
+        return malformed();
+    out->handle = quint64(reader.toUnsignedInteger());
+    if (!reader.next() || !reader.isUnsignedInteger()
+        || reader.toUnsignedInteger() > quint64(MaxIndex))
+        return malformed();
+    out->member = int(reader.toUnsignedInteger());
+    if (!reader.next())
+        return malformed();
+    out->arguments.clear();
+    if (oneValue) {
+        QVariant value = readArgument(reader);
+        if (!value.isValid())
+            return malformed();
+        out->arguments.append(std::move(value));
+    } else {
+        if (!reader.isArray() || !reader.enterContainer())
+            return malformed();
+        while (reader.hasNext()) {
+            QVariant argument = readArgument(reader);
+            if (!argument.isValid())
+                return malformed();
+            out->arguments.append(std::move(argument));
+        }
+        if (reader.lastError() != QCborError::NoError || !reader.leaveContainer())
+            return malformed();
+    }
+    if (reader.lastError() != QCborError::NoError || !reader.leaveContainer())
+        return malformed();
+    if (reader.currentOffset() != data.size())
+        return fail(why,
+            QStringLiteral("%1 bytes after the CBOR item").arg(data.size() - reader.currentOffset()));
+    return true;
+}
+
+} // namespace
+
 bool decodeInvocation(const QByteArray &data, Invocation *out, QString *why)
 {
-    QCborValue item;
-    if (!decodeItem(data, &item, why))
-        return false;
-    const QCborArray array = item.toArray();
-    if (!item.isArray() || array.size() != 3 || !readHandle(array[0], &out->handle)
-        || !readIndex(array[1], &out->member))
-        return fail(why, QStringLiteral("a call is not [handle, member, arguments]"));
-    if (array[2].isArray())
-        out->arguments = array[2].toArray();
-    else
-        out->arguments = QCborArray { array[2] }; // a property's value
-    return true;
+    return decodeCall(data, out, false, why);
+}
+
+bool decodePropertyWrite(const QByteArray &data, Invocation *out, QString *why)
+{
+    return decodeCall(data, out, true, why);
 }
 
 bool decodeWithdrawn(const QByteArray &data, quint64 *handle, QString *reason, QString *why)

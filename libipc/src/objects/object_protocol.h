@@ -13,6 +13,7 @@
 #include <QCborMap>
 #include <QCborValue>
 #include <QString>
+#include <QVariantList>
 
 namespace ipc::objects {
 
@@ -38,15 +39,17 @@ struct Emitted
 {
     quint64 handle = 0;
     int signal = -1;
-    QCborArray arguments;
-    QCborMap properties; // property index -> its value after the signal
+    QVariantList arguments; // as readArgument() keeps them
+    // Property index (-1: not an index) -> its value after the signal, as
+    // readArgument() keeps it.
+    QList<std::pair<qint64, QVariant>> properties;
 };
 
 struct Invocation
 {
     quint64 handle = 0;
     int member = -1; // a method (Invoke) or a property (SetProperty)
-    QCborArray arguments; // SetProperty: the one value
+    QVariantList arguments; // as readArgument() keeps them; SetProperty: the one value
 };
 
 struct MissedEmissions
@@ -63,6 +66,7 @@ QByteArray encode(const QCborValue &value);
 bool decodeItem(const QByteArray &data, QCborValue *value, QString *why);
 bool decodeEmission(const QByteArray &data, Emitted *out, QString *why);
 bool decodeInvocation(const QByteArray &data, Invocation *out, QString *why);
+bool decodePropertyWrite(const QByteArray &data, Invocation *out, QString *why);
 bool decodeWithdrawn(const QByteArray &data, quint64 *handle, QString *reason, QString *why);
 bool decodeMissed(const QByteArray &data, MissedEmissions *out, QString *why);
 // Acquire's and Release's {"name"} / {"handle"}.

@@ -7,6 +7,7 @@
 
 #include "../logging.h"
 
+#include <QCborStreamReader>
 #include <QEventLoop>
 #include <QMetaMethod>
 #include <QMetaProperty>
@@ -213,8 +214,7 @@ void ReplicaPrivate::onEmission(const Emitted &emitted)
         return;
     const QPointer<Replica> alive(q);
     QString why;
-    for (auto it = emitted.properties.constBegin(); it != emitted.properties.constEnd(); ++it) {
-        const qint64 index = it.key().toInteger(-1);
+    for (const auto &[index, raw] : emitted.properties) {
         if (index < 0 || index >= values.size()) {
             fail(state, Error::ProtocolError,
                 QStringLiteral("\"%1\": an emission names property %2, which does not exist")
@@ -222,8 +222,8 @@ void ReplicaPrivate::onEmission(const Emitted &emitted)
                     .arg(index));
             return;
         }
-        const QVariant value = convertProperty(int(index), it.value(), &why);
-        if (!value.isValid() && !it.value().isNull()) {
+        const QVariant value = convertProperty(int(index), raw, &why);
+        if (!value.isValid() && !argumentValue(raw).isNull()) {
             fail(state, Error::InvalidArgument,
                 QStringLiteral("\"%1\": a value of property %2 cannot be read: %3")
                     .arg(name, QString::fromUtf8(actual.properties[index].name), why));
@@ -244,7 +244,7 @@ void ReplicaPrivate::onEmission(const Emitted &emitted)
             const QMetaType type = i < signal.parameters.size()
                 ? declaredType(signal.parameters[i].type)
                 : QMetaType();
-            arguments.append(readValue(emitted.arguments[i], type, &why));
+            arguments.append(readValue(argumentValue(emitted.arguments[i]), type, &why));
         }
         q->dynamicSignal(QString::fromUtf8(signal.signature()), arguments);
         return;
@@ -286,6 +286,17 @@ QVariant ReplicaPrivate::convertProperty(
     return readValue(value, declaredType(actual.properties[sourceIndex].type), why);
 }
 
+QVariant ReplicaPrivate::convertProperty(int sourceIndex, const QVariant &raw, QString *why) const
+{
+    const int local = map.propertyToLocal.value(sourceIndex, -1);
+    if (local >= 0) {
+        const QMetaProperty property
+            = q->metaObject()->property(expected.properties[local].metaIndex);
+        return argumentAs(raw, property.metaType(), why);
+    }
+    return readValue(argumentValue(raw), declaredType(actual.properties[sourceIndex].type), why);
+}
+
 bool ReplicaPrivate::storeProperty(int sourceIndex, const QVariant &value, bool notify)
 {
     if (values[sourceIndex] == value)
@@ -323,7 +334,7 @@ void ReplicaPrivate::notifyChanged(const QList<int> &sourceIndices)
     }
 }
 
-void ReplicaPrivate::emitLocal(int local, const QCborArray &arguments)
+void ReplicaPrivate::emitLocal(int local, const QVariantList &arguments)
 {
     const QMetaMethod signal = q->metaObject()->method(expected.signalList[local].metaIndex);
     if (arguments.size() != signal.parameterCount())
@@ -335,7 +346,7 @@ void ReplicaPrivate::emitLocal(int local, const QCborArray &arguments)
     std::vector<void *> argv(size_t(arguments.size()) + 1, nullptr);
     QString why;
     for (int i = 0; i < signal.parameterCount(); ++i) {
-        QVariant value = fromCbor(arguments[i], signal.parameterMetaType(i), &why);
+        QVariant value = argumentAs(arguments[i], signal.parameterMetaType(i), &why);
         if (!value.isValid())
             return fail(state, Error::InvalidArgument,
                 QStringLiteral("\"%1\": argument %2 of %3 cannot be read: %4")
@@ -474,77 +485,111 @@ QVariant Replica::propertyValue(const char *name) const
 QFuture<QVariant> Replica::invokeMethod(const QByteArray &signature, const QVariantList &arguments,
     QMetaType resultType, std::chrono::milliseconds timeout)
 {
+    PendingCall call;
+    QFuture<Reply> answer = startCall(signature, arguments, resultType, timeout, &call);
+    return answer.then([call = std::move(call)](const Reply &reply) { return call.result(reply); });
+}
+
+QFuture<Reply> Replica::startCall(const QByteArray &signature, const QVariantList &arguments,
+    QMetaType resultType, std::chrono::milliseconds timeout, PendingCall *call)
+{
+    call->object = d->name;
+    call->signature = signature;
+    call->dynamic = isDynamic();
     // The text for errors is made only when there is one: a call's own
     // cost is a cached lookup and the arguments written as CBOR.
     const auto what = [this, &signature] {
         return QStringLiteral("%1.%2").arg(
             d->name, QString::fromUtf8(QMetaObject::normalizedSignature(signature.constData())));
     };
+    const auto refuse = [call](Error error, const QString &text) {
+        call->refusedWith = error;
+        call->refusal = text;
+        Reply reply;
+        reply.error = error;
+        reply.errorString = text;
+        QPromise<Reply> promise;
+        QFuture<Reply> future = promise.future();
+        promise.start();
+        promise.addResult(reply);
+        promise.finish();
+        return future;
+    };
     if (!d->node)
-        return failedCall(Error::NotConnected,
+        return refuse(Error::NotConnected,
             QStringLiteral("call of %1 refused: its Client or Server is gone").arg(what()));
     if (d->state != State::Valid && d->state != State::Suspect)
-        return failedCall(d->state == State::Waiting ? Error::NotConnected : Error::ObjectNotFound,
+        return refuse(d->state == State::Waiting ? Error::NotConnected : Error::ObjectNotFound,
             QStringLiteral("call of %1 refused: the replica is not valid (%2)")
                 .arg(what(),
                     d->errorString.isEmpty() ? QStringLiteral("still acquiring; wait for Valid")
                                              : d->errorString));
     const int method = d->sourceMethod(signature);
     if (method < 0)
-        return failedCall(Error::ObjectNotFound,
+        return refuse(Error::ObjectNotFound,
             QStringLiteral("call of %1 refused: no such method").arg(what()));
     // [handle, method, [arguments]]
     QByteArray data;
-    QCborStreamWriter writer(&data);
-    writer.startArray(3);
-    writer.append(qint64(d->handle));
-    writer.append(qint64(method));
-    writer.startArray(quint64(arguments.size()));
+    data.reserve(32);
+    appendCborArray(data, 3);
+    appendCborInteger(data, qint64(d->handle));
+    appendCborInteger(data, method);
+    appendCborArray(data, quint64(arguments.size()));
     QString why;
     for (qsizetype i = 0; i < arguments.size(); ++i) {
         const QVariant &argument = arguments[i];
         if (!argument.isValid()) {
-            writer.append(nullptr);
+            data.append(char(0xf6)); // null
             continue;
         }
-        if (!writeCbor(writer, argument.metaType(), argument.constData(), &why))
-            return failedCall(Error::InvalidArgument,
+        if (!appendCbor(data, argument.metaType(), argument.constData(), &why))
+            return refuse(Error::InvalidArgument,
                 QStringLiteral("call of %1 refused: argument %2: %3")
                     .arg(what())
                     .arg(i + 1)
                     .arg(why));
     }
-    writer.endArray();
-    writer.endArray();
     if (resultType.id() == QMetaType::UnknownType && isDynamic())
         resultType = declaredType(d->actual.methods[method].returnType);
-    const bool dynamic = isDynamic();
-    QFuture<Reply> answer = d->node->channel()->call(d->peer, Invoke, data, timeout);
-    // No context object: the conversion needs nothing of the replica and runs
-    // as the answer is read, not one more turn of the event loop later.
-    return answer.then([name = d->name, signature, resultType, dynamic](
-                           const Reply &reply) -> QVariant {
-        const auto what = [&] {
-            return QStringLiteral("%1.%2").arg(
-                name, QString::fromUtf8(QMetaObject::normalizedSignature(signature.constData())));
-        };
-        if (!reply.isOk()) {
-            throw RemoteCallError(errorOf(reply),
-                QStringLiteral("call of %1 failed: %2").arg(what(), reply.errorString));
-        }
-        QCborValue value;
-        QString problem;
-        if (!decodeItem(reply.message.data, &value, &problem))
-            throw RemoteCallError(Error::ProtocolError,
-                QStringLiteral("call of %1: the result is malformed: %2").arg(what(), problem));
-        if (!resultType.isValid())
-            return dynamic && !value.isNull() ? value.toVariant() : QVariant(); // void: nothing
-        QVariant result = readValue(value, resultType, &problem);
-        if (!result.isValid() && !value.isNull())
-            throw RemoteCallError(Error::InvalidArgument,
-                QStringLiteral("call of %1: the result cannot be read: %2").arg(what(), problem));
-        return result;
-    });
+    call->resultType = resultType;
+    return d->node->channel()->call(d->peer, Invoke, data, timeout);
+}
+
+// Runs as the answer is read (a continuation without a context object):
+// it needs nothing of the replica.
+QVariant Replica::PendingCall::result(const Reply &reply) const
+{
+    if (!refusal.isEmpty())
+        throw RemoteCallError(refusedWith, refusal);
+    const auto what = [this] {
+        return QStringLiteral("%1.%2").arg(
+            object, QString::fromUtf8(QMetaObject::normalizedSignature(signature.constData())));
+    };
+    if (!reply.isOk()) {
+        throw RemoteCallError(errorOf(reply),
+            QStringLiteral("call of %1 failed: %2").arg(what(), reply.errorString));
+    }
+    QString problem;
+    QCborStreamReader reader(reply.message.data);
+    const QVariant raw = readArgument(reader);
+    if (!raw.isValid() || reader.currentOffset() != reply.message.data.size()) {
+        decodeItem(reply.message.data, nullptr, &problem);
+        throw RemoteCallError(Error::ProtocolError,
+            QStringLiteral("call of %1: the result is malformed: %2")
+                .arg(what(), problem.isEmpty() ? QStringLiteral("bytes after it") : problem));
+    }
+    if (!resultType.isValid()) { // void: nothing, but a dynamic replica shows what came
+        const QCborValue value = argumentValue(raw);
+        return dynamic && !value.isNull() ? value.toVariant() : QVariant();
+    }
+    if (raw.metaType() == resultType)
+        return raw;
+    const QCborValue value = argumentValue(raw);
+    QVariant result = readValue(value, resultType, &problem);
+    if (!result.isValid() && !value.isNull())
+        throw RemoteCallError(Error::InvalidArgument,
+            QStringLiteral("call of %1: the result cannot be read: %2").arg(what(), problem));
+    return result;
 }
 
 QFuture<void> Replica::writeProperty(
@@ -565,12 +610,18 @@ QFuture<void> Replica::writeProperty(
         return refused(Error::ObjectNotFound,
             QStringLiteral("write of %1 refused: no such property").arg(what));
     QString why;
-    const QCborValue encoded = toCbor(value, &why);
-    if (encoded.isInvalid())
+    // [handle, property, value]
+    QByteArray data;
+    data.reserve(32);
+    appendCborArray(data, 3);
+    appendCborInteger(data, qint64(d->handle));
+    appendCborInteger(data, index);
+    if (!value.isValid())
+        data.append(char(0xf6)); // null
+    else if (!appendCbor(data, value.metaType(), value.constData(), &why))
         return refused(
             Error::InvalidArgument, QStringLiteral("write of %1 refused: %2").arg(what, why));
-    QFuture<Reply> answer = d->node->channel()->call(
-        d->peer, SetProperty, encode(QCborArray { qint64(d->handle), index, encoded }), timeout);
+    QFuture<Reply> answer = d->node->channel()->call(d->peer, SetProperty, data, timeout);
     return answer.then([what](const Reply &reply) {
         if (reply.isOk())
             return;

@@ -35,12 +35,14 @@ public:
 
     // A value of the source's property `index` in this side's type.
     QVariant convertProperty(int sourceIndex, const QCborValue &value, QString *why) const;
+    // The same for a value as readArgument() keeps it (an emission's).
+    QVariant convertProperty(int sourceIndex, const QVariant &raw, QString *why) const;
     // Stores the value; true when it changed (and tells a dynamic replica).
     bool storeProperty(int sourceIndex, const QVariant &value, bool notify);
     // After a resynchronisation: the notify signals of the values that changed.
     void notifyChanged(const QList<int> &sourceIndices);
     // The replica's own signal `local` with the source's arguments.
-    void emitLocal(int local, const QCborArray &arguments);
+    void emitLocal(int local, const QVariantList &arguments);
     // The member a dynamic call names: an exact signature, or the only
     // overload of that name taking `count` arguments; -1 and *why otherwise.
     int findMethod(const QString &name, int count, QString *why) const;

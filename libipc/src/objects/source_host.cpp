@@ -257,7 +257,7 @@ void SourceHost::onInvoke(const Message &message)
     std::vector<void *> argv(size_t(method.parameterCount()) + 1, nullptr);
     arguments.reserve(method.parameterCount());
     for (int i = 0; i < method.parameterCount(); ++i) {
-        QVariant argument = fromCbor(call.arguments[i], method.parameterMetaType(i), &why);
+        QVariant argument = argumentAs(std::move(call.arguments[i]), method.parameterMetaType(i), &why);
         if (!argument.isValid())
             return refuse(message, Error::InvalidArgument,
                 QStringLiteral("call refused: argument %1 of %2: %3").arg(i + 1).arg(what(), why));
@@ -276,10 +276,10 @@ void SourceHost::onInvoke(const Message &message)
     QObject *object = exposed->object;
     QMetaObject::metacall(object, QMetaObject::InvokeMetaMethod, method.methodIndex(), argv.data());
     QByteArray answer;
-    QCborStreamWriter writer(&answer);
+    answer.reserve(16);
     if (!result.isValid())
-        writer.append(nullptr);
-    else if (!writeCbor(writer, result.metaType(), result.constData(), &why)) {
+        answer.append(char(0xf6)); // null
+    else if (!appendCbor(answer, result.metaType(), result.constData(), &why)) {
         channel->answerError(message, Error::InvalidArgument,
             QStringLiteral("the result of %1 cannot travel: %2").arg(what(), why));
         return;
@@ -291,8 +291,7 @@ void SourceHost::onSetProperty(const Message &message)
 {
     Invocation call;
     QString why;
-    if (!message.isRequest() || !decodeInvocation(message.data, &call, &why)
-        || call.arguments.size() != 1)
+    if (!message.isRequest() || !decodePropertyWrite(message.data, &call, &why))
         return refuse(message, Error::ProtocolError,
             QStringLiteral("property write refused: %1")
                 .arg(why.isEmpty() ? QStringLiteral("not [handle, property, value]") : why));
@@ -313,7 +312,7 @@ void SourceHost::onSetProperty(const Message &message)
         return refuse(message, Error::InvalidArgument,
             QStringLiteral("property write refused: %1 is read-only").arg(what));
     const QMetaProperty metaProperty = exposed->object->metaObject()->property(property.metaIndex);
-    const QVariant value = fromCbor(call.arguments[0], metaProperty.metaType(), &why);
+    const QVariant value = argumentAs(std::move(call.arguments[0]), metaProperty.metaType(), &why);
     if (!value.isValid())
         return refuse(message, Error::InvalidArgument,
             QStringLiteral("property write refused: %1: %2").arg(what, why));
@@ -350,30 +349,29 @@ void SourceHost::relay(quint64 handle, int signal, void **argv)
     for (const Property &property : exposed->interface.properties)
         notified += property.notifySignal == signal ? 1 : 0;
     QByteArray data;
-    QCborStreamWriter writer(&data);
-    writer.startArray(4);
-    writer.append(qint64(handle));
-    writer.append(qint64(signal));
-    writer.startArray(quint64(method.parameterCount()));
+    data.reserve(64);
+    appendCborArray(data, 4);
+    appendCborInteger(data, qint64(handle));
+    appendCborInteger(data, signal);
+    appendCborArray(data, quint64(method.parameterCount()));
     QString why;
     for (int i = 0; i < method.parameterCount(); ++i) {
-        if (!writeCbor(writer, method.parameterMetaType(i), argv[i + 1], &why)) {
+        if (!appendCbor(data, method.parameterMetaType(i), argv[i + 1], &why)) {
             qCWarning(lcObjects) << "signal" << method.methodSignature() << "of" << exposed->name
                                  << "not forwarded:" << why;
             return;
         }
     }
-    writer.endArray();
-    writer.startMap(quint64(notified));
+    appendCborMap(data, quint64(notified));
     for (qsizetype i = 0; notified > 0 && i < exposed->interface.properties.size(); ++i) {
         const Property &property = exposed->interface.properties[i];
         if (property.notifySignal != signal)
             continue;
-        writer.append(qint64(i));
-        toCbor(meta->property(property.metaIndex).read(exposed->object)).toCbor(writer);
+        appendCborInteger(data, i);
+        const QVariant value = meta->property(property.metaIndex).read(exposed->object);
+        if (!appendCbor(data, value.metaType(), value.constData(), &why))
+            data.append(char(0xf6)); // checked when exposed: cannot happen; null keeps the shape
     }
-    writer.endMap();
-    writer.endArray();
     // A copy: a refused peer may be dropped from the map meanwhile.
     std::vector<quint64> peers;
     peers.reserve(exposed->subscribers.size());

@@ -5,9 +5,11 @@
 #include <QCborMap>
 #include <QMetaProperty>
 #include <QSequentialIterable>
+#include <QtEndian>
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace ipc::objects {
 
@@ -441,41 +443,172 @@ QCborValue toCbor(const QVariant &value, QString *why)
     return toCborAt(value, 0, why);
 }
 
-bool writeCbor(QCborStreamWriter &writer, QMetaType type, const void *value, QString *why)
+void appendCborHead(QByteArray &out, quint8 majorType, quint64 argument)
 {
+    const auto major = char(majorType << 5);
+    char head[9];
+    qsizetype size = 1;
+    if (argument < 24) {
+        head[0] = char(major | char(argument));
+    } else if (argument <= 0xff) {
+        head[0] = char(major | 24);
+        head[1] = char(argument);
+        size = 2;
+    } else if (argument <= 0xffff) {
+        head[0] = char(major | 25);
+        qToBigEndian(quint16(argument), head + 1);
+        size = 3;
+    } else if (argument <= 0xffffffffu) {
+        head[0] = char(major | 26);
+        qToBigEndian(quint32(argument), head + 1);
+        size = 5;
+    } else {
+        head[0] = char(major | 27);
+        qToBigEndian(argument, head + 1);
+        size = 9;
+    }
+    out.append(head, size);
+}
+
+void appendCborInteger(QByteArray &out, qint64 value)
+{
+    if (value >= 0)
+        appendCborHead(out, 0, quint64(value));
+    else
+        appendCborHead(out, 1, quint64(-1 - value)); // major type 1 holds -1 - n
+}
+
+bool appendCbor(QByteArray &out, QMetaType type, const void *value, QString *why)
+{
+    // The common types by hand: QCborStreamWriter writes through a QIODevice,
+    // a call per item, and each emission and call is written anew.
     switch (type.id()) {
     case QMetaType::Int:
-        writer.append(qint64(*static_cast<const int *>(value)));
+        appendCborInteger(out, *static_cast<const int *>(value));
         return true;
     case QMetaType::UInt:
-        writer.append(quint64(*static_cast<const uint *>(value)));
+        appendCborHead(out, 0, *static_cast<const uint *>(value));
         return true;
     case QMetaType::LongLong:
-        writer.append(qint64(*static_cast<const qlonglong *>(value)));
+        appendCborInteger(out, *static_cast<const qlonglong *>(value));
         return true;
     case QMetaType::ULongLong:
-        writer.append(quint64(*static_cast<const qulonglong *>(value)));
+        appendCborHead(out, 0, *static_cast<const qulonglong *>(value));
         return true;
-    case QMetaType::Double:
-        writer.append(*static_cast<const double *>(value));
+    case QMetaType::Double: {
+        char bytes[9] = {char(0xfb)};
+        qToBigEndian(*static_cast<const double *>(value), bytes + 1);
+        out.append(bytes, sizeof(bytes));
         return true;
+    }
     case QMetaType::Bool:
-        writer.append(*static_cast<const bool *>(value));
+        out.append(*static_cast<const bool *>(value) ? char(0xf5) : char(0xf4));
         return true;
-    case QMetaType::QString:
-        writer.append(*static_cast<const QString *>(value));
+    case QMetaType::QString: {
+        const QByteArray utf8 = static_cast<const QString *>(value)->toUtf8();
+        appendCborHead(out, 3, quint64(utf8.size()));
+        out.append(utf8);
         return true;
-    case QMetaType::QByteArray:
-        writer.append(*static_cast<const QByteArray *>(value));
+    }
+    case QMetaType::QByteArray: {
+        const auto *bytes = static_cast<const QByteArray *>(value);
+        appendCborHead(out, 2, quint64(bytes->size()));
+        out.append(*bytes);
         return true;
+    }
     default:
         break;
     }
     const QCborValue converted = toCborAt(QVariant(type, value), 0, why);
     if (converted.isInvalid())
         return false;
-    converted.toCbor(writer);
+    out.append(converted.toCbor());
     return true;
+}
+
+namespace {
+
+template<typename Chunk, typename Value>
+bool readWhole(QCborStreamReader &reader, Chunk (QCborStreamReader::*read)(), Value *value)
+{
+    auto chunk = (reader.*read)();
+    while (chunk.status == QCborStreamReader::Ok) {
+        *value += chunk.data;
+        chunk = (reader.*read)();
+    }
+    return chunk.status == QCborStreamReader::EndOfString;
+}
+
+} // namespace
+
+QVariant readArgument(QCborStreamReader &reader)
+{
+    constexpr quint64 Largest = quint64(std::numeric_limits<qint64>::max());
+    QVariant value;
+    switch (reader.type()) {
+    case QCborStreamReader::UnsignedInteger:
+        // Beyond qint64 it stays exact for a quint64 parameter (QCborValue
+        // would hold it as a double).
+        value = reader.toUnsignedInteger() > Largest ? QVariant(quint64(reader.toUnsignedInteger()))
+                                                     : QVariant(qint64(reader.toUnsignedInteger()));
+        return reader.next() ? value : QVariant();
+    case QCborStreamReader::NegativeInteger: {
+        const auto magnitude = quint64(reader.toNegativeInteger()); // the value is -magnitude
+        if (magnitude > Largest)
+            break;
+        value = QVariant(-qint64(magnitude));
+        return reader.next() ? value : QVariant();
+    }
+    case QCborStreamReader::Double:
+        value = QVariant(reader.toDouble());
+        return reader.next() ? value : QVariant();
+    case QCborStreamReader::SimpleType:
+        if (!reader.isBool())
+            break;
+        value = QVariant(reader.toBool());
+        return reader.next() ? value : QVariant();
+    case QCborStreamReader::String: {
+        QString text;
+        return readWhole(reader, &QCborStreamReader::readString, &text) ? QVariant(text) : QVariant();
+    }
+    case QCborStreamReader::ByteArray: {
+        QByteArray bytes;
+        return readWhole(reader, &QCborStreamReader::readByteArray, &bytes) ? QVariant(bytes) : QVariant();
+    }
+    default:
+        break;
+    }
+    QCborValue item = QCborValue::fromCbor(reader);
+    if (reader.lastError() != QCborError::NoError)
+        return {};
+    return QVariant::fromValue(item);
+}
+
+QVariant argumentAs(QVariant argument, QMetaType type, QString *why)
+{
+    if (argument.metaType() == type)
+        return argument;
+    return fromCbor(argumentValue(argument), type, why);
+}
+
+QCborValue argumentValue(const QVariant &argument)
+{
+    switch (argument.metaType().id()) {
+    case QMetaType::LongLong:
+        return QCborValue(argument.toLongLong());
+    case QMetaType::ULongLong: // only beyond qint64: QCborValue makes those doubles
+        return QCborValue(double(argument.toULongLong()));
+    case QMetaType::Double:
+        return QCborValue(argument.toDouble());
+    case QMetaType::Bool:
+        return QCborValue(argument.toBool());
+    case QMetaType::QString:
+        return QCborValue(argument.toString());
+    case QMetaType::QByteArray:
+        return QCborValue(argument.toByteArray());
+    default:
+        return argument.value<QCborValue>();
+    }
 }
 
 QVariant fromCbor(const QCborValue &value, QMetaType type, QString *why)
