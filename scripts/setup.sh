@@ -2,13 +2,14 @@
 # Installs the Debian 12 packages libipc needs, only those that are missing.
 set -euo pipefail
 
-# Lua runs the MinIPC interop tests and Python the golang-ipc v2 ones;
+# Lua runs the MinIPC interop tests and Python the golang-ipc v2 ones and
+# the Python package's (venv and pip: its offline install test);
 # ZeroMQ and Qt Remote Objects are what the benchmark compares against;
 # clang and its runtime build the libFuzzer targets; Doxygen builds the API
 # reference (the docs target); Xvfb lets a test take the monitor's display
 # away.
 packages=(g++ cmake ninja-build pkg-config qt6-base-dev libssl-dev lua5.4 lua-socket
-          python3 python3-cryptography python3-cbor2 libzmq3-dev cppzmq-dev qt6-remoteobjects-dev
+          python3 python3-cryptography python3-cbor2 python3-venv python3-pip libzmq3-dev cppzmq-dev qt6-remoteobjects-dev
           clang libclang-rt-14-dev doxygen xvfb)
 missing=()
 for package in "${packages[@]}"; do

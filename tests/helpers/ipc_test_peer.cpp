@@ -1,7 +1,17 @@
 // A second process for the multi-process tests. Modes:
-//   server ADDRESS [--plain] [--max-size N]    echo server; prints "listening <addr>"
-//   client ADDRESS COUNT [--plain] [--timeout MS]
-//                                              sends COUNT messages, checks each echo
+//   server ADDRESS [--plain] [--max-size N] [--psk HEX]
+//                                              echo server; prints "listening <addr>".
+//                                              Requests: type 98 gets no answer, 99 an
+//                                              error reply (code 42, "refused: DATA"),
+//                                              others a reply with their type and data
+//   client ADDRESS COUNT [--plain] [--timeout MS] [--psk HEX] [--payload N]
+//                                              sends COUNT messages (N more bytes each),
+//                                              checks each echo
+//   requests ADDRESS [--psk HEX]               asks an echo server that answers requests
+//                                              as `server` does: a reply, an error
+//                                              reply (42) and no reply (a timeout)
+//   limits ADDRESS SIZE                        a write of SIZE + 1 bytes is refused
+//                                              (MessageTooLarge), one of SIZE echoed
 //   log [sec]                                  one ipc::log and one ipc::sec line
 //   idle-client ADDRESS [--heartbeat MS]       connects, prints "connected", stays
 //   sink ADDRESS [--delay-us N] [--echo]       server; prints each message's data on
@@ -36,17 +46,25 @@ using namespace std::chrono_literals;
 
 static int heartbeatMs = 0;
 static int maxSize = 0; // 0: the default
+static QByteArray preSharedKey;
+static int payload = 0; // extra bytes per message of `client`
 
 static int runServer(const QString &address, bool plain)
 {
     ipc::ServerConfig config;
     config.encryption = !plain;
+    config.preSharedKey = preSharedKey;
     config.heartbeatInterval = std::chrono::milliseconds(heartbeatMs);
     if (maxSize > 0)
         config.maxMessageSize = maxSize;
     ipc::Server server(address, config);
     QObject::connect(&server, &ipc::Server::messageReceived, &server, [&](const ipc::Message &m) {
-        server.write(m.clientId, m.type, m.data);
+        if (!m.isRequest())
+            server.write(m.clientId, m.type, m.data);
+        else if (m.type == 99)
+            server.replyError(m, 42, QStringLiteral("refused: ") + QString::fromUtf8(m.data));
+        else if (m.type != 98)
+            server.reply(m, m.type, m.data);
     });
     QTextStream out(stdout);
     if (!server.listen()) {
@@ -61,6 +79,7 @@ static int runClient(const QString &address, int count, bool plain, int timeoutM
 {
     ipc::ClientConfig config;
     config.encryptionRequired = !plain;
+    config.preSharedKey = preSharedKey;
     config.timeout = std::chrono::milliseconds(timeoutMs);
     ipc::Client client(address, config);
     QTextStream out(stdout);
@@ -68,16 +87,80 @@ static int runClient(const QString &address, int count, bool plain, int timeoutM
         out << "error " << client.errorString() << Qt::endl;
         return 1;
     }
+    const auto message = [](int i) {
+        return QByteArray("message ") + QByteArray::number(i) + QByteArray(payload, 'p');
+    };
     for (int i = 1; i <= count; ++i)
-        client.write(i, QByteArray("message ") + QByteArray::number(i));
+        client.write(i, message(i));
     for (int i = 1; i <= count; ++i) {
         const ipc::Message reply = client.waitForMessage(30s);
-        if (reply.type != i || reply.data != QByteArray("message ") + QByteArray::number(i)) {
+        if (reply.type != i || reply.data != message(i)) {
             out << "error reply " << i << ": type " << reply.type << " " << reply.data << Qt::endl;
             return 1;
         }
     }
     out << "ok " << count << " " << client.encryption().protocol << Qt::endl;
+    return 0;
+}
+
+static ipc::Reply ask(ipc::Client &client, qint32 type, const QByteArray &data, std::chrono::milliseconds timeout)
+{
+    QFuture<ipc::Reply> answer = client.request(type, data, timeout);
+    while (!answer.isFinished())
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 100);
+    return answer.result();
+}
+
+static int runRequests(const QString &address)
+{
+    ipc::ClientConfig config;
+    config.preSharedKey = preSharedKey;
+    ipc::Client client(address, config);
+    QTextStream out(stdout);
+    if (!client.waitForConnected(15s)) {
+        out << "error " << client.errorString() << Qt::endl;
+        return 1;
+    }
+    const ipc::Reply reply = ask(client, 7, "2+3", 30s);
+    if (!reply.isOk() || reply.message.type != 7 || reply.message.data != "2+3") {
+        out << "error reply: " << reply.errorString << Qt::endl;
+        return 1;
+    }
+    const ipc::Reply refused = ask(client, 99, "this", 30s);
+    if (refused.error != ipc::Error::RemoteError || refused.errorCode != 42
+        || refused.errorString != QLatin1String("refused: this")) {
+        out << "error error-reply: " << int(refused.error) << " " << refused.errorCode << " "
+            << refused.errorString << Qt::endl;
+        return 1;
+    }
+    const ipc::Reply unanswered = ask(client, 98, "never", 300ms);
+    if (unanswered.error != ipc::Error::Timeout) {
+        out << "error timeout: " << int(unanswered.error) << Qt::endl;
+        return 1;
+    }
+    out << "ok requests" << Qt::endl;
+    return 0;
+}
+
+static int runLimits(const QString &address, int size)
+{
+    ipc::Client client(address);
+    QTextStream out(stdout);
+    if (!client.waitForConnected(15s)) {
+        out << "error " << client.errorString() << Qt::endl;
+        return 1;
+    }
+    if (client.write(1, QByteArray(size + 1, 'x')) || client.error() != ipc::Error::MessageTooLarge) {
+        out << "error: a write over the peer's maximum was not refused (" << client.errorString() << ")"
+            << Qt::endl;
+        return 1;
+    }
+    const QByteArray largest(size, 'y');
+    if (!client.write(2, largest) || client.waitForMessage(30s).data != largest) {
+        out << "error: the largest message did not come back" << Qt::endl;
+        return 1;
+    }
+    out << "ok limits" << Qt::endl;
     return 0;
 }
 
@@ -180,6 +263,11 @@ int main(int argc, char **argv)
     heartbeatMs = heartbeatIndex > 0 ? args.value(heartbeatIndex + 1).toInt() : 0;
     const int maxSizeIndex = args.indexOf(QStringLiteral("--max-size"));
     maxSize = maxSizeIndex > 0 ? args.value(maxSizeIndex + 1).toInt() : 0;
+    const int payloadIndex = args.indexOf(QStringLiteral("--payload"));
+    payload = payloadIndex > 0 ? args.value(payloadIndex + 1).toInt() : 0;
+    const int pskIndex = args.indexOf(QStringLiteral("--psk"));
+    if (pskIndex > 0)
+        preSharedKey = QByteArray::fromHex(args.value(pskIndex + 1).toLatin1());
     if (args.size() >= 2 && args.at(1) == QLatin1String("log")) {
         ipc::enableSecretLoggingFromArguments(argc, argv);
         ipc::log(QStringLiteral("plain message"));
@@ -204,6 +292,10 @@ int main(int argc, char **argv)
         return runBurst(args.at(2), args.at(3).toInt(), args.at(4).toInt(), !args.contains(QStringLiteral("--no-wait")));
     if (args.size() >= 4 && args.at(1) == QLatin1String("crowd"))
         return runCrowd(args.at(2), args.at(3).toInt());
+    if (args.size() >= 3 && args.at(1) == QLatin1String("requests"))
+        return runRequests(args.at(2));
+    if (args.size() >= 4 && args.at(1) == QLatin1String("limits"))
+        return runLimits(args.at(2), args.at(3).toInt());
     if (args.size() >= 3 && args.at(1) == QLatin1String("server"))
         return runServer(args.at(2), plain);
     if (args.size() >= 4 && args.at(1) == QLatin1String("client"))

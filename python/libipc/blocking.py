@@ -1,0 +1,109 @@
+"""The blocking client, for scripts: the asyncio client run on an event
+loop in a thread of its own.
+
+::
+
+    with libipc.connect("echo") as client:
+        client.write(1, b"hi")
+        print(client.receive(timeout=5))
+        print(client.call(2, b"2+3"))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any, Coroutine, List, Optional, TypeVar
+
+from . import aio, wire
+from .connection import Message
+from .errors import Timeout
+
+T = TypeVar("T")
+
+
+class Client:
+    """A blocking client; see :func:`connect`."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, thread: threading.Thread, client: aio.Client) -> None:
+        self._loop = loop
+        self._thread = thread
+        self._client = client
+
+    def _run(self, coroutine: "Coroutine[Any, Any, T]", timeout: Optional[float] = None) -> T:
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            future.cancel()
+            raise Timeout(f"nothing arrived within {timeout:g} s") from None
+
+    @property
+    def encryption(self) -> str:
+        return self._client.encryption
+
+    @property
+    def handshake_hash(self) -> bytes:
+        return self._client.handshake_hash
+
+    def write(self, type_: int, data: bytes) -> None:
+        """Sends a message; blocks while the window of unconfirmed messages is full."""
+        self._run(self._client.write(type_, data))
+
+    def call(self, type_: int, data: bytes, timeout: Optional[float] = 30.0) -> Message:
+        """Sends a request and returns the reply (RemoteError, Timeout, ConnectionLost)."""
+        return self._run(self._client.request(type_, data, timeout))
+
+    def receive(self, timeout: Optional[float] = None) -> Message:
+        """The next message; Timeout when none arrives within ``timeout`` seconds."""
+        return self._run(self._client.receive(), timeout)
+
+    def reply(self, request: Message, type_: int, data: bytes) -> None:
+        self._run(self._client.reply(request, type_, data))
+
+    def reply_error(self, request: Message, code: int, text: str) -> None:
+        self._run(self._client.reply_error(request, code, text))
+
+    def unconfirmed(self) -> List[Message]:
+        return self._client.unconfirmed()
+
+    def close(self) -> None:
+        """Says goodbye, closes, and ends the client's thread."""
+        if self._thread.is_alive():
+            self._run(self._client.close())
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def connect(
+    address: str,
+    *,
+    psk: Optional[bytes] = None,
+    encryption_required: bool = True,
+    max_message_size: int = wire.DEFAULT_MAX_MESSAGE_SIZE,
+    timeout: float = 10.0,
+) -> Client:
+    """Connects to the libipc server at ``address`` (encrypted by default)
+    and returns a blocking :class:`Client`; raises the IpcError that says
+    why it could not."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="libipc", daemon=True)
+    thread.start()
+    coroutine = aio.Client.connect(
+        address, psk=psk, encryption_required=encryption_required, max_message_size=max_message_size, timeout=timeout
+    )
+    try:
+        client = asyncio.run_coroutine_threadsafe(coroutine, loop).result()
+    except BaseException:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+        raise
+    return Client(loop, thread, client)

@@ -1,0 +1,419 @@
+"""One connection's protocol state, either side, without I/O (sans-IO):
+bytes from the peer go in through :meth:`Connection.feed`, which returns
+what happened; bytes for the peer come out of
+:meth:`Connection.take_output`. The asyncio client and server drive it
+over a socket.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import struct
+import sys
+from collections import deque
+from dataclasses import dataclass
+from typing import Deque, List, Optional, Union
+
+from . import noise, wire
+from .errors import (
+    EncryptionRequired,
+    HandshakeFailed,
+    InvalidMessageType,
+    IpcError,
+    MessageTooLarge,
+    PermissionDenied,
+    PreSharedKeyMismatch,
+    ProtocolError,
+    ProtocolMismatch,
+    ServerFull,
+)
+
+LIBRARY = "libipc-python 0.1.0"
+
+
+@dataclass
+class Message:
+    """A message from the peer. ``request_id`` is nonzero for a request,
+    which the receiver answers with ``reply()`` or ``reply_error()``."""
+
+    type: int
+    data: bytes
+    request_id: int = 0
+
+    @property
+    def is_request(self) -> bool:
+        return self.request_id != 0
+
+
+@dataclass
+class Answer:
+    """The answer to our request ``request_id``: a reply, or an error
+    reply when ``error_code`` is not None (``data`` is then its text)."""
+
+    request_id: int
+    type: int
+    data: bytes
+    error_code: Optional[int] = None
+
+
+@dataclass
+class Established:
+    peer: wire.Hello
+
+
+@dataclass
+class Acknowledged:
+    count: int  # how many of our messages left the window
+
+
+@dataclass
+class Goodbye:
+    pass
+
+
+Event = Union[Message, Answer, Established, Acknowledged, Goodbye]
+
+
+@dataclass
+class _Sent:
+    type: int
+    data: bytes
+    tag: Optional[bytes]
+
+
+class Connection:
+    """One side of the native protocol, version 3. A client waits for the
+    preamble; a server (``server=True``) writes it at once, offering
+    encryption unless ``encryption`` is False (``psk``: NNpsk0)."""
+
+    def __init__(
+        self,
+        psk: Optional[bytes] = None,
+        encryption_required: bool = True,
+        max_message_size: int = wire.DEFAULT_MAX_MESSAGE_SIZE,
+        window_messages: int = 65536,
+        window_bytes: int = 16 * 1024 * 1024,
+        *,
+        server: bool = False,
+        encryption: bool = True,
+    ) -> None:
+        if psk is not None and len(psk) != 32:
+            raise ValueError("a pre-shared key has 32 bytes")
+        self._psk = psk
+        self._encryption_required = encryption_required
+        self.is_server = server
+        self._peer_name = "client" if server else "server"
+        self.max_message_size = wire.effective_max_size(max_message_size)
+        self.window_messages = window_messages
+        self.window_bytes = window_bytes
+        self.instance = secrets.randbits(64) or 1  # our stream's id
+        self._input = bytearray()
+        self._output = bytearray()
+        self._state = "preamble"
+        self._handshake: Optional[noise.Handshake] = None
+        self._send_cipher = noise.CipherState()
+        self._receive_cipher = noise.CipherState()
+        self.encryption = "none"
+        self.handshake_hash = b""
+        self.peer: Optional[wire.Hello] = None
+        self._acknowledging = False
+        self._tag: Optional[wire.Tag] = None
+        # What we sent and the peer has not confirmed, oldest first.
+        self._unconfirmed: Deque[_Sent] = deque()
+        self._unconfirmed_bytes = 0
+        self._sent_count = 0  # messages numbered so far on our stream
+        self._peer_stream = 0
+        self._received = 0  # the peer's messages that arrived (and are ours to deliver)
+        self._delivered = 0  # ... of those, handed to the application
+        self._acked = 0  # the last delivered count we told the peer
+        # A server speaks first: the preamble, and when plain its hello.
+        if server:
+            self._mode = wire.MODE_PLAIN if not encryption else (wire.MODE_NNPSK0 if psk else wire.MODE_NN)
+            self._output += bytes([wire.VERSION, self._mode])
+            if self._mode == wire.MODE_PLAIN:
+                self._write_control(self._hello().encode())  # it depends on nothing the client says
+            self._state = "reply"
+
+    # --- state
+    @property
+    def established(self) -> bool:
+        return self._state == "established"
+
+    @property
+    def phase(self) -> str:
+        """preamble, reply, noise, hello, resume, established or closed."""
+        return self._state
+
+    @property
+    def unconfirmed(self) -> List[Message]:
+        """Messages sent and not yet confirmed by the peer, oldest first."""
+        return [Message(sent.type, sent.data) for sent in self._unconfirmed]
+
+    @property
+    def window_full(self) -> bool:
+        return len(self._unconfirmed) >= self.window_messages or self._unconfirmed_bytes >= self.window_bytes
+
+    def take_output(self) -> bytes:
+        out = bytes(self._output)
+        self._output.clear()
+        return out
+
+    # --- sending
+    def _write_frame(self, body: bytes) -> None:
+        self._output += wire.frame(self._send_cipher.encrypt(body))
+
+    def _write_control(self, data: bytes) -> None:
+        self._write_frame(wire.body(0, data))
+
+    def send(self, type_: int, data: bytes, tag: Optional[bytes] = None) -> None:
+        """Writes a user message (preceded by ``tag``, a control message)."""
+        if type_ <= 0:
+            raise InvalidMessageType(f"write refused: type {type_} is reserved (types start at 1)")
+        assert self.peer is not None
+        if len(data) > self.peer.max_message_size:
+            raise MessageTooLarge(
+                f"write refused: {len(data)} bytes is over the peer's maximum of {self.peer.max_message_size}"
+            )
+        if tag is not None:
+            self._write_control(tag)
+        self._write_frame(wire.body(type_, data))
+        self._sent_count += 1
+        if self._acknowledging:
+            self._unconfirmed.append(_Sent(type_, data, tag))
+            self._unconfirmed_bytes += len(data)
+
+    def goodbye(self) -> None:
+        self.acknowledge()
+        self._write_control(wire.token(wire.GOODBYE))
+
+    def delivered(self, count: int = 1) -> None:
+        """``count`` of the peer's messages were handed to the application."""
+        self._delivered += count
+
+    @property
+    def ack_due(self) -> bool:
+        return self._acknowledging and self._delivered > self._acked
+
+    @property
+    def ack_urgent(self) -> bool:
+        """A quarter of the peer's window delivered since the last ack."""
+        assert self.peer is not None
+        quarter = max(1, self.peer.window_messages // 4) if self.peer.window_messages else 1
+        return self.ack_due and self._delivered - self._acked >= quarter
+
+    def acknowledge(self) -> None:
+        if self.ack_due:
+            self._acked = self._delivered
+            self._write_control(wire.token(wire.ACK, self._delivered))
+
+    # --- receiving
+    def feed(self, data: bytes) -> List[Event]:
+        """Takes bytes from the server; returns what they mean. Raises an
+        IpcError when the connection must end."""
+        self._input += data
+        events: List[Event] = []
+        while True:
+            if self._state == "preamble":
+                if len(self._input) < 2:
+                    break
+                version, mode = self._input[0], self._input[1]
+                del self._input[:2]
+                self._on_preamble(version, mode)
+                continue
+            if self._state == "reply":
+                if not self._input:
+                    break
+                reply = self._input[0]
+                del self._input[:1]
+                self._on_reply(reply)
+                continue
+            body = self._next_frame()
+            if body is None:
+                break
+            if self._state == "noise":
+                self._on_noise(body)
+            else:
+                self._on_body(self._receive_cipher.decrypt(body), events)
+            if self._state == "closed":
+                break
+        return events
+
+    def _next_frame(self) -> Optional[bytes]:
+        if len(self._input) < 4:
+            return None
+        (length,) = struct.unpack_from(">I", self._input)
+        if self._state in ("noise", "hello"):
+            limit = wire.HANDSHAKE_FRAME_LIMIT
+        else:
+            limit = self.max_message_size + 4 + (16 if self._receive_cipher.has_key else 0)
+        if length > limit:  # checked before any room is made for it
+            raise MessageTooLarge(f"the {self._peer_name} sent a frame of {length} bytes; the limit is {limit}")
+        if len(self._input) < 4 + length:
+            return None
+        body = bytes(self._input[4 : 4 + length])
+        del self._input[: 4 + length]
+        return body
+
+    def _hello(self) -> wire.Hello:
+        return wire.Hello(
+            self.max_message_size,
+            os.getpid(),
+            os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "python",
+            LIBRARY,
+            wire.FEATURE_ACKS | wire.FEATURE_REQUESTS,
+            self.instance,
+            self.window_messages,
+            min(self.window_bytes, 0xFFFFFFFF),
+        )
+
+    def _refuse(self, reply: int, error: IpcError) -> IpcError:
+        self._output += bytes([reply])
+        self._state = "closed"
+        return error
+
+    def _on_preamble(self, version: int, mode: int) -> None:
+        if version != wire.VERSION:
+            what = "golang-ipc's protocol version 2" if version == 2 else f"protocol version {version}"
+            raise self._refuse(
+                wire.REPLY_VERSION, ProtocolMismatch(f"the server speaks {what}; this client speaks version 3")
+            )
+        if mode == wire.MODE_ACCESS_DENIED:
+            raise PermissionDenied("the server accepts only its own user's processes")
+        if mode == wire.MODE_SERVER_FULL:
+            raise ServerFull("the server is full")
+        if mode == wire.MODE_PLAIN:
+            if self._encryption_required:
+                raise self._refuse(
+                    wire.REPLY_ENCRYPTION_REQUIRED,
+                    EncryptionRequired("the server offers no encryption and this client requires it"),
+                )
+            if self._psk is not None:
+                raise self._refuse(
+                    wire.REPLY_PSK_MISMATCH,
+                    PreSharedKeyMismatch("this client has a pre-shared key and the server offers plain"),
+                )
+            self._output += bytes([wire.REPLY_OK])
+            self._write_control(self._hello().encode())
+            self._state = "hello"
+            return
+        if mode not in (wire.MODE_NN, wire.MODE_NNPSK0):
+            raise self._refuse(wire.REPLY_UNKNOWN_MODE, ProtocolMismatch(f"the server offers security mode {mode}"))
+        if (mode == wire.MODE_NNPSK0) != (self._psk is not None):
+            raise self._refuse(
+                wire.REPLY_PSK_MISMATCH,
+                PreSharedKeyMismatch(
+                    "the server uses a pre-shared key and this client has none"
+                    if mode == wire.MODE_NNPSK0
+                    else "this client has a pre-shared key and the server uses none"
+                ),
+            )
+        self._output += bytes([wire.REPLY_OK])
+        # The prologue binds the preamble and the reply (section 4).
+        self._handshake = noise.Handshake(True, bytes([version, mode, wire.REPLY_OK]), self._psk)
+        self._output += wire.frame(self._handshake.write_message())
+        self._state = "noise"
+
+    def _on_reply(self, reply: int) -> None:
+        """The server reads the client's answer to its preamble."""
+        if reply != wire.REPLY_OK:
+            self._state = "closed"
+            if reply == wire.REPLY_ENCRYPTION_REQUIRED:
+                raise EncryptionRequired("the client requires encryption and this server offers plain")
+            if reply == wire.REPLY_PSK_MISMATCH:
+                raise PreSharedKeyMismatch("the client and this server disagree about a pre-shared key")
+            raise ProtocolMismatch(f"the client refused the preamble (reply {reply})")
+        if self._mode == wire.MODE_PLAIN:
+            self._state = "hello"
+        else:
+            self._handshake = noise.Handshake(False, bytes([wire.VERSION, self._mode, wire.REPLY_OK]), self._psk)
+            self._state = "noise"
+
+    def _on_noise(self, message: bytes) -> None:
+        assert self._handshake is not None
+        if self.is_server:
+            self._handshake.read_message(message)
+            self._output += wire.frame(self._handshake.write_message())
+        else:
+            self._handshake.read_message(message)
+        self._send_cipher, self._receive_cipher = self._handshake.split()
+        self.encryption = self._handshake.protocol
+        self.handshake_hash = self._handshake.handshake_hash
+        self._handshake = None
+        self._write_control(self._hello().encode())
+        self._state = "hello"
+
+    def _on_body(self, body: bytes, events: List[Event]) -> None:
+        if len(body) < 4:
+            raise ProtocolError(f"a message body of {len(body)} bytes")
+        (type_,) = struct.unpack_from(">i", body)
+        data = body[4:]
+        if type_ < 0:
+            raise ProtocolError(f"a message of type {type_}")
+        if type_ == 0:
+            self._on_control(data, events)
+            return
+        if self._state != "established":
+            raise ProtocolError(f"a user message (type {type_}) before the handshake ended")
+        if len(data) > self.max_message_size:
+            raise MessageTooLarge(f"the {self._peer_name} sent {len(data)} bytes; the limit is {self.max_message_size}")
+        self._received += 1
+        tag, self._tag = self._tag, None
+        if tag is None:
+            events.append(Message(type_, data))
+        elif tag.kind == wire.REQUEST:
+            events.append(Message(type_, data, tag.id))
+        elif tag.kind == wire.REPLY:
+            events.append(Answer(tag.id, type_, data))
+        elif tag.kind == wire.ERROR_REPLY:
+            events.append(Answer(tag.id, type_, data, tag.code))
+        else:  # remote-object traffic this client does not take part in
+            self._delivered += 1
+
+    def _on_control(self, data: bytes, events: List[Event]) -> None:
+        if not data:
+            raise ProtocolError("an empty control message")
+        kind = data[0]
+        if kind == wire.HELLO:
+            if self._state != "hello":
+                raise ProtocolError("a second hello")
+            self.peer = wire.Hello.decode(data)
+            self._acknowledging = bool(self.peer.features & wire.FEATURE_ACKS)
+            if self._acknowledging:
+                self._write_control(wire.Resume(self.instance, self._sent_count + 1, 0, 0).encode())
+                self._state = "resume"
+            else:
+                self._state = "established"
+                events.append(Established(self.peer))
+        elif kind == wire.RESUME:
+            if self._state != "resume":
+                raise ProtocolError("a resume out of place")
+            resume = wire.Resume.decode(data)
+            self._peer_stream = resume.stream
+            self._state = "established"
+            events.append(Established(self.peer))  # type: ignore[arg-type]
+        elif self._state != "established":
+            raise ProtocolError(f"a control message of kind {kind} before the handshake ended")
+        elif kind == wire.ACK:
+            self._on_ack(wire.read_token(data), events)
+        elif kind == wire.PING:
+            self._write_control(wire.token(wire.PONG, wire.read_token(data)))
+        elif kind == wire.GOODBYE:
+            self._state = "closed"
+            events.append(Goodbye())
+        elif kind in (wire.REQUEST, wire.REPLY, wire.ERROR_REPLY, wire.OBJECT):
+            if self._tag is not None:
+                raise ProtocolError("a tag not followed by its message")
+            self._tag = wire.read_tag(data)
+        # other kinds are ignored: later versions may add them
+
+    def _on_ack(self, delivered: int, events: List[Event]) -> None:
+        confirmed_before = self._sent_count - len(self._unconfirmed)
+        if delivered > self._sent_count:
+            raise ProtocolError(f"an ack for {delivered} messages; {self._sent_count} were sent")
+        count = 0
+        while confirmed_before + count < delivered and self._unconfirmed:
+            self._unconfirmed_bytes -= len(self._unconfirmed.popleft().data)
+            count += 1
+        if count:
+            events.append(Acknowledged(count))

@@ -1,0 +1,168 @@
+"""The Python client against the real C++ library: an echo server from
+tests/helpers/ipc_test_peer (path in IPC_TEST_PEER; these tests are
+skipped without it), encrypted, with a pre-shared key, and plain."""
+
+import asyncio
+import itertools
+import os
+import subprocess
+import unittest
+from typing import List, Optional
+
+import libipc
+from libipc import aio
+
+PEER = os.environ.get("IPC_TEST_PEER", "")
+KEY = bytes(range(32))
+_names = itertools.count()
+
+
+def unique_address() -> str:
+    return f"pyipc_{os.getpid()}_{next(_names)}"
+
+
+class EchoServer:
+    """ipc_test_peer's echo server in a process of its own (ended by its pid)."""
+
+    def __init__(self, *options: str) -> None:
+        self.address = unique_address()
+        self.process = subprocess.Popen(
+            [PEER, "server", self.address, *options], stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()  # waits for the server, not for a fixed time
+        if not line.startswith("listening"):
+            self.stop()
+            raise RuntimeError(f"the echo server did not start: {line!r}")
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()
+
+
+@unittest.skipUnless(PEER, "IPC_TEST_PEER names ipc_test_peer (CTest sets it)")
+class AgainstCppServer(unittest.TestCase):
+    def server(self, *options: str) -> EchoServer:
+        server = EchoServer(*options)
+        self.addCleanup(server.stop)
+        return server
+
+    def test_echo_encrypted_by_default(self) -> None:
+        server = self.server()
+        with libipc.connect(server.address) as client:
+            self.assertEqual(client.encryption, "Noise_NN_25519_AESGCM_SHA256")
+            self.assertEqual(len(client.handshake_hash), 32)
+            client.write(5, b"hello from python")
+            echo = client.receive(timeout=30)
+            self.assertEqual((echo.type, echo.data), (5, b"hello from python"))
+
+    def test_pre_shared_key(self) -> None:
+        server = self.server("--psk", KEY.hex())
+        with libipc.connect(server.address, psk=KEY) as client:
+            self.assertEqual(client.encryption, "Noise_NNpsk0_25519_AESGCM_SHA256")
+            client.write(1, b"with a key")
+            self.assertEqual(client.receive(timeout=30).data, b"with a key")
+
+    def test_wrong_or_missing_key_is_refused(self) -> None:
+        server = self.server("--psk", KEY.hex())
+        with self.assertRaises(libipc.HandshakeFailed):
+            libipc.connect(server.address, psk=bytes(32))
+        with self.assertRaises(libipc.PreSharedKeyMismatch) as refused:
+            libipc.connect(server.address)
+        self.assertIn("pre-shared key", str(refused.exception))
+        # The server goes on: the right key still works.
+        with libipc.connect(server.address, psk=KEY) as client:
+            client.write(1, b"still here")
+            self.assertEqual(client.receive(timeout=30).data, b"still here")
+
+    def test_plain_only_when_allowed(self) -> None:
+        server = self.server("--plain")
+        with self.assertRaises(libipc.EncryptionRequired):
+            libipc.connect(server.address)
+        with libipc.connect(server.address, encryption_required=False) as client:
+            self.assertEqual(client.encryption, "none")
+            client.write(2, b"plain")
+            self.assertEqual(client.receive(timeout=30).data, b"plain")
+
+    def test_ten_thousand_messages_in_order(self) -> None:
+        server = self.server()
+
+        async def run() -> List[bytes]:
+            async with await aio.Client.connect(server.address) as client:
+                for i in range(10000):
+                    await client.write(1 + i % 7, b"message %d" % i)
+                return [(await client.receive()).data for _ in range(10000)]
+
+        self.assertEqual(asyncio.run(run()), [b"message %d" % i for i in range(10000)])
+
+    def test_large_message_and_over_the_limit(self) -> None:
+        server = self.server("--max-size", str(2 * 1024 * 1024))
+        with libipc.connect(server.address) as client:
+            big = os.urandom(1024 * 1024)
+            client.write(3, big)
+            self.assertEqual(client.receive(timeout=30).data, big)
+            with self.assertRaises(libipc.MessageTooLarge) as refused:
+                client.write(3, bytes(2 * 1024 * 1024 + 1))
+            self.assertIn("maximum of 2097152", str(refused.exception))
+            client.write(3, b"after the refusal")  # only that write was refused
+            self.assertEqual(client.receive(timeout=30).data, b"after the refusal")
+
+    def test_requests_replies_errors_and_timeouts(self) -> None:
+        server = self.server()
+        with libipc.connect(server.address) as client:
+            reply = client.call(7, b"2+3")
+            self.assertEqual((reply.type, reply.data), (7, b"2+3"))
+            with self.assertRaises(libipc.RemoteError) as refused:
+                client.call(99, b"this")
+            self.assertEqual(refused.exception.code, 42)
+            self.assertEqual(str(refused.exception), "refused: this")
+            with self.assertRaises(libipc.Timeout):
+                client.call(98, b"never answered", timeout=0.3)
+            self.assertEqual(client.call(7, b"after").data, b"after")
+
+    def test_acknowledged_messages_leave_the_window(self) -> None:
+        server = self.server()
+
+        async def run() -> int:
+            async with await aio.Client.connect(server.address) as client:
+                for i in range(100):
+                    await client.write(1, b"%d" % i)
+                for _ in range(100):
+                    await client.receive()
+                # The echoes came back, so the server delivered every message;
+                # its acks (at most 2 ms after) empty the window.
+                for _ in range(3000):
+                    if not client.unconfirmed():
+                        break
+                    await asyncio.sleep(0.01)
+                return len(client.unconfirmed())
+
+        self.assertEqual(asyncio.run(run()), 0)
+
+    def test_server_gone(self) -> None:
+        server = self.server()
+
+        async def run() -> Optional[BaseException]:
+            client = await aio.Client.connect(server.address)
+            await client.write(1, b"x")
+            await client.receive()
+            server.stop()
+            try:
+                await client.receive()
+            except libipc.IpcError as error:
+                return error
+            finally:
+                await client.close()
+            return None
+
+        self.assertIsInstance(asyncio.run(run()), libipc.ConnectionLost)
+
+    def test_no_server(self) -> None:
+        with self.assertRaises(libipc.ServerNotFound):
+            libipc.connect(unique_address())
+
+
+if __name__ == "__main__":
+    unittest.main()
