@@ -67,6 +67,8 @@ class Channel:
         self._window_open.set()
         self._closed: Optional[IpcError] = None
         self._orderly = False  # ended by a goodbye or by close()
+        self._reconnecting = False
+        self._request_numbers: Dict[int, int] = {}  # request id -> its message's number
         self._ack_timer: Optional[asyncio.TimerHandle] = None
         self._reading: Optional["asyncio.Task[None]"] = None
 
@@ -106,7 +108,7 @@ class Channel:
 
     @property
     def is_connected(self) -> bool:
-        return self._closed is None
+        return self._closed is None and not self._reconnecting
 
     def unconfirmed(self) -> List[Message]:
         """Messages written that the server has not confirmed yet, oldest
@@ -118,6 +120,23 @@ class Channel:
         out = self._connection.take_output()
         if out and not self._writer.is_closing():
             self._writer.write(out)
+
+    def _send(self, type_: int, data: bytes, tag: Optional[bytes] = None) -> None:
+        if self._connection.peer is None:
+            # A new connection before the peer's hello: numbered now, sent
+            # right after this side's resume with what the peer has not confirmed.
+            self._connection.hold(type_, data, tag)
+        else:
+            # Also on a broken connection: kept until confirmed, so the next resume sends it again.
+            self._connection.send(type_, data, tag)
+            self._flush()
+
+    async def _drain(self) -> None:
+        if not self._reconnecting:
+            try:
+                await self._writer.drain()
+            except (ConnectionError, OSError):
+                pass  # the read loop sees the loss and says what happens next
 
     def _check_open(self) -> None:
         if self._closed is not None:
@@ -135,9 +154,8 @@ class Channel:
         self._check_open()
         await self._room()
         self._check_open()
-        self._connection.send(type_, bytes(data))
-        self._flush()
-        await self._writer.drain()
+        self._send(type_, bytes(data))
+        await self._drain()
 
     async def request(self, type_: int, data: bytes, timeout: Optional[float] = 30.0) -> Message:
         """Sends a request and returns the reply. Raises RemoteError (with
@@ -149,28 +167,27 @@ class Channel:
         future: "asyncio.Future[Message]" = asyncio.get_running_loop().create_future()
         self._requests[request_id] = future
         try:
-            self._connection.send(type_, bytes(data), wire.token(wire.REQUEST, request_id))
-            self._flush()
-            await self._writer.drain()
+            self._send(type_, bytes(data), wire.token(wire.REQUEST, request_id))
+            self._request_numbers[request_id] = self._connection.delivery.sent
+            await self._drain()
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except asyncio.TimeoutError:
             raise Timeout(f"request {request_id} (type {type_}) had no reply within {timeout:g} s") from None
         finally:
             self._requests.pop(request_id, None)
+            self._request_numbers.pop(request_id, None)
 
     async def reply(self, request: Message, type_: int, data: bytes) -> None:
         """Answers the peer's request."""
         self._check_open()
-        self._connection.send(type_, bytes(data), wire.token(wire.REPLY, request.request_id))
-        self._flush()
-        await self._writer.drain()
+        self._send(type_, bytes(data), wire.token(wire.REPLY, request.request_id))
+        await self._drain()
 
     async def reply_error(self, request: Message, code: int, text: str) -> None:
         """Answers the peer's request with an error (RemoteError there)."""
         self._check_open()
-        self._connection.send(request.type, text.encode(), wire.error_reply(request.request_id, code))
-        self._flush()
-        await self._writer.drain()
+        self._send(request.type, text.encode(), wire.error_reply(request.request_id, code))
+        await self._drain()
 
     # --- receiving
     async def receive(self) -> Message:
@@ -254,6 +271,11 @@ class Channel:
             error = ConnectionLost(f"the connection broke: {failure}")
         except asyncio.CancelledError:
             return
+        self._lost(error)
+
+    def _lost(self, error: IpcError) -> None:
+        """The connection broke: a Client resumes it when it can (below);
+        otherwise this is the end."""
         self._finish(error)
 
     def _finish(self, error: IpcError) -> None:
@@ -299,7 +321,35 @@ class Channel:
 class Client(Channel):
     """A connection to a libipc Server over the native protocol:
     encrypted unless the server offers plain and ``encryption_required``
-    is False; with ``psk`` (32 bytes), only to a server with that key."""
+    is False; with ``psk`` (32 bytes), only to a server with that key.
+
+    When the connection breaks (no goodbye), the client connects again for
+    up to ``reconnect_timeout`` seconds and resumes: each message is
+    delivered exactly once, in order, both ways; across a server restart,
+    what the old server had not confirmed is sent again (at least once), and
+    a request it received but never answered fails with ConnectionLost.
+    Writes meanwhile are held (up to the send window)."""
+
+    _options: Dict[str, object]
+    _where: Address
+    _reconnect_timeout: Optional[float]
+    _reconnection: Optional["asyncio.Task[None]"] = None
+    _reconnections = 0
+
+    @staticmethod
+    async def _open(where: Address, timeout: float) -> "tuple[asyncio.StreamReader, asyncio.StreamWriter]":
+        try:
+            if where.path is not None:
+                opened = asyncio.open_unix_connection(where.path, limit=_READ_SIZE)
+            else:
+                opened = asyncio.open_connection(where.host, where.port, limit=_READ_SIZE)
+            return await asyncio.wait_for(opened, timeout)
+        except (FileNotFoundError, ConnectionRefusedError) as error:
+            raise ServerNotFound(f"failed to connect to {where}: {error.strerror or error}") from None
+        except asyncio.TimeoutError:
+            raise Timeout(f"the connection to {where} got no answer within {timeout:g} s") from None
+        except OSError as error:
+            raise SocketError(f"failed to connect to {where}: {error.strerror or error}") from None
 
     @classmethod
     async def connect(
@@ -310,24 +360,20 @@ class Client(Channel):
         encryption_required: bool = True,
         max_message_size: int = wire.DEFAULT_MAX_MESSAGE_SIZE,
         timeout: float = 10.0,
+        reconnect_timeout: Optional[float] = 30.0,
     ) -> "Client":
         """Connects and completes the handshake, or raises the IpcError
         that says why not (ServerNotFound, EncryptionRequired,
         PreSharedKeyMismatch, HandshakeFailed, Timeout, ...)."""
         where = parse_address(address)
-        try:
-            if where.path is not None:
-                opened = asyncio.open_unix_connection(where.path, limit=_READ_SIZE)
-            else:
-                opened = asyncio.open_connection(where.host, where.port, limit=_READ_SIZE)
-            reader, writer = await asyncio.wait_for(opened, timeout)
-        except (FileNotFoundError, ConnectionRefusedError) as error:
-            raise ServerNotFound(f"failed to connect to {where}: {error.strerror or error}") from None
-        except asyncio.TimeoutError:
-            raise Timeout(f"the connection to {where} got no answer within {timeout:g} s") from None
-        except OSError as error:
-            raise SocketError(f"failed to connect to {where}: {error.strerror or error}") from None
-        client = cls(Connection(psk, encryption_required, max_message_size), reader, writer)
+        reader, writer = await cls._open(where, timeout)
+        options: Dict[str, object] = dict(
+            psk=psk, encryption_required=encryption_required, max_message_size=max_message_size
+        )
+        client = cls(Connection(**options), reader, writer)  # type: ignore[arg-type]
+        client._options = options
+        client._where = where
+        client._reconnect_timeout = reconnect_timeout
         try:
             await asyncio.wait_for(client._handshake(str(where)), timeout)
         except asyncio.TimeoutError:
@@ -338,6 +384,74 @@ class Client(Channel):
             raise
         client._start_reading()
         return client
+
+    def _lost(self, error: IpcError) -> None:
+        if not self._reconnect_timeout or not self._connection.resumable or self._closed is not None:
+            self._finish(error)
+            return
+        self._reconnecting = True
+        self._writer.close()
+        self._reconnection = asyncio.get_running_loop().create_task(self._reconnect(error))
+
+    async def _reconnect(self, error: IpcError) -> None:
+        loop = asyncio.get_running_loop()
+        assert self._reconnect_timeout is not None
+        deadline = loop.time() + self._reconnect_timeout
+        delay = 0.02
+        last: IpcError = error
+        while self._closed is None:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            try:
+                reader, writer = await self._open(self._where, remaining)
+            except IpcError as failure:
+                last = failure
+            else:
+                connection = Connection(delivery=self._connection.delivery, **self._options)  # type: ignore[arg-type]
+                previous = (self._connection, self._reader, self._writer)
+                self._connection, self._reader, self._writer = connection, reader, writer
+                try:
+                    await asyncio.wait_for(self._handshake(str(self._where)), max(remaining, 0.1))
+                except (IpcError, asyncio.TimeoutError, ConnectionError, OSError) as failure:
+                    writer.close()
+                    self._connection, self._reader, self._writer = previous
+                    last = failure if isinstance(failure, IpcError) else ConnectionLost(str(failure) or "timeout")
+                else:
+                    self._resumed()
+                    return
+            await asyncio.sleep(min(delay, max(0.0, deadline - loop.time())))
+            delay = min(delay * 2, 0.5)
+        self._finish(
+            ConnectionLost(
+                f"the connection to {self._where} broke ({error}) and was not resumed within "
+                f"{self._reconnect_timeout:g} s: {last}"
+            )
+        )
+
+    @property
+    def reconnections(self) -> int:
+        """How many times a broken connection was resumed."""
+        return self._reconnections
+
+    def _resumed(self) -> None:
+        self._reconnecting = False
+        self._reconnections += 1
+        if self._connection.peer_restarted:
+            # The old process got these requests and will never answer them;
+            # the ones it had not confirmed were sent again.
+            confirmed = self._connection.delivery.confirmed
+            for request_id, number in list(self._request_numbers.items()):
+                future = self._requests.get(request_id)
+                if number <= confirmed and future is not None and not future.done():
+                    future.set_exception(ConnectionLost("the server restarted before answering"))
+        self._window_open.set()
+        self._start_reading()
+
+    async def close(self) -> None:
+        if self._reconnection is not None and not self._reconnection.done():
+            self._reconnection.cancel()
+        await super().close()
 
     async def __aenter__(self) -> "Client":
         return self

@@ -82,6 +82,40 @@ class _Sent:
     tag: Optional[bytes]
 
 
+class Delivery:
+    """Both directions' delivery state, which outlives a connection so the
+    next one can resume (section 7): our stream (its id, how many we
+    numbered, what the peer has not confirmed) and the peer's (its id, how
+    many of its messages arrived and how many the application took)."""
+
+    def __init__(self) -> None:
+        self.stream = secrets.randbits(64) or 1  # our stream's id: the hello's instance
+        self.unconfirmed: Deque[_Sent] = deque()
+        self.unconfirmed_bytes = 0
+        self.sent = 0  # messages numbered so far on our stream
+        self.peer_stream = 0
+        self.peer_instance = 0  # the peer's hello instance: a new one is a new process
+        self.received = 0  # the peer's messages accepted (queued for the application)
+        self.delivered = 0  # ... of those, taken by the application
+        self.acked = 0  # the delivered count we last told the peer
+
+    @property
+    def confirmed(self) -> int:
+        """How many of our messages the peer confirmed."""
+        return self.sent - len(self.unconfirmed)
+
+    def confirm(self, delivered: int) -> int:
+        """The peer delivered our first ``delivered`` messages; returns how
+        many left the window."""
+        if delivered > self.sent:
+            raise ProtocolError(f"an ack for {delivered} messages; {self.sent} were sent")
+        count = 0
+        while self.confirmed < delivered:
+            self.unconfirmed_bytes -= len(self.unconfirmed.popleft().data)
+            count += 1
+        return count
+
+
 class Connection:
     """One side of the native protocol, version 3. A client waits for the
     preamble; a server (``server=True``) writes it at once, offering
@@ -97,6 +131,7 @@ class Connection:
         *,
         server: bool = False,
         encryption: bool = True,
+        delivery: Optional[Delivery] = None,
     ) -> None:
         if psk is not None and len(psk) != 32:
             raise ValueError("a pre-shared key has 32 bytes")
@@ -107,7 +142,8 @@ class Connection:
         self.max_message_size = wire.effective_max_size(max_message_size)
         self.window_messages = window_messages
         self.window_bytes = window_bytes
-        self.instance = secrets.randbits(64) or 1  # our stream's id
+        # A client's stays across its connections; a new one starts afresh.
+        self.delivery = delivery if delivery is not None else Delivery()
         self._input = bytearray()
         self._output = bytearray()
         self._state = "preamble"
@@ -119,14 +155,8 @@ class Connection:
         self.peer: Optional[wire.Hello] = None
         self._acknowledging = False
         self._tag: Optional[wire.Tag] = None
-        # What we sent and the peer has not confirmed, oldest first.
-        self._unconfirmed: Deque[_Sent] = deque()
-        self._unconfirmed_bytes = 0
-        self._sent_count = 0  # messages numbered so far on our stream
-        self._peer_stream = 0
-        self._received = 0  # the peer's messages that arrived (and are ours to deliver)
-        self._delivered = 0  # ... of those, handed to the application
-        self._acked = 0  # the last delivered count we told the peer
+        self._next_sequence = 0  # the number of the peer's next message on this connection
+        self.peer_restarted = False  # the peer is a new process: it confirmed nothing of ours
         # A server speaks first: the preamble, and when plain its hello.
         if server:
             self._mode = wire.MODE_PLAIN if not encryption else (wire.MODE_NNPSK0 if psk else wire.MODE_NN)
@@ -148,11 +178,17 @@ class Connection:
     @property
     def unconfirmed(self) -> List[Message]:
         """Messages sent and not yet confirmed by the peer, oldest first."""
-        return [Message(sent.type, sent.data) for sent in self._unconfirmed]
+        return [Message(sent.type, sent.data) for sent in self.delivery.unconfirmed]
 
     @property
     def window_full(self) -> bool:
-        return len(self._unconfirmed) >= self.window_messages or self._unconfirmed_bytes >= self.window_bytes
+        d = self.delivery
+        return len(d.unconfirmed) >= self.window_messages or d.unconfirmed_bytes >= self.window_bytes
+
+    @property
+    def resumable(self) -> bool:
+        """Both sides acknowledge: a broken connection can be resumed."""
+        return self._acknowledging
 
     def take_output(self) -> bytes:
         out = bytes(self._output)
@@ -175,13 +211,27 @@ class Connection:
             raise MessageTooLarge(
                 f"write refused: {len(data)} bytes is over the peer's maximum of {self.peer.max_message_size}"
             )
+        self._write_message(type_, data, tag)
+        d = self.delivery
+        d.sent += 1
+        if self._acknowledging:
+            d.unconfirmed.append(_Sent(type_, data, tag))
+            d.unconfirmed_bytes += len(data)
+
+    def hold(self, type_: int, data: bytes, tag: Optional[bytes] = None) -> None:
+        """Numbers a message while there is no connection: the next one
+        sends it after its resume, with those the peer has not confirmed."""
+        if type_ <= 0:
+            raise InvalidMessageType(f"write refused: type {type_} is reserved (types start at 1)")
+        d = self.delivery
+        d.sent += 1
+        d.unconfirmed.append(_Sent(type_, data, tag))
+        d.unconfirmed_bytes += len(data)
+
+    def _write_message(self, type_: int, data: bytes, tag: Optional[bytes]) -> None:
         if tag is not None:
             self._write_control(tag)
         self._write_frame(wire.body(type_, data))
-        self._sent_count += 1
-        if self._acknowledging:
-            self._unconfirmed.append(_Sent(type_, data, tag))
-            self._unconfirmed_bytes += len(data)
 
     def goodbye(self) -> None:
         self.acknowledge()
@@ -189,23 +239,25 @@ class Connection:
 
     def delivered(self, count: int = 1) -> None:
         """``count`` of the peer's messages were handed to the application."""
-        self._delivered += count
+        self.delivery.delivered += count
 
     @property
     def ack_due(self) -> bool:
-        return self._acknowledging and self._delivered > self._acked
+        # Not before the connection is established: its resume says it then.
+        return self._acknowledging and self.established and self.delivery.delivered > self.delivery.acked
 
     @property
     def ack_urgent(self) -> bool:
         """A quarter of the peer's window delivered since the last ack."""
-        assert self.peer is not None
+        if not self.ack_due or self.peer is None:
+            return False
         quarter = max(1, self.peer.window_messages // 4) if self.peer.window_messages else 1
-        return self.ack_due and self._delivered - self._acked >= quarter
+        return self.ack_due and self.delivery.delivered - self.delivery.acked >= quarter
 
     def acknowledge(self) -> None:
         if self.ack_due:
-            self._acked = self._delivered
-            self._write_control(wire.token(wire.ACK, self._delivered))
+            self.delivery.acked = self.delivery.delivered
+            self._write_control(wire.token(wire.ACK, self.delivery.delivered))
 
     # --- receiving
     def feed(self, data: bytes) -> List[Event]:
@@ -262,7 +314,7 @@ class Connection:
             os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "python",
             LIBRARY,
             wire.FEATURE_ACKS | wire.FEATURE_REQUESTS,
-            self.instance,
+            self.delivery.stream,
             self.window_messages,
             min(self.window_bytes, 0xFFFFFFFF),
         )
@@ -357,8 +409,12 @@ class Connection:
             raise ProtocolError(f"a user message (type {type_}) before the handshake ended")
         if len(data) > self.max_message_size:
             raise MessageTooLarge(f"the {self._peer_name} sent {len(data)} bytes; the limit is {self.max_message_size}")
-        self._received += 1
         tag, self._tag = self._tag, None
+        if self._acknowledging:
+            sequence, self._next_sequence = self._next_sequence, self._next_sequence + 1
+            if sequence <= self.delivery.received:
+                return  # a duplicate of one that arrived before a reconnect: skipped, its tag too
+            self.delivery.received = sequence
         if tag is None:
             events.append(Message(type_, data))
         elif tag.kind == wire.REQUEST:
@@ -367,8 +423,8 @@ class Connection:
             events.append(Answer(tag.id, type_, data))
         elif tag.kind == wire.ERROR_REPLY:
             events.append(Answer(tag.id, type_, data, tag.code))
-        else:  # remote-object traffic this client does not take part in
-            self._delivered += 1
+        else:  # remote-object traffic this side does not take part in
+            self.delivery.delivered += 1
 
     def _on_control(self, data: bytes, events: List[Event]) -> None:
         if not data:
@@ -379,8 +435,14 @@ class Connection:
                 raise ProtocolError("a second hello")
             self.peer = wire.Hello.decode(data)
             self._acknowledging = bool(self.peer.features & wire.FEATURE_ACKS)
+            d = self.delivery
+            self.peer_restarted = d.peer_instance != 0 and self.peer.instance != d.peer_instance
+            d.peer_instance = self.peer.instance
             if self._acknowledging:
-                self._write_control(wire.Resume(self.instance, self._sent_count + 1, 0, 0).encode())
+                # Where both directions stand, then what the peer has not confirmed, again.
+                self._write_control(wire.Resume(d.stream, d.confirmed + 1, d.peer_stream, d.delivered).encode())
+                for sent in d.unconfirmed:
+                    self._write_message(sent.type, sent.data, sent.tag)
                 self._state = "resume"
             else:
                 self._state = "established"
@@ -389,7 +451,14 @@ class Connection:
             if self._state != "resume":
                 raise ProtocolError("a resume out of place")
             resume = wire.Resume.decode(data)
-            self._peer_stream = resume.stream
+            d = self.delivery
+            if resume.stream != d.peer_stream:  # a stream we never heard: all of it is new
+                d.peer_stream = resume.stream
+                d.received = d.delivered = d.acked = 0
+            self._next_sequence = resume.first_sequence
+            if resume.peer_stream == d.stream:  # it knows our stream: what it delivered is confirmed
+                if d.confirm(resume.delivered):
+                    events.append(Acknowledged(0))
             self._state = "established"
             events.append(Established(self.peer))  # type: ignore[arg-type]
         elif self._state != "established":
@@ -408,12 +477,6 @@ class Connection:
         # other kinds are ignored: later versions may add them
 
     def _on_ack(self, delivered: int, events: List[Event]) -> None:
-        confirmed_before = self._sent_count - len(self._unconfirmed)
-        if delivered > self._sent_count:
-            raise ProtocolError(f"an ack for {delivered} messages; {self._sent_count} were sent")
-        count = 0
-        while confirmed_before + count < delivered and self._unconfirmed:
-            self._unconfirmed_bytes -= len(self._unconfirmed.popleft().data)
-            count += 1
+        count = self.delivery.confirm(delivered)
         if count:
             events.append(Acknowledged(count))
