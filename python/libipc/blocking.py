@@ -89,15 +89,22 @@ def connect(
     encryption_required: bool = True,
     max_message_size: int = wire.DEFAULT_MAX_MESSAGE_SIZE,
     timeout: float = 10.0,
+    reconnect_timeout: Optional[float] = 30.0,
 ) -> Client:
     """Connects to the libipc server at ``address`` (encrypted by default)
     and returns a blocking :class:`Client`; raises the IpcError that says
-    why it could not."""
+    why it could not. A broken connection is resumed as in
+    :meth:`libipc.aio.Client.connect`."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="libipc", daemon=True)
     thread.start()
     coroutine = aio.Client.connect(
-        address, psk=psk, encryption_required=encryption_required, max_message_size=max_message_size, timeout=timeout
+        address,
+        psk=psk,
+        encryption_required=encryption_required,
+        max_message_size=max_message_size,
+        timeout=timeout,
+        reconnect_timeout=reconnect_timeout,
     )
     try:
         client = asyncio.run_coroutine_threadsafe(coroutine, loop).result()

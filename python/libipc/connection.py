@@ -7,18 +7,22 @@ over a socket.
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 import struct
 import sys
 from collections import deque
 from dataclasses import dataclass
-from typing import Deque, List, Optional, Union
+from typing import Any, Deque, List, Optional, Union
+
+import cbor2
 
 from . import noise, wire
 from .errors import (
     EncryptionRequired,
     HandshakeFailed,
+    InvalidArgument,
     InvalidMessageType,
     IpcError,
     MessageTooLarge,
@@ -44,6 +48,31 @@ class Message:
     @property
     def is_request(self) -> bool:
         return self.request_id != 0
+
+    def cbor(self) -> Any:
+        """The data read as one CBOR item (what a C++ peer's writeCbor()
+        or a reply with a QCborMap sends); InvalidArgument when it is not."""
+        stream = io.BytesIO(self.data)
+        try:
+            value = cbor2.CBORDecoder(stream).decode()
+        except (cbor2.CBORDecodeError, ValueError, EOFError) as error:
+            raise InvalidArgument(f"message type {self.type} does not hold CBOR: {error}") from None
+        if value is cbor2.break_marker:
+            raise InvalidArgument(f"message type {self.type} does not hold CBOR: a lone break code")
+        if stream.tell() != len(self.data):
+            raise InvalidArgument(
+                f"message type {self.type} holds {len(self.data) - stream.tell()} bytes after its CBOR item"
+            )
+        return value
+
+
+def cbor_payload(value: Any) -> bytes:
+    """``value`` (dicts, lists, str, bytes, int, float, bool, None, ...) as
+    CBOR, for write() and request(): what a C++ peer reads with toCbor()."""
+    try:
+        return bytes(cbor2.dumps(value))
+    except (cbor2.CBOREncodeError, TypeError, ValueError) as error:
+        raise InvalidArgument(f"the value cannot be written as CBOR: {error}") from None
 
 
 @dataclass
