@@ -263,6 +263,9 @@ private Q_SLOTS:
                                          << true << "not [handle, member, arguments]";
         QTest::newRow("huge member") << qint32(ipc::objects::Invoke) << hex("83 07 1a ffffffff 80")
                                      << true << "not [handle, member, arguments]";
+        QTest::newRow("more arguments declared than came") // found by fuzz_objects: it grew without end
+            << qint32(ipc::objects::Invoke) << hex("83 07 00 9a 82fafa00 00 00") << true
+            << "malformed CBOR";
         QTest::newRow("unknown handle") << qint32(ipc::objects::Invoke) << hex("83 18 63 00 80")
                                         << true << "withdrawn (handle 99)";
         QTest::newRow("argument of the wrong type")

@@ -544,6 +544,10 @@ bool readWhole(QCborStreamReader &reader, Chunk (QCborStreamReader::*read)(), Va
 QVariant readArgument(QCborStreamReader &reader)
 {
     constexpr quint64 Largest = quint64(std::numeric_limits<qint64>::max());
+    // Past the end of the data (a container that declared more items than
+    // came) or after an error: nothing more to read.
+    if (!reader.isValid() || reader.lastError() != QCborError::NoError)
+        return {};
     QVariant value;
     switch (reader.type()) {
     case QCborStreamReader::UnsignedInteger:
@@ -579,7 +583,7 @@ QVariant readArgument(QCborStreamReader &reader)
         break;
     }
     QCborValue item = QCborValue::fromCbor(reader);
-    if (reader.lastError() != QCborError::NoError)
+    if (reader.lastError() != QCborError::NoError || item.isInvalid())
         return {};
     return QVariant::fromValue(item);
 }
