@@ -7,6 +7,8 @@ import unittest
 
 import libipc
 
+from .test_interop import remove_socket_files
+
 CALC = os.environ.get("IPC_CALC_SERVER", "")
 
 
@@ -32,6 +34,7 @@ class AgainstCalcServer(unittest.TestCase):
     def test_operation_as_cbor(self) -> None:
         name = f"pycalc_{os.getpid()}"
         server = subprocess.Popen([CALC, name], stdout=subprocess.PIPE, text=True)
+        self.addCleanup(remove_socket_files, name)
         self.addCleanup(server.wait)
         self.addCleanup(server.kill)
         assert server.stdout is not None

@@ -21,6 +21,15 @@ def unique_address() -> str:
     return f"pyipc_{os.getpid()}_{next(_names)}"
 
 
+def remove_socket_files(address: str) -> None:
+    """What a C++ server killed by SIGKILL leaves behind: its socket and lock files."""
+    for suffix in (".sock", ".sock.lock"):
+        try:
+            os.unlink(f"/tmp/{address}{suffix}")
+        except FileNotFoundError:
+            pass
+
+
 class EchoServer:
     """ipc_test_peer's echo server in a process of its own (ended by its pid)."""
 
@@ -40,6 +49,7 @@ class EchoServer:
         self.process.wait()
         if self.process.stdout:
             self.process.stdout.close()
+        remove_socket_files(self.address)
 
 
 @unittest.skipUnless(PEER, "IPC_TEST_PEER names ipc_test_peer (CTest sets it)")
@@ -286,7 +296,10 @@ class Resumption(unittest.TestCase):
                     if second.stdout:
                         second.stdout.close()
 
-        asyncio.run(asyncio.wait_for(run(), 120))
+        try:
+            asyncio.run(asyncio.wait_for(run(), 120))
+        finally:
+            remove_socket_files(address)
         received = [int(line) for line in lines]
         self.assertEqual(set(received), set(range(count)))  # none lost
         # A duplicate is one the first process delivered but had not confirmed.
