@@ -28,24 +28,42 @@ import os
 import secrets
 import socket
 import struct
-from typing import AsyncIterator, Awaitable, Callable, Dict, List, Optional, Set
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional, Set
 
 from . import wire
 from .address import Address, parse_address
-from .connection import Acknowledged, Answer, Connection, Established, Goodbye, Message
+from .connection import (
+    Acknowledged,
+    Answer,
+    Connection,
+    Established,
+    Goodbye,
+    Message,
+    ObjectMessage,
+    cbor_payload,
+    decode_cbor,
+)
 from .errors import (
     AddressInUse,
     ConnectionLost,
+    Error,
+    InvalidArgument,
     InvalidConfiguration,
     PermissionDenied,
     HandshakeFailed,
     IpcError,
     NotConnected,
+    ObjectNotFound,
+    ProtocolMismatch,
     RemoteError,
     ServerNotFound,
     SocketError,
     Timeout,
+    error_for,
 )
+from .objects import Interface
+from .replica import Replica
+from .source import ACQUIRE, EMISSION, LIST, MISSED, WITHDRAWN, ObjectHost
 
 _READ_SIZE = 256 * 1024
 _log = logging.getLogger("libipc")
@@ -56,8 +74,16 @@ class Channel:
     request and answer. :class:`Client` connects one; a :class:`Server`
     hands one (a :class:`Peer`) to its handler per client."""
 
-    def __init__(self, connection: Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        host: Optional[ObjectHost] = None,
+    ) -> None:
         self._connection = connection
+        self._host = host  # the objects this side exposes, if any
+        self._replicas: Dict[int, List[Replica]] = {}  # by the source's handle
         self._reader = reader
         self._writer = writer
         self._messages: "asyncio.Queue[Optional[Message]]" = asyncio.Queue()
@@ -71,6 +97,9 @@ class Channel:
         self._request_numbers: Dict[int, int] = {}  # request id -> its message's number
         self._ack_timer: Optional[asyncio.TimerHandle] = None
         self._reading: Optional["asyncio.Task[None]"] = None
+        self._heartbeat_interval: Optional[float] = None
+        self._heartbeat: Optional["asyncio.Task[None]"] = None
+        self._last_heard = 0.0
 
     async def _handshake(self, where: str) -> None:
         while not self._connection.established:
@@ -89,7 +118,27 @@ class Channel:
                 self._dispatch(event)
 
     def _start_reading(self) -> None:
-        self._reading = asyncio.get_running_loop().create_task(self._read_loop())
+        loop = asyncio.get_running_loop()
+        self._last_heard = loop.time()
+        self._reading = loop.create_task(self._read_loop())
+        if self._heartbeat_interval and self._heartbeat is None:
+            self._heartbeat = loop.create_task(self._beat(self._heartbeat_interval))
+
+    async def _beat(self, interval: float) -> None:
+        # A peer silent for one interval is pinged; for two, it is dead (section 6).
+        loop = asyncio.get_running_loop()
+        while self._closed is None:
+            await asyncio.sleep(interval / 2)
+            if self._reconnecting or self._closed is not None:
+                continue
+            silent = loop.time() - self._last_heard
+            if silent >= 2 * interval:
+                if self._reading is not None:
+                    self._reading.cancel()
+                self._lost(ConnectionLost(f"the peer gave no sign of life for {silent:.1f} s (heartbeat {interval:g} s)"))
+            elif silent >= interval:
+                self._connection.ping()
+                self._flush()
 
     # --- what the connection says
     @property
@@ -160,6 +209,9 @@ class Channel:
     async def request(self, type_: int, data: bytes, timeout: Optional[float] = 30.0) -> Message:
         """Sends a request and returns the reply. Raises RemoteError (with
         the peer's code and text), Timeout or ConnectionLost."""
+        return await self._call(wire.REQUEST, type_, bytes(data), timeout, "request")
+
+    async def _call(self, kind: int, type_: int, data: bytes, timeout: Optional[float], what: str) -> Message:
         self._check_open()
         await self._room()
         self._check_open()
@@ -167,12 +219,12 @@ class Channel:
         future: "asyncio.Future[Message]" = asyncio.get_running_loop().create_future()
         self._requests[request_id] = future
         try:
-            self._send(type_, bytes(data), wire.token(wire.REQUEST, request_id))
+            self._send(type_, data, wire.token(kind, request_id))
             self._request_numbers[request_id] = self._connection.delivery.sent
             await self._drain()
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except asyncio.TimeoutError:
-            raise Timeout(f"request {request_id} (type {type_}) had no reply within {timeout:g} s") from None
+            raise Timeout(f"{what} {request_id} (type {type_}) had no reply within {timeout:g} s") from None
         finally:
             self._requests.pop(request_id, None)
             self._request_numbers.pop(request_id, None)
@@ -188,6 +240,109 @@ class Channel:
         self._check_open()
         self._send(request.type, text.encode(), wire.error_reply(request.request_id, code))
         await self._drain()
+
+    # --- remote objects (docs/PROTOCOL.md, section 7c)
+    async def acquire(self, name: str, timeout: Optional[float] = 30.0) -> Replica:
+        """A replica of the object the peer exposes as ``name``: its
+        interface and property values as they are now, then its signals.
+        Raises ObjectNotFound (naming what is exposed), ProtocolMismatch
+        (the peer has no remote objects), Timeout or ConnectionLost."""
+        answer = await self._object_call(ACQUIRE, {"name": name}, timeout)
+        replica = Replica(self, name, answer)
+        self._replicas.setdefault(replica.handle, []).append(replica)
+        return replica
+
+    async def objects(self, timeout: Optional[float] = 30.0) -> Dict[str, Interface]:
+        """The objects the peer exposes, with their interfaces."""
+        answer = await self._object_call(LIST, None, timeout)
+        if not isinstance(answer, list):
+            raise InvalidArgument("the peer's list of objects is malformed")
+        return {str(entry["name"]): Interface.from_cbor(entry.get("interface")) for entry in answer}
+
+    def expose(self, name: str, instance: Any) -> None:
+        """Lets the peer acquire ``instance`` (see :mod:`libipc.objects`)
+        as ``name``; InvalidConfiguration when its class cannot be described."""
+        if self._host is None:
+            self._host = ObjectHost()
+        self._host.expose(name, instance)
+
+    async def _object_call(self, operation: int, value: Any, timeout: Optional[float]) -> Any:
+        if self._connection.peer is not None and not self._connection.peer.features & wire.FEATURE_OBJECTS:
+            raise ProtocolMismatch(f"the peer ({self._connection.peer.library}) has no remote objects")
+        try:
+            answer = await self._call(wire.OBJECT, operation, cbor_payload(value), timeout, "object call")
+        except RemoteError as error:
+            raise error_for(Error(error.code), str(error)) if error.code in Error._value2member_map_ else error
+        return decode_cbor(answer.data, "the answer to an object call")
+
+    @property
+    def _window_full(self) -> bool:
+        return self._connection.window_full
+
+    def _object_send(self, operation: int, value: Any, tag: Optional[bytes] = None) -> None:
+        if self._closed is not None:
+            return
+        try:
+            self._send(operation, cbor_payload(value), tag or wire.token(wire.OBJECT, 0))
+        except IpcError as error:
+            _log.warning("object message (operation %d) not sent: %s", operation, error)
+
+    def _object_answer(self, call_id: int, operation: int, value: Any) -> None:
+        try:
+            data = cbor_payload(value)
+        except InvalidArgument as error:
+            self._object_fail(call_id, operation, Error.InvalidArgument, f"the result cannot be sent: {error}")
+            return
+        if self._closed is None:
+            self._send(operation, data, wire.token(wire.REPLY, call_id))
+
+    def _object_fail(self, call_id: int, operation: int, code: int, text: str) -> None:
+        if self._closed is None:
+            self._send(operation, text.encode(), wire.error_reply(call_id, code))
+
+    def _forget_replica(self, handle: int, replica: Replica) -> None:
+        replicas = self._replicas.get(handle, [])
+        if replica in replicas:
+            replicas.remove(replica)
+        if not replicas:
+            self._replicas.pop(handle, None)
+
+    def _on_object(self, event: ObjectMessage) -> None:
+        what = f"object message (operation {event.operation})"
+        try:
+            value = decode_cbor(event.data, what)
+        except InvalidArgument as error:
+            if event.call_id:
+                self._object_fail(event.call_id, event.operation, Error.ProtocolError, str(error))
+            _log.warning("%s", error)
+            return
+        if event.operation in (EMISSION, MISSED, WITHDRAWN):
+            self._on_replica_message(event.operation, value)
+        elif self._host is not None:
+            self._host.on_message(self, event.call_id, event.operation, value)
+        elif event.operation == LIST and event.call_id:
+            self._object_answer(event.call_id, LIST, [])
+        elif event.call_id:
+            self._object_fail(event.call_id, event.operation, Error.ObjectNotFound, "this peer exposes no objects")
+
+    def _on_replica_message(self, operation: int, value: Any) -> None:
+        if not isinstance(value, list) or len(value) < 2 or not isinstance(value[0], int):
+            _log.warning("a malformed object message (operation %d): ignored", operation)
+            return
+        for replica in list(self._replicas.get(value[0], [])):
+            if operation == EMISSION and len(value) == 4:
+                replica._on_emission(value[1], value[2], value[3])
+            elif operation == MISSED and len(value) == 3:
+                replica._on_missed(value[1], value[2])
+            elif operation == WITHDRAWN:
+                self._forget_replica(value[0], replica)
+                replica._set_state("gone", ObjectNotFound(f"{replica.name} was withdrawn: {value[1]}"))
+
+    def _replicas_lost(self, error: IpcError) -> None:
+        for replicas in list(self._replicas.values()):
+            for replica in replicas:
+                replica._set_state("gone", error)
+        self._replicas.clear()
 
     # --- receiving
     async def receive(self) -> Message:
@@ -242,8 +397,13 @@ class Channel:
                 future.set_result(Message(event.type, event.data))
             else:
                 future.set_exception(RemoteError(event.data.decode(errors="replace"), event.error_code))
+        elif isinstance(event, ObjectMessage):
+            self._connection.delivered()
+            self._on_object(event)
         elif isinstance(event, Acknowledged):
             self._window_open.set()
+            if self._host is not None:
+                self._host.window_opened(self)
         elif isinstance(event, Goodbye):
             self._orderly = True
             self._finish(ConnectionLost("the peer closed the connection"))
@@ -258,6 +418,7 @@ class Channel:
                 if not data:
                     error = ConnectionLost("the peer went away without a goodbye")
                     break
+                self._last_heard = asyncio.get_running_loop().time()
                 events = self._connection.feed(data)
                 for event in events:
                     self._dispatch(event)
@@ -284,11 +445,16 @@ class Channel:
         self._closed = error
         if self._ack_timer is not None:
             self._ack_timer.cancel()
+        if self._heartbeat is not None and self._heartbeat is not asyncio.current_task():
+            self._heartbeat.cancel()
         self._messages.put_nowait(None)
         self._window_open.set()
         for future in self._requests.values():
             if not future.done():
                 future.set_exception(ConnectionLost(f"no reply: {error}"))
+        if self._host is not None:
+            self._host.forget(self)
+        self._replicas_lost(error)
         self._writer.close()
 
     async def close(self) -> None:
@@ -328,7 +494,11 @@ class Client(Channel):
     delivered exactly once, in order, both ways; across a server restart,
     what the old server had not confirmed is sent again (at least once), and
     a request it received but never answered fails with ConnectionLost.
-    Writes meanwhile are held (up to the send window)."""
+    Writes meanwhile are held (up to the send window).
+
+    With ``heartbeat_interval`` (seconds) the client pings a server silent
+    for that long, and takes one silent for twice that long as dead: the
+    connection is then resumed as if it had broken."""
 
     _options: Dict[str, object]
     _where: Address
@@ -361,6 +531,7 @@ class Client(Channel):
         max_message_size: int = wire.DEFAULT_MAX_MESSAGE_SIZE,
         timeout: float = 10.0,
         reconnect_timeout: Optional[float] = 30.0,
+        heartbeat_interval: Optional[float] = None,
     ) -> "Client":
         """Connects and completes the handshake, or raises the IpcError
         that says why not (ServerNotFound, EncryptionRequired,
@@ -374,6 +545,7 @@ class Client(Channel):
         client._options = options
         client._where = where
         client._reconnect_timeout = reconnect_timeout
+        client._heartbeat_interval = heartbeat_interval
         try:
             await asyncio.wait_for(client._handshake(str(where)), timeout)
         except asyncio.TimeoutError:
@@ -391,6 +563,9 @@ class Client(Channel):
             return
         self._reconnecting = True
         self._writer.close()
+        for replicas in self._replicas.values():
+            for replica in replicas:
+                replica._set_state("suspect")
         self._reconnection = asyncio.get_running_loop().create_task(self._reconnect(error))
 
     async def _reconnect(self, error: IpcError) -> None:
@@ -445,8 +620,28 @@ class Client(Channel):
                 future = self._requests.get(request_id)
                 if number <= confirmed and future is not None and not future.done():
                     future.set_exception(ConnectionLost("the server restarted before answering"))
+            if self._host is not None:
+                self._host.forget(self)  # the new process acquired nothing yet
+            replicas = [r for rs in self._replicas.values() for r in rs]
+            self._replicas.clear()
+            for replica in replicas:
+                asyncio.get_running_loop().create_task(self._reacquire(replica))
+        else:
+            for replicas in self._replicas.values():
+                for replica in replicas:
+                    replica._set_state("valid")
         self._window_open.set()
         self._start_reading()
+
+    async def _reacquire(self, replica: Replica) -> None:
+        # The source's process restarted: its handles are new, its values may differ.
+        try:
+            answer = await self._object_call(ACQUIRE, {"name": replica.name}, 30.0)
+            replica._reacquired(answer)
+        except IpcError as error:
+            replica._set_state("gone", error)
+            return
+        self._replicas.setdefault(replica.handle, []).append(replica)
 
     async def close(self) -> None:
         if self._reconnection is not None and not self._reconnection.done():
@@ -480,7 +675,9 @@ class Server:
     ``psk`` (32 bytes) only clients with that key get in.
 
     A client whose handshake or bytes are wrong is dropped alone, and the
-    reason logged (logger ``libipc``); the others go on.
+    reason logged (logger ``libipc``); the others go on. With
+    ``heartbeat_interval`` (seconds) a client silent for that long is
+    pinged, and one silent for twice that long is dropped.
     """
 
     def __init__(
@@ -492,6 +689,7 @@ class Server:
         encryption: bool = True,
         max_message_size: int = wire.DEFAULT_MAX_MESSAGE_SIZE,
         handshake_timeout: float = 10.0,
+        heartbeat_interval: Optional[float] = None,
     ) -> None:
         if psk is not None and len(psk) != 32:
             raise InvalidConfiguration("a pre-shared key has 32 bytes")
@@ -501,9 +699,22 @@ class Server:
         self._encryption = encryption or psk is not None
         self._max_message_size = max_message_size
         self._handshake_timeout = handshake_timeout
+        self._heartbeat_interval = heartbeat_interval
         self._server: Optional[asyncio.base_events.Server] = None
         self._tasks: Set["asyncio.Task[None]"] = set()
+        self._host = ObjectHost()
         self.peers: Set[Peer] = set()
+
+    def expose(self, name: str, instance: Any) -> None:
+        """Lets every client acquire ``instance`` as ``name`` (a Qt replica
+        calls its methods, sets and watches its properties, receives its
+        signals; see :mod:`libipc.objects`). InvalidConfiguration when the
+        name is taken or the class cannot be described."""
+        self._host.expose(name, instance)
+
+    def unexpose(self, name: str) -> None:
+        """Withdraws the object: its replicas are told."""
+        self._host.unexpose(name)
 
     @property
     def address(self) -> str:
@@ -555,7 +766,8 @@ class Server:
         connection = Connection(
             self._psk, True, self._max_message_size, server=True, encryption=self._encryption
         )
-        peer = Peer(connection, reader, writer)
+        peer = Peer(connection, reader, writer, self._host)
+        peer._heartbeat_interval = self._heartbeat_interval
         sock = writer.get_extra_info("socket")
         if sock is not None and sock.family == socket.AF_UNIX and hasattr(socket, "SO_PEERCRED"):
             credentials = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any, Coroutine, List, Optional, TypeVar
+import time
+from typing import Any, Callable, Coroutine, Dict, List, Optional, TypeVar
 
 from . import aio, wire
 from .connection import Message
 from .errors import Timeout
+from .objects import Interface
+from .replica import Replica as AsyncReplica
 
 T = TypeVar("T")
 
@@ -67,6 +70,14 @@ class Client:
     def unconfirmed(self) -> List[Message]:
         return self._client.unconfirmed()
 
+    def acquire(self, name: str, timeout: Optional[float] = 30.0) -> "Replica":
+        """A replica of the server's object ``name`` (see :class:`Replica`)."""
+        return Replica(self, self._run(self._client.acquire(name, timeout)))
+
+    def objects(self, timeout: Optional[float] = 30.0) -> Dict[str, Interface]:
+        """The objects the server exposes, with their interfaces."""
+        return self._run(self._client.objects(timeout))
+
     def close(self) -> None:
         """Says goodbye, closes, and ends the client's thread."""
         if self._thread.is_alive():
@@ -90,6 +101,7 @@ def connect(
     max_message_size: int = wire.DEFAULT_MAX_MESSAGE_SIZE,
     timeout: float = 10.0,
     reconnect_timeout: Optional[float] = 30.0,
+    heartbeat_interval: Optional[float] = None,
 ) -> Client:
     """Connects to the libipc server at ``address`` (encrypted by default)
     and returns a blocking :class:`Client`; raises the IpcError that says
@@ -105,6 +117,7 @@ def connect(
         max_message_size=max_message_size,
         timeout=timeout,
         reconnect_timeout=reconnect_timeout,
+        heartbeat_interval=heartbeat_interval,
     )
     try:
         client = asyncio.run_coroutine_threadsafe(coroutine, loop).result()
@@ -114,3 +127,63 @@ def connect(
         loop.close()
         raise
     return Client(loop, thread, client)
+
+
+class Replica:
+    """A remote object for scripts: :class:`libipc.replica.Replica`, blocking.
+    Callbacks given to on() run on the client's thread."""
+
+    def __init__(self, client: Client, replica: AsyncReplica) -> None:
+        self._client = client
+        self._replica = replica
+        self._subscription = client._run(self._subscribe())
+
+    async def _subscribe(self) -> Any:
+        return self._replica.signals()  # made on the loop's thread: it holds an asyncio.Queue
+
+    @property
+    def name(self) -> str:
+        return self._replica.name
+
+    @property
+    def state(self) -> str:
+        return self._replica.state
+
+    @property
+    def interface(self) -> Interface:
+        return self._replica.interface
+
+    @property
+    def values(self) -> Dict[str, Any]:
+        return self._replica.values
+
+    def value(self, name: str) -> Any:
+        return self._replica.value(name)
+
+    def call(self, method: str, *arguments: Any, timeout: Optional[float] = 30.0) -> Any:
+        return self._client._run(self._replica.call(method, *arguments, timeout=timeout))
+
+    def set_value(self, name: str, value: Any, timeout: Optional[float] = 30.0) -> None:
+        self._client._run(self._replica.set_value(name, value, timeout))
+
+    def on(self, signal: str, callback: Callable[..., Any]) -> Callable[[], None]:
+        return self._replica.on(signal, callback)
+
+    def next_emission(self, timeout: Optional[float] = None) -> Any:
+        """The next emission of any signal since the replica was acquired
+        (an :class:`libipc.replica.Emission`); Timeout when none comes."""
+        return self._client._run(self._subscription.__anext__(), timeout)
+
+    def wait_for(self, signal: str, timeout: Optional[float] = None) -> List[Any]:
+        """The arguments of the next emission of ``signal`` (those of other
+        signals before it are passed over)."""
+        key = self._replica._key(signal)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            emission = self.next_emission(left)
+            if emission.signal == key:
+                return emission.arguments  # type: ignore[no-any-return]
+
+    def release(self) -> None:
+        self._client._run(self._replica.release())

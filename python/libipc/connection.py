@@ -52,18 +52,21 @@ class Message:
     def cbor(self) -> Any:
         """The data read as one CBOR item (what a C++ peer's writeCbor()
         or a reply with a QCborMap sends); InvalidArgument when it is not."""
-        stream = io.BytesIO(self.data)
-        try:
-            value = cbor2.CBORDecoder(stream).decode()
-        except (cbor2.CBORDecodeError, ValueError, EOFError) as error:
-            raise InvalidArgument(f"message type {self.type} does not hold CBOR: {error}") from None
-        if value is cbor2.break_marker:
-            raise InvalidArgument(f"message type {self.type} does not hold CBOR: a lone break code")
-        if stream.tell() != len(self.data):
-            raise InvalidArgument(
-                f"message type {self.type} holds {len(self.data) - stream.tell()} bytes after its CBOR item"
-            )
-        return value
+        return decode_cbor(self.data, f"message type {self.type}")
+
+
+def decode_cbor(data: bytes, what: str) -> Any:
+    """``data`` as exactly one CBOR item, or InvalidArgument naming ``what``."""
+    stream = io.BytesIO(data)
+    try:
+        value = cbor2.CBORDecoder(stream).decode()
+    except (cbor2.CBORDecodeError, ValueError, EOFError) as error:
+        raise InvalidArgument(f"{what} does not hold CBOR: {error}") from None
+    if value is cbor2.break_marker:
+        raise InvalidArgument(f"{what} does not hold CBOR: a lone break code")
+    if stream.tell() != len(data):
+        raise InvalidArgument(f"{what} holds {len(data) - stream.tell()} bytes after its CBOR item")
+    return value
 
 
 def cbor_payload(value: Any) -> bytes:
@@ -87,6 +90,15 @@ class Answer:
 
 
 @dataclass
+class ObjectMessage:
+    """Remote-object traffic (section 7c): ``call_id`` is 0 when one-way."""
+
+    call_id: int
+    operation: int
+    data: bytes
+
+
+@dataclass
 class Established:
     peer: wire.Hello
 
@@ -101,7 +113,7 @@ class Goodbye:
     pass
 
 
-Event = Union[Message, Answer, Established, Acknowledged, Goodbye]
+Event = Union[Message, Answer, ObjectMessage, Established, Acknowledged, Goodbye]
 
 
 @dataclass
@@ -186,6 +198,7 @@ class Connection:
         self._tag: Optional[wire.Tag] = None
         self._next_sequence = 0  # the number of the peer's next message on this connection
         self.peer_restarted = False  # the peer is a new process: it confirmed nothing of ours
+        self.pongs = 0  # answers to our pings
         # A server speaks first: the preamble, and when plain its hello.
         if server:
             self._mode = wire.MODE_PLAIN if not encryption else (wire.MODE_NNPSK0 if psk else wire.MODE_NN)
@@ -261,6 +274,10 @@ class Connection:
         if tag is not None:
             self._write_control(tag)
         self._write_frame(wire.body(type_, data))
+
+    def ping(self) -> None:
+        """Asks the peer for a sign of life (a heartbeat)."""
+        self._write_control(wire.token(wire.PING, self.pongs))
 
     def goodbye(self) -> None:
         self.acknowledge()
@@ -342,7 +359,7 @@ class Connection:
             os.getpid(),
             os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "python",
             LIBRARY,
-            wire.FEATURE_ACKS | wire.FEATURE_REQUESTS,
+            wire.FEATURE_ACKS | wire.FEATURE_REQUESTS | wire.FEATURE_OBJECTS,
             self.delivery.stream,
             self.window_messages,
             min(self.window_bytes, 0xFFFFFFFF),
@@ -452,8 +469,8 @@ class Connection:
             events.append(Answer(tag.id, type_, data))
         elif tag.kind == wire.ERROR_REPLY:
             events.append(Answer(tag.id, type_, data, tag.code))
-        else:  # remote-object traffic this side does not take part in
-            self.delivery.delivered += 1
+        else:
+            events.append(ObjectMessage(tag.id, type_, data))
 
     def _on_control(self, data: bytes, events: List[Event]) -> None:
         if not data:
@@ -496,6 +513,8 @@ class Connection:
             self._on_ack(wire.read_token(data), events)
         elif kind == wire.PING:
             self._write_control(wire.token(wire.PONG, wire.read_token(data)))
+        elif kind == wire.PONG:
+            self.pongs += 1
         elif kind == wire.GOODBYE:
             self._state = "closed"
             events.append(Goodbye())

@@ -4,6 +4,7 @@ need running servers, so they are not run here; tests/test_examples.py
 runs the example scripts)."""
 
 import ast
+import importlib
 import os
 import re
 import unittest
@@ -32,6 +33,10 @@ class Documents(unittest.TestCase):
                 with self.subTest(f"{path}:{line}"):
                     tree = ast.parse(code, f"{path}:{line}")
                     for node in ast.walk(tree):
+                        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("libipc"):
+                            module = importlib.import_module(node.module or "")
+                            for alias in node.names:
+                                self.assertTrue(hasattr(module, alias.name), f"{node.module}.{alias.name}")
                         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
                             module = MODULES.get(node.value.id)
                             if module is not None:
