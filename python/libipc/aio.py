@@ -36,7 +36,9 @@ from .connection import (
     Acknowledged,
     Answer,
     Connection,
+    Delivery,
     Established,
+    Event,
     Goodbye,
     Message,
     ObjectMessage,
@@ -102,6 +104,13 @@ class Channel:
         self._last_heard = 0.0
 
     async def _handshake(self, where: str) -> None:
+        for event in await self._handshake_events(where):
+            self._dispatch(event)
+
+    async def _handshake_events(self, where: str) -> List[Event]:
+        """Feeds the connection until it is established; returns what
+        happened meanwhile (a resumed connection's first messages too)."""
+        happened: List[Event] = []
         while not self._connection.established:
             data = await self._reader.read(_READ_SIZE)
             if not data:
@@ -111,11 +120,10 @@ class Channel:
                     )
                 raise ConnectionLost(f"{where} closed the connection during the handshake")
             try:
-                events = self._connection.feed(data)
+                happened += self._connection.feed(data)
             finally:
                 self._flush()
-            for event in events:
-                self._dispatch(event)
+        return happened
 
     def _start_reading(self) -> None:
         loop = asyncio.get_running_loop()
@@ -660,6 +668,51 @@ class Peer(Channel):
     pid: Optional[int] = None
     uid: Optional[int] = None
     gid: Optional[int] = None
+    _server: "Server"
+    _claimant: Optional[Connection] = None  # the new connection resuming this one
+    _resume_timer: Optional[asyncio.TimerHandle] = None
+
+    @property
+    def instance(self) -> int:
+        """The client's instance (its stream id): the same across its reconnects."""
+        return self.peer.instance
+
+    def _lost(self, error: IpcError) -> None:
+        # A client that acknowledges may come back and resume, for resume_timeout.
+        timeout = self._server._resume_timeout
+        if not timeout or not self._connection.resumable or self._closed is not None or self._reconnecting:
+            self._finish(error)
+            return
+        self._reconnecting = True
+        self._writer.close()
+        self._resume_timer = asyncio.get_running_loop().call_later(
+            timeout, self._finish, ConnectionLost(f"{error}; the client did not come back within {timeout:g} s")
+        )
+
+    def _cut(self) -> None:
+        """The same client connected again: this connection is replaced
+        (when the new one's handshake fails, the client may still come back)."""
+        if not self._reconnecting:
+            if self._reading is not None:
+                self._reading.cancel()
+            self._lost(ConnectionLost("the client connected again"))
+
+    def _take_over(self, connection: Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._resume_timer is not None:
+            self._resume_timer.cancel()
+            self._resume_timer = None
+        self._connection, self._reader, self._writer = connection, reader, writer
+        self._claimant = None
+        self._reconnecting = False
+        self._window_open.set()
+        self._start_reading()
+
+    def _finish(self, error: IpcError) -> None:
+        if self._resume_timer is not None:
+            self._resume_timer.cancel()
+        if self._connection.peer is not None and self._server._by_instance.get(self.instance) is self:
+            del self._server._by_instance[self.instance]
+        super()._finish(error)
 
     async def __aenter__(self) -> "Peer":
         return self
@@ -677,7 +730,12 @@ class Server:
     A client whose handshake or bytes are wrong is dropped alone, and the
     reason logged (logger ``libipc``); the others go on. With
     ``heartbeat_interval`` (seconds) a client silent for that long is
-    pinged, and one silent for twice that long is dropped.
+    pinged, and one silent for twice that long is taken as gone.
+
+    A client that acknowledges (every libipc client) and whose connection
+    breaks may come back within ``resume_timeout`` seconds and resume: its
+    handler goes on with the same :class:`Peer`, each message exactly once,
+    in order; after that time the peer ends with ConnectionLost.
     """
 
     def __init__(
@@ -690,6 +748,7 @@ class Server:
         max_message_size: int = wire.DEFAULT_MAX_MESSAGE_SIZE,
         handshake_timeout: float = 10.0,
         heartbeat_interval: Optional[float] = None,
+        resume_timeout: Optional[float] = 30.0,
     ) -> None:
         if psk is not None and len(psk) != 32:
             raise InvalidConfiguration("a pre-shared key has 32 bytes")
@@ -700,6 +759,10 @@ class Server:
         self._max_message_size = max_message_size
         self._handshake_timeout = handshake_timeout
         self._heartbeat_interval = heartbeat_interval
+        self._resume_timeout = resume_timeout
+        self._instance = secrets.randbits(64) or 1  # this process, as clients see it
+        self._by_instance: Dict[int, Peer] = {}  # clients that may resume, by their instance
+        self.resumptions = 0  # connections that continued a client's earlier one
         self._server: Optional[asyncio.base_events.Server] = None
         self._tasks: Set["asyncio.Task[None]"] = set()
         self._host = ObjectHost()
@@ -763,10 +826,25 @@ class Server:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
+        connection: Connection
+
+        def adopt(hello: wire.Hello) -> Optional[Delivery]:
+            # The same client instance again: its connection broke (or is
+            # about to be found broken); this one continues its streams.
+            earlier = self._by_instance.get(hello.instance)
+            if earlier is None or earlier._closed is not None:
+                return None
+            earlier._cut()
+            earlier._claimant = connection
+            return earlier._connection.delivery
+
         connection = Connection(
-            self._psk, True, self._max_message_size, server=True, encryption=self._encryption
+            self._psk, True, self._max_message_size, server=True, encryption=self._encryption,
+            instance=self._instance, adopt=adopt if self._resume_timeout else None,
         )
         peer = Peer(connection, reader, writer, self._host)
+        peer._server = self
+        taken_over = False
         peer._heartbeat_interval = self._heartbeat_interval
         sock = writer.get_extra_info("socket")
         if sock is not None and sock.family == socket.AF_UNIX and hasattr(socket, "SO_PEERCRED"):
@@ -774,7 +852,22 @@ class Server:
             peer.pid, peer.uid, peer.gid = struct.unpack("3i", credentials)
         try:
             writer.write(connection.take_output())  # the preamble (and, plain, the hello)
-            await asyncio.wait_for(peer._handshake("the client"), self._handshake_timeout)
+            events = await asyncio.wait_for(peer._handshake_events("the client"), self._handshake_timeout)
+            if connection.resumed:
+                earlier = self._by_instance.get(connection.peer.instance)  # type: ignore[union-attr]
+                if earlier is None or earlier._claimant is not connection:
+                    return  # it was given up meanwhile, or another connection claimed it
+                earlier._take_over(connection, reader, writer)
+                earlier.pid, earlier.uid, earlier.gid = peer.pid, peer.uid, peer.gid
+                self.resumptions += 1
+                for event in events:
+                    earlier._dispatch(event)
+                taken_over = True  # its handler goes on; this task has nothing more to do
+                return
+            for event in events:
+                peer._dispatch(event)
+            if connection.resumable:
+                self._by_instance[connection.peer.instance] = peer  # type: ignore[union-attr]
             peer._start_reading()
             self.peers.add(peer)
             await self._handler(peer)
@@ -787,9 +880,14 @@ class Server:
         except asyncio.CancelledError:
             pass
         finally:
-            self.peers.discard(peer)
             self._tasks.discard(task)
-            await peer.close()
+            if taken_over:
+                pass
+            elif connection.resumed:
+                writer.close()  # a resumption that did not happen: no goodbye on another's streams
+            else:
+                self.peers.discard(peer)
+                await peer.close()
 
     async def close(self) -> None:
         """Stops listening, says goodbye to every client, removes its socket file."""

@@ -14,7 +14,7 @@ import struct
 import sys
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Deque, List, Optional, Union
+from typing import Any, Callable, Deque, List, Optional, Union
 
 import cbor2
 
@@ -173,6 +173,8 @@ class Connection:
         server: bool = False,
         encryption: bool = True,
         delivery: Optional[Delivery] = None,
+        instance: int = 0,
+        adopt: Optional[Callable[[wire.Hello], Optional[Delivery]]] = None,
     ) -> None:
         if psk is not None and len(psk) != 32:
             raise ValueError("a pre-shared key has 32 bytes")
@@ -185,6 +187,11 @@ class Connection:
         self.window_bytes = window_bytes
         # A client's stays across its connections; a new one starts afresh.
         self.delivery = delivery if delivery is not None else Delivery()
+        # The hello's instance: a client's is its stream id, a server's its own.
+        self._instance = instance
+        # A server's way to continue a client's earlier delivery state (resumption).
+        self._adopt = adopt
+        self.resumed = False  # it continues an earlier connection's delivery state
         self._input = bytearray()
         self._output = bytearray()
         self._state = "preamble"
@@ -360,7 +367,7 @@ class Connection:
             os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "python",
             LIBRARY,
             wire.FEATURE_ACKS | wire.FEATURE_REQUESTS | wire.FEATURE_OBJECTS,
-            self.delivery.stream,
+            self._instance or self.delivery.stream,
             self.window_messages,
             min(self.window_bytes, 0xFFFFFFFF),
         )
@@ -481,6 +488,10 @@ class Connection:
                 raise ProtocolError("a second hello")
             self.peer = wire.Hello.decode(data)
             self._acknowledging = bool(self.peer.features & wire.FEATURE_ACKS)
+            if self._acknowledging and self._adopt is not None:
+                kept = self._adopt(self.peer)
+                if kept is not None:
+                    self.delivery, self.resumed = kept, True
             d = self.delivery
             self.peer_restarted = d.peer_instance != 0 and self.peer.instance != d.peer_instance
             d.peer_instance = self.peer.instance

@@ -65,7 +65,8 @@ class Heartbeats(unittest.TestCase):
                 except libipc.IpcError as error:
                     endings.append(error)
 
-            async with aio.Server(address, handler, heartbeat_interval=0.2) as server:
+            # A client found dead may still come back and resume, for resume_timeout.
+            async with aio.Server(address, handler, heartbeat_interval=0.2, resume_timeout=0.2) as server:
                 client = await asyncio.create_subprocess_exec(
                     PEER, "idle-client", address, stdout=asyncio.subprocess.PIPE
                 )
@@ -86,6 +87,7 @@ class Heartbeats(unittest.TestCase):
         self.assertEqual(len(endings), 1)
         self.assertIsInstance(endings[0], libipc.ConnectionLost)
         self.assertIn("no sign of life", str(endings[0]))
+        self.assertIn("did not come back within 0.2 s", str(endings[0]))
         self.assertFalse(os.path.exists(address))  # the Python server removed its socket file
 
 

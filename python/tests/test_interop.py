@@ -7,7 +7,7 @@ import itertools
 import os
 import subprocess
 import unittest
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 import libipc
 from libipc import aio
@@ -179,13 +179,17 @@ class AgainstCppServer(unittest.TestCase):
 class CuttingProxy:
     """Forwards local-socket connections to ``target`` until cut(): then
     every connection through it breaks at once (no goodbye), as a network
-    or a crashed relay would break it."""
+    or a crashed relay would break it. With ``cut_after`` it cuts by itself
+    once that many bytes went upstream in all (each number once), so a cut
+    falls while data flows."""
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, cut_after: Sequence[int] = ()) -> None:
         self.address = unique_address()
         self.target = f"/tmp/{target}.sock"
         self.writers: List[asyncio.StreamWriter] = []
         self.server: Optional[asyncio.base_events.Server] = None
+        self.cut_after = sorted(cut_after)
+        self.upstream_bytes = 0
 
     async def start(self) -> None:
         self.server = await asyncio.start_unix_server(self._pipe, f"/tmp/{self.address}.sock")
@@ -198,6 +202,8 @@ class CuttingProxy:
             try:
                 while data := await source.read(65536):
                     sink.write(data)
+                    if sink is upstream_writer:
+                        self._count(len(data))
                     await sink.drain()
             except (ConnectionError, OSError):
                 pass
@@ -205,6 +211,12 @@ class CuttingProxy:
                 sink.close()
 
         await asyncio.gather(copy(reader, upstream_writer), copy(upstream_reader, writer))
+
+    def _count(self, sent: int) -> None:
+        self.upstream_bytes += sent
+        if self.cut_after and self.upstream_bytes >= self.cut_after[0]:
+            self.cut_after.pop(0)
+            self.cut()
 
     def cut(self) -> None:
         for writer in self.writers:
