@@ -22,13 +22,13 @@ def main() -> int:
             thermostat = client.acquire("thermostat")
             print(f"{thermostat.interface.class_name}: {thermostat.values}")
             print(thermostat.call("describe"))
-            thermostat.set_value("target", target)
-            print(f"target set to {thermostat.wait_for('targetChanged', timeout=10)[0]}")
-            for _ in range(count):
-                emission = thermostat.next_emission(timeout=10)
-                print(f"{emission.signal}{tuple(emission.arguments)}")
-                if emission.signal == "temperatureChanged" and abs(emission.arguments[0] - target) < 0.25:
-                    break
+            with thermostat.signals() as changes:  # every signal from here on
+                thermostat.set_value("target", target)
+                for _ in range(count):
+                    emission = changes.next(timeout=10)
+                    print(f"{emission.signal}{tuple(emission.arguments)}")
+                    if emission.signal == "temperatureChanged" and abs(emission.arguments[0] - target) < 0.25:
+                        break
     except libipc.IpcError as error:
         print(f"thermostat_watch failed: {type(error).__name__}: {error}", file=sys.stderr)
         return 1

@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import errno
 import itertools
 import logging
@@ -28,7 +29,7 @@ import os
 import secrets
 import socket
 import struct
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional, Set
+from typing import Any, AsyncIterator, Awaitable, Callable, Deque, Dict, List, Optional, Set
 
 from . import wire
 from .address import Address, parse_address
@@ -65,9 +66,11 @@ from .errors import (
 )
 from .objects import Interface
 from .replica import Replica
-from .source import ACQUIRE, EMISSION, LIST, MISSED, WITHDRAWN, ObjectHost
+from .source import ACQUIRE, EMISSION, LIST, MISSED, RELEASE, WITHDRAWN, ObjectHost
 
 _READ_SIZE = 256 * 1024
+_SEND_BUFFER_LIMIT = 16 * 1024 * 1024  # bytes queued for a peer that confirms nothing
+_CALLS_IN_FLIGHT = 1024  # a peer's object calls running at once (async methods)
 _log = logging.getLogger("libipc")
 
 
@@ -86,6 +89,9 @@ class Channel:
         self._connection = connection
         self._host = host  # the objects this side exposes, if any
         self._replicas: Dict[int, List[Replica]] = {}  # by the source's handle
+        self._object_backlog: Deque[ObjectMessage] = collections.deque()  # calls held while there is no room
+        self._calls_in_flight = 0  # the peer's calls of async methods not finished yet
+        self._background: Set["asyncio.Task[None]"] = set()
         self._reader = reader
         self._writer = writer
         self._messages: "asyncio.Queue[Optional[Message]]" = asyncio.Queue()
@@ -174,8 +180,12 @@ class Channel:
 
     # --- sending
     def _flush(self) -> None:
+        # Without a socket to write to, the bytes stay with the connection: a
+        # server's resumed peer writes before its new socket is handed over.
+        if self._writer.is_closing():
+            return
         out = self._connection.take_output()
-        if out and not self._writer.is_closing():
+        if out:
             self._writer.write(out)
 
     def _send(self, type_: int, data: bytes, tag: Optional[bytes] = None) -> None:
@@ -238,13 +248,15 @@ class Channel:
             self._request_numbers.pop(request_id, None)
 
     async def reply(self, request: Message, type_: int, data: bytes) -> None:
-        """Answers the peer's request."""
+        """Answers the peer's request; waits while the send window is full."""
+        await self._room()
         self._check_open()
         self._send(type_, bytes(data), wire.token(wire.REPLY, request.request_id))
         await self._drain()
 
     async def reply_error(self, request: Message, code: int, text: str) -> None:
         """Answers the peer's request with an error (RemoteError there)."""
+        await self._room()
         self._check_open()
         self._send(request.type, text.encode(), wire.error_reply(request.request_id, code))
         await self._drain()
@@ -263,9 +275,10 @@ class Channel:
     async def objects(self, timeout: Optional[float] = 30.0) -> Dict[str, Interface]:
         """The objects the peer exposes, with their interfaces."""
         answer = await self._object_call(LIST, None, timeout)
-        if not isinstance(answer, list):
-            raise InvalidArgument("the peer's list of objects is malformed")
-        return {str(entry["name"]): Interface.from_cbor(entry.get("interface")) for entry in answer}
+        try:
+            return {str(entry["name"]): Interface.from_cbor(entry.get("interface")) for entry in answer}
+        except (TypeError, KeyError, AttributeError):
+            raise InvalidArgument("the peer's list of objects is malformed") from None
 
     def expose(self, name: str, instance: Any) -> None:
         """Lets the peer acquire ``instance`` (see :mod:`libipc.objects`)
@@ -273,6 +286,12 @@ class Channel:
         if self._host is None:
             self._host = ObjectHost()
         self._host.expose(name, instance)
+
+    def unexpose(self, name: str) -> None:
+        """Withdraws an object expose() offered: its replicas are told."""
+        if self._host is None:
+            raise ObjectNotFound(f"no object is exposed as {name}")
+        self._host.unexpose(name)
 
     async def _object_call(self, operation: int, value: Any, timeout: Optional[float]) -> Any:
         if self._connection.peer is not None and not self._connection.peer.features & wire.FEATURE_OBJECTS:
@@ -285,7 +304,12 @@ class Channel:
 
     @property
     def _window_full(self) -> bool:
-        return self._connection.window_full
+        """No room for more to the peer: its window of unconfirmed messages, or
+        (a peer that confirms nothing) the socket's buffer."""
+        if self._connection.window_full:
+            return True
+        transport = self._writer.transport
+        return transport is not None and transport.get_write_buffer_size() >= _SEND_BUFFER_LIMIT
 
     def _object_send(self, operation: int, value: Any, tag: Optional[bytes] = None) -> None:
         if self._closed is not None:
@@ -307,6 +331,16 @@ class Channel:
     def _object_fail(self, call_id: int, operation: int, code: int, text: str) -> None:
         if self._closed is None:
             self._send(operation, text.encode(), wire.error_reply(call_id, code))
+
+    @property
+    def _object_room_full(self) -> bool:
+        return self._window_full or self._calls_in_flight >= _CALLS_IN_FLIGHT
+
+    def _take_object_backlog(self) -> None:
+        while self._object_backlog and not self._object_room_full and self._closed is None:
+            self._connection.delivered()
+            self._on_object(self._object_backlog.popleft())
+        self._acknowledge_soon()
 
     def _forget_replica(self, handle: int, replica: Replica) -> None:
         replicas = self._replicas.get(handle, [])
@@ -406,12 +440,18 @@ class Channel:
             else:
                 future.set_exception(RemoteError(event.data.decode(errors="replace"), event.error_code))
         elif isinstance(event, ObjectMessage):
-            self._connection.delivered()
-            self._on_object(event)
+            # Taken only while there is room for the answer: otherwise held, not
+            # acknowledged, so a peer that confirms nothing runs out of window.
+            if self._object_backlog or self._object_room_full:
+                self._object_backlog.append(event)
+            else:
+                self._connection.delivered()
+                self._on_object(event)
         elif isinstance(event, Acknowledged):
             self._window_open.set()
             if self._host is not None:
                 self._host.window_opened(self)
+            self._take_object_backlog()
         elif isinstance(event, Goodbye):
             self._orderly = True
             self._finish(ConnectionLost("the peer closed the connection"))
@@ -633,7 +673,9 @@ class Client(Channel):
             replicas = [r for rs in self._replicas.values() for r in rs]
             self._replicas.clear()
             for replica in replicas:
-                asyncio.get_running_loop().create_task(self._reacquire(replica))
+                task = asyncio.get_running_loop().create_task(self._reacquire(replica))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
         else:
             for replicas in self._replicas.values():
                 for replica in replicas:
@@ -645,10 +687,13 @@ class Client(Channel):
         # The source's process restarted: its handles are new, its values may differ.
         try:
             answer = await self._object_call(ACQUIRE, {"name": replica.name}, 30.0)
-            replica._reacquired(answer)
         except IpcError as error:
             replica._set_state("gone", error)
             return
+        if replica.state == "released":  # released meanwhile: the new process lets it go too
+            self._object_send(RELEASE, {"handle": answer.get("handle") if isinstance(answer, dict) else None})
+            return
+        replica._reacquired(answer)
         self._replicas.setdefault(replica.handle, []).append(replica)
 
     async def close(self) -> None:
@@ -685,6 +730,9 @@ class Peer(Channel):
             return
         self._reconnecting = True
         self._writer.close()
+        for replicas in self._replicas.values():
+            for replica in replicas:
+                replica._set_state("suspect")
         self._resume_timer = asyncio.get_running_loop().call_later(
             timeout, self._finish, ConnectionLost(f"{error}; the client did not come back within {timeout:g} s")
         )
@@ -697,13 +745,27 @@ class Peer(Channel):
                 self._reading.cancel()
             self._lost(ConnectionLost("the client connected again"))
 
-    def _take_over(self, connection: Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def _adopt(self, connection: Connection) -> Delivery:
+        """A new connection from the same client continues this one; its
+        handshake is still under way. What this side writes from now on is
+        numbered on it, after the resume and what it sends again."""
+        delivery = self._connection.delivery
+        self._cut()
+        self._claimant = connection
+        self._connection = connection
+        return delivery
+
+    def _take_over(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self._resume_timer is not None:
             self._resume_timer.cancel()
             self._resume_timer = None
-        self._connection, self._reader, self._writer = connection, reader, writer
+        self._reader, self._writer = reader, writer
         self._claimant = None
         self._reconnecting = False
+        self._flush()  # what was written while the handshake ended
+        for replicas in self._replicas.values():
+            for replica in replicas:
+                replica._set_state("valid")
         self._window_open.set()
         self._start_reading()
 
@@ -834,9 +896,7 @@ class Server:
             earlier = self._by_instance.get(hello.instance)
             if earlier is None or earlier._closed is not None:
                 return None
-            earlier._cut()
-            earlier._claimant = connection
-            return earlier._connection.delivery
+            return earlier._adopt(connection)
 
         connection = Connection(
             self._psk, True, self._max_message_size, server=True, encryption=self._encryption,
@@ -857,7 +917,7 @@ class Server:
                 earlier = self._by_instance.get(connection.peer.instance)  # type: ignore[union-attr]
                 if earlier is None or earlier._claimant is not connection:
                     return  # it was given up meanwhile, or another connection claimed it
-                earlier._take_over(connection, reader, writer)
+                earlier._take_over(reader, writer)
                 earlier.pid, earlier.uid, earlier.gid = peer.pid, peer.uid, peer.gid
                 self.resumptions += 1
                 for event in events:
@@ -899,6 +959,7 @@ class Server:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._host.close()
         if self._where.path is not None and os.path.exists(self._where.path):
             os.unlink(self._where.path)
 

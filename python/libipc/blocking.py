@@ -20,7 +20,9 @@ from . import aio, wire
 from .connection import Message
 from .errors import Timeout
 from .objects import Interface
+from .replica import Emission
 from .replica import Replica as AsyncReplica
+from .replica import Subscription as AsyncSubscription
 
 T = TypeVar("T")
 
@@ -39,7 +41,7 @@ class Client:
             return future.result(timeout)
         except TimeoutError:
             future.cancel()
-            raise Timeout(f"nothing arrived within {timeout:g} s") from None
+            raise Timeout(f"nothing came within {timeout:g} s") from None
 
     @property
     def encryption(self) -> str:
@@ -136,10 +138,6 @@ class Replica:
     def __init__(self, client: Client, replica: AsyncReplica) -> None:
         self._client = client
         self._replica = replica
-        self._subscription = client._run(self._subscribe())
-
-    async def _subscribe(self) -> Any:
-        return self._replica.signals()  # made on the loop's thread: it holds an asyncio.Queue
 
     @property
     def name(self) -> str:
@@ -169,21 +167,44 @@ class Replica:
     def on(self, signal: str, callback: Callable[..., Any]) -> Callable[[], None]:
         return self._replica.on(signal, callback)
 
-    def next_emission(self, timeout: Optional[float] = None) -> Any:
-        """The next emission of any signal since the replica was acquired
-        (an :class:`libipc.replica.Emission`); Timeout when none comes."""
-        return self._client._run(self._subscription.__anext__(), timeout)
+    def signals(self, *names: str) -> "Subscription":
+        """The emissions of ``names`` (all when none) from now on, to take
+        one at a time with next(); ``with`` ends it::
+
+            with thermostat.signals("targetChanged") as changes:
+                thermostat.set_value("target", 22.5)
+                print(changes.next(timeout=10).arguments)
+        """
+        return Subscription(self._client, self._client._run(self._subscribe(names)))
+
+    async def _subscribe(self, names: "tuple[str, ...]") -> AsyncSubscription:
+        return self._replica.signals(*names)  # made on the loop's thread: it holds an asyncio.Queue
 
     def wait_for(self, signal: str, timeout: Optional[float] = None) -> List[Any]:
-        """The arguments of the next emission of ``signal`` (those of other
-        signals before it are passed over)."""
-        key = self._replica._key(signal)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            emission = self.next_emission(left)
-            if emission.signal == key:
-                return emission.arguments  # type: ignore[no-any-return]
+        """The arguments of the next emission of ``signal`` from now on."""
+        with self.signals(signal) as emissions:
+            return emissions.next(timeout).arguments  # type: ignore[no-any-return]
 
     def release(self) -> None:
         self._client._run(self._replica.release())
+
+
+class Subscription:
+    """Emissions of a blocking replica; see :meth:`Replica.signals`."""
+
+    def __init__(self, client: Client, subscription: AsyncSubscription) -> None:
+        self._client = client
+        self._subscription = subscription
+
+    def next(self, timeout: Optional[float] = None) -> Emission:
+        """The next emission; Timeout when none comes within ``timeout`` seconds."""
+        return self._client._run(self._subscription.__anext__(), timeout)
+
+    def close(self) -> None:
+        self._subscription.close()
+
+    def __enter__(self) -> "Subscription":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -509,6 +509,10 @@ class Connection:
                 raise ProtocolError("a resume out of place")
             resume = wire.Resume.decode(data)
             d = self.delivery
+            if d.peer_stream != 0 and resume.peer_stream != d.stream:
+                # An earlier connection's peer that knows nothing of our stream: its
+                # process restarted, or it gave up waiting for us (section 7).
+                self.peer_restarted = True
             if resume.stream != d.peer_stream:  # a stream we never heard: all of it is new
                 d.peer_stream = resume.stream
                 d.received = d.delivered = d.acked = 0

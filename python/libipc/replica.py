@@ -139,7 +139,13 @@ class Replica:
         a function that stops it."""
         key = self._key(signal)
         self._callbacks.setdefault(key, []).append(callback)
-        return lambda: self._callbacks.get(key, []).remove(callback)
+
+        def stop() -> None:
+            callbacks = self._callbacks.get(key, [])
+            if callback in callbacks:
+                callbacks.remove(callback)
+
+        return stop
 
     def signals(self, *names: str) -> "Subscription":
         """An async iterator of the emissions of ``names`` (all when none),

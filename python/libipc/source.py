@@ -180,9 +180,10 @@ class ObjectHost:
             raise ObjectNotFound(f"{exposed.name} has no method {index}")
         method = methods[index]
         where = f"{exposed.name}.{method.signature()}"
-        if not isinstance(arguments, list) or len(arguments) != len(method.types):
-            count = len(arguments) if isinstance(arguments, list) else "no list of"
-            raise InvalidArgument(f"{where} takes {len(method.types)} arguments; {count} were given")
+        if not isinstance(arguments, list):
+            raise InvalidArgument(f"{where}: a call's arguments are a list")
+        if len(arguments) != len(method.types):
+            raise InvalidArgument(f"{where} takes {len(method.types)} arguments; {len(arguments)} were given")
         checked = [
             check_value(argument, type_, f"{where}'s argument {name or i + 1}")
             for i, (argument, type_, name) in enumerate(zip(arguments, method.types, method.names))
@@ -194,6 +195,7 @@ class ObjectHost:
             self._failed(channel, call_id, where, error)
             return
         if inspect.isawaitable(result):
+            channel._calls_in_flight += 1  # bounded: the channel holds further calls at its limit
             task = asyncio.get_running_loop().create_task(self._finish(channel, call_id, where, result))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -205,9 +207,19 @@ class ObjectHost:
             result = await pending
         except Exception as error:
             self._failed(channel, call_id, where, error)
-            return
-        if call_id:
-            channel._object_answer(call_id, INVOKE, result)
+        else:
+            if call_id:
+                channel._object_answer(call_id, INVOKE, result)
+        finally:
+            channel._calls_in_flight -= 1
+            channel._take_object_backlog()
+
+    async def close(self) -> None:
+        """Ends the methods still running for peers."""
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     @staticmethod
     def _failed(channel: "Channel", call_id: int, where: str, error: Exception) -> None:

@@ -5,10 +5,13 @@ order, under the same handler. The client is the C++ library's, and the
 Python one."""
 
 import asyncio
+import itertools
 import unittest
 from typing import List
 
+import libipc
 from libipc import aio
+from libipc.objects import Property
 
 from .test_interop import PEER, CuttingProxy, unique_address
 
@@ -69,6 +72,66 @@ class PythonServerResumes(unittest.TestCase):
                 out, _ = await client.communicate()
                 self.assertEqual(out.decode().split()[:2], ["ok", "3000"], out.decode())
                 self.assertEqual((echo.server.resumptions, echo.handlers), (3, 1))
+
+        asyncio.run(asyncio.wait_for(run(), 120))
+
+    def test_a_handler_writing_through_cuts_loses_nothing(self) -> None:
+        # The handler writes all the time, also while the client is away and
+        # while its new connection's handshake ends.
+        async def run() -> None:
+            address = f"/tmp/{unique_address()}.sock"
+
+            async def stream(peer: aio.Peer) -> None:
+                for i in itertools.count():
+                    await peer.write(1, b"%d" % i)
+                    await asyncio.sleep(0)
+
+            async with aio.Server(address, stream, encryption=False) as server:
+                async with await aio.Client.connect(address, encryption_required=False) as client:
+                    got: List[int] = []
+                    for _ in range(5):
+                        got += [int((await client.receive()).data) for _ in range(300)]
+                        client._writer.transport.abort()  # the connection breaks, no goodbye
+                    got += [int((await client.receive()).data) for _ in range(300)]
+                    self.assertEqual(got, list(range(1800)))
+                    self.assertEqual(server.resumptions, 5)
+
+        asyncio.run(asyncio.wait_for(run(), 120))
+
+    def test_a_server_that_forgot_the_client_counts_as_restarted(self) -> None:
+        # Without resume_timeout the server keeps nothing: the client that
+        # comes back acquires its replicas again, and a request the server had
+        # received fails instead of waiting for an answer that cannot come.
+        class Lamp:
+            level = Property(int, 0)
+
+        async def run() -> None:
+            address = f"/tmp/{unique_address()}.sock"
+            lamp = Lamp()
+            received = asyncio.Event()
+
+            async def slow(peer: aio.Peer) -> None:
+                async for message in peer:
+                    received.set()  # and never answered by this handler
+
+            async with aio.Server(address, slow, encryption=False, resume_timeout=None) as server:
+                server.expose("lamp", lamp)
+                async with await aio.Client.connect(address, encryption_required=False) as client:
+                    replica = await client.acquire("lamp")
+                    pending = asyncio.get_running_loop().create_task(client.request(1, b"slow", timeout=60))
+                    await received.wait()
+                    while client.unconfirmed():  # the server confirmed the request
+                        await asyncio.sleep(0.01)
+                    async with replica.signals("resynchronized") as resynchronized:
+                        client._writer.transport.abort()
+                        self.assertEqual((await resynchronized.__anext__()).arguments, [0])
+                    self.assertEqual(client.reconnections, 1)
+                    with self.assertRaises(libipc.ConnectionLost) as lost:
+                        await pending
+                    self.assertIn("restarted before answering", str(lost.exception))
+                    async with replica.signals("levelChanged") as changes:
+                        lamp.level = 5
+                        self.assertEqual((await changes.__anext__()).arguments, [5])
 
         asyncio.run(asyncio.wait_for(run(), 120))
 
