@@ -23,3 +23,19 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -q
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+# Node.js and npm run the Node.js package's tests (Debian's nodejs 18 or
+# later; a machine that has them from elsewhere keeps its own). Its one
+# dependency, pinned in node/package-lock.json, comes from the npm registry.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "== installing: nodejs npm"
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends nodejs npm
+fi
+node_dir="$(dirname "$0")/../node"
+if [ ! -d "$node_dir/node_modules/cborg" ] || [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
+    echo "== npm ci (node/)"
+    (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -14,6 +14,7 @@ export QT_QPA_PLATFORM=offscreen
 timeout 300 build/bench/ipc_bench --quick --json build/bench-smoke.json > /dev/null
 timeout 300 build/bench/ipc_objects_bench --quick --json build/objects-bench-smoke.json > /dev/null
 PYTHONPATH=python timeout 300 /usr/bin/python3 bench/python_bench.py build/bench/ipc_bench --quick > /dev/null
+timeout 300 node bench/node_bench.mjs build/bench/ipc_bench --quick > /dev/null
 echo "benchmark smoke runs completed"
 ctest --test-dir build --output-on-failure --parallel 2 --timeout 600
 # The whole suite again on the portable transport (QLocalSocket/QTcpSocket
