@@ -40,6 +40,24 @@ describe('examples/node', () => {
     }
   });
 
+  test('split/main.mjs: a renderer that holds no socket drives the daemon', { skip: !DAEMON && 'IPC_THERMOSTAT_DAEMON (CTest sets it)' }, async () => {
+    const name = uniqueAddress();
+    const daemon = new Child(DAEMON, ['--address', name, '--start', '18'], { stream: 'stderr' });
+    try {
+      assert.match(await daemon.line(), /exposed at/);
+      const [code, out, err] = await run(process.execPath, [path.join(EXAMPLES, 'split', 'main.mjs'), name]);
+      assert.equal(code, 0, err);
+      const lines = out.trim().split('\n');
+      assert.match(lines[0], /^renderer: snapshot \{"temperature":18(\.\d+)?,"target":21,/);
+      assert.match(lines[1], /^renderer: 18\.\d °C, target 21\.0 °C/);
+      assert.ok(lines.includes('renderer: targetChanged(25)'), out);
+      assert.match(lines[lines.length - 1], /^renderer: temperatureChanged\(\d+(\.\d+)?\)$/);
+    } finally {
+      await daemon.stop();
+      removeSocketFiles(name);
+    }
+  });
+
   test('thermostat.mjs under the Qt panel', { skip: !PANEL && 'IPC_THERMOSTAT_PANEL (CTest sets it)' }, async () => {
     const name = uniqueAddress();
     const source = new Child(process.execPath, [path.join(EXAMPLES, 'thermostat.mjs'), name]);
