@@ -7,6 +7,7 @@ to a bare asyncio unix-socket echo of fixed 64-byte messages, in one run.
 
 Rows: round trip of 64 bytes (median and p99, µs) and one-way 64-byte
 messages per second (the server counts them, then says how many came).
+The rows take turns over 7 rounds; each figure is the median of the rounds.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import struct
 import subprocess
 import sys
 import time
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 from libipc import aio
 
@@ -93,31 +94,55 @@ class Libipc:
         await self.client.close()
 
 
-async def measure(peer: object, address: str, round_trips: int, messages: int) -> Dict[str, float]:
-    await peer.open(address)  # type: ignore[attr-defined]
+async def round_trips(peer: Any, count: int) -> List[float]:
     echo = b"e".ljust(SIZE, b"x")
-    for _ in range(min(200, round_trips)):  # warm-up
-        await peer.round_trip(echo)  # type: ignore[attr-defined]
     samples: List[float] = []
-    for _ in range(round_trips):
+    for _ in range(count):
         start = time.perf_counter()
-        await peer.round_trip(echo)  # type: ignore[attr-defined]
-        samples.append(time.perf_counter() - start)
-    samples.sort()
+        await peer.round_trip(echo)
+        samples.append((time.perf_counter() - start) * 1e6)
+    return samples
+
+
+async def one_way(peer: Any, messages: int) -> float:
     sink = b"s".ljust(SIZE, b"x")
     start = time.perf_counter()
     for _ in range(messages):
-        await peer.one_way(sink)  # type: ignore[attr-defined]
-    counted = await peer.finish()  # type: ignore[attr-defined]
+        await peer.one_way(sink)
+    counted = await peer.finish()
     elapsed = time.perf_counter() - start
-    await peer.close()  # type: ignore[attr-defined]
     if counted != messages:
         raise SystemExit(f"one-way: {counted} of {messages} arrived")
-    return {
-        "rtt_median_us": statistics.median(samples) * 1e6,
-        "rtt_p99_us": samples[int(len(samples) * 0.99) - 1] * 1e6,
-        "oneway64_msgs_per_s": messages / elapsed,
-    }
+    return messages / elapsed
+
+
+async def measure(peers: Dict[str, Any], addresses: Dict[str, str], rounds: int, count: int, messages: int) -> Dict[str, Dict[str, float]]:
+    """The rows take turns, round after round, so that what the shared
+    machine does meanwhile falls on all of them; each figure is the median
+    of the rounds."""
+    for name, peer in peers.items():
+        await peer.open(addresses[name])
+        await round_trips(peer, 200)  # warm-up
+    medians: Dict[str, List[float]] = {name: [] for name in peers}
+    every: Dict[str, List[float]] = {name: [] for name in peers}
+    rates: Dict[str, List[float]] = {name: [] for name in peers}
+    for _ in range(rounds):
+        for name, peer in peers.items():
+            samples = await round_trips(peer, count)
+            medians[name].append(statistics.median(samples))
+            every[name] += samples
+            rates[name].append(await one_way(peer, messages))
+    for peer in peers.values():
+        await peer.close()
+    rows = {}
+    for name in peers:
+        every[name].sort()
+        rows[name] = {
+            "rtt_median_us": statistics.median(medians[name]),
+            "rtt_p99_us": every[name][int(len(every[name]) * 0.99) - 1],
+            "oneway64_msgs_per_s": statistics.median(rates[name]),
+        }
+    return rows
 
 
 def start(command: List[str]) -> Tuple[subprocess.Popen, str]:
@@ -140,28 +165,34 @@ def main() -> int:
     if options.serve_bare:
         asyncio.run(bare_server(options.serve_bare))
         return 0
-    round_trips, messages = (300, 2000) if options.quick else (5000, 50000)
-    rows: Dict[str, Dict[str, float]] = {}
+    rounds, count, messages = (1, 300, 2000) if options.quick else (7, 1000, 10000)
     tag = f"{os.getpid()}"
     bare_path = f"/tmp/pybench_bare_{tag}.sock"
-    bare, _ = start([sys.executable, __file__, options.ipc_bench, "--serve-bare", bare_path])
+    children: List[subprocess.Popen] = []
+    peers: Dict[str, Any] = {}
+    addresses: Dict[str, str] = {}
     try:
-        rows["asyncio-unix-bare"] = asyncio.run(measure(Bare(), bare_path, round_trips, messages))
+        bare, _ = start([sys.executable, __file__, options.ipc_bench, "--serve-bare", bare_path])
+        children.append(bare)
+        peers["asyncio-unix-bare"], addresses["asyncio-unix-bare"] = Bare(), bare_path
+        for name, encrypted in (("libipc-local-plain", False), ("libipc-local-encrypted", True)):
+            server, address = start([options.ipc_bench, "--peer", name, "server", f"pybench_{name}_{tag}"])
+            children.append(server)
+            peers[f"python-{name}"], addresses[f"python-{name}"] = Libipc(encrypted), address
+        rows = asyncio.run(measure(peers, addresses, rounds, count, messages))
     finally:
-        bare.kill()
-        bare.wait()
-        os.unlink(bare_path)
-    for name, encrypted in (("libipc-local-plain", False), ("libipc-local-encrypted", True)):
-        server_name = f"pybench_{name}_{tag}"
-        server, address = start([options.ipc_bench, "--peer", name, "server", server_name])
-        try:
-            rows[f"python-{name}"] = asyncio.run(measure(Libipc(encrypted), address, round_trips, messages))
-        finally:
-            server.kill()
-            server.wait()
-            for leftover in (f"/tmp/{server_name}.sock", f"/tmp/{server_name}.sock.lock"):
-                if os.path.exists(leftover):
-                    os.unlink(leftover)
+        for child in children:
+            child.kill()
+            child.wait()
+            if child.stdout:
+                child.stdout.close()
+        for leftover in [bare_path] + [
+            f"/tmp/pybench_{name}_{tag}{suffix}"
+            for name in ("libipc-local-plain", "libipc-local-encrypted")
+            for suffix in (".sock", ".sock.lock")
+        ]:
+            if os.path.exists(leftover):
+                os.unlink(leftover)
     bare_rtt = rows["asyncio-unix-bare"]["rtt_median_us"]
     bare_rate = rows["asyncio-unix-bare"]["oneway64_msgs_per_s"]
     print(f"{'row':32} {'rtt median µs':>14} {'p99 µs':>9} {'× bare':>7} {'one-way 64 B/s':>15} {'× bare':>7}")
