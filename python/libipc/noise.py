@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from . import gcm
 from .errors import DecryptionFailed, HandshakeFailed
 
 NN = "Noise_NN_25519_AESGCM_SHA256"
@@ -48,7 +49,9 @@ class CipherState:
     the 64-bit counter, big-endian."""
 
     def __init__(self, key: Optional[bytes] = None) -> None:
-        self._aead = AESGCM(key) if key is not None else None
+        self._aead = AESGCM(key) if key is not None else None  # with associated data: the handshake
+        # Without: the transport phase, on contexts kept for the connection (gcm.py).
+        self._seal, self._open = gcm.sealer(key) if key is not None else (None, None)
         self.nonce = 0
 
     @property
@@ -65,13 +68,17 @@ class CipherState:
     def encrypt(self, plaintext: bytes, associated: bytes = b"") -> bytes:
         if self._aead is None:
             return plaintext
-        return self._aead.encrypt(self._next_nonce(), plaintext, associated)
+        if associated:
+            return self._aead.encrypt(self._next_nonce(), plaintext, associated)
+        return self._seal(self._next_nonce(), plaintext)  # type: ignore[misc]
 
     def decrypt(self, ciphertext: bytes, associated: bytes = b"") -> bytes:
         if self._aead is None:
             return ciphertext
         try:
-            return self._aead.decrypt(self._next_nonce(), ciphertext, associated)
+            if associated:
+                return self._aead.decrypt(self._next_nonce(), ciphertext, associated)
+            return self._open(self._next_nonce(), ciphertext)  # type: ignore[misc]
         except InvalidTag:
             raise DecryptionFailed(
                 f"a record of {len(ciphertext)} bytes failed to open: it was altered, replayed or reflected"

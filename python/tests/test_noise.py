@@ -4,7 +4,9 @@ import json
 import os
 import unittest
 
-from libipc import noise
+from cryptography.exceptions import InvalidTag
+
+from libipc import gcm, noise
 from libipc.errors import DecryptionFailed, HandshakeFailed
 
 VECTORS = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "data", "noise_nn_aesgcm_sha256.json")
@@ -60,6 +62,40 @@ class NoiseVectors(unittest.TestCase):
         self.assertEqual(receive.decrypt(record), b"once")
         with self.assertRaises(DecryptionFailed):
             receive.decrypt(record)
+
+
+class TransportCipher(unittest.TestCase):
+    """The transport phase's AES-GCM: OpenSSL contexts kept per direction
+    where cryptography's binding has what they need, AESGCM otherwise."""
+
+    def test_kept_contexts_agree_with_aesgcm(self) -> None:
+        if gcm._BINDING is None:
+            self.skipTest("this cryptography has no OpenSSL binding to keep contexts with")
+        self.assertTrue(gcm.FAST)  # the check at import passed: they are in use
+        key = bytes(range(1, 33))
+        kept = gcm._reused(gcm._BINDING, key)
+        reference = gcm._aesgcm(key)
+        for number, size in enumerate((0, 5, 64, 4096, 70000)):
+            nonce = bytes(4) + number.to_bytes(8, "big")
+            plaintext = os.urandom(size)
+            for seal, open_ in ((kept[0], reference[1]), (reference[0], kept[1])):
+                sealed = seal(nonce, plaintext)
+                self.assertEqual(len(sealed), size + 16)
+                self.assertEqual(open_(nonce, sealed), plaintext)
+            altered = bytearray(kept[0](nonce, plaintext))
+            altered[0] ^= 1  # a bit of the first byte (of the tag, when the record is empty)
+            with self.assertRaises(InvalidTag):
+                kept[1](nonce, bytes(altered))
+        with self.assertRaises(InvalidTag):
+            kept[1](bytes(12), b"short")
+
+    def test_a_record_altered_in_transport_is_refused(self) -> None:
+        send, receive = noise.CipherState(bytes(32)), noise.CipherState(bytes(32))
+        record = bytearray(send.encrypt(b"sixty-four bytes, more or less"))
+        record[3] ^= 0x40
+        with self.assertRaises(DecryptionFailed) as refused:
+            receive.decrypt(bytes(record))
+        self.assertIn("altered, replayed or reflected", str(refused.exception))
 
 
 if __name__ == "__main__":
