@@ -2,7 +2,7 @@
 // request and answer. Client connects one; a Server hands one (a Peer) to
 // its 'connection' listeners per client.
 import crypto from 'node:crypto';
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import * as wire from './wire.js';
 import { Message } from './connection.js';
 import { ConnectionLost, HandshakeFailed, IpcError, NotConnected, RemoteError, Timeout } from './errors.js';
@@ -65,18 +65,21 @@ export class Channel extends EventEmitter {
   _attach(socket) {
     this._socket = socket;
     this._socketError = null;
-    socket.on('data', (chunk) => this._onData(chunk));
-    socket.on('error', (error) => { this._socketError = error; });
-    socket.on('close', () => this._onSocketClosed(socket));
-    socket.on('drain', () => this._openRoom());
+    this._socketListeners = {
+      data: (chunk) => this._onData(chunk),
+      error: (error) => { this._socketError = error; },
+      close: () => this._onSocketClosed(socket),
+      drain: () => this._openRoom(),
+    };
+    for (const [name, listener] of Object.entries(this._socketListeners)) socket.on(name, listener);
     if (socket.setNoDelay) socket.setNoDelay(true);
   }
 
-  /** Lets go of the socket (to another channel, or to be destroyed). */
+  /** Lets go of the socket (to another channel, or to be destroyed); others' listeners stay. */
   _release() {
     const socket = this._socket;
     if (socket) {
-      for (const name of ['data', 'close', 'drain', 'error']) socket.removeAllListeners(name);
+      for (const [name, listener] of Object.entries(this._socketListeners)) socket.off(name, listener);
       socket.on('error', () => {}); // the new owner says what it means
     }
     this._socket = null;
@@ -365,6 +368,7 @@ export class Channel extends EventEmitter {
   _finish(error) {
     if (this._closed !== null) return;
     this._closed = error;
+    if (this._handshake) this._endHandshake(error); // a reconnect under way ends with it
     clearTimeout(this._ackTimer);
     clearInterval(this._heartbeat);
     for (const taker of this._takers.splice(0)) {
@@ -394,11 +398,18 @@ export class Channel extends EventEmitter {
     }
     const socket = this._socket;
     if (socket && !socket.destroyed) {
-      const closed = once(socket, 'close').catch(() => {});
-      socket.end();
-      const timer = setTimeout(() => socket.destroy(), 2000);
-      await closed;
-      clearTimeout(timer);
+      // The goodbye goes out, then the socket closes; a peer that keeps it open gets 2 s.
+      await new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 2000);
+        socket.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        socket.end();
+      });
     }
   }
 

@@ -173,6 +173,15 @@ describe('a Node.js server keeps a client\'s place', { skip }, () => {
   });
 });
 
+describe('closing', () => {
+  test('a program that closes its client during a reconnect can end', async () => {
+    const fixture = new URL('../fixtures/close_during_reconnect.mjs', import.meta.url).pathname;
+    const [code, out, err] = await run(process.execPath, [fixture, `/tmp/${uniqueAddress()}.sock`]);
+    assert.equal(code, 0, err);
+    assert.equal(out.trim(), 'closed');
+  });
+});
+
 describe('heartbeats', { skip }, () => {
   test('a quiet live server stays', async () => {
     const { echoServer } = await import('./helpers.js');
