@@ -26,7 +26,9 @@ export interface Hello {
 }
 
 /** What both Client and a server's Peer do: write, receive, request and answer. */
-export class Channel extends EventEmitter implements AsyncIterable<Message> {
+export class Channel extends EventEmitter implements AsyncIterable<Message>, AsyncDisposable {
+  /** Channels come from connect() and a Server's 'connection' event. */
+  protected constructor();
   /** The Noise protocol name, or "none". */
   readonly encryption: string;
   readonly handshakeHash: Buffer;
@@ -45,6 +47,7 @@ export class Channel extends EventEmitter implements AsyncIterable<Message> {
   unconfirmed(): Message[];
   /** Says goodbye and closes. */
   close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
   /** A replica of the object the peer exposes as `name`. */
   acquire(name: string, options?: { timeout?: number }): Promise<Replica>;
   /** The objects the peer exposes, by name. */
@@ -86,7 +89,7 @@ export class Client extends Channel {
 /** Connects to the libipc server at `address` (encrypted by default). */
 export function connect(address: string, options?: ConnectOptions): Promise<Client>;
 
-/** A client of a Server, as the server sees it. */
+/** A client of a Server, as the server sees it. Its `for await` ends quietly when the client goes; 'close' says why. */
 export class Peer extends Channel {
   /** The client's instance: the same across its reconnects. */
   readonly instance: bigint;
@@ -103,7 +106,7 @@ export interface ServerOptions {
   resumeTimeout?: number;
 }
 
-export class Server extends EventEmitter {
+export class Server extends EventEmitter implements AsyncDisposable {
   constructor(address: string, options?: ServerOptions);
   /** Where it listens (a TCP address with the port it was given). */
   readonly address: string;
@@ -112,6 +115,7 @@ export class Server extends EventEmitter {
   readonly resumptions: number;
   listen(): Promise<this>;
   close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
   /** Lets every client acquire `object` as `name`: its events are its signals. */
   expose(name: string, object: EventEmitter, spec: ObjectSpec): void;
   unexpose(name: string): void;

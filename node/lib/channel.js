@@ -10,6 +10,10 @@ import { ObjectLink } from './object_link.js';
 
 const ACK_DELAY_MS = 2;
 const SEND_BUFFER_LIMIT = 16 * 1024 * 1024; // bytes queued for a peer that confirms nothing
+// Messages held for the application: above this, the socket is not read
+// (a peer that ignores its window cannot make this side buffer without end).
+const QUEUE_MESSAGES_LIMIT = 4096;
+const QUEUE_BYTES_LIMIT = 64 * 1024 * 1024;
 
 export class Channel extends EventEmitter {
   constructor(connection, socket, host = null) {
@@ -17,6 +21,8 @@ export class Channel extends EventEmitter {
     this._connection = connection;
     this._socket = null;
     this._queue = []; // messages not yet taken by receive() or a 'message' listener
+    this._queueBytes = 0;
+    this._readingPaused = false;
     this._takers = []; // receive() calls waiting: { resolve, reject, timer }
     this._requests = new Map(); // id -> { resolve, reject, timer, number }
     this._nextRequestId = BigInt(crypto.randomBytes(4).readUInt32BE(0)) + 1n; // ids are BigInts, as a peer's may be
@@ -69,7 +75,10 @@ export class Channel extends EventEmitter {
       data: (chunk) => this._onData(chunk),
       error: (error) => { this._socketError = error; },
       close: () => this._onSocketClosed(socket),
-      drain: () => this._openRoom(),
+      drain: () => {
+        this._openRoom();
+        this._objects.windowOpened();
+      },
     };
     for (const [name, listener] of Object.entries(this._socketListeners)) socket.on(name, listener);
     if (socket.setNoDelay) socket.setNoDelay(true);
@@ -114,16 +123,19 @@ export class Channel extends EventEmitter {
   _onData(chunk) {
     this._lastHeard = Date.now();
     let events;
+    const target = this._redirect ?? this;
     try {
       events = this._connection.feed(chunk);
     } catch (error) {
+      // What the chunk held before the bad part was accepted: it is handed on.
+      for (const event of error.events ?? []) target._dispatch(event);
       this._flush();
       this._broken(error instanceof IpcError ? error : new ConnectionLost(String(error)));
       return;
     }
     this._flush();
-    const target = this._redirect ?? this;
     for (const event of events) target._dispatch(event);
+    target._pauseReadingIfFull();
     if (this._handshake && this._connection.established) this._endHandshake(null);
     target._acknowledgeSoon();
     this._flush();
@@ -261,18 +273,44 @@ export class Channel extends EventEmitter {
 
   _take() {
     const message = this._queue.shift();
-    this._connection.delivered();
+    this._queueBytes -= message.data.length;
+    if (!message._earlierStream) this._connection.delivered(); // an earlier stream's is not the new one's to count
     this._acknowledgeSoon();
+    this._resumeReading();
     return message;
   }
 
-  /** `for await (const message of channel)`: ends when the connection ended in order (a goodbye, or close()). */
+  get _holdingTooMuch() {
+    return this._queue.length >= QUEUE_MESSAGES_LIMIT || this._queueBytes >= QUEUE_BYTES_LIMIT
+      || this._objects.backlog.length >= QUEUE_MESSAGES_LIMIT;
+  }
+
+  _pauseReadingIfFull() {
+    if (!this._readingPaused && this._holdingTooMuch && this._socket) {
+      this._readingPaused = true;
+      this._socket.pause();
+    }
+  }
+
+  _resumeReading() {
+    if (this._readingPaused && !this._holdingTooMuch) {
+      this._readingPaused = false;
+      this._socket?.resume();
+    }
+  }
+
+  /**
+   * `for await (const message of channel)`: ends when the connection ended
+   * in order (a goodbye, or close()); otherwise throws the error that ended
+   * it. A server's Peer ends quietly either way: the reason is on its 'close'
+   * event, so that a 'connection' listener need not catch a client's death.
+   */
   async *[Symbol.asyncIterator]() {
     for (;;) {
       try {
         yield await this.receive();
       } catch (error) {
-        if (this._orderly && error instanceof IpcError) return;
+        if ((this._orderly || this._endsQuietly) && error instanceof IpcError) return;
         throw error;
       }
     }
@@ -280,6 +318,7 @@ export class Channel extends EventEmitter {
 
   _deliver(message) {
     this._queue.push(message);
+    this._queueBytes += message.data.length;
     if (this._takers.length) {
       const taker = this._takers.shift();
       clearTimeout(taker.timer);
@@ -324,6 +363,9 @@ export class Channel extends EventEmitter {
       }
       case 'object':
         this._objects.take(event);
+        break;
+      case 'established':
+        if (this._connection.peerStreamChanged) for (const message of this._queue) message._earlierStream = true;
         break;
       case 'acknowledged':
         this._openRoom();

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { parseAddress } from './address.js';
 import { Channel } from './channel.js';
 import { Connection } from './connection.js';
-import { ConnectionLost, IpcError, ObjectNotFound, ServerNotFound, SocketError, Timeout } from './errors.js';
+import { ConnectionLost, InvalidConfiguration, IpcError, ObjectNotFound, ServerNotFound, SocketError, Timeout } from './errors.js';
 import { ObjectHost } from './source.js';
 import * as wire from './wire.js';
 
@@ -55,6 +55,7 @@ export class Client extends Channel {
   static async connect(address, { psk = null, encryptionRequired = true, maxMessageSize = wire.DEFAULT_MAX_MESSAGE_SIZE,
     timeout = 10000, reconnectTimeout = 30000, heartbeatInterval = 0 } = {}) {
     const where = parseAddress(address);
+    if (psk !== null && psk.length !== 32) throw new InvalidConfiguration(`a pre-shared key has 32 bytes, not ${psk.length}`);
     const options = { psk: psk && Buffer.from(psk), encryptionRequired, maxMessageSize };
     const socket = await openSocket(where, timeout);
     const client = new Client(new Connection(options), socket);

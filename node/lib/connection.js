@@ -117,6 +117,7 @@ export class Connection {
     this._nextSequence = 0;
     this.peerRestarted = false; // the peer is a new process: it confirmed nothing of ours
     this.pongs = 0;
+    this.peerStreamChanged = false;
     if (server) { // a server speaks first: the preamble, and when plain its hello
       this._mode = !encryption ? wire.MODE_PLAIN : psk ? wire.MODE_NNPSK0 : wire.MODE_NN;
       this._output.push(Buffer.from([wire.VERSION, this._mode]));
@@ -256,6 +257,10 @@ export class Connection {
         if (this._state === 'noise') this._onNoise(body);
         else this._onBody(this._receiveCipher.decrypt(body), events);
       }
+    } catch (error) {
+      // What came before the bad part was accepted (and counted): the caller still hands it on.
+      error.events = events;
+      throw error;
     } finally {
       this._input = offset >= this._input.length ? Buffer.alloc(0) : this._input.subarray(offset);
     }
@@ -401,9 +406,11 @@ export class Connection {
       // An earlier connection's peer that knows nothing of our stream: its
       // process restarted, or it gave up waiting for us (section 7).
       if (d.peerStream !== 0n && resume.peerStream !== d.stream) this.peerRestarted = true;
-      if (resume.stream !== d.peerStream) { // a stream we never heard: all of it is new
+      if (resume.stream !== d.peerStream) {
+        // A stream we never heard: all of it is new, numbered from firstSequence.
+        if (d.peerStream !== 0n) this.peerStreamChanged = true; // what is still queued was another stream's
         d.peerStream = resume.stream;
-        d.received = d.delivered = d.acked = 0;
+        d.received = d.delivered = d.acked = resume.firstSequence - 1;
       }
       this._nextSequence = resume.firstSequence;
       if (resume.peerStream === d.stream && d.confirm(resume.delivered)) events.push({ kind: 'acknowledged' });

@@ -110,6 +110,11 @@ export class ObjectLink {
       this.fail(callId, operation, ErrorCodes.InvalidArgument, `the result cannot be sent: ${error.message}`);
       return;
     }
+    const limit = this.channel._connection.peer?.maxMessageSize ?? Infinity;
+    if (data.length > limit) { // refused here, for that call only: the peer could not take it
+      this.fail(callId, operation, ErrorCodes.InvalidArgument, `the answer is ${data.length} bytes, over the caller's maximum of ${limit}`);
+      return;
+    }
     if (this.channel._closed === null) this.channel._send(operation, data, wire.token(wire.REPLY, callId));
   }
 
@@ -173,9 +178,12 @@ export class ObjectLink {
           this.send(RELEASE, { handle: answer?.handle });
           return;
         }
-        replica._reacquired(answer);
         this._keep(replica);
-      }, (error) => replica._setState('gone', error));
+        replica._reacquired(answer);
+      }).catch((error) => {
+        this.forgetReplica(replica);
+        replica._setState('gone', error);
+      });
     }
   }
 

@@ -152,5 +152,6 @@ export class Replica extends EventEmitter {
 function sameValue(a, b) {
   if (Object.is(a, b)) return true;
   if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b) === 0;
-  return JSON.stringify(a) === JSON.stringify(b);
+  const text = (value) => JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? `${v}n` : v)); // 64-bit integers come as BigInts
+  return text(a) === text(b);
 }

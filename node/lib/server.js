@@ -18,6 +18,8 @@ import * as wire from './wire.js';
  * message exactly once, in order; 'close' comes only when it does not.
  */
 export class Peer extends Channel {
+  _endsQuietly = true;
+
   /** The client's instance (its stream id): the same across its reconnects. */
   get instance() {
     return this.peer.instance;
@@ -25,7 +27,7 @@ export class Peer extends Channel {
 
   _lost(error) {
     const timeout = this._server._resumeTimeout;
-    if (!timeout || !this._connection.resumable || this._closed !== null || this._reconnecting) {
+    if (!timeout || this._server._closing || !this._connection.resumable || this._closed !== null || this._reconnecting) {
       this._finish(error);
       return;
     }
@@ -93,6 +95,7 @@ export class Server extends EventEmitter {
     this._sockets = new Set();
     this.peers = new Set();
     this.resumptions = 0; // connections that continued a client's earlier one
+    this._closing = false;
   }
 
   /** Where it listens (a TCP address with the port it was given). */
@@ -140,6 +143,10 @@ export class Server extends EventEmitter {
   }
 
   async _accept(socket) {
+    if (this._closing) {
+      socket.destroy();
+      return;
+    }
     this._sockets.add(socket);
     socket.once('close', () => this._sockets.delete(socket));
     let connection = null;
@@ -186,6 +193,10 @@ export class Server extends EventEmitter {
       this.resumptions++;
       return;
     }
+    if (this._closing) {
+      peer._detach(); // the server closed while this handshake ended
+      return;
+    }
     if (connection.resumable) this._byInstance.set(connection.peer.instance, peer);
     this.peers.add(peer);
     peer._started();
@@ -194,9 +205,10 @@ export class Server extends EventEmitter {
 
   /** Stops listening, says goodbye to every client, removes its socket file. */
   async close() {
+    this._closing = true;
     if (this._server) {
       const closed = new Promise((resolve) => this._server.close(resolve));
-      for (const peer of [...this.peers, ...this._byInstance.values()]) await peer.close();
+      await Promise.all([...new Set([...this.peers, ...this._byInstance.values()])].map((peer) => peer.close()));
       for (const socket of this._sockets) socket.destroy();
       await closed;
       this._server = null;

@@ -123,8 +123,11 @@ export class Resume {
 
   static decode(data) {
     if (data.length < 33) throw new ProtocolError(`a resume of ${data.length} bytes is cut short`);
-    const resume = new Resume(data.readBigUInt64BE(1), Number(data.readBigUInt64BE(9)),
-      data.readBigUInt64BE(17), Number(data.readBigUInt64BE(25)));
+    const [firstSequence, delivered] = [data.readBigUInt64BE(9), data.readBigUInt64BE(25)];
+    if (firstSequence > BigInt(Number.MAX_SAFE_INTEGER) || delivered > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new ProtocolError('a resume with a message count beyond 2^53');
+    }
+    const resume = new Resume(data.readBigUInt64BE(1), Number(firstSequence), data.readBigUInt64BE(17), Number(delivered));
     if (resume.stream === 0n || resume.firstSequence === 0) throw new ProtocolError('a resume with a stream or a first sequence number of 0');
     return resume;
   }

@@ -71,6 +71,9 @@ from .source import ACQUIRE, EMISSION, LIST, MISSED, RELEASE, WITHDRAWN, ObjectH
 _READ_SIZE = 256 * 1024
 _SEND_BUFFER_LIMIT = 16 * 1024 * 1024  # bytes queued for a peer that confirms nothing
 _CALLS_IN_FLIGHT = 1024  # a peer's object calls running at once (async methods)
+# Messages held for the application: above this the socket is not read.
+_QUEUE_MESSAGES_LIMIT = 4096
+_QUEUE_BYTES_LIMIT = 64 * 1024 * 1024
 _log = logging.getLogger("libipc")
 
 
@@ -91,6 +94,9 @@ class Channel:
         self._replicas: Dict[int, List[Replica]] = {}  # by the source's handle
         self._object_backlog: Deque[ObjectMessage] = collections.deque()  # calls held while there is no room
         self._calls_in_flight = 0  # the peer's calls of async methods not finished yet
+        self._queued_bytes = 0
+        self._room_to_read = asyncio.Event()
+        self._earlier_stream: Set[int] = set()  # ids of queued messages from a stream that ended
         self._background: Set["asyncio.Task[None]"] = set()
         self._reader = reader
         self._writer = writer
@@ -325,6 +331,13 @@ class Channel:
         except InvalidArgument as error:
             self._object_fail(call_id, operation, Error.InvalidArgument, f"the result cannot be sent: {error}")
             return
+        peer = self._connection.peer
+        if peer is not None and len(data) > peer.max_message_size:  # refused for that call only
+            self._object_fail(
+                call_id, operation, Error.InvalidArgument,
+                f"the answer is {len(data)} bytes, over the caller's maximum of {peer.max_message_size}",
+            )
+            return
         if self._closed is None:
             self._send(operation, data, wire.token(wire.REPLY, call_id))
 
@@ -341,6 +354,7 @@ class Channel:
             self._connection.delivered()
             self._on_object(self._object_backlog.popleft())
         self._acknowledge_soon()
+        self._room_to_read.set()
 
     def _forget_replica(self, handle: int, replica: Replica) -> None:
         replicas = self._replicas.get(handle, [])
@@ -395,9 +409,22 @@ class Channel:
             self._messages.put_nowait(None)  # for the next caller too
             assert self._closed is not None
             raise self._closed
-        self._connection.delivered()
+        self._queued_bytes -= len(message.data)
+        if id(message) not in self._earlier_stream:
+            self._connection.delivered()
+        else:  # an earlier stream's (the peer restarted): not the new one's to count
+            self._earlier_stream.discard(id(message))
         self._acknowledge_soon()
+        self._room_to_read.set()
         return message
+
+    @property
+    def _holding_too_much(self) -> bool:
+        return (
+            self._messages.qsize() >= _QUEUE_MESSAGES_LIMIT
+            or self._queued_bytes >= _QUEUE_BYTES_LIMIT
+            or len(self._object_backlog) >= _QUEUE_MESSAGES_LIMIT
+        )
 
     def __aiter__(self) -> AsyncIterator[Message]:
         return self._iterate()
@@ -430,6 +457,7 @@ class Channel:
     def _dispatch(self, event: object) -> None:
         if isinstance(event, Message):
             self._messages.put_nowait(event)
+            self._queued_bytes += len(event.data)
         elif isinstance(event, Answer):
             self._connection.delivered()
             future = self._requests.get(event.request_id)
@@ -456,7 +484,8 @@ class Channel:
             self._orderly = True
             self._finish(ConnectionLost("the peer closed the connection"))
         elif isinstance(event, Established):
-            pass
+            if self._connection.peer_stream_changed:
+                self._earlier_stream = {id(m) for m in self._messages._queue if m is not None}  # type: ignore[attr-defined]
 
     async def _read_loop(self) -> None:
         error: IpcError
@@ -474,7 +503,13 @@ class Channel:
                 self._flush()
                 if self._closed is not None:
                     return
+                # A peer that ignores its window cannot make this side hold without end.
+                while self._holding_too_much and self._closed is None:
+                    self._room_to_read.clear()
+                    await self._room_to_read.wait()
         except IpcError as failure:
+            for event in getattr(failure, "events", ()):  # accepted before the bad part
+                self._dispatch(event)
             error = failure
         except (ConnectionError, OSError) as failure:
             error = ConnectionLost(f"the connection broke: {failure}")
@@ -491,6 +526,7 @@ class Channel:
         if self._closed is not None:
             return
         self._closed = error
+        self._room_to_read.set()
         if self._ack_timer is not None:
             self._ack_timer.cancel()
         if self._heartbeat is not None and self._heartbeat is not asyncio.current_task():

@@ -206,6 +206,7 @@ class Connection:
         self._next_sequence = 0  # the number of the peer's next message on this connection
         self.peer_restarted = False  # the peer is a new process: it confirmed nothing of ours
         self.pongs = 0  # answers to our pings
+        self.peer_stream_changed = False
         # A server speaks first: the preamble, and when plain its hello.
         if server:
             self._mode = wire.MODE_PLAIN if not encryption else (wire.MODE_NNPSK0 if psk else wire.MODE_NN)
@@ -318,6 +319,15 @@ class Connection:
         IpcError when the connection must end."""
         self._input += data
         events: List[Event] = []
+        try:
+            self._feed(events)
+        except IpcError as error:
+            # What came before the bad part was accepted (and counted): the caller still hands it on.
+            error.events = events  # type: ignore[attr-defined]
+            raise
+        return events
+
+    def _feed(self, events: List[Event]) -> None:
         while True:
             if self._state == "preamble":
                 if len(self._input) < 2:
@@ -342,7 +352,6 @@ class Connection:
                 self._on_body(self._receive_cipher.decrypt(body), events)
             if self._state == "closed":
                 break
-        return events
 
     def _next_frame(self) -> Optional[bytes]:
         if len(self._input) < 4:
@@ -513,9 +522,12 @@ class Connection:
                 # An earlier connection's peer that knows nothing of our stream: its
                 # process restarted, or it gave up waiting for us (section 7).
                 self.peer_restarted = True
-            if resume.stream != d.peer_stream:  # a stream we never heard: all of it is new
+            if resume.stream != d.peer_stream:
+                # A stream we never heard: all of it is new, numbered from first_sequence.
+                if d.peer_stream != 0:
+                    self.peer_stream_changed = True  # what is still queued was another stream's
                 d.peer_stream = resume.stream
-                d.received = d.delivered = d.acked = 0
+                d.received = d.delivered = d.acked = resume.first_sequence - 1
             self._next_sequence = resume.first_sequence
             if resume.peer_stream == d.stream:  # it knows our stream: what it delivered is confirmed
                 if d.confirm(resume.delivered):

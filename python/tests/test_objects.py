@@ -186,6 +186,27 @@ class PythonOnBothSides(unittest.TestCase):
 
         asyncio.run(run())
 
+    def test_an_answer_over_the_callers_maximum_is_refused_for_that_call(self) -> None:
+        class Blob:
+            text = Property(str, "x" * 5000)
+
+            def small(self) -> str:
+                return "ok"
+
+        async def run() -> None:
+            address = local(unique_address())
+            server = aio.Server(address, serve)
+            server.expose("blob", Blob())
+            async with server:
+                async with await aio.Client.connect(address, max_message_size=1024) as small:
+                    with self.assertRaises(libipc.InvalidArgument) as refused:
+                        await small.acquire("blob")
+                    self.assertIn("over the caller's maximum of 1024", str(refused.exception))
+                async with await aio.Client.connect(address) as roomy:  # the server went on
+                    self.assertEqual(await (await roomy.acquire("blob")).call("small"), "ok")
+
+        asyncio.run(run())
+
 
 def start_daemon(address: str, start: str = "18") -> subprocess.Popen:
     daemon = subprocess.Popen(

@@ -135,6 +135,39 @@ class PythonServerResumes(unittest.TestCase):
 
         asyncio.run(asyncio.wait_for(run(), 120))
 
+    def test_what_a_server_that_forgot_the_client_takes_is_confirmed(self) -> None:
+        # The new peer's stream starts where the client's first unconfirmed
+        # message is: its acks count from there, so the client's window empties.
+        async def run() -> None:
+            address = f"/tmp/{unique_address()}.sock"
+            peers: List[aio.Peer] = []
+            done = asyncio.Event()
+
+            async def keep(peer: aio.Peer) -> None:
+                peers.append(peer)
+                await done.wait()
+
+            async with aio.Server(address, keep, encryption=False, resume_timeout=None):
+                async with await aio.Client.connect(address, encryption_required=False) as client:
+                    for i in range(1, 11):
+                        await client.write(1, b"m%d" % i)
+                    while not peers:
+                        await asyncio.sleep(0.01)
+                    for _ in range(4):
+                        await peers[0].receive()
+                    while len(client.unconfirmed()) != 6:
+                        await asyncio.sleep(0.01)
+                    client._writer.transport.abort()
+                    while len(peers) < 2:
+                        await asyncio.sleep(0.01)
+                    got = [(await peers[1].receive()).data for _ in range(6)]
+                    self.assertEqual(got, [b"m%d" % i for i in range(5, 11)])
+                    while client.unconfirmed():  # the new server confirms all six
+                        await asyncio.sleep(0.01)
+                    done.set()
+
+        asyncio.run(asyncio.wait_for(run(), 120))
+
 
 if __name__ == "__main__":
     unittest.main()
