@@ -22,6 +22,7 @@ export class Channel extends EventEmitter {
     this._socket = null;
     this._queue = []; // messages not yet taken by receive() or a 'message' listener
     this._queueBytes = 0;
+    this._earlierStream = 0; // queued messages (at the queue's head) from a peer stream that ended
     this._readingPaused = false;
     this._takers = []; // receive() calls waiting: { resolve, reject, timer }
     this._requests = new Map(); // id -> { resolve, reject, timer, number }
@@ -274,7 +275,8 @@ export class Channel extends EventEmitter {
   _take() {
     const message = this._queue.shift();
     this._queueBytes -= message.data.length;
-    if (!message._earlierStream) this._connection.delivered(); // an earlier stream's is not the new one's to count
+    if (this._earlierStream > 0) this._earlierStream--; // an earlier stream's is not the new one's to count
+    else this._connection.delivered();
     this._acknowledgeSoon();
     this._resumeReading();
     return message;
@@ -365,7 +367,7 @@ export class Channel extends EventEmitter {
         this._objects.take(event);
         break;
       case 'established':
-        if (this._connection.peerStreamChanged) for (const message of this._queue) message._earlierStream = true;
+        if (this._connection.peerStreamChanged) this._earlierStream = this._queue.length;
         break;
       case 'acknowledged':
         this._openRoom();

@@ -104,6 +104,10 @@ export class Connection {
     this._adopt = adopt; // a server's way to continue a client's earlier delivery state
     this.resumed = false;
     this._input = Buffer.alloc(0);
+    // Chunks of a frame still coming, joined once it is whole (not at each chunk).
+    this._chunks = [];
+    this._chunksLength = 0;
+    this._needed = 0; // the bytes the next frame needs, when its length is known
     this._output = [];
     this._state = 'preamble';
     this._handshake = null;
@@ -225,7 +229,13 @@ export class Connection {
   // --- receiving
   /** Takes bytes from the peer; returns what they mean. Throws an IpcError when the connection must end. */
   feed(data) {
-    this._input = this._input.length ? Buffer.concat([this._input, data]) : data;
+    this._chunks.push(data);
+    this._chunksLength += data.length;
+    if (this._chunksLength < this._needed) return [];
+    this._input = this._chunks.length === 1 ? this._chunks[0] : Buffer.concat(this._chunks, this._chunksLength);
+    this._chunks = [];
+    this._chunksLength = 0;
+    this._needed = 0;
     const events = [];
     let offset = 0;
     try {
@@ -251,7 +261,10 @@ export class Connection {
         if (length > limit) { // checked before any room is made for it
           throw new MessageTooLarge(`the ${this._peerName} sent a frame of ${length} bytes; the limit is ${limit}`);
         }
-        if (available < 4 + length) break;
+        if (available < 4 + length) {
+          this._needed = 4 + length; // the frame's bytes: nothing to look at before they are all in
+          break;
+        }
         const body = this._input.subarray(offset + 4, offset + 4 + length);
         offset += 4 + length;
         if (this._state === 'noise') this._onNoise(body);
@@ -262,7 +275,12 @@ export class Connection {
       error.events = events;
       throw error;
     } finally {
-      this._input = offset >= this._input.length ? Buffer.alloc(0) : this._input.subarray(offset);
+      if (offset < this._input.length) {
+        const rest = this._input.subarray(offset);
+        this._chunks.push(rest);
+        this._chunksLength = rest.length;
+      }
+      this._input = Buffer.alloc(0);
     }
     return events;
   }

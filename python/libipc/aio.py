@@ -96,7 +96,7 @@ class Channel:
         self._calls_in_flight = 0  # the peer's calls of async methods not finished yet
         self._queued_bytes = 0
         self._room_to_read = asyncio.Event()
-        self._earlier_stream: Set[int] = set()  # ids of queued messages from a stream that ended
+        self._earlier_stream = 0  # queued messages (at the queue's head) from a peer stream that ended
         self._background: Set["asyncio.Task[None]"] = set()
         self._reader = reader
         self._writer = writer
@@ -394,6 +394,12 @@ class Channel:
                 self._forget_replica(value[0], replica)
                 replica._set_state("gone", ObjectNotFound(f"{replica.name} was withdrawn: {value[1]}"))
 
+    def _replicas_become(self, state: str) -> None:
+        """suspect while the connection is being resumed, valid once it is."""
+        for replicas in self._replicas.values():
+            for replica in replicas:
+                replica._set_state(state)
+
     def _replicas_lost(self, error: IpcError) -> None:
         for replicas in list(self._replicas.values()):
             for replica in replicas:
@@ -410,10 +416,10 @@ class Channel:
             assert self._closed is not None
             raise self._closed
         self._queued_bytes -= len(message.data)
-        if id(message) not in self._earlier_stream:
+        if self._earlier_stream:  # an earlier stream's (the peer restarted): not the new one's to count
+            self._earlier_stream -= 1
+        else:
             self._connection.delivered()
-        else:  # an earlier stream's (the peer restarted): not the new one's to count
-            self._earlier_stream.discard(id(message))
         self._acknowledge_soon()
         self._room_to_read.set()
         return message
@@ -485,7 +491,7 @@ class Channel:
             self._finish(ConnectionLost("the peer closed the connection"))
         elif isinstance(event, Established):
             if self._connection.peer_stream_changed:
-                self._earlier_stream = {id(m) for m in self._messages._queue if m is not None}  # type: ignore[attr-defined]
+                self._earlier_stream = self._messages.qsize()
 
     async def _read_loop(self) -> None:
         error: IpcError
@@ -647,9 +653,7 @@ class Client(Channel):
             return
         self._reconnecting = True
         self._writer.close()
-        for replicas in self._replicas.values():
-            for replica in replicas:
-                replica._set_state("suspect")
+        self._replicas_become("suspect")
         self._reconnection = asyncio.get_running_loop().create_task(self._reconnect(error))
 
     async def _reconnect(self, error: IpcError) -> None:
@@ -713,9 +717,7 @@ class Client(Channel):
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
         else:
-            for replicas in self._replicas.values():
-                for replica in replicas:
-                    replica._set_state("valid")
+            self._replicas_become("valid")
         self._window_open.set()
         self._start_reading()
 
@@ -766,9 +768,7 @@ class Peer(Channel):
             return
         self._reconnecting = True
         self._writer.close()
-        for replicas in self._replicas.values():
-            for replica in replicas:
-                replica._set_state("suspect")
+        self._replicas_become("suspect")
         self._resume_timer = asyncio.get_running_loop().call_later(
             timeout, self._finish, ConnectionLost(f"{error}; the client did not come back within {timeout:g} s")
         )
@@ -799,9 +799,7 @@ class Peer(Channel):
         self._claimant = None
         self._reconnecting = False
         self._flush()  # what was written while the handshake ended
-        for replicas in self._replicas.values():
-            for replica in replicas:
-                replica._set_state("valid")
+        self._replicas_become("valid")
         self._window_open.set()
         self._start_reading()
 

@@ -160,13 +160,16 @@ class ObjectHost:
             raise InvalidArgument(f"a malformed {what}: [handle, index, ...] expected")
         return value[0], value[1], value[2]
 
+    @staticmethod
+    def _member(exposed: _Exposed, members: List[Any], index: int, kind: str) -> Any:
+        if not 0 <= index < len(members):
+            raise ObjectNotFound(f"{exposed.name} has no {kind} {index}")
+        return members[index]
+
     def _set_property(self, value: Any) -> None:
         handle, index, new = self._triple(value, "property write")
         exposed = self._find(handle)
-        properties = exposed.interface.properties
-        if not 0 <= index < len(properties):
-            raise ObjectNotFound(f"{exposed.name} has no property {index}")
-        prop = properties[index]
+        prop = self._member(exposed, exposed.interface.properties, index, "property")
         if not prop.writable:
             raise InvalidArgument(f"{exposed.name}.{prop.name} is read-only")
         setattr(exposed.instance, prop.name, check_value(new, prop.type, f"{exposed.name}.{prop.name}"))
@@ -175,10 +178,7 @@ class ObjectHost:
     def _invoke(self, channel: "Channel", call_id: int, value: Any) -> None:
         handle, index, arguments = self._triple(value, "call")
         exposed = self._find(handle)
-        methods = exposed.interface.methods
-        if not 0 <= index < len(methods):
-            raise ObjectNotFound(f"{exposed.name} has no method {index}")
-        method = methods[index]
+        method = self._member(exposed, exposed.interface.methods, index, "method")
         where = f"{exposed.name}.{method.signature()}"
         if not isinstance(arguments, list):
             raise InvalidArgument(f"{where}: a call's arguments are a list")

@@ -5,13 +5,14 @@ Paths in IPC_THERMOSTAT_DAEMON, IPC_THERMOSTAT_PANEL and IPCCTL (CTest
 sets them); the Python-only tests need none."""
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import unittest
-from typing import Any, List, Tuple
+from typing import Any, AsyncIterator, List, Tuple
 
 import libipc
 from libipc import aio
@@ -55,6 +56,15 @@ def local(name: str) -> str:
     return f"/tmp/{name}.sock"
 
 
+@contextlib.asynccontextmanager
+async def exposing(instance: Any) -> AsyncIterator[Tuple[aio.Server, Any, aio.Client]]:
+    """A server exposing ``instance`` as "counter", and a client of it."""
+    server = aio.Server(local(unique_address()), serve)
+    server.expose("counter", instance)
+    async with server, await aio.Client.connect(server.address) as client:
+        yield server, instance, client
+
+
 class PythonOnBothSides(unittest.TestCase):
     """The Python source and replica, each checked against the protocol's rules."""
 
@@ -87,11 +97,7 @@ class PythonOnBothSides(unittest.TestCase):
 
     def test_calls_properties_signals_and_errors(self) -> None:
         async def run() -> None:
-            address = local(unique_address())
-            counter = Counter()
-            server = aio.Server(address, serve)
-            server.expose("counter", counter)
-            async with server, await aio.Client.connect(address) as client:
+            async with exposing(Counter()) as (server, counter, client):
                 self.assertEqual(list(await client.objects()), ["counter"])
                 replica = await client.acquire("counter")
                 self.assertEqual(replica.values, {"count": 0, "label": ""})
@@ -142,11 +148,7 @@ class PythonOnBothSides(unittest.TestCase):
 
     def test_released_replica_hears_nothing_more(self) -> None:
         async def run() -> None:
-            address = local(unique_address())
-            counter = Counter()
-            server = aio.Server(address, serve)
-            server.expose("counter", counter)
-            async with server, await aio.Client.connect(address) as client:
+            async with exposing(Counter()) as (server, counter, client):
                 kept = await client.acquire("counter")
                 dropped = await client.acquire("counter")
                 heard: List[int] = []
@@ -166,11 +168,7 @@ class PythonOnBothSides(unittest.TestCase):
 
     def test_a_subscription_not_read_ends_with_a_reason(self) -> None:
         async def run() -> None:
-            address = local(unique_address())
-            counter = Counter()
-            server = aio.Server(address, serve)
-            server.expose("counter", counter)
-            async with server, await aio.Client.connect(address) as client:
+            async with exposing(Counter()) as (server, counter, client):
                 replica = await client.acquire("counter")
                 stepped = replica.signals("stepped")
                 stepped.LIMIT = 3
