@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import {
-  connect, ConnectionLost, EncryptionRequired, HandshakeFailed, MessageTooLarge, PreSharedKeyMismatch,
+  connect, ConnectionLost, EncryptionRequired, InvalidConfiguration, HandshakeFailed, MessageTooLarge, PreSharedKeyMismatch,
   RemoteError, ServerNotFound, Timeout,
 } from '../index.js';
 import { CuttingProxy, Child, KEY, PEER, echoServer, removeSocketFiles, uniqueAddress, until } from './helpers.js';
@@ -111,6 +111,11 @@ describe('a Node.js client and a C++ server', { skip }, () => {
 
   test('no server', async () => {
     await assert.rejects(connect(uniqueAddress()), ServerNotFound);
+  });
+
+  test('a key of the wrong length is refused before connecting', async () => {
+    // No server either: the key is looked at first, and no socket is opened for it.
+    await assert.rejects(connect(uniqueAddress(), { psk: Buffer.alloc(16) }), (e) => e instanceof InvalidConfiguration && /32 bytes, not 16/.test(e.message));
   });
 });
 

@@ -627,6 +627,8 @@ class Client(Channel):
         that says why not (ServerNotFound, EncryptionRequired,
         PreSharedKeyMismatch, HandshakeFailed, Timeout, ...)."""
         where = parse_address(address)
+        if psk is not None and len(psk) != 32:  # said before a socket is opened
+            raise InvalidConfiguration(f"a pre-shared key has 32 bytes, not {len(psk)}")
         reader, writer = await cls._open(where, timeout)
         options: Dict[str, object] = dict(
             psk=psk, encryption_required=encryption_required, max_message_size=max_message_size

@@ -175,6 +175,11 @@ class AgainstCppServer(unittest.TestCase):
         with self.assertRaises(libipc.ServerNotFound):
             libipc.connect(unique_address())
 
+    def test_a_key_of_the_wrong_length_is_refused_before_connecting(self) -> None:
+        with self.assertRaises(libipc.InvalidConfiguration) as refused:
+            libipc.connect(unique_address(), psk=bytes(16))  # no server either: the key is looked at first
+        self.assertIn("32 bytes, not 16", str(refused.exception))
+
 
 class CuttingProxy:
     """Forwards local-socket connections to ``target`` until cut(): then
