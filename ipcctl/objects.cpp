@@ -8,6 +8,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QEventLoop>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QMetaEnum>
@@ -59,18 +60,28 @@ QString jsonText(const QVariant &value)
         QJsonDocument(QJsonArray { json }).toJson(QJsonDocument::Compact).chopped(1).mid(1));
 }
 
+// Waits until `replica` is valid; false after printing why.
+bool waitUntilValid(
+    ipc::DynamicReplica &replica, std::chrono::milliseconds timeout, int *exitCode)
+{
+    if (replica.waitForValid(timeout))
+        return true;
+    const ipc::Error error = replica.error();
+    *exitCode = fail(error == ipc::Error::NoError ? TimedOut : exitCodeFor(error),
+        error == ipc::Error::NoError
+            ? QStringLiteral("\"%1\" did not answer in time").arg(replica.sourceName())
+            : replica.errorString());
+    return false;
+}
+
 // Connects and acquires `name`; null after printing why.
 std::unique_ptr<ipc::DynamicReplica> acquire(
     ipc::Client &client, const QString &name, std::chrono::milliseconds timeout, int *exitCode)
 {
     std::unique_ptr<ipc::DynamicReplica> replica(client.acquireDynamic(name));
-    if (replica->waitForValid(timeout))
-        return replica;
-    const ipc::Error error = replica->error();
-    *exitCode = fail(error == ipc::Error::NoError ? TimedOut : exitCodeFor(error),
-        error == ipc::Error::NoError ? QStringLiteral("\"%1\" did not answer in time").arg(name)
-                                     : replica->errorString());
-    return nullptr;
+    if (!waitUntilValid(*replica, timeout, exitCode))
+        return nullptr;
+    return replica;
 }
 
 // Waits for a call's future; its value, or an exit code after printing why.
@@ -288,10 +299,12 @@ int watchObject(ipc::Client &client, const QString &what, int limit, bool json,
     std::chrono::milliseconds timeout)
 {
     const Target target = targetOf(what);
-    int failure = Ok;
-    auto replica = acquire(client, target.object, timeout, &failure);
-    if (!replica)
-        return failure;
+    // Listening before the replica is valid: a signal the source sends right
+    // after its answer to the acquisition is printed, not lost.
+    std::unique_ptr<ipc::DynamicReplica> replica(client.acquireDynamic(target.object));
+    // A loop of our own: QCoreApplication::exit() while waitForValid() runs
+    // would leave every later loop (the disconnect's) unable to wait.
+    QEventLoop watching;
     int seen = 0;
     const QString byName
         = target.member.contains(QLatin1Char('(')) ? QString() : target.member + QLatin1Char('(');
@@ -314,13 +327,15 @@ int watchObject(ipc::Client &client, const QString &what, int limit, bool json,
                               .arg(target.object, signature, texts.join(QLatin1Char(' '))));
             }
             if (limit > 0 && ++seen == limit)
-                QCoreApplication::exit(Ok);
+                watching.exit(Ok);
         });
+    if (int failure = Ok; !waitUntilValid(*replica, timeout, &failure))
+        return failure;
     QObject::connect(
         replica.get(), &ipc::Replica::stateChanged, replica.get(), [&](ipc::Replica::State state) {
             if (state == ipc::Replica::State::SourceGone
                 || state == ipc::Replica::State::InterfaceMismatch)
-                QCoreApplication::exit(fail(exitCodeFor(replica->error()), replica->errorString()));
+                watching.exit(fail(exitCodeFor(replica->error()), replica->errorString()));
             else if (state == ipc::Replica::State::Suspect)
                 fail(Ok, QStringLiteral("connection lost; the replica resumes when it is back"));
         });
@@ -329,7 +344,9 @@ int watchObject(ipc::Client &client, const QString &what, int limit, bool json,
             fail(Ok, QStringLiteral("resynchronised (%1 emission(s) missed)").arg(missed));
         });
     fail(Ok, QStringLiteral("watching %1 (%2)").arg(what, replica->sourceClassName()));
-    const int code = QCoreApplication::exec();
+    // The count may be reached while waiting for the replica (no loop to end yet).
+    const bool done = limit > 0 && seen >= limit;
+    const int code = done ? int(Ok) : watching.exec();
     replica.reset();
     disconnect(client);
     return code;

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The Node.js package installs with npm as a user's project gets it (its
-# packed tarball: exactly the files it ships), its dependency from npm's
-# cache without a network, and works from there.
+# packed tarball: exactly the files it ships) and works from there. Without
+# a network, as on a machine cut off from the registry: its one dependency
+# comes packed from node/node_modules, where npm ci put the pinned version
+# (npm's cache holds that tarball but not the registry's index of cborg,
+# which an offline install by version would need).
 set -euo pipefail
 node=$1
 source_dir=$(cd "$(dirname "$0")/../node" && pwd)
@@ -9,9 +12,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/app"
 (cd "$source_dir" && npm pack --silent --pack-destination "$work" >/dev/null)
+(cd "$source_dir/node_modules/cborg" && npm pack --silent --pack-destination "$work" >/dev/null)
 cd "$work/app"
 npm init -y >/dev/null
-npm install --offline --no-audit --no-fund --loglevel=error "$work"/libipc-*.tgz
+npm install --offline --no-audit --no-fund --loglevel=error "$work"/cborg-*.tgz "$work"/libipc-*.tgz
 "$node" --input-type=module - <<'JS'
 import { createRequire } from 'node:module';
 import fs from 'node:fs';

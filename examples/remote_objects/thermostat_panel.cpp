@@ -150,6 +150,13 @@ int main(int argc, char **argv)
     if (parser.isSet(screenshot)) {
         QObject::connect(thermostat.get(), &ThermostatReplica::stateChanged, &panel,
             [&](ipc::Replica::State state) {
+                if (state == ipc::Replica::State::SourceGone
+                    || state == ipc::Replica::State::InterfaceMismatch) {
+                    // Nothing to take a picture of: say why rather than wait forever.
+                    qCritical("thermostat_panel: %s", qPrintable(thermostat->errorString()));
+                    QApplication::exit(1);
+                    return;
+                }
                 if (state != ipc::Replica::State::Valid)
                     return;
                 // One more turn of the event loop, so the labels are painted.

@@ -37,30 +37,51 @@ export class Child {
     this.exited = once(this.process, 'exit');
   }
 
-  /** The next line (waits for it, not for a fixed time). */
-  async line() {
+  /** Not ended: neither exited nor killed by a signal. */
+  get running() {
+    return this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  /** The next line (waits for it, not for a fixed time; a minute at most). */
+  async line(timeoutMs = 60000) {
     if (this._taken === undefined) this._taken = 0;
+    const deadline = Date.now() + timeoutMs;
     while (this.lines.length <= this._taken) {
-      if (this.process.exitCode !== null) throw new Error(`${this.process.spawnfile} ended: ${this.errors ?? ''}`);
-      await new Promise((resolve) => { this._waiters.push(resolve); this.exited.then(resolve); });
+      if (!this.running) throw new Error(`${this.process.spawnfile} ended (${this.process.exitCode ?? this.process.signalCode}): ${this.errors ?? ''}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${this.process.spawnfile} printed no line within ${timeoutMs} ms: ${this.errors ?? ''}`);
+      let timer;
+      await new Promise((resolve) => {
+        this._waiters.push(resolve);
+        this.exited.then(resolve);
+        timer = setTimeout(resolve, left);
+      });
+      clearTimeout(timer);
     }
     return this.lines[this._taken++];
   }
 
   async stop() {
-    if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGKILL');
+    if (this.running) this.process.kill('SIGKILL');
     await this.exited;
   }
 }
 
-/** Runs a program to its end: [exit code, stdout, stderr]. */
-export async function run(command, args, env = {}) {
+/**
+ * Runs a program to its end: [exit code, stdout, stderr]. One that is not
+ * done within `timeoutMs` is killed (by its pid) and fails the test by name.
+ */
+export async function run(command, args, env = {}, timeoutMs = 120000) {
   const child = spawn(command, args, { env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk) => { out += chunk; });
   child.stderr.on('data', (chunk) => { err += chunk; });
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
   const [code] = await once(child, 'close');
+  clearTimeout(timer);
+  if (timedOut) throw new Error(`${command} ${args.join(' ')}: not done within ${timeoutMs} ms; stdout: ${out} stderr: ${err}`);
   return [code, out, err];
 }
 

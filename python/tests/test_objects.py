@@ -291,7 +291,12 @@ async def run_tool(*arguments: str) -> Tuple[int, str, str]:
         *arguments, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
     )
-    out, err = await asyncio.wait_for(process.communicate(), 120)
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), 120)
+    except asyncio.TimeoutError:
+        process.kill()  # ours, by its pid
+        await process.wait()
+        raise AssertionError(f"{' '.join(arguments)}: not done within 120 s") from None
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
 
