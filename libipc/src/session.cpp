@@ -154,6 +154,8 @@ bool Session::processInput()
         if (!m_output.isEmpty()) {
             m_handshakeWritten |= m_state == State::Handshake;
             flushOutput(); // a stream that broke reports it through closed()
+        } else if (m_adapter->hasUnsealed()) {
+            sealSoon(); // a pong, with whatever else this turn writes
         }
         if (event.kind == protocol::Event::Message) { // the hot path, handled here
             deliver(event.type, event.data);
@@ -280,13 +282,7 @@ void Session::startDelivery()
     if (!m_acknowledging) {
         // Nothing confirms delivery, so the socket's own buffer is the
         // window: the queue moves on as the system takes the bytes.
-        connect(m_stream, &Stream::bytesWritten, this, [this] {
-            if (m_state != State::Established || m_ledger->queue().empty() || !hasRoom())
-                return;
-            sendQueued();
-            if (m_state == State::Established)
-                Q_EMIT queueDrained();
-        });
+        connect(m_stream, &Stream::bytesWritten, this, &Session::moveQueueOn);
         // The last connection acknowledged and this one cannot: what it left
         // unconfirmed goes out first, as any queued message.
         ledger.requeueWindow();
@@ -338,6 +334,37 @@ void Session::acknowledgeSoon()
         sendAck();
     else if (!m_ackTimer.isActive())
         m_ackTimer.start(AckDelay);
+}
+
+// Without acknowledgements: the system took bytes, so the queue moves on.
+void Session::moveQueueOn()
+{
+    if (m_state != State::Established || m_ledger->queue().empty() || !hasRoom())
+        return;
+    sendQueued();
+    if (m_state == State::Established)
+        Q_EMIT queueDrained();
+}
+
+// The burst of writes this turn of the event loop makes is sealed as one
+// batch when the turn ends, and leaves at once.
+void Session::sealSoon()
+{
+    if (m_sealScheduled)
+        return;
+    m_sealScheduled = true;
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            m_sealScheduled = false;
+            if (m_state == State::Finished || !m_adapter || !m_adapter->hasUnsealed())
+                return;
+            flushOutput();
+            // Sent now, not on the stream's next turn: a request waits for it.
+            if (m_stream->flush() && !m_acknowledging)
+                moveQueueOn(); // flush() does not say bytesWritten()
+        },
+        Qt::QueuedConnection);
 }
 
 void Session::sendAck()
@@ -393,6 +420,8 @@ bool Session::readLargeBody()
 bool Session::flushOutput()
 {
     bool ok = true;
+    if (m_adapter && m_adapter->hasUnsealed())
+        ok = m_adapter->seal(m_output); // what was held goes first
     if (m_output.size() > 0) {
         ok = m_stream->write(m_output.data(), m_output.size());
         m_output.clear(); // keeps the buffer for the next frame
@@ -514,7 +543,10 @@ Result Session::writeOne(qint32 type, const QByteArray &data, const wire::Correl
         return writeFailed(result);
     // A small frame alone is the common case: one write, no other checks.
     bool written;
-    if (Q_LIKELY(m_output.hasOnlyBytes())) {
+    if (m_output.isEmpty()) {
+        written = true; // held for a sealed batch
+        sealSoon();
+    } else if (Q_LIKELY(m_output.hasOnlyBytes())) {
         written = m_stream->write(m_output.data(), m_output.size());
         m_output.clear();
     } else {
@@ -536,7 +568,7 @@ protocol::Adapter::WriteResult Session::writeShared(qint32 type, const QByteArra
     transport::MemoryFile file = transport::MemoryFile::create();
     if (!file.isValid())
         return Result::Refused;
-    if (!m_output.isEmpty())
+    if (!m_output.isEmpty() || m_adapter->hasUnsealed())
         flushOutput(); // a tag or an ack goes first, without the descriptor
     const Result result = m_adapter->writeDetachedMessage(type, data, m_output,
         [&file](const char *bytes, qsizetype size) { return file.append(bytes, size); });
@@ -689,7 +721,8 @@ void Session::close()
 // finish, however slowly the bytes come.
 void Session::watchPartialMessage()
 {
-    const bool partial = m_state == State::Established && (m_largeBody || m_reader.available() > 0);
+    const bool partial = m_state == State::Established
+        && (m_largeBody || m_reader.available() > 0 || m_adapter->partialMessageBytes() > 0);
     // Still the same message only if no frame completed meanwhile.
     const bool same = partial && m_partial && m_framesIn == m_framesAtPartial;
     m_partial = partial;
@@ -710,8 +743,9 @@ void Session::onMessageTimeout()
         m_messageTimer.start(std::chrono::milliseconds(left)); // a later message: its own time
         return;
     }
-    const qint64 buffered
-        = m_largeBody ? qint64(m_largeBody->filled) : qint64(m_reader.available());
+    const qint64 buffered = m_largeBody
+        ? qint64(m_largeBody->filled)
+        : qint64(m_reader.available()) + m_adapter->partialMessageBytes();
     finish(Error::Timeout,
         QStringLiteral("the peer began a message %1 ms ago and has not finished it (%2 bytes "
                        "arrived; messageReadTimeout)")

@@ -155,6 +155,8 @@ private:
     bool onAcknowledged(quint64 delivered, const QPointer<Session> &alive);
     void acknowledgeSoon();
     void sendAck();
+    void sealSoon();
+    void moveQueueOn();
     Result sendUnrecorded(qint32 type, const QByteArray &data, const wire::Correlation &tag);
     Result writeOne(qint32 type, const QByteArray &data, const wire::Correlation &tag);
     Result writeTag(const wire::Correlation &tag);
@@ -203,6 +205,7 @@ private:
     QTimer m_messageTimer;
     bool m_handshakeWritten = false; // flushed when the current read ends
     bool m_pingOutstanding = false;
+    bool m_sealScheduled = false; // a sealed batch is on its way (sealSoon())
     void *m_observed = nullptr; // the observer's context for this connection
 
     DeliveryLedger *m_ledger = nullptr;

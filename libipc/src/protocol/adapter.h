@@ -44,6 +44,8 @@ struct Settings
     quint32 windowBytes = 0;
     // The stream can pass file descriptors: offer message data in memory files.
     bool sharedMemory = false;
+    // Encrypted: offer sealed batches (many messages to a record).
+    bool sealedBatches = true;
 };
 
 // What the peer said about delivery in its hello.
@@ -77,6 +79,13 @@ public:
     void append(char byte) { *grow(1) = byte; }
     // Back to n small bytes (drops what a failed step added).
     void truncate(qsizetype n) { m_used = qMin(n, m_used); }
+    // Drops the first n small bytes (taken elsewhere), keeping the rest.
+    void removeFront(qsizetype n)
+    {
+        n = qMin(n, m_used);
+        std::memmove(m_bytes.data(), m_bytes.constData() + n, size_t(m_used - n));
+        m_used -= n;
+    }
     qsizetype size() const { return m_used; }
     const char *data() const { return m_bytes.constData(); }
     // A copy of the small bytes, for tests and logs.
@@ -102,7 +111,9 @@ public:
     void clearFlush() { m_flush = false; }
 
 private:
-    static constexpr qsizetype MaxKept = 64 * 1024;
+    // Two sealed batch records and a small frame fit: a burst's records are
+    // written from this buffer without new memory.
+    static constexpr qsizetype MaxKept = 160 * 1024;
     QByteArray m_bytes;
     qsizetype m_used = 0;
     QByteArray m_block;
@@ -268,6 +279,17 @@ public:
     // at its front); false when it fails authentication. Takes the size.
     virtual bool openDetached(char *data, qsizetype size);
 
+    // Frames written but not yet sealed, on a wire that seals bursts of
+    // them together: the engine calls seal() before anything else of its
+    // reaches the stream, and once a burst of writes has ended.
+    bool hasUnsealed() const { return m_unsealed.size() > 0; }
+    // Seals what was held into out; false when the channel cannot seal any
+    // more (the connection must end).
+    virtual bool seal(Output &out);
+    // Bytes of a message this wire has begun to open but not finished (a
+    // message spanning sealed batches waits here, not in the reader).
+    virtual qint64 partialMessageBytes() const { return 0; }
+
     // Known once established.
     const PeerInfo &peer() const { return m_peer; }
     const EncryptionInfo &encryption() const { return m_encryption; }
@@ -277,6 +299,7 @@ public:
     const wire::Resume &peerResume() const { return m_peerResume; }
 
 protected:
+    Output m_unsealed; // see hasUnsealed()
     Settings m_settings;
     PeerInfo m_peer;
     EncryptionInfo m_encryption;

@@ -79,6 +79,8 @@ Event NativeAdapter::start(Output &out)
 
 Event NativeAdapter::next(wire::FrameReader &in, Output &out)
 {
+    if (m_batches)
+        return nextFromBatches(in, out);
     if (Q_UNLIKELY(m_state == State::AwaitPreamble || m_state == State::AwaitReply))
         return nextUnframed(in, out);
     char *body = nullptr;
@@ -89,7 +91,10 @@ Event NativeAdapter::next(wire::FrameReader &in, Output &out)
                                                              : fail(Error::MessageTooLarge, in.errorString());
     if (Q_UNLIKELY(m_state == State::Handshake))
         return handleHandshakeMessage(body, size, in, out);
-    return handleRecord(body, size, out);
+    Event event = handleRecord(body, size, out);
+    if (Q_UNLIKELY(event.kind == Event::Established) && m_batches)
+        in.setMaxFrameSize(quint32(MaxBatchPlaintext + crypto::TagSize)); // records, not messages
+    return event;
 }
 
 // The preamble and the reply come before any frame.
@@ -258,6 +263,8 @@ void NativeAdapter::sendHello(Output &out)
     }
     if (m_settings.sharedMemory)
         hello.features |= wire::Feature::SharedMemory;
+    if (m_encrypted && m_settings.sealedBatches)
+        hello.features |= wire::Feature::SealedBatches;
     writeRecord(0, wire::encodeHello(hello), out);
 }
 
@@ -289,10 +296,17 @@ Event NativeAdapter::handleRecord(char *body, qsizetype size, Output &out)
         return fail(Error::ProtocolError,
                     QStringLiteral("malformed frame: %1 bytes cannot hold a message type").arg(size));
     const qint32 type = qint32(qFromBigEndian<quint32>(body));
-    const char *data = body + wire::TypeSize;
-    const qsizetype dataSize = size - wire::TypeSize;
+    const char *data = largeData.isNull() ? body + wire::TypeSize : largeData.constData();
+    return handleBody(type, data, size - wire::TypeSize, std::move(largeData), out);
+}
+
+// A body opened (or plain): `owned` holds the data when it is in a buffer of
+// its own, which the application then receives without a copy.
+Event NativeAdapter::handleBody(qint32 type, const char *data, qsizetype dataSize, QByteArray owned,
+                                Output &out)
+{
     if (type == 0)
-        return handleControl(largeData.isNull() ? data : largeData.constData(), dataSize, out);
+        return handleControl(data, dataSize, out);
     if (type < 0)
         return fail(Error::ProtocolError,
                     QStringLiteral("malformed frame: message type %1 is not allowed on the wire").arg(type));
@@ -309,12 +323,78 @@ Event NativeAdapter::handleRecord(char *body, qsizetype size, Output &out)
                         QStringLiteral("protocol error: a shared-memory message with %1 bytes on the stream").arg(dataSize));
         return Event::message(type, QByteArray());
     }
-    if (largeData.isNull())
-        largeData = QByteArray(data, dataSize);
+    if (owned.isNull())
+        owned = QByteArray(data, dataSize);
     // Payload bytes reach the log only when secret logging is on.
     qCDebug(lcWire).noquote() << "received type" << type << "with" << dataSize << "bytes:"
-                              << Secret(largeData);
-    return Event::message(type, std::move(largeData));
+                              << Secret(owned);
+    return Event::message(type, std::move(owned));
+}
+
+// Sealed batches: the frames of the stretches opened so far come first; a
+// record is opened only when they hold no whole frame.
+Event NativeAdapter::nextFromBatches(wire::FrameReader &in, Output &out)
+{
+    static const QString altered = QStringLiteral(
+        "a record failed to open (%1 bytes): it was altered, replayed, reordered or reflected");
+    for (;;) {
+        if (m_largeBody.isNull()) {
+            char *body = nullptr;
+            qsizetype size = 0;
+            const wire::FrameReader::Result result = m_opened.next(&body, &size);
+            if (result == wire::FrameReader::Result::Frame) {
+                if (size < wire::TypeSize)
+                    return fail(Error::ProtocolError,
+                                QStringLiteral("malformed frame: %1 bytes cannot hold a message type").arg(size));
+                return handleBody(qint32(qFromBigEndian<quint32>(body)), body + wire::TypeSize,
+                                  size - wire::TypeSize, QByteArray(), out);
+            }
+            if (result == wire::FrameReader::Result::Error)
+                return fail(Error::MessageTooLarge, m_opened.errorString());
+            takeOverLargeBody();
+        }
+        char *record = nullptr;
+        qsizetype size = 0;
+        const wire::FrameReader::Result result = in.next(&record, &size);
+        if (result != wire::FrameReader::Result::Frame)
+            return result == wire::FrameReader::Result::NeedMore ? Event::needMore()
+                                                                 : fail(Error::ProtocolError, in.errorString());
+        if (size < crypto::TagSize)
+            return fail(Error::DecryptionFailed, altered.arg(size));
+        // What belongs to a large message is opened straight into its buffer,
+        // the rest in place, then added to the opened frames.
+        const qsizetype plain = size - crypto::TagSize;
+        const qsizetype intoBody = m_largeBody.isNull() ? 0 : qMin(plain, m_largeBody.size() - m_largeBodyFilled);
+        const bool opened = intoBody > 0
+            ? m_receiveCipher.decryptWithAd(QByteArray(), record, size, m_largeBody.data() + m_largeBodyFilled,
+                                            intoBody, record + intoBody)
+            : m_receiveCipher.decryptWithAd(QByteArray(), record, size, record);
+        if (!opened)
+            return fail(Error::DecryptionFailed, altered.arg(size));
+        m_opened.append(record + intoBody, plain - intoBody);
+        m_largeBodyFilled += intoBody;
+        if (!m_largeBody.isNull() && m_largeBodyFilled == m_largeBody.size()) {
+            QByteArray data = std::exchange(m_largeBody, QByteArray());
+            const char *bytes = data.constData();
+            const qsizetype dataSize = data.size();
+            return handleBody(m_largeBodyType, bytes, dataSize, std::move(data), out);
+        }
+    }
+}
+
+// A large message whose header and type were opened: its data goes into a
+// buffer of its own (the limit was checked with the header).
+void NativeAdapter::takeOverLargeBody()
+{
+    const qint64 length = m_opened.pendingBodyLength();
+    if (length < LargeMessage + wire::TypeSize || m_opened.bufferedBodySize() < wire::TypeSize)
+        return;
+    const char *buffered = m_opened.bufferedBody();
+    m_largeBodyType = qint32(qFromBigEndian<quint32>(buffered));
+    m_largeBody = QByteArray(length - wire::TypeSize, Qt::Uninitialized);
+    m_largeBodyFilled = m_opened.bufferedBodySize() - wire::TypeSize;
+    std::memcpy(m_largeBody.data(), buffered + wire::TypeSize, size_t(m_largeBodyFilled));
+    m_opened.discardBuffered();
 }
 
 Event NativeAdapter::handleControl(const char *data, qsizetype size, Output &out)
@@ -403,12 +483,19 @@ Event NativeAdapter::handleHello(const char *data, qsizetype size)
     m_delivery.requests = hello.features & wire::Feature::Requests;
     m_delivery.objects = hello.features & wire::Feature::Objects;
     m_delivery.sharedMemory = m_settings.sharedMemory && (hello.features & wire::Feature::SharedMemory);
+    // Both directions batch from here: neither side wrote anything after its
+    // hello before it had the other's.
+    m_batches = m_encrypted && m_settings.sealedBatches && (hello.features & wire::Feature::SealedBatches);
+    if (m_batches)
+        m_opened.setMaxFrameSize(m_settings.maxMessageSize + wire::TypeSize);
     m_state = State::Established;
     return Event::established();
 }
 
 Adapter::WriteResult NativeAdapter::writeMessage(qint32 type, const QByteArray &data, Output &out)
 {
+    if (m_batches)
+        return writeBatched(type, data, out);
     const qsizetype size = data.size();
     const int tag = m_encrypted ? crypto::TagSize : 0;
     if (size < LargeMessage) {
@@ -447,6 +534,101 @@ Adapter::WriteResult NativeAdapter::writeMessage(qint32 type, const QByteArray &
     m_spareFrame = frame;
     out.setBlock(frame);
     return WriteResult::Written;
+}
+
+namespace {
+
+// The bytes of the records that carry `plain` bytes in sealed batches.
+qsizetype sealedSize(qsizetype plain)
+{
+    const qsizetype records = (plain + NativeAdapter::MaxBatchPlaintext - 1) / NativeAdapter::MaxBatchPlaintext;
+    return plain + records * (wire::LengthSize + crypto::TagSize);
+}
+
+} // namespace
+
+// Sealed batches: a small message joins the frames held for the burst
+// (sealed when a record is full, or by seal() once the burst ends); a large
+// one is sealed at once with them, straight from the caller's bytes into a
+// buffer of its own.
+Adapter::WriteResult NativeAdapter::writeBatched(qint32 type, const QByteArray &data, Output &out)
+{
+    const qsizetype size = data.size();
+    if (size < LargeMessage) {
+        wire::writeMessageFrame(m_unsealed.grow(wire::LengthSize + wire::TypeSize + size), type, data.constData(),
+                                size);
+        if (m_unsealed.size() < MaxBatchPlaintext || sealFullRecords(out))
+            return WriteResult::Written;
+        return nonceExhausted();
+    }
+    char *header = m_unsealed.grow(wire::LengthSize + wire::TypeSize);
+    qToBigEndian<quint32>(quint32(wire::TypeSize + size), header);
+    qToBigEndian<quint32>(quint32(type), header + wire::LengthSize);
+    const qsizetype blockSize = sealedSize(m_unsealed.size() + size);
+    QByteArray block;
+    if (m_spareFrame.isDetached() && m_spareFrame.capacity() >= blockSize)
+        block = std::move(m_spareFrame); // the stream let go of it: reuse its pages
+    block.resize(blockSize);
+    const bool sealed = sealStretch(m_unsealed.data(), m_unsealed.size(), data.constData(), size, block.data());
+    m_unsealed.clear();
+    if (!sealed)
+        return nonceExhausted();
+    m_spareFrame = block;
+    out.setBlock(block);
+    return WriteResult::Written;
+}
+
+bool NativeAdapter::seal(Output &out)
+{
+    const qsizetype plain = m_unsealed.size();
+    const qsizetype start = out.size();
+    const bool sealed = sealStretch(m_unsealed.data(), plain, "", 0, out.grow(sealedSize(plain)));
+    m_unsealed.clear();
+    if (!sealed) {
+        out.truncate(start);
+        m_state = State::Ended;
+    }
+    return sealed;
+}
+
+qint64 NativeAdapter::partialMessageBytes() const
+{
+    return m_largeBody.isNull() ? m_opened.available() : m_largeBodyFilled;
+}
+
+// A burst that filled a record: it leaves now, the rest waits for more.
+bool NativeAdapter::sealFullRecords(Output &out)
+{
+    const qsizetype full = m_unsealed.size() / MaxBatchPlaintext * MaxBatchPlaintext;
+    const qsizetype start = out.size();
+    if (!sealStretch(m_unsealed.data(), full, "", 0, out.grow(sealedSize(full)))) {
+        out.truncate(start);
+        m_state = State::Ended;
+        return false;
+    }
+    m_unsealed.removeFront(full);
+    return true;
+}
+
+// Seals head || rest as records of at most MaxBatchPlaintext bytes each,
+// frames and all, into out (room for sealedSize() of their sizes).
+bool NativeAdapter::sealStretch(const char *head, qsizetype headSize, const char *rest, qsizetype restSize,
+                                char *out)
+{
+    while (headSize + restSize > 0) {
+        const qsizetype piece = qMin(MaxBatchPlaintext, headSize + restSize);
+        const qsizetype fromHead = qMin(headSize, piece);
+        qToBigEndian<quint32>(quint32(piece + crypto::TagSize), out);
+        if (!m_sendCipher.encryptWithAd(QByteArray(), head, fromHead, rest, piece - fromHead,
+                                        out + wire::LengthSize))
+            return false;
+        head += fromHead;
+        headSize -= fromHead;
+        rest += piece - fromHead;
+        restSize -= piece - fromHead;
+        out += wire::LengthSize + piece + crypto::TagSize;
+    }
+    return true;
 }
 
 // Control messages. False when the record could not be sealed.
@@ -503,7 +685,7 @@ Adapter::WriteResult NativeAdapter::writeDetachedMessage(qint32 type, const QByt
     // The announcement and the message record take the next two nonces and
     // the data the one after, so the receiver opens all three in order.
     if (!writeRecord(0, wire::encodeControl(wire::ControlKind::SharedMemory, quint64(data.size())), out)
-        || !writeRecord(type, QByteArray(), out))
+        || !writeRecord(type, QByteArray(), out) || (m_batches && !seal(out)))
         return nonceExhausted();
     constexpr qsizetype Piece = 256 * 1024;
     if (!m_sendCipher.encryptInPieces(data.constData(), data.size(), Piece, sink)) {
@@ -531,6 +713,9 @@ Event NativeAdapter::endOfStream(const wire::FrameReader &in, Error error, const
     const QString truncated = in.truncationError();
     if (!truncated.isEmpty())
         return Event::failed(Error::ProtocolError, truncated);
+    if (m_batches && (m_opened.available() > 0 || !m_largeBody.isNull()))
+        return Event::failed(Error::ProtocolError,
+                             QStringLiteral("truncated: the connection ended inside a message of a sealed batch"));
     if (m_state == State::Handshake && m_settings.role == Role::Client && !m_settings.preSharedKey.isEmpty()) {
         // A server closes mid-handshake when our key fails its check.
         return Event::failed(Error::HandshakeFailed,

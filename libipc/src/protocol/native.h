@@ -26,6 +26,12 @@ public:
     bool pendingLargeMessage(const wire::FrameReader &in, qint32 *type, qsizetype *dataSize) const override;
     WriteResult writeDetachedMessage(qint32 type, const QByteArray &data, Output &out, const DataSink &sink) override;
     bool openDetached(char *data, qsizetype size) override;
+    bool seal(Output &out) override;
+    qint64 partialMessageBytes() const override;
+
+    // With sealed batches, a record's plaintext is at most this long, so that
+    // the record keeps within Noise's 65,535 bytes.
+    static constexpr qsizetype MaxBatchPlaintext = 65535 - 16;
 
 private:
     enum class State { AwaitPreamble, AwaitReply, Handshake, AwaitHello, Established, Ended };
@@ -35,6 +41,9 @@ private:
     Event handleReply(quint8 reply, wire::FrameReader &in);
     Event handleHandshakeMessage(char *body, qsizetype size, wire::FrameReader &in, Output &out);
     Event handleRecord(char *body, qsizetype size, Output &out);
+    Event nextFromBatches(wire::FrameReader &in, Output &out);
+    void takeOverLargeBody();
+    Event handleBody(qint32 type, const char *data, qsizetype dataSize, QByteArray owned, Output &out);
     Event handleControl(const char *data, qsizetype size, Output &out);
     Event handleHello(const char *data, qsizetype size);
     void beginHandshake(wire::FrameReader &in);
@@ -42,6 +51,9 @@ private:
     void sendHello(Output &out);
     void awaitHello(wire::FrameReader &in);
     bool writeRecord(qint32 type, const QByteArray &data, Output &out);
+    WriteResult writeBatched(qint32 type, const QByteArray &data, Output &out);
+    bool sealFullRecords(Output &out);
+    bool sealStretch(const char *head, qsizetype headSize, const char *rest, qsizetype restSize, char *out);
     WriteResult nonceExhausted();
     Event fail(Error error, const QString &reason);
 
@@ -55,6 +67,13 @@ private:
     bool m_resumeSeen = false; // with acknowledgements, the peer's Resume precedes its messages
     QByteArray m_spareFrame; // the last large sealed frame, reused once written
     bool m_detachedAnnounced = false; // the next user record's data is in a memory file
+    // Sealed batches (both hellos offered them): each record carries the
+    // next stretch of a plain frame stream, whatever its message boundaries.
+    bool m_batches = false;
+    wire::FrameReader m_opened; // the frames opened from the peer's records
+    QByteArray m_largeBody;     // a large message's data, opened straight into it
+    qsizetype m_largeBodyFilled = 0;
+    qint32 m_largeBodyType = 0;
 };
 
 } // namespace ipc::protocol

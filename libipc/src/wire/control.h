@@ -33,6 +33,7 @@ enum Feature : quint32 {
     Requests = 1u << 1,         // this side understands kinds 7 to 9 (requests and replies)
     SharedMemory = 1u << 2,     // this side takes message data in memory files (kind 10)
     Objects = 1u << 3,          // this side serves and acquires remote objects (kind 11)
+    SealedBatches = 1u << 4,    // this side opens records that carry a stretch of frames
 };
 
 struct Hello
