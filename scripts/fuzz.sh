@@ -12,9 +12,9 @@ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined" \
     -DLIBIPC_BUILD_TESTS=OFF -DLIBIPC_BUILD_EXAMPLES=OFF -DLIBIPC_BUILD_MONITOR=OFF \
     -DLIBIPC_BUILD_TOOLS=OFF -DLIBIPC_INSTALL=OFF > /dev/null
-cmake --build build-fuzz --parallel 2 --target fuzz_adapters fuzz_frame_reader fuzz_address fuzz_telemetry fuzz_objects
+cmake --build build-fuzz --parallel 2 --target fuzz_adapters fuzz_frame_reader fuzz_address fuzz_telemetry fuzz_objects fuzz_sealed_batches
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
-for target in fuzz_adapters fuzz_frame_reader fuzz_address fuzz_telemetry fuzz_objects; do
+for target in fuzz_adapters fuzz_frame_reader fuzz_address fuzz_telemetry fuzz_objects fuzz_sealed_batches; do
     mkdir -p "build-fuzz/corpus/$target"
     echo "== $target, ${seconds} s"
     build-fuzz/fuzz/$target -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \

@@ -25,10 +25,14 @@ constexpr std::chrono::milliseconds AckDelay { 2 };
 // sides can pass one: mapping it beats copying it twice through the socket.
 constexpr qsizetype LargestOnStream = 4 << 20;
 
-// The adapter offers message data in memory files when the stream can pass them.
+// The adapter offers message data in memory files when the stream can pass
+// them, and sealed batches unless IPC_SEALED_BATCHES=0 asks for one record
+// per message (to compare, or to rule them out when something goes wrong).
 Session::Options withStreamAbilities(Session::Options options, const Stream *stream)
 {
     options.adapter.sharedMemory = stream->canPassDescriptors();
+    options.adapter.sealedBatches = !qEnvironmentVariableIsSet("IPC_SEALED_BATCHES")
+        || qEnvironmentVariableIntValue("IPC_SEALED_BATCHES") != 0;
     return options;
 }
 
@@ -45,6 +49,10 @@ Session::Session(Stream *stream, const Options &options, QObject *parent)
     connect(m_stream, &Stream::readyRead, this, &Session::onReadyRead);
     connect(m_stream, &Stream::closed, this, &Session::onStreamClosed);
     connect(m_stream, &Stream::bytesWritten, this, &Session::bytesWritten);
+    connect(m_stream, &Stream::bytesWritten, this, [this] {
+        if (m_adapter && m_adapter->sealsMore())
+            sealMore();
+    });
 
     // Parented so that moveToThread() takes the timers along.
     m_handshakeTimer.setParent(this);
@@ -346,6 +354,38 @@ void Session::moveQueueOn()
         Q_EMIT queueDrained();
 }
 
+// A large message sealed a piece at a time: a piece is sealed while the
+// stream holds less than SealAhead bytes, so that the peer opens one while
+// this side seals the next, and what waits here stays bounded. The rest
+// comes as the stream takes bytes (bytesWritten, from the event loop: the
+// stream is not flushed here, where a write may be on the stack).
+void Session::sealMore()
+{
+    constexpr qint64 SealAhead = 1 << 20;
+    while (m_state == State::Established && m_adapter->sealsMore()
+        && m_stream->bytesToWrite() < SealAhead && sealPiece()) { }
+}
+
+// The rest of a large message, sealed now (what was written meanwhile
+// follows its last piece).
+void Session::finishSealing()
+{
+    while (m_adapter->sealsMore() && sealPiece()) { }
+}
+
+// The next piece of a large message, to the stream; false once the session
+// has finished.
+bool Session::sealPiece()
+{
+    if (!m_adapter->sealNextPiece(m_output)) {
+        finish(Error::ProtocolError,
+            QStringLiteral("nonce exhausted: the connection must be re-established"));
+        return false;
+    }
+    flushOutput();
+    return true;
+}
+
 // The burst of writes this turn of the event loop makes is sealed as one
 // batch when the turn ends, and leaves at once.
 void Session::sealSoon()
@@ -360,9 +400,15 @@ void Session::sealSoon()
             if (m_state == State::Finished || !m_adapter || !m_adapter->hasUnsealed())
                 return;
             flushOutput();
-            // Sent now, not on the stream's next turn: a request waits for it.
-            if (m_stream->flush() && !m_acknowledging)
-                moveQueueOn(); // flush() does not say bytesWritten()
+            // Sent now, not on the stream's next turn: a request waits for
+            // it. flush() does not say bytesWritten(): what waits on that
+            // moves on here.
+            if (!m_stream->flush())
+                return;
+            if (!m_acknowledging)
+                moveQueueOn();
+            if (m_adapter && m_adapter->sealsMore())
+                sealMore();
         },
         Qt::QueuedConnection);
 }
@@ -526,9 +572,11 @@ Result Session::writeOne(qint32 type, const QByteArray &data, const wire::Correl
         if (!tagged.ok())
             return tagged;
     }
+    // Sealed batches pipeline a very large message on the stream instead.
     if (Q_UNLIKELY(data.size() >= LargestOnStream) && m_adapter->delivery().sharedMemory
-        && (m_encryption.level != SecurityLevel::Plain
-            || transport::MemoryFile::beatsTheStreamForPlainData())) {
+        && (m_encryption.level == SecurityLevel::Plain
+                ? transport::MemoryFile::beatsTheStreamForPlainData()
+                : !m_adapter->sealsInBatches())) {
         const Written shared = writeShared(type, data);
         if (shared.kind == Written::Broken)
             return writeFailed(shared);
@@ -538,6 +586,8 @@ Result Session::writeOne(qint32 type, const QByteArray &data, const wire::Correl
             return {};
         }
     }
+    if (Q_UNLIKELY(m_adapter->sealsMore()) && data.size() >= protocol::LargeMessage)
+        finishSealing(); // one large message in pieces at a time
     const Written result = m_adapter->writeMessage(type, data, m_output);
     if (Q_UNLIKELY(result.kind != Written::Written))
         return writeFailed(result);
@@ -546,6 +596,9 @@ Result Session::writeOne(qint32 type, const QByteArray &data, const wire::Correl
     if (m_output.isEmpty()) {
         written = true; // held for a sealed batch
         sealSoon();
+    } else if (Q_UNLIKELY(m_adapter->sealsMore())) {
+        written = flushOutput(); // the first piece of a large message
+        sealMore();
     } else if (Q_LIKELY(m_output.hasOnlyBytes())) {
         written = m_stream->write(m_output.data(), m_output.size());
         m_output.clear();
@@ -696,12 +749,20 @@ bool Session::ping(quint64 token)
 
 qint64 Session::bytesToWrite() const
 {
-    return m_state == State::Finished ? 0 : m_stream->bytesToWrite();
+    if (m_state == State::Finished)
+        return 0;
+    return m_stream->bytesToWrite() + (m_adapter ? m_adapter->unsealedBytes() : 0);
 }
 
 bool Session::flush()
 {
-    return m_state != State::Finished && m_stream->flush();
+    if (m_state == State::Finished)
+        return false;
+    flushOutput(); // a batch held for sealing goes too
+    const bool wrote = m_stream->flush();
+    if (wrote && m_adapter && m_adapter->sealsMore())
+        sealMore(); // flush() does not say bytesWritten()
+    return wrote;
 }
 
 void Session::close()
@@ -710,6 +771,7 @@ void Session::close()
         return;
     sendAck(); // the last deliveries, so that the peer need not report them
     if (m_adapter) {
+        finishSealing(); // a large message half sealed goes out whole before the goodbye
         m_adapter->writeControl(m_output, protocol::Control::goodbye());
         flushOutput();
     }

@@ -156,6 +156,9 @@ private:
     void acknowledgeSoon();
     void sendAck();
     void sealSoon();
+    void sealMore();
+    void finishSealing();
+    bool sealPiece();
     void moveQueueOn();
     Result sendUnrecorded(qint32 type, const QByteArray &data, const wire::Correlation &tag);
     Result writeOne(qint32 type, const QByteArray &data, const wire::Correlation &tag);

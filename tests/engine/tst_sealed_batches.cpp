@@ -120,6 +120,11 @@ struct Pair
                 != protocol::Adapter::WriteResult::Written)
                 return QByteArray();
             records += take(client.out);
+            while (client.adapter->sealsMore()) { // a large message, a piece at a time
+                if (!client.adapter->sealNextPiece(client.out))
+                    return QByteArray();
+                records += take(client.out);
+            }
         }
         client.adapter->seal(client.out);
         return records + take(client.out);
@@ -207,6 +212,37 @@ private slots:
             QCOMPARE(pair.server.messages, messages);
             QCOMPARE(pair.server.adapter->partialMessageBytes(), 0);
         }
+    }
+
+    // A large message is sealed a piece at a time (four records each); what
+    // is written before its last piece, small or large, follows it.
+    void writesDuringALargeMessageFollowIt()
+    {
+        Pair pair;
+        QVERIFY(pair.establish());
+        NativeAdapter &client = *pair.client.adapter;
+        const QByteArray large = pattern(3 * NativeAdapter::PiecePlaintext);
+        QVERIFY(client.writeMessage(1, large, pair.client.out).kind
+            == protocol::Adapter::WriteResult::Written);
+        QVERIFY(client.sealsMore());
+        QByteArray records = take(pair.client.out);
+        QCOMPARE(frameLengths(records), QList<quint32>(4, 65535));
+        QVERIFY(client.writeMessage(2, "small", pair.client.out).kind
+            == protocol::Adapter::WriteResult::Written);
+        QVERIFY(client.writeMessage(3, pattern(10000), pair.client.out).kind
+            == protocol::Adapter::WriteResult::Written);
+        QVERIFY(client.seal(pair.client.out)); // held: they go after the message
+        QVERIFY(pair.client.out.isEmpty());
+        while (client.sealsMore()) {
+            QVERIFY(client.sealNextPiece(pair.client.out));
+            records += take(pair.client.out);
+        }
+        QVERIFY(!client.hasUnsealed());
+        QByteArray ignored;
+        QVERIFY(pair.server.feed(records, &ignored));
+        const QList<std::pair<qint32, QByteArray>> expected { { 1, large }, { 2, "small" },
+            { 3, pattern(10000) } };
+        QCOMPARE(pair.server.messages, expected);
     }
 
     // docs/PROTOCOL.md's example: three messages, one record of 4 + 31 + 16

@@ -387,6 +387,10 @@ private Q_SLOTS:
         QSKIP("memory files travel only on the Linux transport");
 #endif
         QProcess peer;
+        // Sealed batches would send the echo on the stream, not in a file.
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("IPC_SEALED_BATCHES"), QStringLiteral("0"));
+        peer.setProcessEnvironment(environment);
         const QString address = startPeerServer(peer,
             { QStringLiteral("server"), uniqueName("shortage"), QStringLiteral("--max-size"),
                 QString::number(MaxSize) });

@@ -107,6 +107,11 @@ bool Adapter::seal(Output &out)
     return true;
 }
 
+bool Adapter::sealNextPiece(Output &)
+{
+    return false; // never asked: only a wire that seals in pieces says sealsMore()
+}
+
 bool Adapter::openDetached(char *, qsizetype)
 {
     m_detachedSize = -1;

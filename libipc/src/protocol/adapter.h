@@ -283,9 +283,20 @@ public:
     // them together: the engine calls seal() before anything else of its
     // reaches the stream, and once a burst of writes has ended.
     bool hasUnsealed() const { return m_unsealed.size() > 0; }
+    qsizetype unsealedBytes() const { return m_unsealed.size(); }
     // Seals what was held into out; false when the channel cannot seal any
     // more (the connection must end).
     virtual bool seal(Output &out);
+    // Whether records carry batches of frames (then a very large message
+    // goes on the stream, sealed a piece at a time, rather than in a file).
+    bool sealsInBatches() const { return m_batches; }
+    // A large message sealed a piece at a time: after writeMessage(), while
+    // this holds, the engine writes out what `out` holds and asks for the
+    // next piece as the stream takes them. What is written meanwhile
+    // follows the message.
+    bool sealsMore() const { return m_sealsMore; }
+    // The next piece into out; false when the channel cannot seal any more.
+    virtual bool sealNextPiece(Output &out);
     // Bytes of a message this wire has begun to open but not finished (a
     // message spanning sealed batches waits here, not in the reader).
     virtual qint64 partialMessageBytes() const { return 0; }
@@ -300,6 +311,8 @@ public:
 
 protected:
     Output m_unsealed; // see hasUnsealed()
+    bool m_batches = false; // see sealsInBatches()
+    bool m_sealsMore = false; // see sealsMore()
     Settings m_settings;
     PeerInfo m_peer;
     EncryptionInfo m_encryption;

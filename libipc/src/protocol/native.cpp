@@ -557,29 +557,78 @@ Adapter::WriteResult NativeAdapter::writeBatched(qint32 type, const QByteArray &
     if (size < LargeMessage) {
         wire::writeMessageFrame(m_unsealed.grow(wire::LengthSize + wire::TypeSize + size), type, data.constData(),
                                 size);
-        if (m_unsealed.size() < MaxBatchPlaintext || sealFullRecords(out))
+        // Held frames go out once a record is full, unless they must wait
+        // for the rest of a large message.
+        if (m_unsealed.size() < MaxBatchPlaintext || m_sealsMore || sealFullRecords(out))
             return WriteResult::Written;
         return nonceExhausted();
     }
-    char *header = m_unsealed.grow(wire::LengthSize + wire::TypeSize);
+    char *header = m_unsealed.grow(wire::LengthSize + wire::TypeSize + (m_sealsMore ? size : 0));
     qToBigEndian<quint32>(quint32(wire::TypeSize + size), header);
     qToBigEndian<quint32>(quint32(type), header + wire::LengthSize);
-    const qsizetype blockSize = sealedSize(m_unsealed.size() + size);
-    QByteArray block;
-    if (m_spareFrame.isDetached() && m_spareFrame.capacity() >= blockSize)
-        block = std::move(m_spareFrame); // the stream let go of it: reuse its pages
-    block.resize(blockSize);
-    const bool sealed = sealStretch(m_unsealed.data(), m_unsealed.size(), data.constData(), size, block.data());
-    m_unsealed.clear();
-    if (!sealed)
-        return nonceExhausted();
-    m_spareFrame = block;
+    if (m_sealsMore) {
+        // Behind another large message (the engine waits for it, so this is
+        // rare): held whole, it follows that message's last piece.
+        std::memcpy(header + wire::LengthSize + wire::TypeSize, data.constData(), size_t(size));
+        return WriteResult::Written;
+    }
+    m_sealing = data; // by reference, as the engine keeps it until it is confirmed
+    m_sealingDone = 0;
+    m_sealsMore = true;
+    return sealNextPiece(out) ? WriteResult::Written : nonceExhausted();
+}
+
+// The first piece carries the frames held before the message (its header
+// among them); the last, those written while it was being sealed.
+bool NativeAdapter::sealNextPiece(Output &out)
+{
+    const bool first = m_sealingDone == 0;
+    const qsizetype left = m_sealing.size() - m_sealingDone;
+    const qsizetype before = first ? m_unsealed.size() : 0;
+    const qsizetype take = qMin(left, PiecePlaintext - before);
+    const bool last = take == left;
+    const qsizetype after = last && !first ? m_unsealed.size() : 0;
+    QByteArray block = spareBlock(sealedSize(before + take + after));
+    const char *data = m_sealing.constData() + m_sealingDone;
+    const bool sealed = first ? sealStretch(m_unsealed.data(), before, data, take, block.data())
+                              : sealStretch(data, take, m_unsealed.data(), after, block.data());
+    if (before > 0 || after > 0)
+        m_unsealed.clear();
+    m_sealingDone += take;
+    if (last || !sealed) {
+        m_sealing = QByteArray();
+        m_sealsMore = false;
+    }
+    if (!sealed) {
+        m_state = State::Ended;
+        return false;
+    }
+    m_spareBlocks.append(block);
     out.setBlock(block);
-    return WriteResult::Written;
+    return true;
+}
+
+// A buffer for a piece: one the stream has let go of (its pages are
+// already there), or a new one.
+QByteArray NativeAdapter::spareBlock(qsizetype size)
+{
+    constexpr int Kept = 8; // more than the engine keeps in flight
+    for (qsizetype i = 0; i < m_spareBlocks.size(); ++i) {
+        if (m_spareBlocks.at(i).isDetached() && m_spareBlocks.at(i).capacity() >= size) {
+            QByteArray block = m_spareBlocks.takeAt(i);
+            block.resize(size);
+            return block;
+        }
+    }
+    if (m_spareBlocks.size() >= Kept)
+        m_spareBlocks.removeFirst();
+    return QByteArray(size, Qt::Uninitialized);
 }
 
 bool NativeAdapter::seal(Output &out)
 {
+    if (m_sealsMore)
+        return true; // what is held follows the large message's last piece
     const qsizetype plain = m_unsealed.size();
     const qsizetype start = out.size();
     const bool sealed = sealStretch(m_unsealed.data(), plain, "", 0, out.grow(sealedSize(plain)));

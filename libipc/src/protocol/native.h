@@ -27,11 +27,15 @@ public:
     WriteResult writeDetachedMessage(qint32 type, const QByteArray &data, Output &out, const DataSink &sink) override;
     bool openDetached(char *data, qsizetype size) override;
     bool seal(Output &out) override;
+    bool sealNextPiece(Output &out) override;
     qint64 partialMessageBytes() const override;
 
     // With sealed batches, a record's plaintext is at most this long, so that
     // the record keeps within Noise's 65,535 bytes.
     static constexpr qsizetype MaxBatchPlaintext = 65535 - 16;
+    // A large message is sealed in pieces of four full records: the peer
+    // opens one while this side seals the next.
+    static constexpr qsizetype PiecePlaintext = 4 * MaxBatchPlaintext;
 
 private:
     enum class State { AwaitPreamble, AwaitReply, Handshake, AwaitHello, Established, Ended };
@@ -53,6 +57,7 @@ private:
     bool writeRecord(qint32 type, const QByteArray &data, Output &out);
     WriteResult writeBatched(qint32 type, const QByteArray &data, Output &out);
     bool sealFullRecords(Output &out);
+    QByteArray spareBlock(qsizetype size);
     bool sealStretch(const char *head, qsizetype headSize, const char *rest, qsizetype restSize, char *out);
     WriteResult nonceExhausted();
     Event fail(Error error, const QString &reason);
@@ -67,9 +72,12 @@ private:
     bool m_resumeSeen = false; // with acknowledgements, the peer's Resume precedes its messages
     QByteArray m_spareFrame; // the last large sealed frame, reused once written
     bool m_detachedAnnounced = false; // the next user record's data is in a memory file
-    // Sealed batches (both hellos offered them): each record carries the
-    // next stretch of a plain frame stream, whatever its message boundaries.
-    bool m_batches = false;
+    // Sealed batches (both hellos offered them, m_batches): each record
+    // carries the next stretch of a plain frame stream, whatever its
+    // message boundaries.
+    QByteArray m_sealing; // a large message's data, sealed a piece at a time
+    qsizetype m_sealingDone = 0;
+    QList<QByteArray> m_spareBlocks; // pieces the stream let go of, for the next ones
     wire::FrameReader m_opened; // the frames opened from the peer's records
     QByteArray m_largeBody;     // a large message's data, opened straight into it
     qsizetype m_largeBodyFilled = 0;
