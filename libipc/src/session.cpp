@@ -53,6 +53,11 @@ Session::Session(Stream *stream, const Options &options, QObject *parent)
         if (m_adapter && m_adapter->sealsMore())
             sealMore();
     });
+    // A burst's held frames are sealed as the stream sends (see sealSoon()).
+    m_stream->setBeforeSend([this] {
+        if (m_state != State::Finished && m_adapter && m_adapter->hasUnsealed())
+            flushOutput();
+    });
 
     // Parented so that moveToThread() takes the timers along.
     m_handshakeTimer.setParent(this);
@@ -72,7 +77,10 @@ Session::Session(Stream *stream, const Options &options, QObject *parent)
     connect(&m_heartbeatTimer, &QTimer::timeout, this, &Session::onHeartbeat);
 }
 
-Session::~Session() = default;
+Session::~Session()
+{
+    m_stream->setBeforeSend(nullptr); // the stream, our child, goes after our members
+}
 
 void Session::start()
 {
@@ -387,10 +395,11 @@ bool Session::sealPiece()
 }
 
 // The burst of writes this turn of the event loop makes is sealed as one
-// batch when the turn ends, and leaves at once.
+// batch when the turn ends, and leaves at once: in the stream's own send
+// where it has one (the hook set in the constructor), else in a turn of ours.
 void Session::sealSoon()
 {
-    if (m_sealScheduled)
+    if (m_sealScheduled || m_stream->requestSend())
         return;
     m_sealScheduled = true;
     QMetaObject::invokeMethod(

@@ -47,7 +47,7 @@ private:
     Event handleRecord(char *body, qsizetype size, Output &out);
     Event nextFromBatches(wire::FrameReader &in, Output &out);
     void takeOverLargeBody();
-    Event handleBody(qint32 type, const char *data, qsizetype dataSize, QByteArray owned, Output &out);
+    Event handleBody(qint32 type, const char *data, qsizetype dataSize, QByteArray &owned, Output &out);
     Event handleControl(const char *data, qsizetype size, Output &out);
     Event handleHello(const char *data, qsizetype size);
     void beginHandshake(wire::FrameReader &in);

@@ -11,6 +11,8 @@
 #include <QByteArray>
 #include <QObject>
 
+#include <functional>
+
 namespace ipc {
 
 class Stream : public QObject
@@ -60,6 +62,15 @@ public:
         return -1;
     }
 
+    // Runs right before queued bytes go to the system, so that the owner can
+    // add what it held back for that write (a sealed batch); what it writes
+    // goes in the same send.
+    void setBeforeSend(std::function<void()> hook) { m_beforeSend = std::move(hook); }
+    // Asks for a send on the event loop's next turn even with nothing queued
+    // yet, for the hook to fill. False when the stream has no such turn of
+    // its own (the owner then arranges its own).
+    virtual bool requestSend() { return false; }
+
 Q_SIGNALS:
     void connected();
     void readyRead();
@@ -70,6 +81,7 @@ Q_SIGNALS:
 
 protected:
     using QObject::QObject;
+    std::function<void()> m_beforeSend;
     // Qt's texts for a failed connect are vague ("Invalid name"); say what happened.
     static QString describe(Error error, const QString &peer, const QString &systemText);
 };

@@ -479,10 +479,29 @@ void UnixSocketStream::scheduleSend()
         this,
         [this] {
             m_sendScheduled = false;
-            if (!m_queue.isEmpty() && !m_finished && !m_closing && m_fd >= 0)
-                onWritable();
+            if (!m_finished && !m_closing && m_fd >= 0)
+                onWritable(); // the owner may add bytes first (runBeforeSend)
         },
         Qt::QueuedConnection);
+}
+
+bool UnixSocketStream::requestSend()
+{
+    if (m_fd < 0 || m_finished || m_closing)
+        return false;
+    scheduleSend();
+    return true;
+}
+
+// The owner's last bytes for this send: what it writes joins the queue
+// without asking for another send.
+void UnixSocketStream::runBeforeSend()
+{
+    if (!m_beforeSend)
+        return;
+    const bool scheduled = std::exchange(m_sendScheduled, true);
+    m_beforeSend();
+    m_sendScheduled = scheduled;
 }
 
 // The write notifier is made on the first write the kernel does not take
@@ -500,6 +519,7 @@ void UnixSocketStream::updateWriteNotifier()
 
 void UnixSocketStream::onWritable()
 {
+    runBeforeSend();
     const qint64 before = m_queue.bytes();
     const bool ok = writeQueued();
     updateWriteNotifier();
@@ -509,7 +529,10 @@ void UnixSocketStream::onWritable()
 
 bool UnixSocketStream::flush()
 {
-    if (m_fd < 0 || m_finished || m_closing || m_queue.isEmpty())
+    if (m_fd < 0 || m_finished || m_closing)
+        return false;
+    runBeforeSend();
+    if (m_queue.isEmpty())
         return false;
     const qint64 before = m_queue.bytes();
     writeQueued();

@@ -35,6 +35,7 @@ public:
     bool write(const QByteArray &bytes) override;
     qint64 bytesToWrite() const override { return m_queue.bytes(); }
     bool flush() override;
+    bool requestSend() override;
     void close() override;
     // Not for a while after this process ran out of descriptors: the peer
     // then sends large messages in the stream (see read()).
@@ -84,6 +85,7 @@ private:
     bool writeQueued();
     void updateWriteNotifier();
     void scheduleSend();
+    void runBeforeSend();
     void finish(Error error, const QString &reason);
     void finishLater(Error error, const QString &reason);
 
