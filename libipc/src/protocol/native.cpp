@@ -768,7 +768,8 @@ Event NativeAdapter::endOfStream(const wire::FrameReader &in, Error error, const
         return Event::failed(Error::ProtocolError, truncated);
     if (m_batches && (m_opened.available() > 0 || !m_largeBody.isNull()))
         return Event::failed(Error::ProtocolError,
-                             QStringLiteral("truncated: the connection ended inside a message of a sealed batch"));
+                             QStringLiteral("connection closed inside a frame of a sealed batch (%1 bytes of it opened)")
+                                 .arg(partialMessageBytes()));
     if (m_state == State::Handshake && m_settings.role == Role::Client && !m_settings.preSharedKey.isEmpty()) {
         // A server closes mid-handshake when our key fails its check.
         return Event::failed(Error::HandshakeFailed,
