@@ -53,6 +53,19 @@ Event NativeAdapter::fail(Error error, const QString &reason)
     return Event::failed(error, reason);
 }
 
+Event NativeAdapter::failToOpen(qsizetype recordSize)
+{
+    return fail(Error::DecryptionFailed,
+                QStringLiteral("a record failed to open (%1 bytes): it was altered, replayed, reordered or reflected")
+                    .arg(recordSize));
+}
+
+Event NativeAdapter::noRoomForType(qsizetype bodySize)
+{
+    return fail(Error::ProtocolError,
+                QStringLiteral("malformed frame: %1 bytes cannot hold a message type").arg(bodySize));
+}
+
 Event NativeAdapter::start(Output &out)
 {
     if (m_settings.role == Role::Client)
@@ -280,8 +293,6 @@ void NativeAdapter::awaitHello(wire::FrameReader &in)
 
 Event NativeAdapter::handleRecord(char *body, qsizetype size, Output &out)
 {
-    static const QString altered = QStringLiteral(
-        "a record failed to open (%1 bytes): it was altered, replayed, reordered or reflected");
     QByteArray largeData; // a large message decrypted straight into its own buffer
     if (m_encrypted) {
         const qsizetype dataSize = size - crypto::TagSize - wire::TypeSize;
@@ -289,15 +300,14 @@ Event NativeAdapter::handleRecord(char *body, qsizetype size, Output &out)
             largeData = QByteArray(dataSize, Qt::Uninitialized);
             if (!m_receiveCipher.decryptWithAd(QByteArray(), body, size, body, wire::TypeSize,
                                                largeData.data()))
-                return fail(Error::DecryptionFailed, altered.arg(size));
+                return failToOpen(size);
         } else if (!m_receiveCipher.decryptWithAd(QByteArray(), body, size, body)) {
-            return fail(Error::DecryptionFailed, altered.arg(size));
+            return failToOpen(size);
         }
         size -= crypto::TagSize;
     }
     if (size < wire::TypeSize)
-        return fail(Error::ProtocolError,
-                    QStringLiteral("malformed frame: %1 bytes cannot hold a message type").arg(size));
+        return noRoomForType(size);
     const qint32 type = qint32(qFromBigEndian<quint32>(body));
     const char *data = largeData.isNull() ? body + wire::TypeSize : largeData.constData();
     return handleBody(type, data, size - wire::TypeSize, largeData, out);
@@ -340,8 +350,6 @@ Q_ALWAYS_INLINE Event NativeAdapter::handleBody(qint32 type, const char *data, q
 // record is opened only when they hold no whole frame.
 Event NativeAdapter::nextFromBatches(wire::FrameReader &in, Output &out)
 {
-    static const QString altered = QStringLiteral(
-        "a record failed to open (%1 bytes): it was altered, replayed, reordered or reflected");
     for (;;) {
         if (m_largeBody.isNull()) {
             char *body = nullptr;
@@ -349,8 +357,7 @@ Event NativeAdapter::nextFromBatches(wire::FrameReader &in, Output &out)
             const wire::FrameReader::Result result = m_opened.next(&body, &size);
             if (result == wire::FrameReader::Result::Frame) {
                 if (size < wire::TypeSize)
-                    return fail(Error::ProtocolError,
-                                QStringLiteral("malformed frame: %1 bytes cannot hold a message type").arg(size));
+                    return noRoomForType(size);
                 QByteArray copied; // the data is copied out of the opened bytes
                 return handleBody(qint32(qFromBigEndian<quint32>(body)), body + wire::TypeSize,
                                   size - wire::TypeSize, copied, out);
@@ -366,7 +373,7 @@ Event NativeAdapter::nextFromBatches(wire::FrameReader &in, Output &out)
             return result == wire::FrameReader::Result::NeedMore ? Event::needMore()
                                                                  : fail(Error::ProtocolError, in.errorString());
         if (size < crypto::TagSize)
-            return fail(Error::DecryptionFailed, altered.arg(size));
+            return failToOpen(size);
         // What belongs to a large message is opened straight into its buffer,
         // the rest in place, then added to the opened frames.
         const qsizetype plain = size - crypto::TagSize;
@@ -376,7 +383,7 @@ Event NativeAdapter::nextFromBatches(wire::FrameReader &in, Output &out)
                                             intoBody, record + intoBody)
             : m_receiveCipher.decryptWithAd(QByteArray(), record, size, record);
         if (!opened)
-            return fail(Error::DecryptionFailed, altered.arg(size));
+            return failToOpen(size);
         m_opened.append(record + intoBody, plain - intoBody);
         m_largeBodyFilled += intoBody;
         if (!m_largeBody.isNull() && m_largeBodyFilled == m_largeBody.size()) {
@@ -563,7 +570,8 @@ Adapter::WriteResult NativeAdapter::writeBatched(qint32 type, const QByteArray &
                                 size);
         // Held frames go out once a record is full, unless they must wait
         // for the rest of a large message.
-        if (m_unsealed.size() < MaxBatchPlaintext || m_sealsMore || sealFullRecords(out))
+        if (m_unsealed.size() < MaxBatchPlaintext || m_sealsMore
+            || sealHeld(m_unsealed.size() / MaxBatchPlaintext * MaxBatchPlaintext, out)) // the full records
             return WriteResult::Written;
         return nonceExhausted();
     }
@@ -633,15 +641,7 @@ bool NativeAdapter::seal(Output &out)
 {
     if (m_sealsMore)
         return true; // what is held follows the large message's last piece
-    const qsizetype plain = m_unsealed.size();
-    const qsizetype start = out.size();
-    const bool sealed = sealStretch(m_unsealed.data(), plain, "", 0, out.grow(sealedSize(plain)));
-    m_unsealed.clear();
-    if (!sealed) {
-        out.truncate(start);
-        m_state = State::Ended;
-    }
-    return sealed;
+    return sealHeld(m_unsealed.size(), out);
 }
 
 qint64 NativeAdapter::partialMessageBytes() const
@@ -649,17 +649,17 @@ qint64 NativeAdapter::partialMessageBytes() const
     return m_largeBody.isNull() ? m_opened.available() : m_largeBodyFilled;
 }
 
-// A burst that filled a record: it leaves now, the rest waits for more.
-bool NativeAdapter::sealFullRecords(Output &out)
+// The first `bytes` held bytes, sealed into out; the rest stays held.
+bool NativeAdapter::sealHeld(qsizetype bytes, Output &out)
 {
-    const qsizetype full = m_unsealed.size() / MaxBatchPlaintext * MaxBatchPlaintext;
     const qsizetype start = out.size();
-    if (!sealStretch(m_unsealed.data(), full, "", 0, out.grow(sealedSize(full)))) {
+    if (!sealStretch(m_unsealed.data(), bytes, "", 0, out.grow(sealedSize(bytes)))) {
         out.truncate(start);
+        m_unsealed.clear();
         m_state = State::Ended;
         return false;
     }
-    m_unsealed.removeFront(full);
+    m_unsealed.removeFront(bytes);
     return true;
 }
 

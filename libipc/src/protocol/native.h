@@ -56,11 +56,13 @@ private:
     void awaitHello(wire::FrameReader &in);
     bool writeRecord(qint32 type, const QByteArray &data, Output &out);
     WriteResult writeBatched(qint32 type, const QByteArray &data, Output &out);
-    bool sealFullRecords(Output &out);
+    bool sealHeld(qsizetype bytes, Output &out);
     QByteArray spareBlock(qsizetype size);
     bool sealStretch(const char *head, qsizetype headSize, const char *rest, qsizetype restSize, char *out);
     WriteResult nonceExhausted();
     Event fail(Error error, const QString &reason);
+    Event failToOpen(qsizetype recordSize);
+    Event noRoomForType(qsizetype bodySize);
 
     State m_state;
     QByteArray m_prologue; // server preamble + client reply
