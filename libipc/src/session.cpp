@@ -406,18 +406,11 @@ void Session::sealSoon()
         this,
         [this] {
             m_sealScheduled = false;
-            if (m_state == State::Finished || !m_adapter || !m_adapter->hasUnsealed())
-                return;
-            flushOutput();
-            // Sent now, not on the stream's next turn: a request waits for
-            // it. flush() does not say bytesWritten(): what waits on that
-            // moves on here.
-            if (!m_stream->flush())
-                return;
-            if (!m_acknowledging)
-                moveQueueOn();
-            if (m_adapter && m_adapter->sealsMore())
-                sealMore();
+            // Written, not flushed: the socket sends on its own turn, as
+            // for any write (a flush here met a peer's goodbye with a write
+            // error before reading it).
+            if (m_state != State::Finished && m_adapter && m_adapter->hasUnsealed())
+                flushOutput();
         },
         Qt::QueuedConnection);
 }
