@@ -1,0 +1,48 @@
+// A connection to an MQTT broker for a Qt program, on libmosquitto: its
+// network thread keeps the connection (and reconnects), and everything it
+// reports arrives as signals on the thread that owns this object.
+#pragma once
+
+#include <QByteArray>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+struct mosquitto;
+struct mosquitto_message;
+
+class MqttConnection : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit MqttConnection(const QString &clientId, QObject *parent = nullptr);
+    ~MqttConnection() override;
+
+    /// A retained message the broker publishes for us if we vanish.
+    void setWill(const QString &topic, const QByteArray &payload);
+    /// Topic filters to subscribe to, again after each reconnection.
+    void setSubscriptions(const QStringList &filters) { m_subscriptions = filters; }
+    /// Starts connecting (and keeps reconnecting) in libmosquitto's thread.
+    bool connectToBroker(const QString &host, int port);
+    bool isConnected() const { return m_connected; }
+    /// Queues a message at QoS 1; false (and errorOccurred) if it cannot.
+    bool publish(const QString &topic, const QByteArray &payload, bool retain = false);
+
+Q_SIGNALS:
+    void connected();
+    void disconnected(const QString &reason);
+    void messageReceived(const QString &topic, const QByteArray &payload);
+    void errorOccurred(const QString &text);
+
+private:
+    static void onConnect(mosquitto *, void *self, int code);
+    static void onDisconnect(mosquitto *, void *self, int code);
+    static void onMessage(mosquitto *, void *self, const mosquitto_message *message);
+    void fail(const QString &what, int code);
+
+    mosquitto *m_mosquitto = nullptr;
+    QStringList m_subscriptions;
+    bool m_connected = false;
+    bool m_loopRunning = false;
+};
