@@ -2,6 +2,8 @@
 #include "commands.h"
 #include "common.h"
 
+#include <ipc/version.h>
+
 #include <QCoreApplication>
 #include <QTextStream>
 
@@ -24,6 +26,7 @@ commands:
   info ADDRESS                   what a server says about itself
   serve ADDRESS MESSAGE          MinIPC's serve (--broadcast N, --line)
   eat ADDRESS                    MinIPC's eat (--line, --wait-for-server)
+  --version                      ipcctl's version and the running libipc's
 
 Every command takes --help, and --plain, --psk-file FILE, --psk-env VAR,
 --protocol native|golang-ipc-v2|line, --max-size BYTES, --timeout MS and
@@ -66,6 +69,10 @@ int main(int argc, char **argv)
         return ipcctl::get(arguments);
     if (command == QLatin1String("set"))
         return ipcctl::set(arguments);
+    if (command == QLatin1String("--version") || command == QLatin1String("version")) {
+        QTextStream(stdout) << "ipcctl " << IPC_VERSION_STRING << " (libipc " << ipc::libraryVersion() << ")\n";
+        return ipcctl::Ok;
+    }
     const bool help = command == QLatin1String("--help") || command == QLatin1String("-h")
         || command == QLatin1String("help");
     QTextStream(help ? stdout : stderr) << (command.isEmpty() || help

@@ -18,10 +18,12 @@
 #include "traffic.h"
 
 #include <ipc/telemetry.h>
+#include <ipc/version.h>
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDateTime>
+#include <QIcon>
 #include <QTabWidget>
 #include <QTextStream>
 #include <QTimer>
@@ -92,11 +94,18 @@ int main(int argc, char **argv)
     const bool headless = cli || !haveDisplay();
     std::unique_ptr<QCoreApplication> app(headless ? new QCoreApplication(argc, argv) : new QApplication(argc, argv));
     QCoreApplication::setApplicationName(QStringLiteral("ipc-monitor"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(IPC_VERSION_STRING));
+    // Desktops match the window to ipc-monitor.desktop, and take its icon.
+    if (!headless) {
+        QGuiApplication::setDesktopFileName(QStringLiteral("ipc-monitor"));
+        QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("ipc-monitor")));
+    }
     quitOnTerminationSignals(); // so the demo's helpers and the collector's socket file go with it
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Shows libipc processes that report to it (IPC_MONITOR=1)."));
     parser.addHelpOption();
+    parser.addVersionOption();
     const QCommandLineOption addressOption(QStringLiteral("address"), QStringLiteral("Collect at this address."),
                                            QStringLiteral("address"), ipc::telemetry::defaultMonitorAddress());
     const QCommandLineOption cliOption(QStringLiteral("cli"), QStringLiteral("Headless: print one line per event."));

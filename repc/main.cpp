@@ -37,10 +37,12 @@ bool writeIfChanged(const QString &path, const QString &text)
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationVersion(QStringLiteral(IPC_REPC_VERSION));
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Writes NAME_source.h and NAME_replica.h from the remote-object interface NAME.rep."));
     parser.addHelpOption();
+    parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("the .rep file"));
     const QCommandLineOption outputDir({ QStringLiteral("o"), QStringLiteral("output-dir") },
         QStringLiteral("where the headers go (default: the current directory)"),

@@ -9,12 +9,13 @@ set -euo pipefail
 # reference (the docs target); Xvfb lets a test take the monitor's display
 # away; dpkg-dev and file let CPack work out the Debian packages'
 # dependencies, and debootstrap makes the fresh Debian root they are
-# installed into (tests/consumer/debian.sh); the mosquitto packages build
+# installed into (tests/consumer/debian.sh); help2man writes the programs'
+# manual pages; the mosquitto packages build
 # examples/mqtt_bridge and give its test a broker.
 packages=(g++ cmake ninja-build pkg-config qt6-base-dev libssl-dev lua5.4 lua-socket
           python3 python3-cryptography python3-cbor2 python3-venv python3-pip libzmq3-dev cppzmq-dev qt6-remoteobjects-dev
           clang libclang-rt-14-dev doxygen xvfb dpkg-dev file debootstrap
-          libmosquitto-dev mosquitto mosquitto-clients)
+          help2man libmosquitto-dev mosquitto mosquitto-clients)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

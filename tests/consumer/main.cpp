@@ -4,6 +4,8 @@
 
 #include <QCoreApplication>
 
+#include <memory>
+
 using namespace std::chrono_literals;
 
 // The generated version header is installed and agrees with the library.
@@ -14,12 +16,18 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     if (qstrcmp(ipc::libraryVersion(), IPC_VERSION_STRING) != 0)
         return 2;
-    const QString name = QStringLiteral("libipc_consumer_%1").arg(QCoreApplication::applicationPid());
-    ipc::Server server(name);
-    QObject::connect(&server, &ipc::Server::messageReceived, &server,
-                     [&](const ipc::Message &m) { server.write(m.clientId, m.type, m.data); });
-    if (!server.listen())
-        return 1;
+    // Given a server's name (ipcctl listen --echo), the round trip goes
+    // there; without one, to a server of its own.
+    QString name = app.arguments().value(1);
+    std::unique_ptr<ipc::Server> server;
+    if (name.isEmpty()) {
+        name = QStringLiteral("libipc_consumer_%1").arg(QCoreApplication::applicationPid());
+        server = std::make_unique<ipc::Server>(name);
+        QObject::connect(server.get(), &ipc::Server::messageReceived, server.get(),
+                         [&](const ipc::Message &m) { server->write(m.clientId, m.type, m.data); });
+        if (!server->listen())
+            return 1;
+    }
     ipc::Client client(name);
     client.write(7, "installed");
     const ipc::Message reply = client.waitForMessage(10s);

@@ -6,6 +6,8 @@
 #                 the installed ipcctl and ipc-monitor run too
 #   subdirectory  add_subdirectory() on the source tree, as a static library
 #   pkgconfig     the installed libipc.pc, with a plain compiler command
+#   fetchcontent  FetchContent from this checkout's git URL, at its HEAD commit
+# (debian.sh installs the Debian packages into a fresh Debian 12 root instead.)
 set -euo pipefail
 mode=$1
 build_dir=$2
@@ -49,8 +51,25 @@ pkgconfig)
     c++ -std=c++17 -fPIC "$source_dir/main.cpp" -o "$scratch/consumer" $(pkg-config --cflags --libs libipc)
     LD_LIBRARY_PATH="$libdirs" "$scratch/consumer"
     ;;
+fetchcontent)
+    repo=$(git -C "$source_dir" rev-parse --show-toplevel 2> /dev/null) || {
+        echo "not a git checkout: nothing to fetch"
+        exit 77
+    }
+    commit=$(git -C "$repo" rev-parse HEAD)
+    cmake -S "$source_dir/fetchcontent" -B "$scratch/build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+        -DLIBIPC_GIT_URL="file://$repo" -DLIBIPC_GIT_TAG="$commit" > /dev/null
+    cmake --build "$scratch/build" --parallel 2 --target consumer consumer_objects > /dev/null
+    # Shared by default, found next to the programs through their build RPATH.
+    ldd "$scratch/build/consumer" | grep -q "libipc.so.0 => $scratch/build" || {
+        echo "the fetched libipc is not the one the consumer runs with" >&2
+        exit 1
+    }
+    "$scratch/build/consumer"
+    "$scratch/build/consumer_objects"
+    ;;
 *)
-    echo "usage: run.sh package|subdirectory|pkgconfig BUILD_DIR" >&2
+    echo "usage: run.sh package|subdirectory|pkgconfig|fetchcontent BUILD_DIR" >&2
     exit 2
     ;;
 esac
