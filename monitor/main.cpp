@@ -3,15 +3,15 @@
 //
 //   ipc-monitor [--address ADDR] [--record FILE] [--open FILE]
 //   ipc-monitor --demo                 with demo servers and clients
-//   ipc-monitor --cli                  headless: one line per event
+//   ipc-monitor --cli [--json]         headless: one line (JSON object) per event
+//   ipc-monitor --summary N [--json]   headless: a table every N seconds
 //   ipc-monitor --demo --screenshot FILE [--map-screenshot FILE]
 //
 // Without a display it runs headless by itself.
 #include "collector.h"
 #include "demo.h"
 #include "process_end.h"
-#include "time_ordered_lines.h"
-#include "event_text.h"
+#include "headless.h"
 #include "main_window.h"
 #include "connection_map.h"
 #include "recording.h"
@@ -24,6 +24,7 @@
 #include <QCommandLineParser>
 #include <QDateTime>
 #include <QIcon>
+#include <QSettings>
 #include <QTabWidget>
 #include <QTextStream>
 #include <QTimer>
@@ -89,10 +90,11 @@ int main(int argc, char **argv)
         }
     }
     bool cli = false;
-    for (int i = 1; i < argc; ++i)
-        cli = cli || qstrcmp(argv[i], "--cli") == 0;
+    for (int i = 1; i < argc; ++i) // --json and --summary are headless too
+        cli = cli || qstrcmp(argv[i], "--cli") == 0 || qstrcmp(argv[i], "--json") == 0 || qstrcmp(argv[i], "--summary") == 0;
     const bool headless = cli || !haveDisplay();
     std::unique_ptr<QCoreApplication> app(headless ? new QCoreApplication(argc, argv) : new QApplication(argc, argv));
+    QCoreApplication::setOrganizationName(QStringLiteral("libipc"));
     QCoreApplication::setApplicationName(QStringLiteral("ipc-monitor"));
     QCoreApplication::setApplicationVersion(QStringLiteral(IPC_VERSION_STRING));
     // Desktops match the window to ipc-monitor.desktop, and take its icon.
@@ -120,9 +122,25 @@ int main(int argc, char **argv)
                                        QStringLiteral("file"));
     const QCommandLineOption quitOption(QStringLiteral("quit-after"), QStringLiteral("Quit after this many ms."),
                                         QStringLiteral("ms"));
+    const QCommandLineOption jsonOption(QStringLiteral("json"),
+                                        QStringLiteral("Headless: one JSON object per event (or per summary)."));
+    const QCommandLineOption summaryOption(
+        QStringLiteral("summary"), QStringLiteral("Headless: a table of connections and types every N seconds, instead of events."),
+        QStringLiteral("seconds"));
     parser.addOptions({addressOption, cliOption, demoOption, recordOption, openOption, screenshotOption, mapOption,
-                       quitOption});
+                       quitOption, jsonOption, summaryOption});
     parser.process(*app);
+    HeadlessOptions headlessOptions;
+    headlessOptions.json = parser.isSet(jsonOption);
+    if (parser.isSet(summaryOption)) {
+        bool ok = false;
+        headlessOptions.summarySeconds = parser.value(summaryOption).toInt(&ok);
+        if (!ok || headlessOptions.summarySeconds <= 0) {
+            QTextStream(stderr) << "ipc-monitor: --summary takes a whole number of seconds, not \""
+                                << parser.value(summaryOption) << '"' << Qt::endl;
+            return 1;
+        }
+    }
 
     const QString address = parser.value(addressOption);
     Traffic traffic;
@@ -162,34 +180,25 @@ int main(int argc, char **argv)
         }
     }
 
+    QSettings layoutSettings; // ~/.config/libipc/ipc-monitor.conf
     std::unique_ptr<MainWindow> window;
-    TimeOrderedLines ordered;
+    std::unique_ptr<Headless> headlessOutput;
     if (headless) {
         if (!cli)
             QTextStream(stderr) << "ipc-monitor: no display, running headless (one line per event). To see the "
                                    "window run it on a desktop, or under Xvfb: xvfb-run ipc-monitor --demo"
                                 << Qt::endl;
         QTextStream(stderr) << "ipc-monitor: collecting at " << address << Qt::endl;
-        QObject::connect(&collector, &Collector::eventReceived, &traffic,
-                         [&](quint64 source, ipc::telemetry::EventType type, const QCborMap &event) {
-                             ordered.add(describeEvent(traffic.processOf(source), type, event,
-                                                       QDateTime::currentMSecsSinceEpoch()));
-                         });
-        const auto print = [](const QStringList &lines) {
-            if (lines.isEmpty())
-                return;
-            QTextStream out(stdout);
-            for (const QString &line : lines)
-                out << line << '\n';
-            out.flush();
-        };
-        auto *release = new QTimer(app.get());
-        QObject::connect(release, &QTimer::timeout, app.get(),
-                         [&, print] { print(ordered.takeReady(QDateTime::currentMSecsSinceEpoch())); });
-        release->start(100);
-        QObject::connect(app.get(), &QCoreApplication::aboutToQuit, app.get(), [&, print] { print(ordered.takeAll()); });
+        headlessOutput = std::make_unique<Headless>(&collector, &traffic, headlessOptions);
+        QObject::connect(app.get(), &QCoreApplication::aboutToQuit, headlessOutput.get(), &Headless::finish);
     } else {
         window = std::make_unique<MainWindow>(&traffic, address);
+        // Screenshots keep the default layout, whatever the user's is.
+        if (!parser.isSet(screenshotOption)) {
+            window->restoreLayout(&layoutSettings);
+            QObject::connect(app.get(), &QCoreApplication::aboutToQuit, window.get(),
+                             [&] { window->saveLayout(&layoutSettings); });
+        }
         window->show();
         if (parser.isSet(screenshotOption))
             screenshotWhenReady(window.get(), &traffic, parser.value(screenshotOption), parser.value(mapOption));

@@ -17,6 +17,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTableView>
@@ -41,6 +42,8 @@ MainWindow::MainWindow(Traffic *traffic, const QString &collectorAddress, QWidge
     , m_chart(new RateChart)
     , m_treeView(new QTreeView)
     , m_logView(new QTableView)
+    , m_statsView(new QTableView)
+    , m_splitter(new QSplitter(Qt::Vertical))
     , m_topTabs(new QTabWidget)
     , m_bottomTabs(new QTabWidget)
     , m_status(new QLabel)
@@ -56,12 +59,11 @@ MainWindow::MainWindow(Traffic *traffic, const QString &collectorAddress, QWidge
     m_bottomTabs->addTab(buildLogTab(), tr("Messages"));
     m_bottomTabs->addTab(buildStatsTab(), tr("Statistics"));
 
-    auto *splitter = new QSplitter(Qt::Vertical);
-    splitter->addWidget(m_topTabs);
-    splitter->addWidget(m_bottomTabs);
-    splitter->setStretchFactor(0, 1);
-    splitter->setStretchFactor(1, 1);
-    setCentralWidget(splitter);
+    m_splitter->addWidget(m_topTabs);
+    m_splitter->addWidget(m_bottomTabs);
+    m_splitter->setStretchFactor(0, 1);
+    m_splitter->setStretchFactor(1, 1);
+    setCentralWidget(m_splitter);
 
     QToolBar *tools = addToolBar(tr("Monitor"));
     tools->setMovable(false);
@@ -155,13 +157,48 @@ QWidget *MainWindow::buildStatsTab()
 {
     auto *page = new QWidget;
     auto *layout = new QHBoxLayout(page);
-    auto *table = new QTableView;
-    table->setModel(m_stats);
-    table->verticalHeader()->hide();
-    table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    layout->addWidget(table, 1);
+    m_statsView->setModel(m_stats);
+    m_statsView->verticalHeader()->hide();
+    m_statsView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    layout->addWidget(m_statsView, 1);
     layout->addWidget(m_chart, 1);
     return page;
+}
+
+void MainWindow::restoreLayout(QSettings *settings)
+{
+    m_layoutSettings = settings;
+    settings->beginGroup(QStringLiteral("window"));
+    if (settings->contains(QStringLiteral("geometry")))
+        restoreGeometry(settings->value(QStringLiteral("geometry")).toByteArray());
+    m_splitter->restoreState(settings->value(QStringLiteral("splitter")).toByteArray());
+    m_treeView->header()->restoreState(settings->value(QStringLiteral("treeColumns")).toByteArray());
+    m_logView->horizontalHeader()->restoreState(settings->value(QStringLiteral("logColumns")).toByteArray());
+    m_statsView->horizontalHeader()->restoreState(settings->value(QStringLiteral("statisticsColumns")).toByteArray());
+    m_topTabs->setCurrentIndex(settings->value(QStringLiteral("topTab"), 0).toInt());
+    m_bottomTabs->setCurrentIndex(settings->value(QStringLiteral("bottomTab"), 0).toInt());
+    settings->endGroup();
+}
+
+void MainWindow::saveLayout(QSettings *settings) const
+{
+    settings->beginGroup(QStringLiteral("window"));
+    settings->setValue(QStringLiteral("geometry"), saveGeometry());
+    settings->setValue(QStringLiteral("splitter"), m_splitter->saveState());
+    settings->setValue(QStringLiteral("treeColumns"), m_treeView->header()->saveState());
+    settings->setValue(QStringLiteral("logColumns"), m_logView->horizontalHeader()->saveState());
+    settings->setValue(QStringLiteral("statisticsColumns"), m_statsView->horizontalHeader()->saveState());
+    settings->setValue(QStringLiteral("topTab"), m_topTabs->currentIndex());
+    settings->setValue(QStringLiteral("bottomTab"), m_bottomTabs->currentIndex());
+    settings->endGroup();
+    settings->sync();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_layoutSettings)
+        saveLayout(m_layoutSettings);
+    QMainWindow::closeEvent(event);
 }
 
 void MainWindow::setPaused(bool paused)

@@ -16,6 +16,8 @@ class QTableView;
 class QTabWidget;
 class QTreeView;
 class QAction;
+class QSettings;
+class QSplitter;
 
 namespace monitor {
 
@@ -43,6 +45,17 @@ public:
     void refreshNow();
     bool startRecording(const QString &path, QString *error);
     Recorder &recorder() { return m_recorder; }
+    QSplitter *splitter() const { return m_splitter; }
+    QTableView *statsView() const { return m_statsView; }
+
+    // The window's size and place, the splitter, the columns (order, width,
+    // sorting) and the open tabs: restored from `settings`, and saved back
+    // there when the window closes.
+    void restoreLayout(QSettings *settings);
+    void saveLayout(QSettings *settings) const;
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
 
 private:
     QWidget *buildLogTab();
@@ -65,6 +78,9 @@ private:
     RateChart *m_chart;
     QTreeView *m_treeView;
     QTableView *m_logView;
+    QTableView *m_statsView;
+    QSplitter *m_splitter;
+    QSettings *m_layoutSettings = nullptr; // where closeEvent() saves the layout
     QTabWidget *m_topTabs;
     QTabWidget *m_bottomTabs;
     QLabel *m_status;

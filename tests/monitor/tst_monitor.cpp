@@ -5,10 +5,12 @@
 #include "peerprocess.h"
 #include "connection_map.h"
 #include "demo_thermostat.h"
+#include "event_json.h"
 #include "event_text.h"
 #include "main_window.h"
 #include "models.h"
 #include "recording.h"
+#include "summary.h"
 #include "testnames.h"
 #include "time_ordered_lines.h"
 #include "traffic.h"
@@ -21,6 +23,13 @@
 #include <QCborArray>
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSettings>
+#include <QSplitter>
+#include <QTableView>
+#include <QHeaderView>
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -557,6 +566,140 @@ private Q_SLOTS:
         }
         stopPeer(sink);
         stopPeer(monitorProcess);
+    }
+
+    // --json: each event a JSON object; Counters and MessageSamples one per
+    // row, the row's fields named.
+    void eventsAsJson()
+    {
+        Traffic traffic;
+        script(traffic);
+        QCborArray sample{qint64(1234), 5, 1, 3, 9, QByteArray("hi\x01"), QStringLiteral("thermostat.boost(int)"),
+                          QCborArray{5}};
+        QList<EventLine> lines = eventJson(traffic.processOf(7), EventType::MessageSamples,
+                                           map({{Key::Time, 1300}, {Key::Rows, QCborArray{sample}}}), 2000);
+        QCOMPARE(lines.size(), 1);
+        QCOMPARE(lines.at(0).time, 1234);
+        QJsonObject object = QJsonDocument::fromJson(lines.at(0).text.toUtf8()).object();
+        QCOMPARE(object.value(QStringLiteral("event")).toString(), QStringLiteral("MessageSamples"));
+        QCOMPARE(object.value(QStringLiteral("process")).toString(), QStringLiteral("app"));
+        QCOMPARE(object.value(QStringLiteral("pid")).toInteger(), 42);
+        QCOMPARE(object.value(QStringLiteral("direction")).toString(), QStringLiteral("out"));
+        QCOMPARE(object.value(QStringLiteral("name")).toString(), QStringLiteral("thermostat.boost(int)"));
+        QCOMPARE(object.value(QStringLiteral("arguments")).toArray(), QJsonArray{5});
+        QCOMPARE(QByteArray::fromBase64(object.value(QStringLiteral("payload")).toString().toLatin1()), QByteArray("hi\x01"));
+
+        lines = eventJson(traffic.processOf(7), EventType::Counters, counters({{5, 0, 1, 10, 100, 8, 12}, {5, 1, 2, 3, 30, 10, 10}}), 2000);
+        QCOMPARE(lines.size(), 2);
+        object = QJsonDocument::fromJson(lines.at(0).text.toUtf8()).object();
+        QCOMPARE(object.value(QStringLiteral("count")).toInteger(), 10);
+        QCOMPARE(object.value(QStringLiteral("minSize")).toInteger(), 8);
+        QCOMPARE(object.value(QStringLiteral("direction")).toString(), QStringLiteral("in"));
+
+        lines = eventJson(traffic.processOf(7), EventType::ConnectionClosed,
+                          map({{Key::Connection, 5}, {Key::Error, QStringLiteral("ConnectionLost")},
+                               {Key::Reason, QStringLiteral("the peer vanished")}}), 2000);
+        object = QJsonDocument::fromJson(lines.at(0).text.toUtf8()).object();
+        QCOMPARE(object.value(QStringLiteral("event")).toString(), QStringLiteral("ConnectionClosed"));
+        QCOMPARE(object.value(QStringLiteral("reason")).toString(), QStringLiteral("the peer vanished"));
+        QCOMPARE(object.value(QStringLiteral("time")).toInteger(), 2000);
+    }
+
+    // --summary: open connections with their rates and totals, and types.
+    void summaryTable()
+    {
+        Traffic traffic;
+        script(traffic);
+        traffic.apply(7, EventType::Counters, counters({{5, 0, 1, 10, 100, 10, 10}, {5, 1, 2, 3, 3000, 500, 1500}}));
+        traffic.tick();
+        const QStringList lines = summaryText(traffic, 0).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QVERIFY2(lines.at(0).contains(QStringLiteral("1 process(es), 1 open connection(s)")), qPrintable(lines.at(0)));
+        const QStringList connection = lines.at(2).split(QLatin1Char(' '), Qt::SkipEmptyParts);
+        QCOMPARE(connection, (QStringList{QStringLiteral("app[42]"), QStringLiteral("5"), QStringLiteral("peer[43]"),
+                                          QStringLiteral("authenticated"), QStringLiteral("10"), QStringLiteral("3.0"),
+                                          QStringLiteral("10"), QStringLiteral("3")}));
+        QCOMPARE(lines.at(5).split(QLatin1Char(' '), Qt::SkipEmptyParts),
+                 (QStringList{QStringLiteral("2"), QStringLiteral("3.0"), QStringLiteral("3"), QStringLiteral("3000"),
+                              QStringLiteral("500"), QStringLiteral("1500")}));
+
+        const QJsonObject json = summaryJson(traffic, 77);
+        QCOMPARE(json.value(QStringLiteral("event")).toString(), QStringLiteral("Summary"));
+        QCOMPARE(json.value(QStringLiteral("connections")).toArray().at(0).toObject().value(QStringLiteral("received")).toInteger(), 10);
+        QCOMPARE(json.value(QStringLiteral("types")).toArray().size(), 2);
+        QCOMPARE(json.value(QStringLiteral("types")).toArray().at(1).toObject().value(QStringLiteral("bytes")).toInteger(), 3000);
+    }
+
+    // The headless monitor with --summary --json, fed by real processes:
+    // its summaries count every message.
+    void headlessSummaryCountsEverything()
+    {
+        const QString address = uniqueName("summarymonitor");
+        QProcess monitorProcess;
+        QProcessEnvironment quiet = QProcessEnvironment::systemEnvironment();
+        quiet.remove(QStringLiteral("IPC_MONITOR"));
+        monitorProcess.setProcessEnvironment(quiet);
+        monitorProcess.start(QStringLiteral(IPC_MONITOR_PATH),
+                             {QStringLiteral("--summary"), QStringLiteral("1"), QStringLiteral("--json"), QStringLiteral("--address"), address});
+        QVERIFY(monitorProcess.waitForStarted(10000));
+        QByteArray errors;
+        QTRY_VERIFY_WITH_TIMEOUT((errors += monitorProcess.readAllStandardError()).contains("collecting at"), 10000);
+
+        constexpr int count = 5000;
+        QProcess sink;
+        QProcess burst;
+        QVERIFY(startReportingTraffic(address, uniqueName("summarysink"), count, sink, burst));
+        QVERIFY(waitForExit(burst));
+        QCOMPARE(burst.exitCode(), 0);
+        QByteArray output;
+        qint64 lastCount = 0;
+        const auto counted = [&] {
+            output += monitorProcess.readAllStandardOutput();
+            for (const QByteArray &line : output.split('\n')) {
+                const QJsonObject summary = QJsonDocument::fromJson(line).object();
+                if (summary.value(QStringLiteral("event")).toString() != QStringLiteral("Summary"))
+                    continue;
+                for (const QJsonValue type : summary.value(QStringLiteral("types")).toArray()) {
+                    if (type.toObject().value(QStringLiteral("type")).toInteger() == 1)
+                        lastCount = type.toObject().value(QStringLiteral("messages")).toInteger();
+                }
+            }
+            return lastCount;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(counted(), qint64(count), 30000);
+        QVERIFY(!output.contains("MessageSamples")); // a summary instead of events
+        stopPeer(sink);
+        stopPeer(monitorProcess);
+    }
+
+    // The window comes back as the user left it: size, splitter, columns and tabs.
+    void windowRemembersItsLayout()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("monitor.conf")), QSettings::IniFormat);
+        Traffic traffic;
+        QList<int> sizes;
+        {
+            MainWindow window(&traffic, QStringLiteral("layout-test"));
+            window.restoreLayout(&settings); // nothing saved yet: the defaults
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            window.resize(900, 640);
+            window.splitter()->setSizes({150, 400});
+            sizes = window.splitter()->sizes();
+            window.logView()->horizontalHeader()->moveSection(0, 2);
+            window.logView()->horizontalHeader()->setSortIndicator(1, Qt::DescendingOrder);
+            window.bottomTabs()->setCurrentIndex(1);
+            QVERIFY(window.close()); // saves
+        }
+        MainWindow again(&traffic, QStringLiteral("layout-test"));
+        again.restoreLayout(&settings);
+        again.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&again));
+        QCOMPARE(again.size(), QSize(900, 640));
+        QCOMPARE(again.splitter()->sizes(), sizes);
+        QCOMPARE(again.logView()->horizontalHeader()->visualIndex(0), 2);
+        QCOMPARE(again.logView()->horizontalHeader()->sortIndicatorSection(), 1);
+        QCOMPARE(again.bottomTabs()->currentIndex(), 1);
     }
 
     // Counters and samples come in batches with times before the events
