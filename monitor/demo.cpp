@@ -50,10 +50,19 @@ int runServers(const QString &prefix)
             return 1;
         }
         ipc::Server *s = server.get();
-        // Answers chat lines, as a service would.
+        // Answers chat lines, as a service would; and requests: a lookup
+        // (type 5) in a few milliseconds, now and then refused; a report
+        // (type 6) that takes its time; a question (type 7) nobody answers.
         QObject::connect(s, &ipc::Server::messageReceived, s, [s](const ipc::Message &m) {
             if (m.type == 1)
                 s->write(m.clientId, 1, "ack: " + m.data);
+            if (m.type == 5 && QRandomGenerator::global()->bounded(10) == 0)
+                s->replyError(m, 404, QStringLiteral("no such key"));
+            else if (m.type == 5 || m.type == 6) {
+                const int ms = m.type == 5 ? 1 + QRandomGenerator::global()->bounded(8)
+                                           : 80 + QRandomGenerator::global()->bounded(120);
+                QTimer::singleShot(ms, s, [s, m] { s->reply(m, m.type, "done: " + m.data); });
+            }
         });
     }
     // The payload-reporting server's object: its traffic shows with arguments.
@@ -113,6 +122,12 @@ int runClients(const QString &prefix, quint16 tcpPort)
             }
             if (tick % 100 == 0 && i == 0)
                 client.write(4, QByteArray(64 * 1024, 'B'));
+            if (tick % 10 == int(i) && i < 2) // requests, on the native servers
+                client.request(5, "key " + QByteArray::number(tick), std::chrono::seconds(5));
+            if (tick % 40 == 0 && i == 1)
+                client.request(6, "report", std::chrono::seconds(5));
+            if (tick % 250 == 0 && i == 0)
+                client.request(7, "anyone?", std::chrono::milliseconds(300));
             if (tick % 75 == 0 && i == 1 && thermostat->state() == ipc::Replica::State::Valid)
                 thermostat->call(QStringLiteral("setTarget"), {18.0 + (tick / 75) % 6});
         }

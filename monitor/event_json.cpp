@@ -1,6 +1,7 @@
 #include "event_json.h"
 
 #include <QCborArray>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -41,6 +42,7 @@ QString eventName(EventType type)
     case EventType::Counters: return QStringLiteral("Counters");
     case EventType::MessageSamples: return QStringLiteral("MessageSamples");
     case EventType::Dropped: return QStringLiteral("Dropped");
+    case EventType::Requests: return QStringLiteral("Requests");
     }
     return QStringLiteral("Event%1").arg(int(type));
 }
@@ -93,6 +95,32 @@ QList<EventLine> eventJson(const ProcessState *process, EventType type, const QC
             add(row.at(0).toInteger(), object);
         }
         break;
+    case EventType::Requests: {
+        const qint64 time = event.value(key(Key::Time)).toInteger();
+        for (const QCborValue &value : event.value(key(Key::Rows)).toArray()) {
+            const QCborArray row = value.toArray();
+            // The histogram as [bucket start in microseconds, count] pairs.
+            QJsonArray buckets;
+            const QCborArray pairs = row.at(7).toArray();
+            for (qsizetype i = 0; i + 1 < pairs.size(); i += 2) {
+                const qint64 bucket = pairs.at(i).toInteger(-1);
+                if (bucket >= 0 && bucket < LatencyBuckets)
+                    buckets.append(QJsonArray{qint64(latencyBucketStart(int(bucket))), pairs.at(i + 1).toInteger()});
+            }
+            QJsonObject object{{QStringLiteral("endpoint"), row.at(0).toInteger()},
+                               {QStringLiteral("peer"), row.at(1).toInteger()},
+                               {QStringLiteral("type"), row.at(2).toInteger()},
+                               {QStringLiteral("outcome"), outcomeName(row.at(3).toInteger())},
+                               {QStringLiteral("count"), row.at(4).toInteger()},
+                               {QStringLiteral("sumMicros"), row.at(5).toInteger()},
+                               {QStringLiteral("maxMicros"), row.at(6).toInteger()},
+                               {QStringLiteral("buckets"), buckets}};
+            if (row.size() > 8)
+                object.insert(QStringLiteral("name"), row.at(8).toString());
+            add(time, object);
+        }
+        break;
+    }
     default: {
         // The other events' keys are plain values: as they are.
         QJsonObject object = event.toJsonObject();

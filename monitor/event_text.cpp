@@ -31,6 +31,18 @@ QString text(const QCborMap &event, const char *name)
 
 } // namespace
 
+QString outcomeName(qint64 outcome)
+{
+    switch (RequestOutcome(outcome)) {
+    case RequestOutcome::Reply: return QStringLiteral("replied");
+    case RequestOutcome::ErrorReply: return QStringLiteral("error reply");
+    case RequestOutcome::Timeout: return QStringLiteral("timed out");
+    case RequestOutcome::ConnectionLost: return QStringLiteral("connection lost");
+    case RequestOutcome::Refused: return QStringLiteral("refused");
+    }
+    return QStringLiteral("outcome %1").arg(outcome);
+}
+
 QString payloadPreview(const QByteArray &payload)
 {
     for (const char c : payload) {
@@ -128,6 +140,23 @@ QList<EventLine> describeEvent(const ProcessState *process, EventType type, cons
     case EventType::Dropped:
         addLine(QStringLiteral("%1 %2 dropped: %3 sample(s), %4 event(s) not reported")
                      .arg(now, from, text(event, Key::Samples), text(event, Key::Events)));
+        break;
+    case EventType::Requests:
+        at = event.value(key(Key::Time)).toInteger();
+        for (const QCborValue &value : event.value(key(Key::Rows)).toArray()) {
+            const QCborArray row = value.toArray();
+            const qint64 count = row.at(4).toInteger();
+            const QString what = row.size() > 8 ? row.at(8).toString() : QStringLiteral("type %1").arg(row.at(2).toInteger());
+            addLine(QStringLiteral("%1 %2 endpoint %3 peer %4 requests to %5: %6 %7, mean %8, max %9")
+                         .arg(clock(at), from)
+                         .arg(row.at(0).toInteger())
+                         .arg(row.at(1).toInteger())
+                         .arg(what)
+                         .arg(count)
+                         .arg(outcomeName(row.at(3).toInteger()))
+                         .arg(durationText(count > 0 ? quint64(row.at(5).toInteger() / count) : 0),
+                              durationText(quint64(row.at(6).toInteger()))));
+        }
         break;
     }
     return lines;

@@ -21,6 +21,9 @@ struct EventLine
 QList<EventLine> describeEvent(const ProcessState *process, ipc::telemetry::EventType type, const QCborMap &event,
                                qint64 arrival);
 
+// A Requests row's outcome in words: "replied", "timed out", ...
+QString outcomeName(qint64 outcome);
+
 // Hex for bytes that are not printable text, else the text, quoted.
 QString payloadPreview(const QByteArray &payload);
 

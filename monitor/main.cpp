@@ -12,6 +12,7 @@
 #include "demo.h"
 #include "process_end.h"
 #include "headless.h"
+#include "latency_view.h"
 #include "main_window.h"
 #include "connection_map.h"
 #include "recording.h"
@@ -26,6 +27,7 @@
 #include <QIcon>
 #include <QSettings>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTextStream>
 #include <QTimer>
 
@@ -42,9 +44,23 @@ bool haveDisplay()
         || !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
 }
 
-// Grabs the window and the map once the demo shows live connections and
-// traffic, then quits.
-void screenshotWhenReady(MainWindow *window, Traffic *traffic, const QString &windowFile, const QString &mapFile)
+// The demo's requests have each ended every way they do: replies, error
+// replies and a timeout.
+bool demoRequestsShow(const Traffic &traffic)
+{
+    quint64 errors = 0;
+    quint64 timeouts = 0;
+    for (const auto &entry : traffic.latencyByType()) {
+        errors += entry.second.ended(ipc::telemetry::RequestOutcome::ErrorReply);
+        timeouts += entry.second.ended(ipc::telemetry::RequestOutcome::Timeout);
+    }
+    return traffic.latencyByType().size() >= 4 && errors > 0 && timeouts > 0;
+}
+
+// Grabs the window, the map and the latency tab once the demo shows live
+// connections, traffic and requests, then quits.
+void screenshotWhenReady(MainWindow *window, Traffic *traffic, const QString &windowFile, const QString &mapFile,
+                         const QString &latencyFile)
 {
     auto *timer = new QTimer(window);
     const qint64 started = QDateTime::currentMSecsSinceEpoch();
@@ -57,7 +73,8 @@ void screenshotWhenReady(MainWindow *window, Traffic *traffic, const QString &wi
         // The demo's remote-object traffic too: its rows are the last (named) ones.
         const bool ready = live >= 8 && window->log()->rowCount() > 50 && !traffic->types().empty()
             && traffic->types().begin()->second.history.size() >= 4
-            && !traffic->types().rbegin()->first.name.isEmpty();
+            && !traffic->types().rbegin()->first.name.isEmpty()
+            && (latencyFile.isEmpty() || demoRequestsShow(*traffic));
         const bool late = QDateTime::currentMSecsSinceEpoch() - started > 60000;
         if (!ready && !late)
             return;
@@ -71,6 +88,14 @@ void screenshotWhenReady(MainWindow *window, Traffic *traffic, const QString &wi
             window->refreshNow();
             if (!window->map()->grab().save(mapFile))
                 err << "cannot write " << mapFile << Qt::endl;
+        }
+        if (!latencyFile.isEmpty()) {
+            window->bottomTabs()->setCurrentWidget(window->latencyView());
+            window->refreshNow();
+            QTableView *table = window->latencyView()->table();
+            table->setCurrentIndex(table->model()->index(0, 0)); // the slowest, sorted by p99
+            if (!window->grab().save(latencyFile))
+                err << "cannot write " << latencyFile << Qt::endl;
         }
         err << (ready ? "screenshot taken" : "screenshot taken before the demo was fully up") << Qt::endl;
         QCoreApplication::exit(ready ? 0 : 1);
@@ -120,6 +145,9 @@ int main(int argc, char **argv)
                                               QStringLiteral("file"));
     const QCommandLineOption mapOption(QStringLiteral("map-screenshot"), QStringLiteral("With --screenshot: the map too."),
                                        QStringLiteral("file"));
+    const QCommandLineOption latencyScreenshotOption(
+        QStringLiteral("latency-screenshot"), QStringLiteral("With --screenshot: the window on its Latency tab too."),
+        QStringLiteral("file"));
     const QCommandLineOption quitOption(QStringLiteral("quit-after"), QStringLiteral("Quit after this many ms."),
                                         QStringLiteral("ms"));
     const QCommandLineOption jsonOption(QStringLiteral("json"),
@@ -128,7 +156,7 @@ int main(int argc, char **argv)
         QStringLiteral("summary"), QStringLiteral("Headless: a table of connections and types every N seconds, instead of events."),
         QStringLiteral("seconds"));
     parser.addOptions({addressOption, cliOption, demoOption, recordOption, openOption, screenshotOption, mapOption,
-                       quitOption, jsonOption, summaryOption});
+                       quitOption, jsonOption, summaryOption, latencyScreenshotOption});
     parser.process(*app);
     HeadlessOptions headlessOptions;
     headlessOptions.json = parser.isSet(jsonOption);
@@ -201,7 +229,8 @@ int main(int argc, char **argv)
         }
         window->show();
         if (parser.isSet(screenshotOption))
-            screenshotWhenReady(window.get(), &traffic, parser.value(screenshotOption), parser.value(mapOption));
+            screenshotWhenReady(window.get(), &traffic, parser.value(screenshotOption), parser.value(mapOption),
+                                parser.value(latencyScreenshotOption));
     }
     std::unique_ptr<Demo> demo;
     if (parser.isSet(demoOption)) {

@@ -1,6 +1,7 @@
 #include "main_window.h"
 
 #include "connection_map.h"
+#include "latency_view.h"
 #include "rate_chart.h"
 #include "send_dialog.h"
 
@@ -40,6 +41,7 @@ MainWindow::MainWindow(Traffic *traffic, const QString &collectorAddress, QWidge
     , m_stats(new TypeStatsModel(this))
     , m_map(new ConnectionMap)
     , m_chart(new RateChart)
+    , m_latency(new LatencyView(traffic))
     , m_treeView(new QTreeView)
     , m_logView(new QTableView)
     , m_statsView(new QTableView)
@@ -58,6 +60,7 @@ MainWindow::MainWindow(Traffic *traffic, const QString &collectorAddress, QWidge
     m_topTabs->addTab(m_map, tr("Map"));
     m_bottomTabs->addTab(buildLogTab(), tr("Messages"));
     m_bottomTabs->addTab(buildStatsTab(), tr("Statistics"));
+    m_bottomTabs->addTab(m_latency, tr("Latency"));
 
     m_splitter->addWidget(m_topTabs);
     m_splitter->addWidget(m_bottomTabs);
@@ -222,6 +225,7 @@ void MainWindow::refreshNow()
     m_map->refresh(*m_traffic);
     m_stats->refresh(*m_traffic);
     m_chart->refresh(*m_traffic);
+    m_latency->refresh();
     int live = 0;
     for (const auto &process : m_traffic->processes()) {
         for (const auto &connection : process.second.connections)

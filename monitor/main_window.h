@@ -22,6 +22,7 @@ class QSplitter;
 namespace monitor {
 
 class ConnectionMap;
+class LatencyView;
 class RateChart;
 
 class MainWindow : public QMainWindow
@@ -47,6 +48,7 @@ public:
     Recorder &recorder() { return m_recorder; }
     QSplitter *splitter() const { return m_splitter; }
     QTableView *statsView() const { return m_statsView; }
+    LatencyView *latencyView() const { return m_latency; }
 
     // The window's size and place, the splitter, the columns (order, width,
     // sorting) and the open tabs: restored from `settings`, and saved back
@@ -76,6 +78,7 @@ private:
     TypeStatsModel *m_stats;
     ConnectionMap *m_map;
     RateChart *m_chart;
+    LatencyView *m_latency;
     QTreeView *m_treeView;
     QTableView *m_logView;
     QTableView *m_statsView;

@@ -6,6 +6,8 @@
 
 namespace monitor {
 
+using ipc::telemetry::RequestOutcome;
+
 namespace {
 
 struct LiveConnection
@@ -97,6 +99,19 @@ QString summaryText(const Traffic &traffic, qint64 now)
                 << stats.minSize << stats.maxSize << qSetFieldWidth(0) << '\n';
         }
     }
+    const std::map<TypeKey, LatencyStats> latency = traffic.latencyByType();
+    if (!latency.empty()) {
+        out << "  " << Qt::left << qSetFieldWidth(48) << "requests to" << Qt::right << qSetFieldWidth(9) << "requests"
+            << "errors" << "timeouts" << "lost" << qSetFieldWidth(11) << "p50" << "p90" << "p99" << "max"
+            << qSetFieldWidth(0) << '\n';
+        for (const auto &[key, stats] : latency) {
+            out << "  " << Qt::left << qSetFieldWidth(48) << fit(key.label(), 48) << Qt::right << qSetFieldWidth(9)
+                << stats.count() << stats.ended(RequestOutcome::ErrorReply) << stats.ended(RequestOutcome::Timeout)
+                << stats.ended(RequestOutcome::ConnectionLost) + stats.ended(RequestOutcome::Refused)
+                << qSetFieldWidth(11) << durationText(stats.percentile(0.5)) << durationText(stats.percentile(0.9))
+                << durationText(stats.percentile(0.99)) << durationText(stats.maxMicros) << qSetFieldWidth(0) << '\n';
+        }
+    }
     out.flush();
     return text;
 }
@@ -130,7 +145,24 @@ QJsonObject summaryJson(const Traffic &traffic, qint64 now)
             type.insert(QStringLiteral("name"), key.name);
         types.append(type);
     }
+    QJsonArray requests;
+    for (const auto &[key, stats] : traffic.latencyByType()) {
+        QJsonObject request{{QStringLiteral("type"), key.type},
+                            {QStringLiteral("requests"), qint64(stats.count())},
+                            {QStringLiteral("errors"), qint64(stats.ended(RequestOutcome::ErrorReply))},
+                            {QStringLiteral("timeouts"), qint64(stats.ended(RequestOutcome::Timeout))},
+                            {QStringLiteral("lost"), qint64(stats.ended(RequestOutcome::ConnectionLost)
+                                                            + stats.ended(RequestOutcome::Refused))},
+                            {QStringLiteral("p50Micros"), qint64(stats.percentile(0.5))},
+                            {QStringLiteral("p90Micros"), qint64(stats.percentile(0.9))},
+                            {QStringLiteral("p99Micros"), qint64(stats.percentile(0.99))},
+                            {QStringLiteral("maxMicros"), qint64(stats.maxMicros)}};
+        if (!key.name.isEmpty())
+            request.insert(QStringLiteral("name"), key.name);
+        requests.append(request);
+    }
     return QJsonObject{{QStringLiteral("event"), QStringLiteral("Summary")},
+                       {QStringLiteral("requests"), requests},
                        {QStringLiteral("time"), now},
                        {QStringLiteral("processes"), qint64(traffic.processes().size())},
                        {QStringLiteral("events"), qint64(traffic.eventCount())},

@@ -168,6 +168,9 @@ void Traffic::apply(quint64 source, EventType type, const QCborMap &event)
         m_droppedSamples += quint64(event.value(key(Key::Samples)).toInteger());
         m_droppedEvents += quint64(event.value(key(Key::Events)).toInteger());
         break;
+    case EventType::Requests:
+        applyRequests(*state, event);
+        break;
     }
     Q_EMIT changed();
 }
@@ -196,6 +199,52 @@ void Traffic::applyCounters(ProcessState &process, const QCborMap &event)
         stats.name = name;
         (direction == Direction::Received ? stats.received : stats.sent).add(count, bytes);
     }
+}
+
+// [endpoint, peer, type, outcome, count, sum, max, [bucket, count, ...], name?]
+void Traffic::applyRequests(const ProcessState &process, const QCborMap &event)
+{
+    for (const QCborValue &value : event.value(key(Key::Rows)).toArray()) {
+        const QCborArray row = value.toArray();
+        const qint64 outcome = row.at(3).toInteger(-1);
+        if (row.size() < 8 || outcome < 0 || outcome >= LatencyStats::Outcomes)
+            continue; // not a row this version knows
+        LatencyStats delta;
+        delta.outcomes[std::size_t(outcome)] = quint64(row.at(4).toInteger());
+        delta.sumMicros = quint64(row.at(5).toInteger());
+        delta.maxMicros = quint64(row.at(6).toInteger());
+        const QCborArray buckets = row.at(7).toArray();
+        for (qsizetype i = 0; i + 1 < buckets.size(); i += 2) {
+            const qint64 bucket = buckets.at(i).toInteger(-1);
+            if (bucket >= 0 && bucket < ipc::telemetry::LatencyBuckets)
+                delta.buckets[std::size_t(bucket)] += quint64(buckets.at(i + 1).toInteger());
+        }
+        const TypeKey type(qint32(row.at(2).toInteger()), row.size() > 8 ? row.at(8).toString() : QString());
+        m_latency[LatencyKey{process.pid, quint64(row.at(0).toInteger()), quint64(row.at(1).toInteger()), type}].add(delta);
+    }
+}
+
+std::map<TypeKey, LatencyStats> Traffic::latencyByType(std::optional<qint64> pid, std::optional<quint64> connection) const
+{
+    // A client's requests (peer 0) belong to its endpoint's connection.
+    std::optional<quint64> clientEndpoint;
+    if (pid && connection) {
+        const auto process = m_processes.find(*pid);
+        if (process != m_processes.end()) {
+            const auto it = process->second.connections.find(*connection);
+            if (it != process->second.connections.end())
+                clientEndpoint = it->second.endpoint;
+        }
+    }
+    std::map<TypeKey, LatencyStats> byType;
+    for (const auto &[key, stats] : m_latency) {
+        if (pid && key.pid != *pid)
+            continue;
+        if (connection && key.peer != *connection && !(key.peer == 0 && clientEndpoint == key.endpoint))
+            continue;
+        byType[key.type].add(stats);
+    }
+    return byType;
 }
 
 void Traffic::applySamples(ProcessState &process, const QCborMap &event)

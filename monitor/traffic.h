@@ -3,6 +3,8 @@
 // (docs/TELEMETRY.md). No widgets here: the views read it, the tests drive it.
 #pragma once
 
+#include "latency.h"
+
 #include <ipc/telemetry.h>
 
 #include <QCborMap>
@@ -13,6 +15,8 @@
 
 #include <deque>
 #include <map>
+#include <optional>
+#include <tuple>
 
 namespace monitor {
 
@@ -114,6 +118,20 @@ struct TypeStats
     std::deque<double> history;  // rate per second, oldest first, at most HistorySeconds
 };
 
+// Who made requests of a type: a process's endpoint, to a peer (a
+// client's id on a server, 0 on a client: its connection).
+struct LatencyKey
+{
+    qint64 pid = 0;
+    quint64 endpoint = 0;
+    quint64 peer = 0;
+    TypeKey type;
+    bool operator<(const LatencyKey &other) const
+    {
+        return std::tie(pid, endpoint, peer, type) < std::tie(other.pid, other.endpoint, other.peer, other.type);
+    }
+};
+
 // One sampled message, for the log.
 struct LoggedMessage
 {
@@ -155,6 +173,11 @@ public:
 
     const std::map<qint64, ProcessState> &processes() const { return m_processes; }
     const std::map<TypeKey, TypeStats> &types() const { return m_types; }
+    const std::map<LatencyKey, LatencyStats> &latency() const { return m_latency; }
+    // Requests per type: of every process, of one, or of one connection of
+    // it (a server's to that client, a client's on it).
+    std::map<TypeKey, LatencyStats> latencyByType(std::optional<qint64> pid = std::nullopt,
+                                                  std::optional<quint64> connection = std::nullopt) const;
     const ProcessState *processOf(quint64 source) const;
     quint64 droppedSamples() const { return m_droppedSamples; }
     quint64 droppedEvents() const { return m_droppedEvents; }
@@ -170,10 +193,12 @@ private:
     ProcessState *process(quint64 source);
     void applyCounters(ProcessState &process, const QCborMap &event);
     void applySamples(ProcessState &process, const QCborMap &event);
+    void applyRequests(const ProcessState &process, const QCborMap &event);
 
     std::map<quint64, qint64> m_sourcePid;
     std::map<qint64, ProcessState> m_processes;
     std::map<TypeKey, TypeStats> m_types;
+    std::map<LatencyKey, LatencyStats> m_latency;
     std::map<TypeKey, quint64> m_typeCountAtTick;
     std::map<std::pair<qint64, quint64>, std::pair<quint64, quint64>> m_connectionCountAtTick;
     quint64 m_droppedSamples = 0;

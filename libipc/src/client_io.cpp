@@ -83,6 +83,10 @@ RequestTracker *ClientPrivate::tracker()
                 link.withdrawQueuedRequest(id);
             checkDisconnectDone();
         };
+        requests->timed = [this](quint64 peer, qint32 type, quint64 label, telemetry::RequestOutcome outcome,
+                                 qint64 nanoseconds) {
+            observer->requestEnded(endpoint, peer, type, label, outcome, nanoseconds);
+        };
         link.setRequests(requests);
     }
     return requests;
@@ -113,7 +117,10 @@ void ClientPrivate::startRequest(qint32 type, const QByteArray &data,
                                     "(requests need libipc's native protocol in a version "
                                     "with requests; golang-ipc v2 and the line wire have none)"));
     const quint64 id = tracker()->open(0, timeout, std::move(promise));
-    const Result sent = send(type, data, wire::Correlation { kind, 0, id });
+    const wire::Correlation tag { kind, 0, id };
+    if (observer)
+        requests->time(id, type, observer->requestLabel(type, data, tag));
+    const Result sent = send(type, data, tag);
     const QPointer<Client> alive(q);
     if (!report(this, sent) && alive)
         requests->fail(id, sent.error, sent.reason);

@@ -31,6 +31,7 @@ RequestTracker::RequestTracker(QObject *parent)
 RequestTracker::~RequestTracker()
 {
     ended = nullptr; // the owner is gone
+    timed = nullptr;
     failAll(Error::NotConnected, QStringLiteral("request abandoned: its client or server was destroyed"));
 }
 
@@ -58,6 +59,34 @@ quint64 RequestTracker::open(quint64 peer, std::chrono::milliseconds timeout, QP
     return id;
 }
 
+void RequestTracker::time(quint64 id, qint32 type, quint64 label)
+{
+    const auto it = m_open.find(id);
+    if (it == m_open.end())
+        return;
+    it->second.startedNs = m_clock.nsecsElapsed();
+    it->second.type = type;
+    it->second.label = label;
+}
+
+namespace {
+
+telemetry::RequestOutcome outcomeOf(const Reply &reply, bool timedOut)
+{
+    using telemetry::RequestOutcome;
+    if (timedOut)
+        return RequestOutcome::Timeout;
+    switch (reply.error) {
+    case Error::NoError: return RequestOutcome::Reply;
+    case Error::RemoteError: return RequestOutcome::ErrorReply;
+    case Error::ConnectionLost:
+    case Error::NotConnected: return RequestOutcome::ConnectionLost;
+    default: return RequestOutcome::Refused;
+    }
+}
+
+} // namespace
+
 // False when a continuation deleted the tracker (with its owner).
 bool RequestTracker::end(std::unordered_map<quint64, Open>::iterator it, Reply reply, bool timedOut)
 {
@@ -70,6 +99,9 @@ bool RequestTracker::end(std::unordered_map<quint64, Open>::iterator it, Reply r
         if (wasFirst)
             arm();
     }
+    if (entry.startedNs >= 0 && timed) // before any user code runs
+        timed(entry.peer, entry.type, entry.label, outcomeOf(reply, timedOut),
+              m_clock.nsecsElapsed() - entry.startedNs);
     // Continuations attached with then() may run inside finish() and may
     // delete the owner, and this tracker with it.
     const QPointer<RequestTracker> alive(this);
@@ -191,6 +223,7 @@ void RequestTracker::fail(QPromise<Reply> &promise, Error error, const QString &
 void RequestTracker::cancelAll(Error error, const QString &reason)
 {
     ended = nullptr;
+    timed = nullptr;
     std::unordered_map<quint64, Open> open = std::exchange(m_open, {});
     m_deadlines.clear();
     m_timer.stop();

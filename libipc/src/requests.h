@@ -8,6 +8,7 @@
 #include "cross_thread.h"
 
 #include <ipc/reply.h>
+#include <ipc/telemetry.h>
 
 #include <QElapsedTimer>
 #include <QFuture>
@@ -60,6 +61,13 @@ public:
     // queued, or finishes a graceful disconnect.
     std::function<void(quint64 id, quint64 peer, bool timedOut)> ended;
 
+    // Times the open request `id` for telemetry: when it ends, `timed` hears
+    // how and after how long. Untimed requests cost no clock reading.
+    void time(quint64 id, qint32 type, quint64 label);
+    std::function<void(quint64 peer, qint32 type, quint64 label, telemetry::RequestOutcome outcome,
+                       qint64 nanoseconds)>
+        timed;
+
     // A request that ended before it began (refused at once).
     static QFuture<Reply> failed(Error error, const QString &reason);
     static void fail(QPromise<Reply> &promise, Error error, const QString &reason);
@@ -73,6 +81,9 @@ private:
         Deadlines::iterator deadline;
         bool hasDeadline = false;
         qint64 timeoutMs = 0;
+        qint64 startedNs = -1; // timed: when it opened
+        qint32 type = 0;
+        quint64 label = 0;
     };
     bool end(std::unordered_map<quint64, Open>::iterator it, Reply reply, bool timedOut = false);
     void failWhere(const std::function<bool(quint64 id, quint64 peer)> &doomed, Error error, const QString &reason);

@@ -36,6 +36,10 @@ ServerPrivate::ServerPrivate(Server *q, const QString &addressText, const Server
         if (timedOut && it != connections.end())
             it->second.link->withdrawQueuedRequest(id);
     };
+    requests->timed = [this](quint64 peer, qint32 type, quint64 label, telemetry::RequestOutcome outcome,
+                             qint64 nanoseconds) {
+        observer->requestEnded(endpoint, peer, type, label, outcome, nanoseconds);
+    };
 }
 
 // The state is the status without the ways of not listening.

@@ -100,7 +100,10 @@ void ServerPrivate::startRequest(quint64 clientId, qint32 type, const QByteArray
         return RequestTracker::fail(promise, Error::NotConnected,
                                     QStringLiteral("request refused: the server is being destroyed"));
     const quint64 id = requests->open(clientId, timeout, std::move(promise));
-    const Result sent = writeTo(clientId, type, data, wire::Correlation{kind, 0, id});
+    const wire::Correlation tag{kind, 0, id};
+    if (observer)
+        requests->time(id, type, observer->requestLabel(type, data, tag));
+    const Result sent = writeTo(clientId, type, data, tag);
     const QPointer<Server> alive(q);
     if (!report(clientId, sent) && alive)
         requests->fail(id, sent.error, sent.reason);

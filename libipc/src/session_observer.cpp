@@ -24,6 +24,11 @@ void SessionObserver::messageSent(void *, qint32, const QByteArray &, const wire
 void SessionObserver::errorOccurred(void *, Error, const QString &) {}
 void SessionObserver::connectionFinished(void *, Error, const QString &) {}
 void SessionObserver::objectNamed(quint64, const ObjectNames &) {}
+quint64 SessionObserver::requestLabel(qint32, const QByteArray &, const wire::Correlation &)
+{
+    return 0;
+}
+void SessionObserver::requestEnded(quint64, quint64, qint32, quint64, telemetry::RequestOutcome, qint64) {}
 
 SessionObserver *defaultSessionObserver()
 {

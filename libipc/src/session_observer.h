@@ -11,6 +11,7 @@
 #include "wire/control.h"
 
 #include <ipc/config.h>
+#include <ipc/telemetry.h>
 #include <ipc/types.h>
 
 namespace ipc {
@@ -55,6 +56,13 @@ public:
     // An endpoint's remote object (one it exposes, or one it acquired) and
     // the names of its members; kept until the endpoint closes.
     virtual void objectNamed(quint64 endpoint, const ObjectNames &names);
+    // A request or object call this endpoint made: requestLabel() when it
+    // opens (for an object call, which member; 0 for a request), and
+    // requestEnded() once, with how it ended and how long after it opened.
+    // `peer` is the client's id on a server, 0 on a client.
+    virtual quint64 requestLabel(qint32 type, const QByteArray &data, const wire::Correlation &tag);
+    virtual void requestEnded(quint64 endpoint, quint64 peer, qint32 type, quint64 label,
+                              telemetry::RequestOutcome outcome, qint64 nanoseconds);
 };
 
 // The observer Servers and Clients created from now on give their sessions

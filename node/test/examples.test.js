@@ -49,7 +49,8 @@ describe('examples/node', () => {
       assert.equal(code, 0, err);
       const lines = out.trim().split('\n');
       assert.match(lines[0], /^renderer: snapshot \{"temperature":18(\.\d+)?,"target":21,/);
-      assert.match(lines[1], /^renderer: 18\.\d °C, target 21\.0 °C/);
+      // The daemon's first tick (heatingChanged) may come before the answer.
+      assert.ok(lines.some((line) => /^renderer: 18\.\d °C, target 21\.0 °C/.test(line)), out);
       assert.ok(lines.includes('renderer: targetChanged(25)'), out);
       assert.match(lines[lines.length - 1], /^renderer: temperatureChanged\(\d+(\.\d+)?\)$/);
     } finally {

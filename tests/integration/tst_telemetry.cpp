@@ -81,6 +81,49 @@ public:
         const auto it = sums.find(std::make_tuple(connection, direction, type));
         return it == sums.end() ? Row() : it->second;
     }
+    // Requests rows added up: (endpoint, peer, type, outcome, name) ->
+    // count, sum and largest duration, and the histogram.
+    struct Ended
+    {
+        qint64 count = 0;
+        qint64 sumMicros = 0;
+        qint64 maxMicros = 0;
+        std::map<int, qint64> buckets;
+    };
+    using EndedKey = std::tuple<qint64, qint64, int, int, QString>;
+    std::map<EndedKey, Ended> requests() const
+    {
+        std::map<EndedKey, Ended> sums;
+        for (const QCborMap &event : ofType(EventType::Requests)) {
+            for (const QCborValue &value : event.value(key(Key::Rows)).toArray()) {
+                const QCborArray row = value.toArray();
+                Ended &sum = sums[{row.at(0).toInteger(), row.at(1).toInteger(), int(row.at(2).toInteger()),
+                                   int(row.at(3).toInteger()), row.size() > 8 ? row.at(8).toString() : QString()}];
+                sum.count += row.at(4).toInteger();
+                sum.sumMicros += row.at(5).toInteger();
+                sum.maxMicros = qMax(sum.maxMicros, row.at(6).toInteger());
+                const QCborArray pairs = row.at(7).toArray();
+                for (qsizetype i = 0; i + 1 < pairs.size(); i += 2)
+                    sum.buckets[int(pairs.at(i).toInteger())] += pairs.at(i + 1).toInteger();
+            }
+        }
+        return sums;
+    }
+    // Requests of `type` (or the member `name`) that ended with `outcome`, from any endpoint.
+    Ended ended(int type, RequestOutcome outcome, const QString &name = QString()) const
+    {
+        Ended total;
+        for (const auto &[k, sum] : requests()) {
+            if (std::get<2>(k) != type || std::get<3>(k) != int(outcome) || std::get<4>(k) != name)
+                continue;
+            total.count += sum.count;
+            total.sumMicros += sum.sumMicros;
+            total.maxMicros = qMax(total.maxMicros, sum.maxMicros);
+            for (const auto &[bucket, n] : sum.buckets)
+                total.buckets[bucket] += n;
+        }
+        return total;
+    }
     qint64 droppedSamples() const
     {
         qint64 total = 0;
@@ -372,6 +415,85 @@ private Q_SLOTS:
             }
         }
         QVERIFY(sawEmission);
+    }
+
+    // Every request and object call an endpoint makes ends in the Requests
+    // rows once, by outcome, with its duration in the right bucket: a
+    // handler that answers after 60 ms, error replies, timeouts, a
+    // connection that ends first, and an object call by its member's name.
+    void requestOutcomesAndDurations()
+    {
+        Collector collector(monitorAddress);
+        QVERIFY(collector.listen());
+        const QString name = uniqueName("timed");
+        Server server(name);
+        Thermostat thermostat;
+        QVERIFY(server.exposeObject(&thermostat, QStringLiteral("thermostat")));
+        QVERIFY(server.listen());
+        QTRY_VERIFY_WITH_TIMEOUT(!collector.ofType(EventType::Hello).isEmpty(), 10000);
+        connect(&server, &Server::messageReceived, &server, [&](const Message &m) {
+            if (m.type == 1) // a slow handler
+                QTimer::singleShot(60ms, &server, [&server, m] { server.reply(m, 1, m.data); });
+            else if (m.type == 2)
+                server.replyError(m, 7, QStringLiteral("no"));
+            else if (m.type == 4)
+                server.reply(m, 4, m.data);
+            // type 3 is never answered
+        });
+        Client client(name);
+        QVERIFY(client.waitForConnected(30s));
+        QList<QFuture<Reply>> replies;
+        for (int i = 0; i < 5; ++i)
+            replies << client.request(1, "slow", 30s);
+        for (int i = 0; i < 3; ++i)
+            replies << client.request(2, "refused", 30s);
+        for (int i = 0; i < 2; ++i)
+            replies << client.request(3, "unanswered", 100ms);
+        for (int i = 0; i < 10; ++i)
+            replies << client.request(4, "quick", 30s);
+        std::unique_ptr<DynamicReplica> replica(client.acquireDynamic(QStringLiteral("thermostat")));
+        QTRY_COMPARE_WITH_TIMEOUT(replica->state(), Replica::State::Valid, 30000);
+        QFuture<QVariant> raised = replica->call(QStringLiteral("raise"), {1.5});
+        for (const QFuture<Reply> &reply : replies)
+            QTRY_VERIFY_WITH_TIMEOUT(reply.isFinished(), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(raised.isFinished(), 30000);
+
+        // The server's request to a client that leaves before answering.
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientIds().size(), 1, 30000);
+        const quint64 clientId = server.clientIds().first();
+        QFuture<Reply> abandoned = server.request(clientId, 5, "are you there", 30s);
+        replica.reset();
+        client.close();
+        QTRY_VERIFY_WITH_TIMEOUT(abandoned.isFinished(), 30000);
+
+        QTRY_COMPARE_WITH_TIMEOUT(collector.ended(1, RequestOutcome::Reply).count, 5, 10000);
+        const Collector::Ended slow = collector.ended(1, RequestOutcome::Reply);
+        QVERIFY2(slow.buckets.begin()->first >= latencyBucket(60000), "a 60 ms answer counted as faster");
+        QVERIFY(slow.sumMicros >= 5 * 60000);
+        QVERIFY(slow.maxMicros >= 60000 && slow.maxMicros < 30000000);
+        QTRY_COMPARE_WITH_TIMEOUT(collector.ended(2, RequestOutcome::ErrorReply).count, 3, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(collector.ended(3, RequestOutcome::Timeout).count, 2, 10000);
+        QVERIFY(collector.ended(3, RequestOutcome::Timeout).buckets.begin()->first >= latencyBucket(100000));
+        QTRY_COMPARE_WITH_TIMEOUT(collector.ended(4, RequestOutcome::Reply).count, 10, 10000);
+        QCOMPARE(collector.ended(1, RequestOutcome::Timeout).count, 0);
+        QCOMPARE(collector.ended(3, RequestOutcome::Reply).count, 0);
+        // Object calls by their member's name, whatever the operation's number.
+        const auto calls = [&](const QString &member, RequestOutcome outcome) {
+            qint64 total = 0;
+            for (const auto &[k, sum] : collector.requests()) {
+                if (std::get<4>(k) == member && std::get<3>(k) == int(outcome))
+                    total += sum.count;
+            }
+            return total;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(calls(QStringLiteral("thermostat.raise(double)"), RequestOutcome::Reply), qint64(1), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(calls(QStringLiteral("(acquire)"), RequestOutcome::Reply), qint64(1), 10000);
+        // The server's request: made to that client (peer = its id), ended by its leaving.
+        QTRY_VERIFY_WITH_TIMEOUT(collector.ended(5, RequestOutcome::ConnectionLost).count == 1, 10000);
+        bool toThatClient = false;
+        for (const auto &[k, sum] : collector.requests())
+            toThatClient = toThatClient || (std::get<2>(k) == 5 && std::get<1>(k) == qint64(clientId));
+        QVERIFY(toThatClient);
     }
 
     // A monitor that stops reading (SIGSTOP): the application's traffic all

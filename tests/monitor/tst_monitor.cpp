@@ -7,6 +7,7 @@
 #include "demo_thermostat.h"
 #include "event_json.h"
 #include "event_text.h"
+#include "latency_view.h"
 #include "main_window.h"
 #include "models.h"
 #include "recording.h"
@@ -89,6 +90,13 @@ QList<LoggedMessage> messages(int count, qint32 type, ipc::telemetry::Direction 
         list.append(message);
     }
     return list;
+}
+
+// What the collector hears goes into the model, as in ipc-monitor.
+void feed(Collector &collector, Traffic &traffic)
+{
+    QObject::connect(&collector, &Collector::eventReceived, &traffic,
+                     [&traffic](quint64 source, EventType type, const QCborMap &event) { traffic.apply(source, type, event); });
 }
 
 // A sink server and a client sending `count` 64-byte messages to it at full
@@ -415,8 +423,7 @@ private Q_SLOTS:
         Traffic traffic;
         Collector collector(m_address);
         QVERIFY(collector.listen());
-        connect(&collector, &Collector::eventReceived, &traffic,
-                [&](quint64 source, EventType type, const QCborMap &event) { traffic.apply(source, type, event); });
+        feed(collector, traffic);
         MainWindow window(&traffic, m_address);
         window.show();
 
@@ -454,6 +461,110 @@ private Q_SLOTS:
         QVERIFY(sawArgument);
     }
 
+    // Requests rows fold into per-type latency: outcomes, exact bucket
+    // counts, percentiles to the bucket; for every process, one process, or
+    // one connection (a server's to that client, a client's on its endpoint).
+    void latencyByTypeAndScope()
+    {
+        Traffic traffic;
+        script(traffic); // pid 42, server endpoint 1, connection 5
+        const auto requests = [](std::initializer_list<QCborArray> rows) {
+            QCborArray array;
+            for (const QCborArray &row : rows)
+                array.append(row);
+            return map({{Key::Time, 0}, {Key::Rows, array}});
+        };
+        const int reply = int(RequestOutcome::Reply);
+        const int timeout = int(RequestOutcome::Timeout);
+        // 90 requests in 1 ms' bucket, 10 in 100 ms', 2 timeouts at 2 s, and a member by name.
+        const int ms1 = latencyBucket(1000);
+        const int ms100 = latencyBucket(100000);
+        const int s2 = latencyBucket(2000000);
+        traffic.apply(7, EventType::Requests,
+                      requests({{1, 5, 3, reply, 100, 90 * 1000 + 10 * 100000, 100500, QCborArray{ms1, 90, ms100, 10}},
+                                {1, 5, 3, timeout, 2, 4000000, 2000000, QCborArray{s2, 2}},
+                                {1, 5, 7, reply, 1, 50, 50, QCborArray{latencyBucket(50), 1},
+                                 QStringLiteral("thermostat.describe()")}}));
+        std::map<TypeKey, LatencyStats> all = traffic.latencyByType();
+        QCOMPARE(all.size(), std::size_t(2));
+        const LatencyStats &three = all.at(TypeKey(3));
+        QCOMPARE(three.count(), 102u);
+        QCOMPARE(three.ended(RequestOutcome::Timeout), 2u);
+        QCOMPARE(three.percentile(0.5), latencyBucketStart(ms1 + 1)); // the end of 1 ms' bucket
+        QCOMPARE(three.percentile(0.95), latencyBucketStart(ms100 + 1));
+        QCOMPARE(three.percentile(1.0), 2000000u); // never beyond the largest seen
+        QCOMPARE(all.at(TypeKey(7, QStringLiteral("thermostat.describe()"))).count(), 1u);
+        QCOMPARE(traffic.latencyByType(42).size(), std::size_t(2));
+        QCOMPARE(traffic.latencyByType(41).size(), std::size_t(0));
+        QCOMPARE(traffic.latencyByType(42, 5).size(), std::size_t(2));
+        QCOMPARE(traffic.latencyByType(42, 6).size(), std::size_t(0));
+        // A later row adds to what is there; an unknown outcome is ignored.
+        traffic.apply(7, EventType::Requests, requests({{1, 5, 3, reply, 1, 10, 10, QCborArray{latencyBucket(10), 1}},
+                                                        {1, 5, 3, 99, 1, 10, 10, QCborArray{}}}));
+        QCOMPARE(traffic.latencyByType().at(TypeKey(3)).count(), 103u);
+
+        const QString text = summaryText(traffic, 0);
+        QVERIFY2(text.contains(QStringLiteral("requests to")), qPrintable(text));
+        const QStringList rowThree = text.split(QLatin1Char('\n')).filter(QRegularExpression(QStringLiteral("^  3 ")));
+        QCOMPARE(rowThree.size(), 1); // no counters, so no types: only the requests' row
+        QCOMPARE(rowThree.at(0).split(QLatin1Char(' '), Qt::SkipEmptyParts).mid(0, 5),
+                 (QStringList{QStringLiteral("3"), QStringLiteral("103"), QStringLiteral("0"), QStringLiteral("2"),
+                              QStringLiteral("0")}));
+        const QJsonArray json = summaryJson(traffic, 0).value(QStringLiteral("requests")).toArray();
+        QCOMPARE(json.size(), 2);
+        QCOMPARE(json.at(0).toObject().value(QStringLiteral("maxMicros")).toInteger(), 2000000);
+
+        const QList<EventLine> lines = eventJson(traffic.processOf(7), EventType::Requests,
+                                                 requests({{1, 5, 3, timeout, 2, 4000000, 2000000, QCborArray{s2, 2}}}), 0);
+        const QJsonObject row = QJsonDocument::fromJson(lines.at(0).text.toUtf8()).object();
+        QCOMPARE(row.value(QStringLiteral("outcome")).toString(), QStringLiteral("timed out"));
+        QCOMPARE(row.value(QStringLiteral("buckets")).toArray().at(0).toArray().at(0).toInteger(),
+                 qint64(latencyBucketStart(s2)));
+    }
+
+    // The Latency tab, fed by a real Server whose handler answers after a
+    // known time: the type's row counts every request, its median is in the
+    // bucket of that time, and the histogram shows it when selected.
+    void windowShowsRequestLatency()
+    {
+        Traffic traffic;
+        Collector collector(m_address);
+        QVERIFY(collector.listen());
+        feed(collector, traffic);
+        MainWindow window(&traffic, m_address);
+        window.show();
+        const QString name = uniqueName("latency");
+        ipc::Server server(name);
+        QVERIFY(server.listen());
+        connect(&server, &ipc::Server::messageReceived, &server, [&](const ipc::Message &m) {
+            QTimer::singleShot(40ms, &server, [&server, m] { server.reply(m, m.type, m.data); });
+        });
+        ipc::Client client(name);
+        QVERIFY(client.waitForConnected(30s));
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(client.call(9, "slow", 30s).isOk());
+        LatencyModel *model = window.latencyView()->model();
+        QTRY_VERIFY_WITH_TIMEOUT(model->rowOf(QStringLiteral("9")) >= 0
+                                     && model->statsAt(model->rowOf(QStringLiteral("9")))->count() == 20,
+                                 10000);
+        const LatencyStats &stats = *model->statsAt(model->rowOf(QStringLiteral("9")));
+        QCOMPARE(stats.ended(RequestOutcome::Reply), 20u);
+        QVERIFY2(stats.percentile(0.5) >= 40000, qPrintable(durationText(stats.percentile(0.5))));
+        quint64 faster = 0;
+        for (int i = 0; i < latencyBucket(40000); ++i)
+            faster += stats.buckets[std::size_t(i)];
+        QCOMPARE(faster, 0u); // none counted as quicker than the handler
+        window.bottomTabs()->setCurrentWidget(window.latencyView());
+        QTableView *table = window.latencyView()->table();
+        for (int row = 0; row < table->model()->rowCount(); ++row) {
+            if (table->model()->index(row, LatencyModel::Type).data().toString() == QStringLiteral("9"))
+                table->setCurrentIndex(table->model()->index(row, LatencyModel::Type));
+        }
+        window.refreshNow(); // the selection stays across a refresh
+        QCOMPARE(table->currentIndex().siblingAtColumn(LatencyModel::Type).data().toString(), QStringLiteral("9"));
+        QCOMPARE(table->currentIndex().siblingAtColumn(LatencyModel::Requests).data().toULongLong(), 20u);
+    }
+
     // The window, fed by a real Server and Client reporting to a collector:
     // rows for the live endpoints, an edge on the map, sampled messages in
     // the log, and pause holding the log still.
@@ -462,8 +573,7 @@ private Q_SLOTS:
         Traffic traffic;
         Collector collector(m_address);
         QVERIFY(collector.listen());
-        connect(&collector, &Collector::eventReceived, &traffic,
-                [&](quint64 source, EventType type, const QCborMap &event) { traffic.apply(source, type, event); });
+        feed(collector, traffic);
         MainWindow window(&traffic, m_address);
         window.show();
 
@@ -805,8 +915,7 @@ private Q_SLOTS:
         const QString address = uniqueName("guimonitor");
         Collector collector(address);
         QVERIFY(collector.listen());
-        connect(&collector, &Collector::eventReceived, &traffic,
-                [&](quint64 source, EventType type, const QCborMap &event) { traffic.apply(source, type, event); });
+        feed(collector, traffic);
         MainWindow window(&traffic, address);
         window.log()->setCap(500);
         window.show();

@@ -7,6 +7,7 @@
 #include <ipc/global.h>
 
 #include <QCborMap>
+#include <QtAlgorithms>
 #include <QString>
 
 /// The telemetry event format (docs/TELEMETRY.md, format version 1).
@@ -19,8 +20,8 @@
 /// member's name, such as "thermostat.setTarget(double)".
 namespace ipc::telemetry {
 
-/// The format version, sent as Key::Version in each Hello.
-constexpr int FormatVersion = 1;
+/// The format version, sent as Key::Version in each Hello (2: Requests).
+constexpr int FormatVersion = 2;
 
 /// The type of a telemetry message; each value lists the keys of its map.
 enum class EventType : qint32 {
@@ -35,7 +36,41 @@ enum class EventType : qint32 {
     Counters = 9,              ///< time, rows: [connection, direction, type, count, bytes, min, max, name?].
     MessageSamples = 10,       ///< time, rows: [time, connection, direction, type, size, payload?, name?, arguments?].
     Dropped = 11,              ///< samples and events not reported since the last Dropped.
+    Requests = 12,             ///< time, rows: [endpoint, peer, type, outcome, count, sum, max, buckets, name?] (version 2).
 };
+
+/// How a request or an object call an endpoint made ended, in Requests rows.
+enum class RequestOutcome : int {
+    Reply = 0,          ///< The peer replied.
+    ErrorReply = 1,     ///< The peer answered with an error (replyError(), or the source refused).
+    Timeout = 2,        ///< No answer within the request's timeout.
+    ConnectionLost = 3, ///< The connection or the endpoint ended first.
+    Refused = 4         ///< Refused before it went out (too large, queue full, wrong wire).
+};
+
+/// Request durations, in microseconds, are counted in buckets: one each for
+/// 0 to 3, then four per power of two, so that a bucket's width is a quarter
+/// of its lower bound. Bucket 159, the last, holds everything from 2^41 us on.
+constexpr int LatencyBuckets = 160;
+
+/// Returns the bucket of a duration of \a micros microseconds.
+constexpr int latencyBucket(quint64 micros)
+{
+    if (micros < 4)
+        return int(micros);
+    const int power = 63 - int(qCountLeadingZeroBits(micros)); // 2 and up
+    const int quarter = int((micros >> (power - 2)) & 3);
+    const int bucket = 4 * (power - 1) + quarter;
+    return bucket < LatencyBuckets ? bucket : LatencyBuckets - 1;
+}
+
+/// Returns the smallest duration, in microseconds, that falls in \a bucket.
+constexpr quint64 latencyBucketStart(int bucket)
+{
+    if (bucket < 4)
+        return quint64(bucket);
+    return quint64(4 + bucket % 4) << (bucket / 4 - 1);
+}
 
 /// Message directions in Counters and MessageSamples rows.
 enum class Direction : int {

@@ -142,6 +142,7 @@ void Reporter::flush()
     std::deque<std::pair<EventType, QCborMap>> events;
     QCborArray rows;
     QCborArray samples;
+    QCborArray requestRows;
     quint64 droppedSamples = 0;
     {
         std::lock_guard<std::mutex> guard(m_lock);
@@ -162,6 +163,8 @@ void Reporter::flush()
             m_droppedEvents += connected ? 0 : 1;
             it = m_connections.erase(it);
         }
+        if (connected)
+            collectRequests(&requestRows);
         for (const quint64 endpoint : m_namesToForget) {
             m_objectNames.erase(endpoint);
             m_objectsTold.erase(endpoint);
@@ -178,6 +181,12 @@ void Reporter::flush()
         counters.insert(QLatin1String(Key::Time), now());
         counters.insert(QLatin1String(Key::Rows), rows);
         droppedEvents += send(EventType::Counters, counters) ? 0 : 1;
+    }
+    if (!requestRows.isEmpty()) {
+        QCborMap requests;
+        requests.insert(QLatin1String(Key::Time), now());
+        requests.insert(QLatin1String(Key::Rows), requestRows);
+        droppedEvents += send(EventType::Requests, requests) ? 0 : 1;
     }
     if (!samples.isEmpty()) {
         QCborMap sampled;
@@ -316,6 +325,54 @@ void Reporter::connectionFinished(void *context, Error error, const QString &rea
     // Its last counts go out with the next collection, after this event.
     m_connections[id].finished = true;
     queue(EventType::ConnectionClosed, event);
+}
+
+quint64 Reporter::requestLabel(qint32 type, const QByteArray &data, const wire::Correlation &tag)
+{
+    return tag.kind == wire::Correlation::Object ? object_traffic::label(type, data) : 0;
+}
+
+void Reporter::requestEnded(quint64 endpoint, quint64 peer, qint32 type, quint64 label, RequestOutcome outcome,
+                            qint64 nanoseconds)
+{
+    const quint64 micros = quint64(qMax<qint64>(nanoseconds, 0)) / 1000;
+    RequestKey key{endpoint, peer, type, label, outcome};
+    std::lock_guard<std::mutex> guard(m_lock);
+    auto it = m_requests.find(key);
+    if (it == m_requests.end()) {
+        if (m_requests.size() >= MaxRequestRows) { // a peer's many types cannot make this grow
+            key.type = 0;
+            key.label = 0;
+        }
+        it = m_requests.try_emplace(key).first;
+    }
+    RequestTimes &times = it->second;
+    ++times.count;
+    times.sumMicros += micros;
+    times.maxMicros = qMax(times.maxMicros, micros);
+    ++times.buckets[std::size_t(latencyBucket(micros))];
+}
+
+// Rows of what ended since the last collection: counts, the sum and the
+// largest duration, and the buckets that are not empty, as [bucket, count]
+// pairs in one flat array.
+void Reporter::collectRequests(QCborArray *rows)
+{
+    for (const auto &[key, times] : m_requests) {
+        QCborArray buckets;
+        for (int i = 0; i < LatencyBuckets; ++i) {
+            if (times.buckets[std::size_t(i)] != 0) {
+                buckets.append(i);
+                buckets.append(qint64(times.buckets[std::size_t(i)]));
+            }
+        }
+        QCborArray row{qint64(key.endpoint), qint64(key.peer), key.type, int(key.outcome), qint64(times.count),
+                       qint64(times.sumMicros), qint64(times.maxMicros), buckets};
+        if (key.label != 0)
+            row.append(objectTrafficName(key.endpoint, key.label));
+        rows->append(row);
+    }
+    m_requests.clear();
 }
 
 } // namespace ipc::telemetry

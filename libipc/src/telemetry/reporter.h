@@ -17,11 +17,13 @@
 #include <QObject>
 #include <QTimer>
 
+#include <array>
 #include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <tuple>
 #include <vector>
 
 namespace ipc {
@@ -69,9 +71,15 @@ public:
     void errorOccurred(void *context, Error error, const QString &reason) override;
     void connectionFinished(void *context, Error error, const QString &reason) override;
     void objectNamed(quint64 endpoint, const ObjectNames &names) override;
+    quint64 requestLabel(qint32 type, const QByteArray &data, const wire::Correlation &tag) override;
+    void requestEnded(quint64 endpoint, quint64 peer, qint32 type, quint64 label, RequestOutcome outcome,
+                      qint64 nanoseconds) override;
 
     // Object names kept per endpoint; beyond this the oldest go.
     static constexpr std::size_t MaxNamedObjects = 256;
+    // Request rows (endpoint, peer, type, member, outcome) held between two
+    // collections; beyond this, requests are folded under type 0.
+    static constexpr std::size_t MaxRequestRows = 512;
 
 private:
     explicit Reporter(const QString &address);
@@ -88,6 +96,28 @@ private:
         QString status;
         bool reportPayloads = false;
     };
+    struct RequestKey
+    {
+        quint64 endpoint = 0;
+        quint64 peer = 0;
+        qint32 type = 0;
+        quint64 label = 0;
+        RequestOutcome outcome = RequestOutcome::Reply;
+        bool operator<(const RequestKey &other) const
+        {
+            return std::tie(endpoint, peer, type, label, outcome)
+                < std::tie(other.endpoint, other.peer, other.type, other.label, other.outcome);
+        }
+    };
+    struct RequestTimes
+    {
+        quint64 count = 0;
+        quint64 sumMicros = 0;
+        quint64 maxMicros = 0;
+        std::array<quint32, LatencyBuckets> buckets{};
+    };
+    void collectRequests(QCborArray *rows); // under m_lock
+
     struct Connection
     {
         std::unique_ptr<Probe> probe;
@@ -110,6 +140,7 @@ private:
     std::map<quint64, std::deque<quint64>> m_objectsTold;
     std::vector<quint64> m_namesToForget; // endpoints closed: after their last counts
     std::deque<std::pair<EventType, QCborMap>> m_events;
+    std::map<RequestKey, RequestTimes> m_requests; // since the last collection
     quint64 m_droppedEvents = 0;
     quint64 m_droppedSamples = 0;
 };
