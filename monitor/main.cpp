@@ -28,10 +28,12 @@
 #include <QSettings>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTreeView>
 #include <QTextStream>
 #include <QTimer>
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 using namespace monitor;
@@ -42,6 +44,26 @@ bool haveDisplay()
 {
     return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")
         || !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
+}
+
+// Shows the details of the demo clients' connection with a pre-shared key
+// (the last such in the tree): it carries their requests.
+void selectAuthenticatedConnection(MainWindow *window)
+{
+    const QAbstractItemModel *tree = window->treeView()->model();
+    QModelIndex chosen;
+    std::function<void(const QModelIndex &)> visit = [&](const QModelIndex &parent) {
+        for (int row = 0; row < tree->rowCount(parent); ++row) {
+            const QModelIndex index = tree->index(row, 0, parent);
+            if (index.data(KindRole).toString() == QLatin1String("connection")
+                && index.data(SecurityRole).toInt() == int(Security::Authenticated))
+                chosen = index;
+            visit(index);
+        }
+    };
+    visit(QModelIndex());
+    if (chosen.isValid())
+        window->treeView()->setCurrentIndex(chosen);
 }
 
 // The demo's requests have each ended every way they do: replies, error
@@ -80,6 +102,7 @@ void screenshotWhenReady(MainWindow *window, Traffic *traffic, const QString &wi
             return;
         timer->stop();
         window->refreshNow();
+        selectAuthenticatedConnection(window);
         QTextStream err(stderr);
         if (!window->grab().save(windowFile))
             err << "cannot write " << windowFile << Qt::endl;

@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include "connection_details.h"
 #include "connection_map.h"
 #include "latency_view.h"
 #include "rate_chart.h"
@@ -22,6 +23,7 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTableView>
+#include <QTextBrowser>
 #include <QTabWidget>
 #include <QToolBar>
 #include <QTreeView>
@@ -43,6 +45,8 @@ MainWindow::MainWindow(Traffic *traffic, const QString &collectorAddress, QWidge
     , m_chart(new RateChart)
     , m_latency(new LatencyView(traffic))
     , m_treeView(new QTreeView)
+    , m_details(new QTextBrowser)
+    , m_connectionsSplitter(new QSplitter(Qt::Horizontal))
     , m_logView(new QTableView)
     , m_statsView(new QTableView)
     , m_splitter(new QSplitter(Qt::Vertical))
@@ -56,7 +60,12 @@ MainWindow::MainWindow(Traffic *traffic, const QString &collectorAddress, QWidge
     m_treeView->setModel(m_tree);
     m_treeView->setUniformRowHeights(true);
     m_treeView->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_topTabs->addTab(m_treeView, tr("Connections"));
+    m_connectionsSplitter->addWidget(m_treeView);
+    m_connectionsSplitter->addWidget(m_details);
+    m_connectionsSplitter->setStretchFactor(0, 2);
+    m_connectionsSplitter->setStretchFactor(1, 1);
+    connect(m_treeView->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::showDetails);
+    m_topTabs->addTab(m_connectionsSplitter, tr("Connections"));
     m_topTabs->addTab(m_map, tr("Map"));
     m_bottomTabs->addTab(buildLogTab(), tr("Messages"));
     m_bottomTabs->addTab(buildStatsTab(), tr("Statistics"));
@@ -168,6 +177,27 @@ QWidget *MainWindow::buildStatsTab()
     return page;
 }
 
+void MainWindow::showDetails()
+{
+    const QModelIndex current = m_treeView->currentIndex().siblingAtColumn(0);
+    QString html;
+    if (current.data(KindRole).toString() == QLatin1String("connection")) {
+        const quint64 id = current.data(KeyRole).toString().mid(1).toULongLong();
+        const qint64 pid = current.parent().parent().data(KeyRole).toString().mid(1).toLongLong();
+        html = connectionDetails(*m_traffic, pid, id);
+    }
+    if (html.isEmpty())
+        html = tr("<p>Select a connection to see everything known about it: its peer and how the system vouches "
+                  "for it, its security and handshake hash, its traffic, the requests made on it and what went "
+                  "wrong on it.</p>");
+    if (html != m_shownDetails) { // only when it changed: a refresh keeps the scroll position
+        const int scroll = m_details->verticalScrollBar()->value();
+        m_details->setHtml(html);
+        m_details->verticalScrollBar()->setValue(scroll);
+        m_shownDetails = html;
+    }
+}
+
 void MainWindow::restoreLayout(QSettings *settings)
 {
     m_layoutSettings = settings;
@@ -175,6 +205,7 @@ void MainWindow::restoreLayout(QSettings *settings)
     if (settings->contains(QStringLiteral("geometry")))
         restoreGeometry(settings->value(QStringLiteral("geometry")).toByteArray());
     m_splitter->restoreState(settings->value(QStringLiteral("splitter")).toByteArray());
+    m_connectionsSplitter->restoreState(settings->value(QStringLiteral("connectionsSplitter")).toByteArray());
     m_treeView->header()->restoreState(settings->value(QStringLiteral("treeColumns")).toByteArray());
     m_logView->horizontalHeader()->restoreState(settings->value(QStringLiteral("logColumns")).toByteArray());
     m_statsView->horizontalHeader()->restoreState(settings->value(QStringLiteral("statisticsColumns")).toByteArray());
@@ -188,6 +219,7 @@ void MainWindow::saveLayout(QSettings *settings) const
     settings->beginGroup(QStringLiteral("window"));
     settings->setValue(QStringLiteral("geometry"), saveGeometry());
     settings->setValue(QStringLiteral("splitter"), m_splitter->saveState());
+    settings->setValue(QStringLiteral("connectionsSplitter"), m_connectionsSplitter->saveState());
     settings->setValue(QStringLiteral("treeColumns"), m_treeView->header()->saveState());
     settings->setValue(QStringLiteral("logColumns"), m_logView->horizontalHeader()->saveState());
     settings->setValue(QStringLiteral("statisticsColumns"), m_statsView->horizontalHeader()->saveState());
@@ -226,6 +258,7 @@ void MainWindow::refreshNow()
     m_stats->refresh(*m_traffic);
     m_chart->refresh(*m_traffic);
     m_latency->refresh();
+    showDetails();
     int live = 0;
     for (const auto &process : m_traffic->processes()) {
         for (const auto &connection : process.second.connections)

@@ -17,6 +17,7 @@ class QTabWidget;
 class QTreeView;
 class QAction;
 class QSettings;
+class QTextBrowser;
 class QSplitter;
 
 namespace monitor {
@@ -49,6 +50,9 @@ public:
     QSplitter *splitter() const { return m_splitter; }
     QTableView *statsView() const { return m_statsView; }
     LatencyView *latencyView() const { return m_latency; }
+    QTreeView *treeView() const { return m_treeView; }
+    // The pane beside the tree: everything known about the selected connection.
+    QTextBrowser *details() const { return m_details; }
 
     // The window's size and place, the splitter, the columns (order, width,
     // sorting) and the open tabs: restored from `settings`, and saved back
@@ -69,6 +73,7 @@ private:
     void sendTestMessage(const QString &address, qint32 type, const QByteArray &data);
     void replaySelected();
     void excludeSelectedType();
+    void showDetails();
 
     Traffic *m_traffic;
     QString m_collectorAddress;
@@ -80,6 +85,8 @@ private:
     RateChart *m_chart;
     LatencyView *m_latency;
     QTreeView *m_treeView;
+    QTextBrowser *m_details;
+    QSplitter *m_connectionsSplitter;
     QTableView *m_logView;
     QTableView *m_statsView;
     QSplitter *m_splitter;
@@ -93,6 +100,7 @@ private:
     QTimer m_refresh;
     QTimer m_tick;
     Recorder m_recorder;
+    QString m_shownDetails;
     bool m_followLog = true; // auto-scroll until the user scrolls up
 };
 

@@ -1,6 +1,7 @@
 #include "traffic.h"
 
 #include <QCborArray>
+#include <QDateTime>
 
 namespace monitor {
 
@@ -80,6 +81,17 @@ ProcessState *Traffic::process(quint64 source)
     return &m_processes[pid->second];
 }
 
+namespace {
+
+void addIncident(ConnectionState &connection, bool closed)
+{
+    connection.incidents.push_back({QDateTime::currentMSecsSinceEpoch(), connection.error, connection.reason, closed});
+    if (connection.incidents.size() > ConnectionState::MaxIncidents)
+        connection.incidents.pop_front();
+}
+
+} // namespace
+
 void Traffic::apply(quint64 source, EventType type, const QCborMap &event)
 {
     ++m_events;
@@ -148,6 +160,7 @@ void Traffic::apply(quint64 source, EventType type, const QCborMap &event)
         ConnectionState &connection = state->connections[idOf(event, Key::Connection)];
         connection.error = event.value(key(Key::Error)).toString();
         connection.reason = event.value(key(Key::Reason)).toString();
+        addIncident(connection, false);
         break;
     }
     case EventType::ConnectionClosed: {
@@ -155,6 +168,7 @@ void Traffic::apply(quint64 source, EventType type, const QCborMap &event)
         connection.closed = true;
         connection.error = event.value(key(Key::Error)).toString();
         connection.reason = event.value(key(Key::Reason)).toString();
+        addIncident(connection, true);
         connection.receivedRate = connection.sentRate = 0;
         break;
     }

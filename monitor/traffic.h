@@ -39,8 +39,18 @@ struct Totals
     }
 };
 
+// Something that went wrong on a connection: a refused write, or its end.
+struct ConnectionIncident
+{
+    qint64 time = 0; // when the monitor heard of it, ms since the epoch
+    QString error;   // ipc::Error's name; empty for an orderly end
+    QString reason;
+    bool closed = false;
+};
+
 struct ConnectionState
 {
+    static constexpr std::size_t MaxIncidents = 50;
     quint64 id = 0;
     quint64 endpoint = 0;
     QString peerAddress;
@@ -59,6 +69,7 @@ struct ConnectionState
     Totals sent;
     double receivedRate = 0; // messages per second, over the last second
     double sentRate = 0;
+    std::deque<ConnectionIncident> incidents; // oldest first, at most MaxIncidents
 };
 
 struct EndpointState

@@ -3,6 +3,7 @@
 // window under the offscreen platform fed by a real Server and Client.
 #include "collector.h"
 #include "peerprocess.h"
+#include "connection_details.h"
 #include "connection_map.h"
 #include "demo_thermostat.h"
 #include "event_json.h"
@@ -30,6 +31,8 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QTableView>
+#include <QTextBrowser>
+#include <QTreeView>
 #include <QHeaderView>
 #include <QRegularExpression>
 #include <QStandardPaths>
@@ -520,6 +523,51 @@ private Q_SLOTS:
         QCOMPARE(row.value(QStringLiteral("outcome")).toString(), QStringLiteral("timed out"));
         QCOMPARE(row.value(QStringLiteral("buckets")).toArray().at(0).toArray().at(0).toInteger(),
                  qint64(latencyBucketStart(s2)));
+    }
+
+    // Selecting a connection in the tree shows everything known about it,
+    // and what went wrong on it, newest first.
+    void connectionDetailsPane()
+    {
+        Traffic traffic;
+        script(traffic); // app[42]'s connection 5 to peer[43], authenticated
+        traffic.apply(7, EventType::ConnectionError,
+                      map({{Key::Connection, 5}, {Key::Error, QStringLiteral("WriteQueueFull")},
+                           {Key::Reason, QStringLiteral("write refused: 1024 messages already wait")}}));
+        QCborArray rows{QCborArray{1, 5, 3, int(RequestOutcome::Timeout), 2, 600000, 300000,
+                                   QCborArray{latencyBucket(300000), 2}}};
+        traffic.apply(7, EventType::Requests, map({{Key::Time, 0}, {Key::Rows, rows}}));
+        QVERIFY(connectionDetails(traffic, 42, 6).isEmpty());
+        QVERIFY(connectionDetails(traffic, 41, 5).isEmpty());
+
+        MainWindow window(&traffic, QStringLiteral("details-test"));
+        window.refreshNow();
+        QVERIFY(window.details()->toPlainText().contains(QStringLiteral("Select a connection")));
+        QModelIndex connection;
+        const QAbstractItemModel *tree = window.treeView()->model();
+        const QModelIndex process = tree->index(0, 0);
+        const QModelIndex endpoint = tree->index(0, 0, process);
+        connection = tree->index(0, 0, endpoint);
+        QCOMPARE(connection.data(KindRole).toString(), QStringLiteral("connection"));
+        window.treeView()->setCurrentIndex(connection);
+        QString text = window.details()->toPlainText();
+        for (const QString &expected : {QStringLiteral("connection 5 of app [42]"), QStringLiteral("peer [43]"),
+                                        QStringLiteral("pid 43, uid 1000, from the system"),
+                                        securityLabel(Security::Authenticated),
+                                        QStringLiteral("Noise_NNpsk0_25519_AESGCM_SHA256"),
+                                        QStringLiteral("server /tmp/x.sock (local, native)"),
+                                        QStringLiteral("write refused, WriteQueueFull: write refused: 1024 messages already wait")}) {
+            QVERIFY2(text.contains(expected), qPrintable(expected + QStringLiteral(" not in:\n") + text));
+        }
+        QVERIFY2(text.contains(QStringLiteral("3: 2 request(s), 0 error(s), 2 timeout(s), 0 lost")), qPrintable(text));
+
+        traffic.apply(7, EventType::ConnectionClosed,
+                      map({{Key::Connection, 5}, {Key::Error, QStringLiteral("ConnectionLost")},
+                           {Key::Reason, QStringLiteral("the peer vanished")}}));
+        window.refreshNow();
+        text = window.details()->toPlainText();
+        QVERIFY(text.contains(QStringLiteral("closed with ConnectionLost: the peer vanished")));
+        QVERIFY(text.indexOf(QStringLiteral("closed with ConnectionLost")) < text.indexOf(QStringLiteral("write refused, ")));
     }
 
     // The Latency tab, fed by a real Server whose handler answers after a

@@ -1,0 +1,104 @@
+#include "connection_details.h"
+
+#include <QDateTime>
+
+namespace monitor {
+
+using ipc::telemetry::RequestOutcome;
+
+namespace {
+
+QString row(const QString &label, const QString &value)
+{
+    return QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>").arg(label.toHtmlEscaped(), value);
+}
+
+QString escaped(const QString &text)
+{
+    return text.toHtmlEscaped();
+}
+
+QString totals(const Totals &totals)
+{
+    return QStringLiteral("%1 message(s), %2 byte(s)").arg(totals.count).arg(totals.bytes);
+}
+
+} // namespace
+
+QString connectionDetails(const Traffic &traffic, qint64 pid, quint64 id)
+{
+    const auto process = traffic.processes().find(pid);
+    if (process == traffic.processes().end())
+        return QString();
+    const auto found = process->second.connections.find(id);
+    if (found == process->second.connections.end())
+        return QString();
+    const ConnectionState &connection = found->second;
+    QString html = QStringLiteral("<h3>connection %1 of %2 [%3]</h3><table cellspacing=\"4\">")
+                       .arg(id)
+                       .arg(escaped(process->second.name))
+                       .arg(pid);
+    const auto endpoint = process->second.endpoints.find(connection.endpoint);
+    if (endpoint != process->second.endpoints.end()) {
+        const EndpointState &e = endpoint->second;
+        html += row(QStringLiteral("endpoint"), escaped(QStringLiteral("%1 %2 (%3, %4), %5")
+                                                            .arg(e.role, e.address, e.transport, e.protocol, e.status)));
+    }
+    html += row(QStringLiteral("state"),
+                escaped(connection.closed ? (connection.error.isEmpty() ? QStringLiteral("closed: %1").arg(connection.reason)
+                                                                        : QStringLiteral("closed with %1: %2")
+                                                                              .arg(connection.error, connection.reason))
+                                          : connection.established ? QStringLiteral("connected")
+                                                                   : QStringLiteral("in its handshake")));
+    const QString peerName = connection.peerProcess.isEmpty()
+        ? QStringLiteral("(not said)")
+        : QStringLiteral("%1 [%2]").arg(connection.peerProcess).arg(connection.peerPid);
+    html += row(QStringLiteral("peer"), escaped(peerName + QStringLiteral(", as its hello says")));
+    html += row(QStringLiteral("peer address"), escaped(connection.peerAddress));
+    html += row(QStringLiteral("peer credentials"),
+                escaped(connection.peerUid >= 0 ? QStringLiteral("pid %1, uid %2, from the system")
+                                                      .arg(connection.peerPid)
+                                                      .arg(connection.peerUid)
+                                                : QStringLiteral("none: the system does not vouch for this peer")));
+    html += row(QStringLiteral("protocol"), escaped(connection.protocol));
+    html += row(QStringLiteral("security"),
+                QStringLiteral("<span style=\"color:%1\">%2</span>")
+                    .arg(securityColor(connection.security).name(), escaped(securityLabel(connection.security))));
+    html += row(QStringLiteral("encryption"), escaped(connection.encryption));
+    html += row(QStringLiteral("handshake hash"),
+                escaped(connection.handshakeHash.isEmpty() ? QStringLiteral("(none)") : connection.handshakeHash));
+    html += row(QStringLiteral("received"), escaped(totals(connection.received)));
+    html += row(QStringLiteral("sent"), escaped(totals(connection.sent)));
+    html += row(QStringLiteral("now"), escaped(QStringLiteral("%1 in, %2 out per second")
+                                                   .arg(connection.receivedRate, 0, 'f', 0)
+                                                   .arg(connection.sentRate, 0, 'f', 0)));
+    html += QStringLiteral("</table>");
+
+    const std::map<TypeKey, LatencyStats> requests = traffic.latencyByType(pid, id);
+    if (!requests.empty())
+        html += QStringLiteral("<h4>requests made on it</h4>");
+    for (const auto &[type, stats] : requests) { // a line each: the pane is narrow
+        html += QStringLiteral("<p><b>%1</b>: %2 request(s), %3 error(s), %4 timeout(s), %5 lost; p50 %6, p99 %7, "
+                               "max %8</p>")
+                    .arg(escaped(type.label()))
+                    .arg(stats.count())
+                    .arg(stats.ended(RequestOutcome::ErrorReply))
+                    .arg(stats.ended(RequestOutcome::Timeout))
+                    .arg(stats.ended(RequestOutcome::ConnectionLost) + stats.ended(RequestOutcome::Refused))
+                    .arg(durationText(stats.percentile(0.5)), durationText(stats.percentile(0.99)),
+                         durationText(stats.maxMicros));
+    }
+
+    html += QStringLiteral("<h4>what went wrong</h4>");
+    if (connection.incidents.empty())
+        html += QStringLiteral("<p>nothing so far</p>");
+    for (auto it = connection.incidents.rbegin(); it != connection.incidents.rend(); ++it) {
+        const QString time = QDateTime::fromMSecsSinceEpoch(it->time).toString(QStringLiteral("HH:mm:ss.zzz"));
+        const QString what = it->closed ? (it->error.isEmpty() ? QStringLiteral("closed") : QStringLiteral("closed with %1").arg(it->error))
+                                        : QStringLiteral("write refused, %1").arg(it->error);
+        html += QStringLiteral("<p>%1 %2: %3</p>").arg(time, escaped(what), escaped(it->reason));
+    }
+    return html;
+}
+
+} // namespace monitor
