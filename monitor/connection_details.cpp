@@ -34,10 +34,9 @@ QString connectionDetails(const Traffic &traffic, qint64 pid, quint64 id)
     if (found == process->second.connections.end())
         return QString();
     const ConnectionState &connection = found->second;
+    // One arg() call with every value: a name holding "%1" stays as it is.
     QString html = QStringLiteral("<h3>connection %1 of %2 [%3]</h3><table cellspacing=\"4\">")
-                       .arg(id)
-                       .arg(escaped(process->second.name))
-                       .arg(pid);
+                       .arg(QString::number(id), escaped(process->second.name), QString::number(pid));
     const auto endpoint = process->second.endpoints.find(connection.endpoint);
     if (endpoint != process->second.endpoints.end()) {
         const EndpointState &e = endpoint->second;
@@ -80,12 +79,11 @@ QString connectionDetails(const Traffic &traffic, qint64 pid, quint64 id)
     for (const auto &[type, stats] : requests) { // a line each: the pane is narrow
         html += QStringLiteral("<p><b>%1</b>: %2 request(s), %3 error(s), %4 timeout(s), %5 lost; p50 %6, p99 %7, "
                                "max %8</p>")
-                    .arg(escaped(type.label()))
-                    .arg(stats.count())
-                    .arg(stats.ended(RequestOutcome::ErrorReply))
-                    .arg(stats.ended(RequestOutcome::Timeout))
-                    .arg(stats.ended(RequestOutcome::ConnectionLost) + stats.ended(RequestOutcome::Refused))
-                    .arg(durationText(stats.percentile(0.5)), durationText(stats.percentile(0.99)),
+                    .arg(escaped(type.label()), QString::number(stats.count()),
+                         QString::number(stats.ended(RequestOutcome::ErrorReply)),
+                         QString::number(stats.ended(RequestOutcome::Timeout)),
+                         QString::number(stats.ended(RequestOutcome::ConnectionLost) + stats.ended(RequestOutcome::Refused)),
+                         durationText(stats.percentile(0.5)), durationText(stats.percentile(0.99)),
                          durationText(stats.maxMicros));
     }
 

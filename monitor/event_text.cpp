@@ -148,14 +148,11 @@ QList<EventLine> describeEvent(const ProcessState *process, EventType type, cons
             const qint64 count = row.at(4).toInteger();
             const QString what = row.size() > 8 ? row.at(8).toString() : QStringLiteral("type %1").arg(row.at(2).toInteger());
             addLine(QStringLiteral("%1 %2 endpoint %3 peer %4 requests to %5: %6 %7, mean %8, max %9")
-                         .arg(clock(at), from)
-                         .arg(row.at(0).toInteger())
-                         .arg(row.at(1).toInteger())
-                         .arg(what)
-                         .arg(count)
-                         .arg(outcomeName(row.at(3).toInteger()))
-                         .arg(durationText(count > 0 ? quint64(row.at(5).toInteger() / count) : 0),
-                              durationText(quint64(row.at(6).toInteger()))));
+                         .arg(clock(at), from, QString::number(row.at(0).toInteger()),
+                              QString::number(row.at(1).toInteger()), what, QString::number(count),
+                              outcomeName(row.at(3).toInteger()),
+                              durationText(count > 0 ? quint64(qMax<qint64>(0, row.at(5).toInteger()) / count) : 0),
+                              durationText(quint64(qMax<qint64>(0, row.at(6).toInteger())))));
         }
         break;
     }

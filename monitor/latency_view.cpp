@@ -190,11 +190,12 @@ void LatencyView::refresh()
     const QVariant current = m_scope->currentData();
     QList<QPair<QString, QVariant>> entries;
     for (const auto &[pid, process] : traffic.processes()) {
-        entries.append({QStringLiteral("%1[%2]").arg(process.name).arg(pid), QVariantList{pid}});
+        entries.append({QStringLiteral("%1[%2]").arg(process.name, QString::number(pid)), QVariantList{pid}});
         for (const auto &[id, connection] : process.connections) {
             const QString peer = connection.peerProcess.isEmpty() ? connection.peerAddress
                                                                   : QStringLiteral("%1[%2]").arg(connection.peerProcess).arg(connection.peerPid);
-            entries.append({QStringLiteral("  %1[%2] connection %3 to %4").arg(process.name).arg(pid).arg(id).arg(peer),
+            entries.append({QStringLiteral("  %1[%2] connection %3 to %4")
+                                .arg(process.name, QString::number(pid), QString::number(id), peer),
                             QVariantList{pid, id}});
         }
     }
@@ -233,10 +234,8 @@ void LatencyView::showSelected()
     }
     const QString label = m_model->index(current.row(), LatencyModel::Type).data().toString();
     m_histogram->show(tr("%1: %2 request(s), p50 %3, p99 %4, max %5")
-                          .arg(label)
-                          .arg(stats->count())
-                          .arg(durationText(stats->percentile(0.5)), durationText(stats->percentile(0.99)),
-                               durationText(stats->maxMicros)),
+                          .arg(label, QString::number(stats->count()), durationText(stats->percentile(0.5)),
+                               durationText(stats->percentile(0.99)), durationText(stats->maxMicros)),
                       *stats);
 }
 

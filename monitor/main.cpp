@@ -14,6 +14,7 @@
 #include "headless.h"
 #include "latency_view.h"
 #include "main_window.h"
+#include "timeline.h"
 #include "connection_map.h"
 #include "recording.h"
 #include "traffic.h"
@@ -27,6 +28,7 @@
 #include <QIcon>
 #include <QSettings>
 #include <QTabWidget>
+#include <QScrollBar>
 #include <QTableView>
 #include <QTreeView>
 #include <QTextStream>
@@ -82,7 +84,7 @@ bool demoRequestsShow(const Traffic &traffic)
 // Grabs the window, the map and the latency tab once the demo shows live
 // connections, traffic and requests, then quits.
 void screenshotWhenReady(MainWindow *window, Traffic *traffic, const QString &windowFile, const QString &mapFile,
-                         const QString &latencyFile)
+                         const QString &latencyFile, const QString &timelineFile)
 {
     auto *timer = new QTimer(window);
     const qint64 started = QDateTime::currentMSecsSinceEpoch();
@@ -120,6 +122,14 @@ void screenshotWhenReady(MainWindow *window, Traffic *traffic, const QString &wi
             if (!window->grab().save(latencyFile))
                 err << "cannot write " << latencyFile << Qt::endl;
         }
+        if (!timelineFile.isEmpty()) {
+            window->topTabs()->setCurrentWidget(window->timeline());
+            window->refreshNow();
+            window->timeline()->setMsPerPixel(0.5); // close enough to read the requests' brackets
+            window->timeline()->verticalScrollBar()->setValue(window->timeline()->verticalScrollBar()->maximum());
+            if (!window->grab().save(timelineFile))
+                err << "cannot write " << timelineFile << Qt::endl;
+        }
         err << (ready ? "screenshot taken" : "screenshot taken before the demo was fully up") << Qt::endl;
         QCoreApplication::exit(ready ? 0 : 1);
     });
@@ -139,7 +149,8 @@ int main(int argc, char **argv)
     }
     bool cli = false;
     for (int i = 1; i < argc; ++i) // --json and --summary are headless too
-        cli = cli || qstrcmp(argv[i], "--cli") == 0 || qstrcmp(argv[i], "--json") == 0 || qstrcmp(argv[i], "--summary") == 0;
+        cli = cli || qstrcmp(argv[i], "--cli") == 0 || qstrcmp(argv[i], "--json") == 0
+            || qstrncmp(argv[i], "--summary", 9) == 0; // --summary N or --summary=N
     const bool headless = cli || !haveDisplay();
     std::unique_ptr<QCoreApplication> app(headless ? new QCoreApplication(argc, argv) : new QApplication(argc, argv));
     QCoreApplication::setOrganizationName(QStringLiteral("libipc"));
@@ -168,6 +179,9 @@ int main(int argc, char **argv)
                                               QStringLiteral("file"));
     const QCommandLineOption mapOption(QStringLiteral("map-screenshot"), QStringLiteral("With --screenshot: the map too."),
                                        QStringLiteral("file"));
+    const QCommandLineOption timelineScreenshotOption(
+        QStringLiteral("timeline-screenshot"), QStringLiteral("With --screenshot: the window on its Timeline tab too."),
+        QStringLiteral("file"));
     const QCommandLineOption latencyScreenshotOption(
         QStringLiteral("latency-screenshot"), QStringLiteral("With --screenshot: the window on its Latency tab too."),
         QStringLiteral("file"));
@@ -179,15 +193,16 @@ int main(int argc, char **argv)
         QStringLiteral("summary"), QStringLiteral("Headless: a table of connections and types every N seconds, instead of events."),
         QStringLiteral("seconds"));
     parser.addOptions({addressOption, cliOption, demoOption, recordOption, openOption, screenshotOption, mapOption,
-                       quitOption, jsonOption, summaryOption, latencyScreenshotOption});
+                       quitOption, jsonOption, summaryOption, latencyScreenshotOption,
+                       timelineScreenshotOption});
     parser.process(*app);
     HeadlessOptions headlessOptions;
     headlessOptions.json = parser.isSet(jsonOption);
     if (parser.isSet(summaryOption)) {
         bool ok = false;
         headlessOptions.summarySeconds = parser.value(summaryOption).toInt(&ok);
-        if (!ok || headlessOptions.summarySeconds <= 0) {
-            QTextStream(stderr) << "ipc-monitor: --summary takes a whole number of seconds, not \""
+        if (!ok || headlessOptions.summarySeconds <= 0 || headlessOptions.summarySeconds > 86400) {
+            QTextStream(stderr) << "ipc-monitor: --summary takes a whole number of seconds from 1 to 86400, not \""
                                 << parser.value(summaryOption) << '"' << Qt::endl;
             return 1;
         }
@@ -253,7 +268,7 @@ int main(int argc, char **argv)
         window->show();
         if (parser.isSet(screenshotOption))
             screenshotWhenReady(window.get(), &traffic, parser.value(screenshotOption), parser.value(mapOption),
-                                parser.value(latencyScreenshotOption));
+                                parser.value(latencyScreenshotOption), parser.value(timelineScreenshotOption));
     }
     std::unique_ptr<Demo> demo;
     if (parser.isSet(demoOption)) {

@@ -5,6 +5,7 @@
 #include "latency_view.h"
 #include "rate_chart.h"
 #include "send_dialog.h"
+#include "timeline.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -44,6 +45,7 @@ MainWindow::MainWindow(Traffic *traffic, const QString &collectorAddress, QWidge
     , m_map(new ConnectionMap)
     , m_chart(new RateChart)
     , m_latency(new LatencyView(traffic))
+    , m_timeline(new TimelineView(m_log))
     , m_treeView(new QTreeView)
     , m_details(new QTextBrowser)
     , m_connectionsSplitter(new QSplitter(Qt::Horizontal))
@@ -67,6 +69,9 @@ MainWindow::MainWindow(Traffic *traffic, const QString &collectorAddress, QWidge
     connect(m_treeView->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::showDetails);
     m_topTabs->addTab(m_connectionsSplitter, tr("Connections"));
     m_topTabs->addTab(m_map, tr("Map"));
+    m_topTabs->addTab(m_timeline, tr("Timeline"));
+    connect(m_timeline, &TimelineView::messageClicked, this, &MainWindow::showLogRow);
+    connect(m_topTabs, &QTabWidget::currentChanged, this, [this] { m_timeline->refresh(); });
     m_bottomTabs->addTab(buildLogTab(), tr("Messages"));
     m_bottomTabs->addTab(buildStatsTab(), tr("Statistics"));
     m_bottomTabs->addTab(m_latency, tr("Latency"));
@@ -177,6 +182,18 @@ QWidget *MainWindow::buildStatsTab()
     return page;
 }
 
+void MainWindow::showLogRow(int row)
+{
+    m_bottomTabs->setCurrentIndex(0); // Messages
+    const QModelIndex index = m_filter->mapFromSource(m_log->index(row, 0));
+    if (!index.isValid()) {
+        statusBar()->showMessage(tr("That message is hidden by the log's filters"), 5000);
+        return;
+    }
+    m_logView->setCurrentIndex(index);
+    m_logView->scrollTo(index, QAbstractItemView::PositionAtCenter);
+}
+
 void MainWindow::showDetails()
 {
     const QModelIndex current = m_treeView->currentIndex().siblingAtColumn(0);
@@ -258,6 +275,8 @@ void MainWindow::refreshNow()
     m_stats->refresh(*m_traffic);
     m_chart->refresh(*m_traffic);
     m_latency->refresh();
+    if (m_topTabs->currentWidget() == m_timeline) // built from the whole log: only when seen
+        m_timeline->refresh();
     showDetails();
     int live = 0;
     for (const auto &process : m_traffic->processes()) {

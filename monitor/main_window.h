@@ -24,6 +24,7 @@ namespace monitor {
 
 class ConnectionMap;
 class LatencyView;
+class TimelineView;
 class RateChart;
 
 class MainWindow : public QMainWindow
@@ -50,6 +51,9 @@ public:
     QSplitter *splitter() const { return m_splitter; }
     QTableView *statsView() const { return m_statsView; }
     LatencyView *latencyView() const { return m_latency; }
+    TimelineView *timeline() const { return m_timeline; }
+    // Shows the log's row `row` (a MessageLog row) in the Messages tab.
+    void showLogRow(int row);
     QTreeView *treeView() const { return m_treeView; }
     // The pane beside the tree: everything known about the selected connection.
     QTextBrowser *details() const { return m_details; }
@@ -84,6 +88,7 @@ private:
     ConnectionMap *m_map;
     RateChart *m_chart;
     LatencyView *m_latency;
+    TimelineView *m_timeline;
     QTreeView *m_treeView;
     QTextBrowser *m_details;
     QSplitter *m_connectionsSplitter;

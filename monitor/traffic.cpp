@@ -223,18 +223,25 @@ void Traffic::applyRequests(const ProcessState &process, const QCborMap &event)
         const qint64 outcome = row.at(3).toInteger(-1);
         if (row.size() < 8 || outcome < 0 || outcome >= LatencyStats::Outcomes)
             continue; // not a row this version knows
+        // A reporter sends no negative number; a broken one is not believed.
+        const auto count = [](const QCborValue &value) { return quint64(qMax<qint64>(0, value.toInteger())); };
         LatencyStats delta;
-        delta.outcomes[std::size_t(outcome)] = quint64(row.at(4).toInteger());
-        delta.sumMicros = quint64(row.at(5).toInteger());
-        delta.maxMicros = quint64(row.at(6).toInteger());
+        delta.outcomes[std::size_t(outcome)] = count(row.at(4));
+        delta.sumMicros = count(row.at(5));
+        delta.maxMicros = count(row.at(6));
         const QCborArray buckets = row.at(7).toArray();
         for (qsizetype i = 0; i + 1 < buckets.size(); i += 2) {
             const qint64 bucket = buckets.at(i).toInteger(-1);
             if (bucket >= 0 && bucket < ipc::telemetry::LatencyBuckets)
-                delta.buckets[std::size_t(bucket)] += quint64(buckets.at(i + 1).toInteger());
+                delta.buckets[std::size_t(bucket)] += count(buckets.at(i + 1));
         }
-        const TypeKey type(qint32(row.at(2).toInteger()), row.size() > 8 ? row.at(8).toString() : QString());
-        m_latency[LatencyKey{process.pid, quint64(row.at(0).toInteger()), quint64(row.at(1).toInteger()), type}].add(delta);
+        LatencyKey key{process.pid, count(row.at(0)), count(row.at(1)),
+                       TypeKey(qint32(row.at(2).toInteger()), row.size() > 8 ? row.at(8).toString() : QString())};
+        // Bounded whatever the reporters say: beyond the cap, new keys fold
+        // into one per process.
+        if (m_latency.size() >= MaxLatencyKeys && m_latency.count(key) == 0)
+            key = LatencyKey{process.pid, 0, 0, TypeKey(0, tr("(others)"))};
+        m_latency[key].add(delta);
     }
 }
 
@@ -263,12 +270,24 @@ std::map<TypeKey, LatencyStats> Traffic::latencyByType(std::optional<qint64> pid
 
 void Traffic::applySamples(ProcessState &process, const QCborMap &event)
 {
+    // [row, kind, id] for the rows that are requests or answers.
+    std::map<qsizetype, std::pair<int, quint64>> correlations;
+    for (const QCborValue &value : event.value(key(Key::Correlations)).toArray()) {
+        const QCborArray entry = value.toArray();
+        if (entry.size() >= 3)
+            correlations[entry.at(0).toInteger(-1)] = {int(entry.at(1).toInteger()), quint64(entry.at(2).toInteger())};
+    }
     QList<LoggedMessage> logged;
-    for (const QCborValue &value : event.value(key(Key::Rows)).toArray()) {
-        const QCborArray row = value.toArray();
+    const QCborArray rows = event.value(key(Key::Rows)).toArray();
+    for (qsizetype index = 0; index < rows.size(); ++index) {
+        const QCborArray row = rows.at(index).toArray();
         if (row.size() < 5)
             continue;
         LoggedMessage message;
+        if (const auto tag = correlations.find(index); tag != correlations.end()) {
+            message.correlationKind = tag->second.first;
+            message.correlationId = tag->second.second;
+        }
         message.time = row.at(0).toInteger();
         message.pid = process.pid;
         message.process = process.name;
@@ -289,6 +308,7 @@ void Traffic::applySamples(ProcessState &process, const QCborMap &event)
         const auto connection = process.connections.find(message.connection);
         if (connection != process.connections.end()) {
             message.endpoint = connection->second.endpoint;
+            message.peerPid = connection->second.peerPid;
             message.peer = connection->second.peerProcess.isEmpty()
                 ? connection->second.peerAddress
                 : QStringLiteral("%1 (%2)").arg(connection->second.peerProcess).arg(connection->second.peerPid);
@@ -344,6 +364,17 @@ void Traffic::tick()
 
 void Traffic::clearClosed()
 {
+    // Latency goes with what it belongs to: a gone process, a closed
+    // connection of a server (a client's requests stay with its endpoint).
+    for (auto it = m_latency.begin(); it != m_latency.end();) {
+        const auto process = m_processes.find(it->first.pid);
+        bool forget = process == m_processes.end() || process->second.gone;
+        if (!forget && it->first.peer != 0) {
+            const auto connection = process->second.connections.find(it->first.peer);
+            forget = connection != process->second.connections.end() && connection->second.closed;
+        }
+        it = forget ? m_latency.erase(it) : std::next(it);
+    }
     for (auto process = m_processes.begin(); process != m_processes.end();) {
         if (process->second.gone) {
             process = m_processes.erase(process);

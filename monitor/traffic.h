@@ -160,6 +160,11 @@ struct LoggedMessage
     QByteArray payload;
     bool payloadReported = false;
     QCborValue arguments; // remote-object traffic, when payloads are reported
+    qint64 peerPid = -1;  // the peer process, when known
+    // A request, a reply or an object call: its kind (wire control kind 7,
+    // 8, 9 or 11) and the requester's id for it, which its answer repeats.
+    int correlationKind = 0;
+    quint64 correlationId = 0;
     TypeKey key() const { return TypeKey(type, name); }
 };
 
@@ -169,6 +174,8 @@ class Traffic : public QObject
 
 public:
     static constexpr int HistorySeconds = 60;
+    // Latency rows kept (process, endpoint, peer, type); about 1.3 KiB each.
+    static constexpr std::size_t MaxLatencyKeys = 4096;
 
     explicit Traffic(QObject *parent = nullptr);
 
@@ -179,7 +186,8 @@ public:
     void sourceGone(quint64 source);
     // Once a second: rates and history from what arrived since the last tick.
     void tick();
-    // Closed connections, gone processes and down endpoints forgotten; totals kept.
+    // Closed connections, gone processes and down endpoints forgotten, with
+    // their latency; totals kept.
     void clearClosed();
 
     const std::map<qint64, ProcessState> &processes() const { return m_processes; }

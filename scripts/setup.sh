@@ -11,11 +11,12 @@ set -euo pipefail
 # dependencies, and debootstrap makes the fresh Debian root they are
 # installed into (tests/consumer/debian.sh); help2man writes the programs'
 # manual pages; the mosquitto packages build
-# examples/mqtt_bridge and give its test a broker.
+# examples/mqtt_bridge and give its test a broker; git lets the FetchContent
+# test fetch from this checkout.
 packages=(g++ cmake ninja-build pkg-config qt6-base-dev libssl-dev lua5.4 lua-socket
           python3 python3-cryptography python3-cbor2 python3-venv python3-pip libzmq3-dev cppzmq-dev qt6-remoteobjects-dev
           clang libclang-rt-14-dev doxygen xvfb dpkg-dev file debootstrap
-          help2man libmosquitto-dev mosquitto mosquitto-clients)
+          help2man libmosquitto-dev mosquitto mosquitto-clients git)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

@@ -22,6 +22,8 @@ MqttConnection::MqttConnection(const QString &clientId, QObject *parent)
 {
     static Library library;
     m_mosquitto = mosquitto_new(clientId.toUtf8().constData(), true, this);
+    if (!m_mosquitto)
+        return; // connectToBroker() says so
     mosquitto_connect_callback_set(m_mosquitto, &MqttConnection::onConnect);
     mosquitto_disconnect_callback_set(m_mosquitto, &MqttConnection::onDisconnect);
     mosquitto_message_callback_set(m_mosquitto, &MqttConnection::onMessage);
@@ -30,6 +32,8 @@ MqttConnection::MqttConnection(const QString &clientId, QObject *parent)
 
 MqttConnection::~MqttConnection()
 {
+    if (!m_mosquitto)
+        return;
     if (m_loopRunning) {
         mosquitto_disconnect(m_mosquitto);
         mosquitto_loop_stop(m_mosquitto, false);
@@ -37,8 +41,16 @@ MqttConnection::~MqttConnection()
     mosquitto_destroy(m_mosquitto);
 }
 
+void MqttConnection::setSubscriptions(const QStringList &filters)
+{
+    std::lock_guard<std::mutex> guard(m_lock);
+    m_subscriptions = filters;
+}
+
 void MqttConnection::setWill(const QString &topic, const QByteArray &payload)
 {
+    if (!m_mosquitto)
+        return;
     const int code = mosquitto_will_set(m_mosquitto, topic.toUtf8().constData(), int(payload.size()),
                                         payload.constData(), QoS, true);
     if (code != MOSQ_ERR_SUCCESS)
@@ -47,6 +59,10 @@ void MqttConnection::setWill(const QString &topic, const QByteArray &payload)
 
 bool MqttConnection::connectToBroker(const QString &host, int port)
 {
+    if (!m_mosquitto) {
+        Q_EMIT errorOccurred(QStringLiteral("MQTT: no client: out of memory, or an invalid client id"));
+        return false;
+    }
     int code = mosquitto_connect_async(m_mosquitto, host.toUtf8().constData(), port, KeepAliveSeconds);
     // A broker not there yet is retried by the network thread; anything
     // else (a bad host name) is final.
@@ -65,6 +81,12 @@ bool MqttConnection::connectToBroker(const QString &host, int port)
 
 bool MqttConnection::publish(const QString &topic, const QByteArray &payload, bool retain)
 {
+    if (!m_mosquitto || !m_connected) {
+        // Not queued while the broker is away: libmosquitto would hold it
+        // without limit. Counted, and told once it is back.
+        ++m_unpublished;
+        return false;
+    }
     const int code = mosquitto_publish(m_mosquitto, nullptr, topic.toUtf8().constData(),
                                        int(payload.size()), payload.constData(), QoS, retain);
     if (code == MOSQ_ERR_SUCCESS)
@@ -84,12 +106,19 @@ void MqttConnection::onConnect(mosquitto *mosq, void *self, int code)
 {
     auto *connection = static_cast<MqttConnection *>(self);
     if (code == 0) {
+        std::lock_guard<std::mutex> guard(connection->m_lock);
         for (const QString &filter : connection->m_subscriptions)
             mosquitto_subscribe(mosq, nullptr, filter.toUtf8().constData(), QoS);
     }
     const QString refusal = QString::fromUtf8(mosquitto_connack_string(code));
     QMetaObject::invokeMethod(connection, [connection, code, refusal] {
         connection->m_connected = code == 0;
+        if (code == 0 && connection->m_unpublished > 0) {
+            Q_EMIT connection->errorOccurred(
+                QStringLiteral("MQTT: %1 message(s) were not published while the broker was away")
+                    .arg(connection->m_unpublished));
+            connection->m_unpublished = 0;
+        }
         if (code == 0)
             Q_EMIT connection->connected();
         else

@@ -8,6 +8,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <mutex>
+
 struct mosquitto;
 struct mosquitto_message;
 
@@ -22,11 +24,14 @@ public:
     /// A retained message the broker publishes for us if we vanish.
     void setWill(const QString &topic, const QByteArray &payload);
     /// Topic filters to subscribe to, again after each reconnection.
-    void setSubscriptions(const QStringList &filters) { m_subscriptions = filters; }
+    void setSubscriptions(const QStringList &filters);
     /// Starts connecting (and keeps reconnecting) in libmosquitto's thread.
     bool connectToBroker(const QString &host, int port);
     bool isConnected() const { return m_connected; }
-    /// Queues a message at QoS 1; false (and errorOccurred) if it cannot.
+    /// Queues a message at QoS 1; false if it cannot. While the broker is
+    /// away nothing is queued: how many were not published is told (as
+    /// errorOccurred) on reconnection, when the bridge publishes its
+    /// retained values again.
     bool publish(const QString &topic, const QByteArray &payload, bool retain = false);
 
 Q_SIGNALS:
@@ -42,7 +47,9 @@ private:
     void fail(const QString &what, int code);
 
     mosquitto *m_mosquitto = nullptr;
+    std::mutex m_lock; // m_subscriptions: read on libmosquitto's thread
     QStringList m_subscriptions;
     bool m_connected = false;
+    quint64 m_unpublished = 0; // while the broker was away
     bool m_loopRunning = false;
 };

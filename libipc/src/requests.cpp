@@ -77,6 +77,8 @@ telemetry::RequestOutcome outcomeOf(const Reply &reply, bool timedOut)
     if (timedOut)
         return RequestOutcome::Timeout;
     switch (reply.error) {
+    case Error::Timeout: // the client gave up connecting before it went out
+        return RequestOutcome::Timeout;
     case Error::NoError: return RequestOutcome::Reply;
     case Error::RemoteError: return RequestOutcome::ErrorReply;
     case Error::ConnectionLost:

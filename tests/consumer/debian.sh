@@ -16,10 +16,21 @@ build_dir=$(cd "$1" && pwd)
 source_dir=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$source_dir/../.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "skipped: installing packages into a Debian root needs root"; exit 77; }
+# shellcheck disable=SC1091
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+[ "$codename" = bookworm ] || { echo "skipped: the packages are for Debian 12, this is ${codename:-unknown}"; exit 77; }
+# In a mount namespace of its own, the chroot's /proc and /dev go away with
+# this script however it ends, a timeout's SIGKILL too.
+if [ -z "${LIBIPC_MOUNT_NAMESPACE:-}" ]; then
+    exec env LIBIPC_MOUNT_NAMESPACE=1 unshare --mount --propagation private bash "$0" "$@"
+fi
 
 mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2> /dev/null || true)
-[ -n "$mirror" ] || mirror=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list 2> /dev/null || true)
-[ -n "$mirror" ] || { echo "skipped: no Debian archive in this machine's apt sources"; exit 77; }
+# "deb [options] URL suite ...": the URL, after any options.
+[ -n "$mirror" ] || mirror=$(sed -n '/^deb /{s/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*\) .*/\2/p;q}' /etc/apt/sources.list 2> /dev/null || true)
+[ -n "$mirror" ] || mirror=http://deb.debian.org/debian
+# Roots an earlier run left when it was killed (their mounts went with it).
+find /var/tmp -maxdepth 1 -name 'libipc-packages.*' -mmin +120 -exec rm -rf --one-file-system {} + 2> /dev/null || true
 
 bash "$repo/scripts/package.sh" "$build_dir"
 packages=("$build_dir"/packages/*.deb)

@@ -17,6 +17,7 @@
 
 #include <csignal>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include <unistd.h>
@@ -488,6 +489,22 @@ private Q_SLOTS:
         };
         QTRY_COMPARE_WITH_TIMEOUT(calls(QStringLiteral("thermostat.raise(double)"), RequestOutcome::Reply), qint64(1), 10000);
         QTRY_COMPARE_WITH_TIMEOUT(calls(QStringLiteral("(acquire)"), RequestOutcome::Reply), qint64(1), 10000);
+        // Sampled requests and their answers carry their kind and id.
+        std::map<quint64, std::set<int>> kindsById;
+        for (const QCborMap &event : collector.ofType(EventType::MessageSamples)) {
+            const QCborArray rows = event.value(key(Key::Rows)).toArray();
+            for (const QCborValue &value : event.value(key(Key::Correlations)).toArray()) {
+                const QCborArray entry = value.toArray();
+                const QCborArray row = rows.at(entry.at(0).toInteger()).toArray();
+                if (row.at(3).toInteger() == 1) // the slow requests, both ways
+                    kindsById[quint64(entry.at(2).toInteger())].insert(int(entry.at(1).toInteger()));
+            }
+        }
+        QVERIFY(!kindsById.empty());
+        bool paired = false;
+        for (const auto &entry : kindsById)
+            paired = paired || (entry.second.count(7) && entry.second.count(8)); // a request and its reply
+        QVERIFY(paired);
         // The server's request: made to that client (peer = its id), ended by its leaving.
         QTRY_VERIFY_WITH_TIMEOUT(collector.ended(5, RequestOutcome::ConnectionLost).count == 1, 10000);
         bool toThatClient = false;

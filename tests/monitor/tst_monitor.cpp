@@ -15,6 +15,7 @@
 #include "summary.h"
 #include "testnames.h"
 #include "time_ordered_lines.h"
+#include "timeline.h"
 #include "traffic.h"
 
 #include <ipc/client.h>
@@ -28,6 +29,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSplitter>
 #include <QTableView>
@@ -568,6 +570,74 @@ private Q_SLOTS:
         text = window.details()->toPlainText();
         QVERIFY(text.contains(QStringLiteral("closed with ConnectionLost: the peer vanished")));
         QVERIFY(text.indexOf(QStringLiteral("closed with ConnectionLost")) < text.indexOf(QStringLiteral("write refused, ")));
+    }
+
+    // The timeline draws each message once, between the lanes of its
+    // processes, and joins a request with its answer by connection and id.
+    void timelineJoinsRequestsAndAnswers()
+    {
+        const auto message = [](qint64 time, qint64 pid, Direction direction, int kind, quint64 id, qint64 peerPid) {
+            LoggedMessage m;
+            m.time = time;
+            m.pid = pid;
+            m.process = pid == 42 ? QStringLiteral("app") : QStringLiteral("peer");
+            m.connection = pid == 42 ? 5 : 9;
+            m.direction = direction;
+            m.type = 3;
+            m.correlationKind = kind;
+            m.correlationId = id;
+            m.peerPid = peerPid;
+            m.peer = peerPid < 0 ? QStringLiteral("/tmp/x.sock") : QStringLiteral("peer (43)");
+            return m;
+        };
+        QList<LoggedMessage> messages{
+            message(1000, 42, Direction::Sent, 7, 100, 43),     // 0: app's request
+            message(1001, 43, Direction::Received, 7, 100, 42), // 1: the same, as peer got it: not again
+            message(1040, 43, Direction::Sent, 8, 100, 42),     // 2: peer's reply: drawn from app's side
+            message(1041, 42, Direction::Received, 8, 100, 43), // 3: app gets the reply
+            message(1500, 42, Direction::Sent, 0, 0, -1),       // 4: to a process that does not report
+            message(2000, 42, Direction::Sent, 7, 101, 43),     // 5: a request refused...
+            message(2100, 42, Direction::Received, 9, 101, 43), // 6: ...with an error reply
+        };
+        MessageLog log;
+        log.append(messages);
+        const TimelineData data = buildTimeline(log);
+        QCOMPARE(data.lanes, (QList<qint64>{42, 43, -1}));
+        QCOMPARE(data.laneNames.at(0), QStringLiteral("app [42]"));
+        std::vector<int> rows;
+        for (const TimelineArrow &arrow : data.arrows)
+            rows.push_back(arrow.logRow);
+        QCOMPARE(rows, (std::vector<int>{0, 3, 4, 5, 6}));
+        QCOMPARE(data.arrows[0].kind, TimelineArrow::Request);
+        QCOMPARE(data.arrows[0].from, 0);
+        QCOMPARE(data.arrows[0].to, 1);
+        QCOMPARE(data.arrows[1].kind, TimelineArrow::Answer);
+        QCOMPARE(data.arrows[1].from, 1);
+        QCOMPARE(data.arrows[2].to, 2); // the lane of those not reporting
+        QCOMPARE(data.arrows[4].kind, TimelineArrow::ErrorAnswer);
+        QCOMPARE(data.pairs.size(), std::size_t(2));
+        QCOMPARE(data.pairs[0].answered - data.pairs[0].sent, 41);
+        QVERIFY(!data.pairs[0].error);
+        QCOMPARE(data.pairs[1].answered - data.pairs[1].sent, 100);
+        QVERIFY(data.pairs[1].error);
+
+        // Clicking an arrow in the window shows its message in the log.
+        Traffic traffic;
+        MainWindow window(&traffic, QStringLiteral("timeline-test"));
+        window.log()->append(messages);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.topTabs()->setCurrentWidget(window.timeline());
+        window.refreshNow();
+        window.timeline()->setMsPerPixel(1);
+        window.timeline()->verticalScrollBar()->setValue(0);
+        QSignalSpy clicked(window.timeline(), &TimelineView::messageClicked);
+        QTest::mouseClick(window.timeline()->viewport(), Qt::LeftButton, Qt::NoModifier,
+                          window.timeline()->arrowMiddle(1).toPoint());
+        QCOMPARE(clicked.size(), 1);
+        QCOMPARE(clicked.at(0).at(0).toInt(), 3);
+        QCOMPARE(window.bottomTabs()->currentIndex(), 0);
+        QCOMPARE(window.logFilter()->mapToSource(window.logView()->currentIndex()).row(), 3);
     }
 
     // The Latency tab, fed by a real Server whose handler answers after a

@@ -50,7 +50,8 @@ enum class RequestOutcome : int {
 
 /// Request durations, in microseconds, are counted in buckets: one each for
 /// 0 to 3, then four per power of two, so that a bucket's width is a quarter
-/// of its lower bound. Bucket 159, the last, holds everything from 2^41 us on.
+/// of its lower bound. Bucket 159, the last, holds everything from 7 * 2^38
+/// us (about 22 days) on.
 constexpr int LatencyBuckets = 160;
 
 /// Returns the bucket of a duration of \a micros microseconds.
@@ -64,11 +65,14 @@ constexpr int latencyBucket(quint64 micros)
     return bucket < LatencyBuckets ? bucket : LatencyBuckets - 1;
 }
 
-/// Returns the smallest duration, in microseconds, that falls in \a bucket.
+/// Returns the smallest duration, in microseconds, that falls in \a bucket
+/// (clamped to 0 .. LatencyBuckets - 1).
 constexpr quint64 latencyBucketStart(int bucket)
 {
+    if (bucket >= LatencyBuckets)
+        bucket = LatencyBuckets - 1;
     if (bucket < 4)
-        return quint64(bucket);
+        return bucket < 0 ? 0 : quint64(bucket);
     return quint64(4 + bucket % 4) << (bucket / 4 - 1);
 }
 
@@ -105,6 +109,7 @@ inline constexpr char Time[] = "time";                   ///< When the event was
 inline constexpr char Rows[] = "rows";                   ///< The rows of Counters or MessageSamples.
 inline constexpr char Samples[] = "samples";             ///< Dropped: samples not reported.
 inline constexpr char Events[] = "events";               ///< Dropped: events not reported.
+inline constexpr char Correlations[] = "correlations";   ///< MessageSamples: [row, kind, id] of requests and answers (version 2).
 } // namespace Key
 
 /// Returns the monitor's per-user address: $XDG_RUNTIME_DIR/ipc-monitor.sock

@@ -59,11 +59,12 @@ quint64 Probe::objectLabel(
     return label;
 }
 
-void Probe::sample(Direction direction, qint32 type, const QByteArray &data, quint64 label)
+void Probe::sample(Direction direction, qint32 type, const QByteArray &data, quint64 label,
+                   const wire::Correlation &tag)
 {
     Sample sample { QCborArray { QDateTime::currentMSecsSinceEpoch(), qint64(m_id), int(direction),
                         type, qint64(data.size()) },
-        label, QCborValue() };
+        label, QCborValue(), wire::Correlation { tag.kind, 0, tag.id } };
     if (m_reportPayloads) {
         sample.row.append(data.left(PayloadPreview));
         if (label != 0)
@@ -73,8 +74,8 @@ void Probe::sample(Direction direction, qint32 type, const QByteArray &data, qui
     m_samples.push_back(std::move(sample));
 }
 
-void Probe::collect(
-    QCborArray *rows, QCborArray *samples, quint64 *droppedSamples, const NameOf &nameOf)
+void Probe::collect(QCborArray *rows, QCborArray *samples, QCborArray *correlations, quint64 *droppedSamples,
+                    const NameOf &nameOf)
 {
     const int used = m_used.load(std::memory_order_acquire);
     for (int i = 0; i < used; ++i) {
@@ -108,6 +109,8 @@ void Probe::collect(
             if (!sample.arguments.isUndefined())
                 sample.row.append(sample.arguments);
         }
+        if (sample.tag.isSet() && sample.tag.id != 0)
+            correlations->append(QCborArray { samples->size(), int(sample.tag.kind), qint64(sample.tag.id) });
         samples->append(sample.row);
     }
     m_generation.fetch_add(1, std::memory_order_relaxed);

@@ -68,7 +68,7 @@ public:
         }
         if (m_samplesLeft > 0) {
             --m_samplesLeft;
-            sample(direction, type, data, label);
+            sample(direction, type, data, label, tag);
         } else {
             bump(m_droppedSamples, 1);
         }
@@ -78,8 +78,11 @@ public:
     // the last collection (its deltas, and the smallest and largest size so
     // far), the samples taken, and how many samples were dropped. Object
     // traffic's rows and samples get the name `nameOf` gives its label.
+    // A sampled request, reply or object call adds [index in samples, kind,
+    // id] to `correlations`, which pairs a request with its answer.
     using NameOf = std::function<QString(quint64 label)>;
-    void collect(QCborArray *rows, QCborArray *samples, quint64 *droppedSamples, const NameOf &nameOf);
+    void collect(QCborArray *rows, QCborArray *samples, QCborArray *correlations, quint64 *droppedSamples,
+                 const NameOf &nameOf);
 
 private:
     struct Counter
@@ -112,13 +115,14 @@ private:
     // An object message's label (0: not object traffic). An object call is
     // remembered by its id, so that its answer is counted under its name.
     quint64 objectLabel(Direction direction, qint32 type, const QByteArray &data, const wire::Correlation &tag);
-    void sample(Direction direction, qint32 type, const QByteArray &data, quint64 label);
+    void sample(Direction direction, qint32 type, const QByteArray &data, quint64 label, const wire::Correlation &tag);
 
     struct Sample
     {
         QCborArray row; // [time, connection, direction, type, size, payload?]
         quint64 label = 0;
         QCborValue arguments;
+        wire::Correlation tag; // kind and id only
     };
     struct RememberedCall
     {

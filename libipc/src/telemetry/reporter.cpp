@@ -143,6 +143,7 @@ void Reporter::flush()
     QCborArray rows;
     QCborArray samples;
     QCborArray requestRows;
+    QCborArray correlations;
     quint64 droppedSamples = 0;
     {
         std::lock_guard<std::mutex> guard(m_lock);
@@ -150,7 +151,7 @@ void Reporter::flush()
         for (auto it = m_connections.begin(); it != m_connections.end();) {
             if (connected) {
                 const quint64 endpoint = it->second.probe->endpoint();
-                it->second.probe->collect(&rows, &samples, &droppedSamples, [this, endpoint](quint64 label) {
+                it->second.probe->collect(&rows, &samples, &correlations, &droppedSamples, [this, endpoint](quint64 label) {
                     return objectTrafficName(endpoint, label);
                 });
             }
@@ -192,6 +193,8 @@ void Reporter::flush()
         QCborMap sampled;
         sampled.insert(QLatin1String(Key::Time), now());
         sampled.insert(QLatin1String(Key::Rows), samples);
+        if (!correlations.isEmpty())
+            sampled.insert(QLatin1String(Key::Correlations), correlations);
         if (!send(EventType::MessageSamples, sampled))
             droppedSamples += quint64(samples.size());
     }
@@ -340,10 +343,8 @@ void Reporter::requestEnded(quint64 endpoint, quint64 peer, qint32 type, quint64
     std::lock_guard<std::mutex> guard(m_lock);
     auto it = m_requests.find(key);
     if (it == m_requests.end()) {
-        if (m_requests.size() >= MaxRequestRows) { // a peer's many types cannot make this grow
-            key.type = 0;
-            key.label = 0;
-        }
+        if (m_requests.size() >= MaxRequestRows) // many peers or types cannot make this grow: 5 rows more at most
+            key = RequestKey{0, 0, 0, 0, outcome};
         it = m_requests.try_emplace(key).first;
     }
     RequestTimes &times = it->second;

@@ -78,7 +78,8 @@ public:
     // Object names kept per endpoint; beyond this the oldest go.
     static constexpr std::size_t MaxNamedObjects = 256;
     // Request rows (endpoint, peer, type, member, outcome) held between two
-    // collections; beyond this, requests are folded under type 0.
+    // collections; beyond this, requests are folded into one row per
+    // outcome under endpoint, peer and type 0.
     static constexpr std::size_t MaxRequestRows = 512;
 
 private:
@@ -114,7 +115,7 @@ private:
         quint64 count = 0;
         quint64 sumMicros = 0;
         quint64 maxMicros = 0;
-        std::array<quint32, LatencyBuckets> buckets{};
+        std::array<quint64, LatencyBuckets> buckets{};
     };
     void collectRequests(QCborArray *rows); // under m_lock
 
