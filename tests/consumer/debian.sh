@@ -20,8 +20,10 @@ repo=$(cd "$source_dir/../.." && pwd)
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 [ "$codename" = bookworm ] || { echo "skipped: the packages are for Debian 12, this is ${codename:-unknown}"; exit 77; }
 # In a mount namespace of its own, the chroot's /proc and /dev go away with
-# this script however it ends, a timeout's SIGKILL too.
-if [ -z "${LIBIPC_MOUNT_NAMESPACE:-}" ]; then
+# this script however it ends, a timeout's SIGKILL too. Inside a chroot
+# (whose / is no mount point) there is none to be had: the EXIT trap below
+# unmounts them, as it does here too.
+if [ -z "${LIBIPC_MOUNT_NAMESPACE:-}" ] && unshare --mount --propagation private true 2> /dev/null; then
     exec env LIBIPC_MOUNT_NAMESPACE=1 unshare --mount --propagation private bash "$0" "$@"
 fi
 
