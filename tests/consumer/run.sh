@@ -61,8 +61,12 @@ fetchcontent)
         -DLIBIPC_GIT_URL="file://$repo" -DLIBIPC_GIT_TAG="$commit" > /dev/null
     cmake --build "$scratch/build" --parallel 2 --target consumer consumer_objects > /dev/null
     # Shared by default, found next to the programs through their build RPATH.
-    ldd "$scratch/build/consumer" | grep -q "libipc.so.0 => $scratch/build" || {
-        echo "the fetched libipc is not the one the consumer runs with" >&2
+    # ldd's output is taken whole first: grep -q leaving early would make
+    # ldd die of SIGPIPE, which pipefail reports as a failure.
+    libraries=$(ldd "$scratch/build/consumer")
+    grep -q "libipc.so.0 => $scratch/build" <<< "$libraries" || {
+        echo "the fetched libipc is not the one the consumer runs with:" >&2
+        echo "$libraries" >&2
         exit 1
     }
     "$scratch/build/consumer"
