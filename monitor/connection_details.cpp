@@ -23,6 +23,45 @@ QString totals(const Totals &totals)
     return QStringLiteral("%1 message(s), %2 byte(s)").arg(totals.count).arg(totals.bytes);
 }
 
+// What it has sent and not yet seen confirmed, and what happened to its
+// messages: from the Delivery events.
+QString deliveryDetails(const DeliveryInfo &delivery, bool closed)
+{
+    QString html = QStringLiteral("<h4>delivery</h4>");
+    if (!delivery.known)
+        return html + QStringLiteral("<p>not reported (a version 1 reporter, or just connected)</p>");
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const DeliveryHealth health = closed ? DeliveryHealth::Unknown : delivery.health(now);
+    html += QStringLiteral("<table cellspacing=\"4\">");
+    if (health != DeliveryHealth::Unknown) {
+        const QColor color = healthColor(health);
+        html += row(QStringLiteral("now"), QStringLiteral("<span style=\"background:%1\">%2</span>: %3")
+                                               .arg(color.isValid() ? color.name() : QStringLiteral("transparent"),
+                                                    escaped(healthLabel(health)), escaped(delivery.explain(now))));
+    }
+    html += row(QStringLiteral("unconfirmed"),
+                escaped(delivery.acknowledging
+                            ? QStringLiteral("%1 message(s), %2; the window is %3% full (%4 messages, %5)")
+                                  .arg(QString::number(delivery.unconfirmed), byteText(delivery.unconfirmedBytes),
+                                       QString::number(qRound(delivery.windowFill() * 100)),
+                                       QString::number(delivery.windowMessages), byteText(delivery.windowBytes))
+                            : QStringLiteral("none counted: the peer does not acknowledge")));
+    html += row(QStringLiteral("queued"), escaped(QStringLiteral("%1 message(s), %2; %3 in the socket")
+                                                      .arg(QString::number(delivery.queued), byteText(delivery.queuedBytes),
+                                                           byteText(delivery.socketBytes))));
+    html += row(QStringLiteral("writes"), escaped(QStringLiteral("%1; %2 refused, back-pressure %3 time(s)")
+                                                      .arg(delivery.writable ? QStringLiteral("accepted")
+                                                                             : QStringLiteral("refused now"),
+                                                           QString::number(delivery.refused),
+                                                           QString::number(delivery.backPressure))));
+    html += row(QStringLiteral("resumed"), escaped(QStringLiteral("%1 time(s), %2 message(s) re-sent")
+                                                       .arg(QString::number(delivery.resumptions),
+                                                            QString::number(delivery.resent))));
+    html += row(QStringLiteral("handed back"),
+                escaped(QStringLiteral("%1 message(s) undelivered").arg(delivery.handedBack)));
+    return html + QStringLiteral("</table>");
+}
+
 } // namespace
 
 QString connectionDetails(const Traffic &traffic, qint64 pid, quint64 id)
@@ -72,6 +111,7 @@ QString connectionDetails(const Traffic &traffic, qint64 pid, quint64 id)
                                                    .arg(connection.receivedRate, 0, 'f', 0)
                                                    .arg(connection.sentRate, 0, 'f', 0)));
     html += QStringLiteral("</table>");
+    html += deliveryDetails(connection.delivery, connection.closed);
 
     const std::map<TypeKey, LatencyStats> requests = traffic.latencyByType(pid, id);
     if (!requests.empty())

@@ -7,10 +7,12 @@
 #include <ipc/server.h>
 
 #include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
 #include <QTextStream>
+#include <QThread>
 #include <QTimer>
 
 namespace monitor {
@@ -65,6 +67,32 @@ int runServers(const QString &prefix)
             }
         });
     }
+    // A feed that sends faster than its reader reads, in bursts: its
+    // connection backs up (unconfirmed messages, then the queue), drains in
+    // the pauses, and is highlighted while it does. It writes only while
+    // the connection takes more, as a producer that heeds back-pressure.
+    ipc::ServerConfig feedConfig = serverConfig(true, {}, ipc::Protocol::Native, false);
+    // A window of 32: the reader takes at most that many in one read, fewer
+    // than its reporter samples between two collections.
+    feedConfig.sendWindow = ipc::SendWindow{32, 1 << 20};
+    feedConfig.writeQueueLimit = 600;
+    ipc::Server feed(name(prefix, "feed"), feedConfig);
+    if (!feed.listen()) {
+        QTextStream(stderr) << "demo: " << feed.errorString() << Qt::endl;
+        return 1;
+    }
+    QElapsedTimer feedClock;
+    feedClock.start();
+    QTimer feedTimer;
+    QObject::connect(&feedTimer, &QTimer::timeout, &feed, [&] {
+        if ((feedClock.elapsed() / 8000) % 2 == 1)
+            return; // a pause: the reader catches up
+        for (const quint64 id : feed.clientIds()) {
+            if (feed.isWritable(id))
+                feed.write(id, 8, QByteArray(256, 'f'));
+        }
+    });
+    feedTimer.start(16); // 60 a second, half again what the reader takes
     // The payload-reporting server's object: its traffic shows with arguments.
     DemoThermostat thermostat;
     servers[1]->exposeObject(&thermostat, QStringLiteral("thermostat"));
@@ -136,6 +164,20 @@ int runClients(const QString &prefix, quint16 tcpPort)
     return QCoreApplication::exec();
 }
 
+// Reads the feed at 40 messages a second: too slow for its bursts of 60.
+int runReader(const QString &prefix)
+{
+    QCoreApplication::setApplicationName(QStringLiteral("demo-reader"));
+    ipc::ClientConfig config;
+    config.encryptionRequired = true;
+    config.monitoring = ipc::Monitoring::On;
+    ipc::Client client(name(prefix, "feed"), config);
+    QObject::connect(&client, &ipc::Client::messageReceived, &client, [](const ipc::Message &) {
+        QThread::msleep(25); // the work each message takes
+    });
+    return QCoreApplication::exec();
+}
+
 } // namespace
 
 Demo::Demo(const QString &monitorAddress, QObject *parent)
@@ -187,6 +229,7 @@ void Demo::start()
 void Demo::startClients(quint16 tcpPort)
 {
     spawn({QStringLiteral("clients"), m_prefix, QString::number(tcpPort)});
+    spawn({QStringLiteral("reader"), m_prefix});
 }
 
 int runDemoPeer(const QStringList &arguments)
@@ -197,7 +240,10 @@ int runDemoPeer(const QStringList &arguments)
         return runServers(arguments.at(1));
     if (arguments.value(0) == QLatin1String("clients") && arguments.size() >= 3)
         return runClients(arguments.at(1), quint16(arguments.at(2).toUInt()));
-    QTextStream(stderr) << "usage: ipc-monitor --demo-peer servers PREFIX | clients PREFIX TCPPORT" << Qt::endl;
+    if (arguments.value(0) == QLatin1String("reader") && arguments.size() >= 2)
+        return runReader(arguments.at(1));
+    QTextStream(stderr) << "usage: ipc-monitor --demo-peer servers PREFIX | clients PREFIX TCPPORT | reader PREFIX"
+                        << Qt::endl;
     return 2;
 }
 

@@ -3,7 +3,9 @@
 // (local Noise, local Noise + pre-shared key with payload reporting, TCP
 // plain, golang-ipc v2), the other clients that send several message types
 // to each at different rates. The servers expose a thermostat, which one
-// client acquires and calls: remote-object traffic, shown by name.
+// client acquires and calls: remote-object traffic, shown by name. A third
+// helper reads a feed more slowly than the servers send it, in bursts: a
+// connection that backs up and drains.
 #pragma once
 
 #include <QObject>
@@ -32,7 +34,7 @@ private:
     std::vector<std::unique_ptr<QProcess>> m_processes;
 };
 
-// The helper processes' side: "servers PREFIX" or "clients PREFIX TCPPORT".
+// The helper processes' side: "servers PREFIX", "clients PREFIX TCPPORT" or "reader PREFIX".
 int runDemoPeer(const QStringList &arguments);
 
 } // namespace monitor

@@ -43,6 +43,7 @@ QString eventName(EventType type)
     case EventType::MessageSamples: return QStringLiteral("MessageSamples");
     case EventType::Dropped: return QStringLiteral("Dropped");
     case EventType::Requests: return QStringLiteral("Requests");
+    case EventType::Delivery: return QStringLiteral("Delivery");
     }
     return QStringLiteral("Event%1").arg(int(type));
 }
@@ -95,6 +96,24 @@ QList<EventLine> eventJson(const ProcessState *process, EventType type, const QC
             add(row.at(0).toInteger(), object);
         }
         break;
+    case EventType::Delivery: {
+        const qint64 time = event.value(key(Key::Time)).toInteger();
+        static const char *const fields[] = {"connection", "unconfirmed", "unconfirmedBytes", "windowMessages",
+                                             "windowBytes", "queued", "queuedBytes", "socketBytes", "refused",
+                                             "backPressure", "resumptions", "resent", "handedBack"};
+        for (const QCborValue &value : event.value(key(Key::Rows)).toArray()) {
+            const QCborArray row = value.toArray();
+            if (row.size() < 15)
+                continue;
+            QJsonObject object;
+            for (int i = 0; i < 13; ++i)
+                object.insert(QLatin1String(fields[i]), row.at(i).toInteger());
+            object.insert(QStringLiteral("writable"), row.at(13).toBool());
+            object.insert(QStringLiteral("acknowledging"), row.at(14).toBool());
+            add(time, object);
+        }
+        break;
+    }
     case EventType::Requests: {
         const qint64 time = event.value(key(Key::Time)).toInteger();
         for (const QCborValue &value : event.value(key(Key::Rows)).toArray()) {

@@ -141,6 +141,24 @@ QList<EventLine> describeEvent(const ProcessState *process, EventType type, cons
         addLine(QStringLiteral("%1 %2 dropped: %3 sample(s), %4 event(s) not reported")
                      .arg(now, from, text(event, Key::Samples), text(event, Key::Events)));
         break;
+    case EventType::Delivery:
+        at = event.value(key(Key::Time)).toInteger();
+        for (const QCborValue &value : event.value(key(Key::Rows)).toArray()) {
+            const QCborArray row = value.toArray();
+            if (row.size() < 15)
+                continue;
+            // The numbers first, the process's name last and in one arg(): a
+            // name holding "%1" stays as it is.
+            const auto number = [&row](int i) { return QString::number(row.at(i).toInteger()); };
+            const QString what = QStringLiteral("connection %1 delivery: %2 unconfirmed (%3 bytes), %4 queued, %5 refused, "
+                                                "back-pressure %6, resumed %7 (%8 re-sent), %9 handed back")
+                                     .arg(number(0), number(1), number(2), number(5), number(8), number(9), number(10),
+                                          number(11), number(12));
+            addLine(QStringLiteral("%1 %2 %3%4")
+                        .arg(clock(at), from, what,
+                             row.at(13).toBool() ? QString() : QStringLiteral(", writes not accepted")));
+        }
+        break;
     case EventType::Requests:
         at = event.value(key(Key::Time)).toInteger();
         for (const QCborValue &value : event.value(key(Key::Rows)).toArray()) {

@@ -5,7 +5,8 @@
 //   ipc-monitor --demo                 with demo servers and clients
 //   ipc-monitor --cli [--json]         headless: one line (JSON object) per event
 //   ipc-monitor --summary N [--json]   headless: a table every N seconds
-//   ipc-monitor --demo --screenshot FILE [--map-screenshot FILE]
+//   ipc-monitor --demo --screenshot FILE [--map-screenshot FILE] [--latency-screenshot FILE]
+//               [--timeline-screenshot FILE] [--delivery-screenshot FILE]
 //
 // Without a display it runs headless by itself.
 #include "collector.h"
@@ -16,6 +17,7 @@
 #include "main_window.h"
 #include "timeline.h"
 #include "connection_map.h"
+#include "delivery_view.h"
 #include "recording.h"
 #include "traffic.h"
 
@@ -34,6 +36,7 @@
 #include <QTextStream>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -81,10 +84,34 @@ bool demoRequestsShow(const Traffic &traffic)
     return traffic.latencyByType().size() >= 4 && errors > 0 && timeouts > 0;
 }
 
-// Grabs the window, the map and the latency tab once the demo shows live
-// connections, traffic and requests, then quits.
-void screenshotWhenReady(MainWindow *window, Traffic *traffic, const QString &windowFile, const QString &mapFile,
-                         const QString &latencyFile, const QString &timelineFile)
+// The demo's feed has backed up for a while: the Delivery tab shows its
+// backlog rising and falling.
+bool demoBacklogShows(const Traffic &traffic)
+{
+    for (const auto &process : traffic.processes()) {
+        for (const auto &[id, connection] : process.second.connections) {
+            const std::deque<DeliveryPoint> &history = connection.delivery.history;
+            if (history.size() >= 20
+                && std::any_of(history.begin(), history.end(), [](const DeliveryPoint &p) { return p.backlog > 100; }))
+                return true;
+        }
+    }
+    return false;
+}
+
+// What --screenshot and its companions save.
+struct Screenshots
+{
+    QString window;
+    QString map;
+    QString latency;
+    QString timeline;
+    QString delivery;
+};
+
+// Grabs the window and the views asked for once the demo shows live
+// connections, traffic, requests and a backlog, then quits.
+void screenshotWhenReady(MainWindow *window, Traffic *traffic, const Screenshots &files)
 {
     auto *timer = new QTimer(window);
     const qint64 started = QDateTime::currentMSecsSinceEpoch();
@@ -98,37 +125,47 @@ void screenshotWhenReady(MainWindow *window, Traffic *traffic, const QString &wi
         const bool ready = live >= 8 && window->log()->rowCount() > 50 && !traffic->types().empty()
             && traffic->types().begin()->second.history.size() >= 4
             && !traffic->types().rbegin()->first.name.isEmpty()
-            && (latencyFile.isEmpty() || demoRequestsShow(*traffic));
-        const bool late = QDateTime::currentMSecsSinceEpoch() - started > 60000;
+            && (files.latency.isEmpty() || demoRequestsShow(*traffic))
+            && (files.delivery.isEmpty() || demoBacklogShows(*traffic));
+        const bool late = QDateTime::currentMSecsSinceEpoch() - started > 90000;
         if (!ready && !late)
             return;
         timer->stop();
         window->refreshNow();
         selectAuthenticatedConnection(window);
         QTextStream err(stderr);
-        if (!window->grab().save(windowFile))
-            err << "cannot write " << windowFile << Qt::endl;
-        if (!mapFile.isEmpty()) {
+        const auto save = [&](QWidget *widget, const QString &file) {
+            if (!widget->grab().save(file))
+                err << "cannot write " << file << Qt::endl;
+        };
+        save(window, files.window);
+        if (!files.map.isEmpty()) {
             window->topTabs()->setCurrentWidget(window->map());
             window->refreshNow();
-            if (!window->map()->grab().save(mapFile))
-                err << "cannot write " << mapFile << Qt::endl;
+            save(window->map(), files.map);
         }
-        if (!latencyFile.isEmpty()) {
+        if (!files.latency.isEmpty()) {
             window->bottomTabs()->setCurrentWidget(window->latencyView());
             window->refreshNow();
             QTableView *table = window->latencyView()->table();
             table->setCurrentIndex(table->model()->index(0, 0)); // the slowest, sorted by p99
-            if (!window->grab().save(latencyFile))
-                err << "cannot write " << latencyFile << Qt::endl;
+            save(window, files.latency);
         }
-        if (!timelineFile.isEmpty()) {
+        if (!files.delivery.isEmpty()) {
+            window->bottomTabs()->setCurrentWidget(window->deliveryView());
+            window->refreshNow();
+            QTableView *table = window->deliveryView()->table();
+            // The deepest backlog's connection.
+            table->sortByColumn(DeliveryModel::Unconfirmed, Qt::DescendingOrder);
+            table->setCurrentIndex(table->model()->index(0, 0));
+            save(window, files.delivery);
+        }
+        if (!files.timeline.isEmpty()) {
             window->topTabs()->setCurrentWidget(window->timeline());
             window->refreshNow();
             window->timeline()->setMsPerPixel(0.5); // close enough to read the requests' brackets
             window->timeline()->verticalScrollBar()->setValue(window->timeline()->verticalScrollBar()->maximum());
-            if (!window->grab().save(timelineFile))
-                err << "cannot write " << timelineFile << Qt::endl;
+            save(window, files.timeline);
         }
         err << (ready ? "screenshot taken" : "screenshot taken before the demo was fully up") << Qt::endl;
         QCoreApplication::exit(ready ? 0 : 1);
@@ -185,6 +222,9 @@ int main(int argc, char **argv)
     const QCommandLineOption latencyScreenshotOption(
         QStringLiteral("latency-screenshot"), QStringLiteral("With --screenshot: the window on its Latency tab too."),
         QStringLiteral("file"));
+    const QCommandLineOption deliveryScreenshotOption(
+        QStringLiteral("delivery-screenshot"), QStringLiteral("With --screenshot: the window on its Delivery tab too."),
+        QStringLiteral("file"));
     const QCommandLineOption quitOption(QStringLiteral("quit-after"), QStringLiteral("Quit after this many ms."),
                                         QStringLiteral("ms"));
     const QCommandLineOption jsonOption(QStringLiteral("json"),
@@ -194,7 +234,7 @@ int main(int argc, char **argv)
         QStringLiteral("seconds"));
     parser.addOptions({addressOption, cliOption, demoOption, recordOption, openOption, screenshotOption, mapOption,
                        quitOption, jsonOption, summaryOption, latencyScreenshotOption,
-                       timelineScreenshotOption});
+                       timelineScreenshotOption, deliveryScreenshotOption});
     parser.process(*app);
     HeadlessOptions headlessOptions;
     headlessOptions.json = parser.isSet(jsonOption);
@@ -267,8 +307,10 @@ int main(int argc, char **argv)
         }
         window->show();
         if (parser.isSet(screenshotOption))
-            screenshotWhenReady(window.get(), &traffic, parser.value(screenshotOption), parser.value(mapOption),
-                                parser.value(latencyScreenshotOption), parser.value(timelineScreenshotOption));
+            screenshotWhenReady(window.get(), &traffic,
+                                Screenshots{parser.value(screenshotOption), parser.value(mapOption),
+                                            parser.value(latencyScreenshotOption), parser.value(timelineScreenshotOption),
+                                            parser.value(deliveryScreenshotOption)});
     }
     std::unique_ptr<Demo> demo;
     if (parser.isSet(demoOption)) {

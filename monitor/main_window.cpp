@@ -2,6 +2,7 @@
 
 #include "connection_details.h"
 #include "connection_map.h"
+#include "delivery_view.h"
 #include "latency_view.h"
 #include "rate_chart.h"
 #include "send_dialog.h"
@@ -45,6 +46,7 @@ MainWindow::MainWindow(Traffic *traffic, const QString &collectorAddress, QWidge
     , m_map(new ConnectionMap)
     , m_chart(new RateChart)
     , m_latency(new LatencyView(traffic))
+    , m_delivery(new DeliveryView(traffic))
     , m_timeline(new TimelineView(m_log))
     , m_treeView(new QTreeView)
     , m_details(new QTextBrowser)
@@ -66,15 +68,27 @@ MainWindow::MainWindow(Traffic *traffic, const QString &collectorAddress, QWidge
     m_connectionsSplitter->addWidget(m_details);
     m_connectionsSplitter->setStretchFactor(0, 2);
     m_connectionsSplitter->setStretchFactor(1, 1);
-    connect(m_treeView->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::showDetails);
+    connect(m_treeView->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex &index) {
+        showDetails();
+        // The Delivery tab follows the tree's choice of connection.
+        const QModelIndex current = index.siblingAtColumn(0);
+        if (current.data(KindRole).toString() == QLatin1String("connection"))
+            m_delivery->select(current.parent().parent().data(KeyRole).toString().mid(1).toLongLong(),
+                               current.data(KeyRole).toString().mid(1).toULongLong());
+    });
     m_topTabs->addTab(m_connectionsSplitter, tr("Connections"));
     m_topTabs->addTab(m_map, tr("Map"));
     m_topTabs->addTab(m_timeline, tr("Timeline"));
     connect(m_timeline, &TimelineView::messageClicked, this, &MainWindow::showLogRow);
     connect(m_topTabs, &QTabWidget::currentChanged, this, [this] { m_timeline->refresh(); });
+    connect(m_bottomTabs, &QTabWidget::currentChanged, this, [this] {
+        if (m_bottomTabs->currentWidget() == m_delivery)
+            m_delivery->refresh();
+    });
     m_bottomTabs->addTab(buildLogTab(), tr("Messages"));
     m_bottomTabs->addTab(buildStatsTab(), tr("Statistics"));
     m_bottomTabs->addTab(m_latency, tr("Latency"));
+    m_bottomTabs->addTab(m_delivery, tr("Delivery"));
 
     m_splitter->addWidget(m_topTabs);
     m_splitter->addWidget(m_bottomTabs);
@@ -205,8 +219,8 @@ void MainWindow::showDetails()
     }
     if (html.isEmpty())
         html = tr("<p>Select a connection to see everything known about it: its peer and how the system vouches "
-                  "for it, its security and handshake hash, its traffic, the requests made on it and what went "
-                  "wrong on it.</p>");
+                  "for it, its security and handshake hash, its traffic, what it has sent and not yet seen "
+                  "confirmed, the requests made on it and what went wrong on it.</p>");
     if (html != m_shownDetails) { // only when it changed: a refresh keeps the scroll position
         const int scroll = m_details->verticalScrollBar()->value();
         m_details->setHtml(html);
@@ -275,6 +289,8 @@ void MainWindow::refreshNow()
     m_stats->refresh(*m_traffic);
     m_chart->refresh(*m_traffic);
     m_latency->refresh();
+    if (m_bottomTabs->currentWidget() == m_delivery) // copies every connection's history: only when seen
+        m_delivery->refresh();
     if (m_topTabs->currentWidget() == m_timeline) // built from the whole log: only when seen
         m_timeline->refresh();
     showDetails();

@@ -23,6 +23,7 @@ class QSplitter;
 namespace monitor {
 
 class ConnectionMap;
+class DeliveryView;
 class LatencyView;
 class TimelineView;
 class RateChart;
@@ -51,6 +52,7 @@ public:
     QSplitter *splitter() const { return m_splitter; }
     QTableView *statsView() const { return m_statsView; }
     LatencyView *latencyView() const { return m_latency; }
+    DeliveryView *deliveryView() const { return m_delivery; }
     TimelineView *timeline() const { return m_timeline; }
     // Shows the log's row `row` (a MessageLog row) in the Messages tab.
     void showLogRow(int row);
@@ -88,6 +90,7 @@ private:
     ConnectionMap *m_map;
     RateChart *m_chart;
     LatencyView *m_latency;
+    DeliveryView *m_delivery;
     TimelineView *m_timeline;
     QTreeView *m_treeView;
     QTextBrowser *m_details;

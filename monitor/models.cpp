@@ -75,6 +75,16 @@ void setGreyed(const QList<QStandardItem *> &items, bool greyed)
         item->setForeground(greyed ? QBrush(Qt::gray) : QBrush());
 }
 
+// A connection that is backing up, has a full queue or resumed stands out.
+void setBackground(const QList<QStandardItem *> &items, const QColor &color)
+{
+    const QBrush brush = color.isValid() ? QBrush(color) : QBrush();
+    for (QStandardItem *item : items) {
+        if (item->background() != brush)
+            item->setBackground(brush);
+    }
+}
+
 QString csvField(QString text)
 {
     if (text.contains(QLatin1Char(',')) || text.contains(QLatin1Char('"')) || text.contains(QLatin1Char('\n')))
@@ -93,15 +103,12 @@ TreeModel::TreeModel(QObject *parent)
 
 QString TreeModel::formatCount(const Totals &totals)
 {
-    const double bytes = double(totals.bytes);
-    const QString size = bytes >= 1 << 20 ? QStringLiteral("%1 MiB").arg(bytes / (1 << 20), 0, 'f', 1)
-        : bytes >= 1024                    ? QStringLiteral("%1 KiB").arg(bytes / 1024, 0, 'f', 1)
-                                           : QStringLiteral("%1 B").arg(totals.bytes);
-    return QStringLiteral("%1 (%2)").arg(totals.count).arg(size);
+    return QStringLiteral("%1 (%2)").arg(totals.count).arg(byteText(qint64(totals.bytes)));
 }
 
 void TreeModel::refresh(const Traffic &traffic)
 {
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
     QStandardItem *root = invisibleRootItem();
     for (const auto &[pid, process] : traffic.processes()) {
         const QList<QStandardItem *> processRow = childRow(root, processKey(pid), columnCount());
@@ -134,9 +141,14 @@ void TreeModel::refresh(const Traffic &traffic)
                 const QString peer = connection.peerProcess.isEmpty()
                     ? connection.peerAddress
                     : QStringLiteral("%1 [%2]").arg(connection.peerProcess).arg(connection.peerPid);
-                const QString status = connection.closed
+                const DeliveryHealth health
+                    = connection.closed ? DeliveryHealth::Unknown : connection.delivery.health(now);
+                row[0]->setData(int(health), DeliveryHealthRole);
+                QString status = connection.closed
                     ? (connection.error.isEmpty() ? tr("closed") : tr("closed: %1").arg(connection.error))
                     : connection.established ? tr("connected") : tr("handshake");
+                if (health != DeliveryHealth::Unknown && health != DeliveryHealth::Fine)
+                    status = QStringLiteral("%1, %2").arg(status, healthLabel(health));
                 setTexts(row, {tr("connection %1").arg(connectionId), status, connection.protocol, peer,
                                securityLabel(connection.security), formatCount(connection.received),
                                formatCount(connection.sent),
@@ -149,7 +161,9 @@ void TreeModel::refresh(const Traffic &traffic)
                 row[0]->setToolTip(connection.reason.isEmpty()
                                        ? tr("handshake hash %1").arg(connection.handshakeHash)
                                        : connection.reason);
+                row[1]->setToolTip(connection.delivery.explain(now));
                 setGreyed(row.mid(0, 4) + row.mid(5), connection.closed);
+                setBackground(row, healthColor(health));
             }
             setTexts(endpointRow, {QStringLiteral("%1 %2").arg(endpoint.role, endpoint.address), endpoint.status,
                                    QStringLiteral("%1, %2").arg(endpoint.transport, endpoint.protocol), QString(),

@@ -22,6 +22,7 @@ enum TreeRole {
     SecurityRole,                // int(Security), connections only
     ClosedRole,                  // bool
     AddressRole,                 // an endpoint's address (for sending a test message)
+    DeliveryHealthRole,          // int(DeliveryHealth), connections only
 };
 
 // Columns: name, status, transport/protocol, peer, security, received,

@@ -66,6 +66,17 @@ QString rate(double perSecond)
     return QString::number(perSecond, 'f', perSecond < 10 ? 1 : 0);
 }
 
+// Unconfirmed and queued messages; "-" when the reporter does not say.
+QString backlogText(const DeliveryInfo &delivery)
+{
+    return delivery.known ? QString::number(delivery.backlog()) : QStringLiteral("-");
+}
+
+QString windowText(const DeliveryInfo &delivery)
+{
+    return delivery.known ? QStringLiteral("%1%").arg(qRound(delivery.windowFill() * 100)) : QStringLiteral("-");
+}
+
 } // namespace
 
 QString summaryText(const Traffic &traffic, qint64 now)
@@ -80,13 +91,16 @@ QString summaryText(const Traffic &traffic, qint64 now)
     if (!live.isEmpty()) {
         out << qSetFieldWidth(0) << "  " << Qt::left << qSetFieldWidth(28) << "process" << qSetFieldWidth(6) << "conn"
             << qSetFieldWidth(28) << "peer" << qSetFieldWidth(14) << "security" << Qt::right << qSetFieldWidth(9)
-            << "in/s" << "out/s" << qSetFieldWidth(12) << "in" << "out" << qSetFieldWidth(0) << '\n';
+            << "in/s" << "out/s" << qSetFieldWidth(12) << "in" << "out" << qSetFieldWidth(9) << "backlog"
+            << "window" << qSetFieldWidth(0) << "  delivery\n";
         for (const LiveConnection &entry : live) {
             out << "  " << Qt::left << qSetFieldWidth(28) << fit(processLabel(*entry.process), 28) << qSetFieldWidth(6)
                 << entry.connection->id << qSetFieldWidth(28) << fit(peerLabel(*entry.connection), 28) << qSetFieldWidth(14)
                 << securityWord(entry.connection->security) << Qt::right << qSetFieldWidth(9)
                 << rate(entry.connection->receivedRate) << rate(entry.connection->sentRate) << qSetFieldWidth(12)
-                << entry.connection->received.count << entry.connection->sent.count << qSetFieldWidth(0) << '\n';
+                << entry.connection->received.count << entry.connection->sent.count << qSetFieldWidth(9)
+                << backlogText(entry.connection->delivery) << windowText(entry.connection->delivery) << qSetFieldWidth(0)
+                << "  " << healthLabel(entry.connection->delivery.health(now)) << '\n';
         }
     }
     if (!traffic.types().empty()) {
@@ -116,6 +130,24 @@ QString summaryText(const Traffic &traffic, qint64 now)
     return text;
 }
 
+// Null when the reporter does not say (version 1).
+QJsonValue deliveryJson(const DeliveryInfo &delivery, qint64 now)
+{
+    if (!delivery.known)
+        return QJsonValue();
+    return QJsonObject{{QStringLiteral("state"), healthLabel(delivery.health(now))},
+                       {QStringLiteral("unconfirmed"), delivery.unconfirmed},
+                       {QStringLiteral("unconfirmedBytes"), delivery.unconfirmedBytes},
+                       {QStringLiteral("windowFill"), delivery.windowFill()},
+                       {QStringLiteral("queued"), delivery.queued},
+                       {QStringLiteral("queuedBytes"), delivery.queuedBytes},
+                       {QStringLiteral("refused"), delivery.refused},
+                       {QStringLiteral("backPressure"), delivery.backPressure},
+                       {QStringLiteral("resumptions"), delivery.resumptions},
+                       {QStringLiteral("resent"), delivery.resent},
+                       {QStringLiteral("handedBack"), delivery.handedBack}};
+}
+
 QJsonObject summaryJson(const Traffic &traffic, qint64 now)
 {
     QJsonArray connections;
@@ -131,6 +163,7 @@ QJsonObject summaryJson(const Traffic &traffic, qint64 now)
             {QStringLiteral("sentRate"), connection.sentRate},
             {QStringLiteral("received"), qint64(connection.received.count)},
             {QStringLiteral("sent"), qint64(connection.sent.count)},
+            {QStringLiteral("delivery"), deliveryJson(connection.delivery, now)},
         });
     }
     QJsonArray types;

@@ -170,6 +170,7 @@ void Traffic::apply(quint64 source, EventType type, const QCborMap &event)
         connection.reason = event.value(key(Key::Reason)).toString();
         addIncident(connection, true);
         connection.receivedRate = connection.sentRate = 0;
+        connection.delivery.history.clear(); // its last state stays; a minute of history need not
         break;
     }
     case EventType::Counters:
@@ -184,6 +185,9 @@ void Traffic::apply(quint64 source, EventType type, const QCborMap &event)
         break;
     case EventType::Requests:
         applyRequests(*state, event);
+        break;
+    case EventType::Delivery:
+        applyDelivery(*state, event);
         break;
     }
     Q_EMIT changed();
@@ -242,6 +246,20 @@ void Traffic::applyRequests(const ProcessState &process, const QCborMap &event)
         if (m_latency.size() >= MaxLatencyKeys && m_latency.count(key) == 0)
             key = LatencyKey{process.pid, 0, 0, TypeKey(0, tr("(others)"))};
         m_latency[key].add(delta);
+    }
+}
+
+// [connection, unconfirmed, ..., writable, acknowledging]: current values.
+void Traffic::applyDelivery(ProcessState &process, const QCborMap &event)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (const QCborValue &value : event.value(key(Key::Rows)).toArray()) {
+        const QCborArray row = value.toArray();
+        const quint64 id = quint64(row.at(0).toInteger());
+        const auto it = process.connections.find(id);
+        // Only for a connection it announced: a row cannot make the map grow.
+        if (it != process.connections.end())
+            it->second.delivery.apply(row, now);
     }
 }
 
@@ -357,6 +375,8 @@ void Traffic::tick()
             connection.receivedRate = double(connection.received.count - before.first);
             connection.sentRate = double(connection.sent.count - before.second);
             before = {connection.received.count, connection.sent.count};
+            if (!connection.closed)
+                connection.delivery.tick();
         }
     }
     Q_EMIT changed();

@@ -3,6 +3,7 @@
 // (docs/TELEMETRY.md). No widgets here: the views read it, the tests drive it.
 #pragma once
 
+#include "delivery_state.h"
 #include "latency.h"
 
 #include <ipc/telemetry.h>
@@ -70,6 +71,7 @@ struct ConnectionState
     double receivedRate = 0; // messages per second, over the last second
     double sentRate = 0;
     std::deque<ConnectionIncident> incidents; // oldest first, at most MaxIncidents
+    DeliveryInfo delivery;
 };
 
 struct EndpointState
@@ -213,6 +215,7 @@ private:
     void applyCounters(ProcessState &process, const QCborMap &event);
     void applySamples(ProcessState &process, const QCborMap &event);
     void applyRequests(const ProcessState &process, const QCborMap &event);
+    void applyDelivery(ProcessState &process, const QCborMap &event);
 
     std::map<quint64, qint64> m_sourcePid;
     std::map<qint64, ProcessState> m_processes;

@@ -69,6 +69,7 @@ int DeliveryLedger::dropWindow()
         m_undelivered.push_back(std::move(message));
     m_window.clear();
     m_windowBytes = 0;
+    m_totals.handedBack += quint64(count);
     return count;
 }
 
@@ -84,7 +85,9 @@ void DeliveryLedger::requeueWindow()
 
 int DeliveryLedger::dropAll()
 {
-    const int count = dropWindow() + applicationMessages(m_queue);
+    const int queued = applicationMessages(m_queue);
+    m_totals.handedBack += quint64(queued);
+    const int count = dropWindow() + queued;
     for (Pending &message : m_queue)
         m_undelivered.push_back(std::move(message));
     m_queue.clear();

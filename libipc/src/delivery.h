@@ -19,6 +19,7 @@
 #include <QList>
 
 #include <deque>
+#include <tuple>
 #include <vector>
 
 namespace ipc {
@@ -33,6 +34,20 @@ public:
         int queueLimit = 1024;
         qint64 queueBytes = 64 * 1024 * 1024; // 0: no limit in bytes
     };
+    // Running totals of what happened to this peer's messages, for
+    // telemetry: counted at rare events (a refusal, a reconnection, a
+    // hand-back), never per message.
+    struct Totals
+    {
+        quint64 resumptions = 0; // connections that picked up where one before left off
+        quint64 resent = 0;      // messages written again by those
+        quint64 handedBack = 0;  // application messages moved to the undelivered list
+        quint64 refused = 0;     // writes refused because the queue was full
+        quint64 backPressure = 0; // times writes stopped being accepted
+        bool writable = true;
+        auto fields() const { return std::tie(resumptions, resent, handedBack, refused, backPressure, writable); }
+        bool operator==(const Totals &other) const { return fields() == other.fields(); }
+    };
     struct Pending
     {
         qint32 type;
@@ -43,6 +58,16 @@ public:
     explicit DeliveryLedger(const Limits &limits);
 
     const Limits &limits() const { return m_limits; }
+    const Totals &totals() const { return m_totals; }
+    Totals &totals() { return m_totals; }
+    // The peer knew this ledger's stream: the connection resumed, and the
+    // `resent` messages written again at its start reached a peer that skips
+    // those it had.
+    void resumed(qsizetype resent)
+    {
+        ++m_totals.resumptions;
+        m_totals.resent += quint64(resent);
+    }
     quint64 stream() const { return m_stream; }
 
     // --- outgoing
@@ -81,10 +106,12 @@ public:
     void queueFrontUndeliverable()
     {
         m_queuedBytes -= m_queue.front().data.size();
+        m_totals.handedBack += m_queue.front().tag.isObjectTraffic() ? 0 : 1;
         m_undelivered.push_back(std::move(m_queue.front()));
         m_queue.pop_front();
     }
     const std::deque<Pending> &window() const { return m_window; }
+    qint64 windowBytes() const { return m_windowBytes; }
     // A message was written on an acknowledging connection.
     void written(qint32 type, const QByteArray &data, const wire::Correlation &tag)
     {
@@ -163,6 +190,7 @@ public:
 
 private:
     Limits m_limits;
+    Totals m_totals;
     quint64 m_stream;
     bool m_acknowledging = false;
     std::deque<Pending> m_queue;

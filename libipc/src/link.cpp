@@ -22,12 +22,15 @@ void Link::ownLedger(std::unique_ptr<DeliveryLedger> ledger)
 {
     m_ownedLedger = std::move(ledger);
     m_ledger = m_ownedLedger.get();
+    m_ledger->totals().writable = m_writable;
 }
 
 void Link::useLedger(DeliveryLedger *ledger)
 {
     m_ownedLedger.reset();
     m_ledger = ledger;
+    if (m_ledger)
+        m_ledger->totals().writable = m_writable;
 }
 
 void Link::open(Stream *stream, const Session::Options &options)
@@ -101,6 +104,7 @@ Result Link::enqueue(qint32 type, const QByteArray &data, const wire::Correlatio
                       .arg(what)
                 : QStringLiteral("write refused: the write queue for a connection holds %1")
                       .arg(what));
+        ++m_ledger->totals().refused;
         const std::weak_ptr<bool> alive = m_lifetime;
         setWritable(false);
         if (alive.expired())
@@ -126,6 +130,10 @@ void Link::setWritable(bool writable)
         return;
     m_writable = writable;
     m_fullReported = false;
+    if (m_ledger) {
+        m_ledger->totals().writable = writable;
+        m_ledger->totals().backPressure += writable ? 0 : 1;
+    }
     m_handlers.writableChanged(writable);
 }
 

@@ -9,8 +9,10 @@
 #include "wire/frame_writer.h"
 
 #include <QPointer>
+#include <QTimerEvent>
 
 #include <cstring>
+#include <utility>
 
 namespace ipc {
 
@@ -227,6 +229,10 @@ bool Session::handle(protocol::Event &event, const QPointer<Session> &alive)
         m_handshakeWritten = true; // the resume, with the hello when it was in this read
         if (!alive || m_state != State::Established)
             return false;
+        if (m_options.observer && m_ledger) {
+            reportDelivery();
+            m_deliveryTimer = startTimer(SessionObserver::DeliveryInterval);
+        }
         Q_EMIT established();
         return alive && m_state == State::Established;
     case protocol::Event::Acknowledged:
@@ -240,6 +246,10 @@ bool Session::handle(protocol::Event &event, const QPointer<Session> &alive)
         // What the peer delivered of ours counts only if it speaks of our stream.
         if (resume.peerStream != m_ledger->stream())
             return true;
+        if (m_resentAtStart >= 0) { // once per connection
+            m_ledger->resumed(std::exchange(m_resentAtStart, -1));
+            m_resumed = true;
+        }
         return onAcknowledged(resume.delivered, alive);
     }
     case protocol::Event::Closed:
@@ -286,6 +296,7 @@ void Session::startDelivery()
             return;
     }
     ledger.setAcknowledging(m_acknowledging);
+    m_resentAtStart = qsizetype(ledger.window().size()); // re-sent below: a resumption once the peer's Resume says so
     if (m_acknowledging) {
         wire::Resume resume;
         resume.stream = ledger.stream();
@@ -817,6 +828,31 @@ void Session::onMessageTimeout()
             .arg(buffered));
 }
 
+void Session::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() == m_deliveryTimer && m_ledger)
+        reportDelivery();
+    else
+        QObject::timerEvent(event);
+}
+
+void Session::reportDelivery()
+{
+    const DeliveryLedger &ledger = *m_ledger;
+    DeliveryState state;
+    state.unconfirmed = qint64(ledger.window().size());
+    state.unconfirmedBytes = ledger.windowBytes();
+    state.windowMessages = ledger.limits().windowMessages;
+    state.windowBytes = ledger.limits().windowBytes;
+    state.queued = qint64(ledger.queue().size());
+    state.queuedBytes = ledger.queuedBytes();
+    state.socketBytes = bytesToWrite();
+    state.acknowledging = m_acknowledging;
+    state.resumed = m_resumed;
+    state.totals = ledger.totals();
+    m_options.observer->deliveryChanged(m_observed, state);
+}
+
 void Session::finish(Error error, const QString &reason)
 {
     if (m_state == State::Finished)
@@ -828,6 +864,10 @@ void Session::finish(Error error, const QString &reason)
     m_heartbeatTimer.stop();
     m_ackTimer.stop();
     m_messageTimer.stop();
+    if (m_deliveryTimer != 0) {
+        killTimer(std::exchange(m_deliveryTimer, 0));
+        reportDelivery(); // the last word: what changed since the last tick
+    }
     m_acknowledging = false;
     m_ledger = nullptr; // the owner keeps it for the next connection
     m_adapter.reset(); // wipes the connection's keys

@@ -121,6 +121,9 @@ Q_SIGNALS:
     // Once, when the connection has ended; error is NoError for a goodbye.
     void finished(ipc::Error error, const QString &reason);
 
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
 private:
     enum class State { Handshake, Established, Finished };
 
@@ -174,6 +177,8 @@ private:
     void watchPartialMessage();
     void onMessageTimeout();
     void finish(Error error, const QString &reason);
+    // Tells the observer the ledger's state (reporting sessions only, from a timer).
+    void reportDelivery();
 
     Stream *m_stream;
     Options m_options;
@@ -210,6 +215,9 @@ private:
     bool m_pingOutstanding = false;
     bool m_sealScheduled = false; // a sealed batch is on its way (sealSoon())
     void *m_observed = nullptr; // the observer's context for this connection
+    int m_deliveryTimer = 0; // reporting sessions only: QObject::startTimer(), no QTimer to make
+    qsizetype m_resentAtStart = -1; // the window re-sent when established, until the peer's Resume
+    bool m_resumed = false; // this connection picked up where an earlier one left off
 
     DeliveryLedger *m_ledger = nullptr;
     bool m_acknowledging = false; // both sides acknowledge: the ledger's window is in use

@@ -23,6 +23,7 @@ void SessionObserver::messageReceived(void *, qint32, const QByteArray &, const 
 void SessionObserver::messageSent(void *, qint32, const QByteArray &, const wire::Correlation &) {}
 void SessionObserver::errorOccurred(void *, Error, const QString &) {}
 void SessionObserver::connectionFinished(void *, Error, const QString &) {}
+void SessionObserver::deliveryChanged(void *, const DeliveryState &) {}
 void SessionObserver::objectNamed(quint64, const ObjectNames &) {}
 quint64 SessionObserver::requestLabel(qint32, const QByteArray &, const wire::Correlation &)
 {

@@ -6,6 +6,7 @@
 // at once when objects live in several; an observer must not block.
 #pragma once
 
+#include "delivery.h"
 #include "object_names.h"
 #include "protocol/adapter.h"
 #include "wire/control.h"
@@ -13,6 +14,9 @@
 #include <ipc/config.h>
 #include <ipc/telemetry.h>
 #include <ipc/types.h>
+
+#include <chrono>
+#include <tuple>
 
 namespace ipc {
 
@@ -25,6 +29,29 @@ struct ConnectionFacts
     QString peerAddress;
     qint64 peerPid = -1; // from the socket's credentials, -1 when unknown (TCP)
     qint64 peerUid = -1;
+};
+
+// A connection's delivery state, as its session sees it a few times a second.
+struct DeliveryState
+{
+    qint64 unconfirmed = 0; // written, not yet confirmed by the peer (the window)
+    qint64 unconfirmedBytes = 0;
+    qint64 windowMessages = 0; // the window's limits
+    qint64 windowBytes = 0;
+    qint64 queued = 0; // accepted, waiting for room in the window
+    qint64 queuedBytes = 0;
+    qint64 socketBytes = 0; // written, not yet taken by the system
+    bool acknowledging = false; // without acknowledgements the window stays empty
+    bool resumed = false; // this connection picked up where an earlier one to the peer left off
+    DeliveryLedger::Totals totals;
+    bool operator==(const DeliveryState &other) const
+    {
+        return std::tie(unconfirmed, unconfirmedBytes, windowMessages, windowBytes, queued, queuedBytes, socketBytes,
+                        acknowledging, resumed, totals)
+            == std::tie(other.unconfirmed, other.unconfirmedBytes, other.windowMessages, other.windowBytes,
+                        other.queued, other.queuedBytes, other.socketBytes, other.acknowledging, other.resumed,
+                        other.totals);
+    }
 };
 
 class SessionObserver
@@ -53,6 +80,11 @@ public:
     // Once per connection, the last call with its context: error is NoError
     // for an orderly end.
     virtual void connectionFinished(void *context, Error error, const QString &reason);
+    // The connection's delivery state: once it is established, then every
+    // DeliveryInterval while it lasts (from a timer only reporting sessions
+    // have), and a last time as it finishes.
+    static constexpr std::chrono::milliseconds DeliveryInterval{250};
+    virtual void deliveryChanged(void *context, const DeliveryState &state);
     // An endpoint's remote object (one it exposes, or one it acquired) and
     // the names of its members; kept until the endpoint closes.
     virtual void objectNamed(quint64 endpoint, const ObjectNames &names);

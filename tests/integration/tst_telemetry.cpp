@@ -2,6 +2,7 @@
 // connection facts, payloads only when asked, a monitor that starts late,
 // and one that stalls (the application goes on; the reporter stays bounded
 // and reports what it dropped).
+#include "cuttingproxy.h"
 #include "peerprocess.h"
 #include "telemetry/reporter.h"
 #include "testnames.h"
@@ -124,6 +125,28 @@ public:
                 total.buckets[bucket] += n;
         }
         return total;
+    }
+    // The Delivery rows of one connection, oldest first.
+    QList<QCborArray> delivery(qint64 connection) const
+    {
+        QList<QCborArray> rows;
+        for (const QCborMap &event : ofType(EventType::Delivery)) {
+            for (const QCborValue &value : event.value(key(Key::Rows)).toArray()) {
+                if (value.toArray().at(0).toInteger() == connection)
+                    rows.append(value.toArray());
+            }
+        }
+        return rows;
+    }
+    // The last Delivery row of every connection.
+    std::map<qint64, QCborArray> latestDelivery() const
+    {
+        std::map<qint64, QCborArray> latest;
+        for (const QCborMap &event : ofType(EventType::Delivery)) {
+            for (const QCborValue &value : event.value(key(Key::Rows)).toArray())
+                latest[value.toArray().at(0).toInteger()] = value.toArray();
+        }
+        return latest;
     }
     qint64 droppedSamples() const
     {
@@ -511,6 +534,167 @@ private Q_SLOTS:
         for (const auto &[k, sum] : collector.requests())
             toThatClient = toThatClient || (std::get<2>(k) == 5 && std::get<1>(k) == qint64(clientId));
         QVERIFY(toThatClient);
+    }
+
+    // A client process that stops reading (SIGSTOP) while the server writes
+    // to it in steps: the server's Delivery rows for it show the backlog
+    // growing with each step, the window filling and then the queue, the
+    // write refused and back-pressure; let go (SIGCONT), it drains to nothing.
+    void deliveryStateOfAStalledPeer()
+    {
+        Collector collector(monitorAddress);
+        QVERIFY(collector.listen());
+        ServerConfig config;
+        config.sendWindow = SendWindow{8, 1 << 20};
+        config.writeQueueLimit = 16;
+        const QString name = uniqueName("stalled");
+        Server server(name, config);
+        QVERIFY(server.listen());
+        QTRY_VERIFY_WITH_TIMEOUT(!collector.ofType(EventType::Hello).isEmpty(), 10000);
+        QProcess peer;
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.remove(QStringLiteral("IPC_MONITOR")); // only the server's side is watched
+        peer.setProcessEnvironment(environment);
+        peer.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        peer.start(peerPath(), {QStringLiteral("idle-client"), name});
+        QVERIFY(peer.waitForStarted(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(peer.canReadLine(), 20000);
+        QCOMPARE(peer.readLine().trimmed(), QByteArray("connected"));
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientIds().size(), 1, 10000);
+        const qint64 id = qint64(server.clientIds().first());
+        // Reported once established: nothing waits, writes are accepted.
+        QTRY_VERIFY_WITH_TIMEOUT(!collector.delivery(id).isEmpty(), 10000);
+        const QCborArray first = collector.delivery(id).first();
+        QCOMPARE(first.at(1).toInteger(), 0);
+        QCOMPARE(first.at(3).toInteger(), 8);       // the window's limit
+        QCOMPARE(first.at(13).toBool(), true);      // writable
+        QCOMPARE(first.at(14).toBool(), true);      // the peer acknowledges
+        QCOMPARE(::kill(pid_t(peer.processId()), SIGSTOP), 0); // our own child
+
+        const auto latest = [&] { return collector.latestDelivery()[id]; };
+        const auto backlog = [&] { return latest().at(1).toInteger() + latest().at(5).toInteger(); };
+        for (int step = 1; step <= 6; ++step) {
+            for (int i = 0; i < 4; ++i)
+                QVERIFY(server.write(quint64(id), 6, QByteArray(100, 'd')));
+            QTRY_COMPARE_WITH_TIMEOUT(backlog(), qint64(step * 4), 10000);
+        }
+        QCOMPARE(latest().at(1).toInteger(), 8);    // unconfirmed: the window is full
+        QCOMPARE(latest().at(2).toInteger(), 800);  // its bytes
+        QCOMPARE(latest().at(5).toInteger(), 16);   // queued: the queue is full
+        QCOMPARE(latest().at(6).toInteger(), 1600);
+        QCOMPARE(latest().at(13).toBool(), false);  // writes are no longer accepted
+        QCOMPARE(latest().at(9).toInteger(), 1);    // back-pressure, once
+        QVERIFY(!server.write(quint64(id), 6, QByteArray(100, 'd')));
+        QTRY_COMPARE_WITH_TIMEOUT(latest().at(8).toInteger(), 1, 10000); // refused
+        // Each step was reported: the backlog only grew.
+        QList<qint64> seen;
+        for (const QCborArray &row : collector.delivery(id)) {
+            const qint64 value = row.at(1).toInteger() + row.at(5).toInteger();
+            if (seen.isEmpty() || seen.last() != value)
+                seen.append(value);
+        }
+        QCOMPARE(seen, (QList<qint64>{0, 4, 8, 12, 16, 20, 24}));
+
+        QCOMPARE(::kill(pid_t(peer.processId()), SIGCONT), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(backlog() == 0 && latest().at(13).toBool(), 30000);
+        QCOMPARE(latest().at(12).toInteger(), 0); // nothing handed back
+        QCOMPARE(latest().at(10).toInteger(), 0); // no resumption
+        stopPeer(peer);
+    }
+
+    // A connection cut under a client with unconfirmed messages: the
+    // client's next connection reports a resumption and how many it re-sent;
+    // every message arrives once.
+    void deliveryStateOfAResumedClient()
+    {
+        Collector collector(monitorAddress);
+        QVERIFY(collector.listen());
+        Server server(QStringLiteral("tcp://127.0.0.1:0"));
+        QVERIFY(server.listen());
+        QTRY_VERIFY_WITH_TIMEOUT(!collector.ofType(EventType::Hello).isEmpty(), 10000);
+        int got = 0;
+        connect(&server, &Server::messageReceived, &server, [&] { ++got; });
+        CuttingProxy proxy(quint16(server.listeningAddress().section(QLatin1Char(':'), -1).toUInt()));
+        QVERIFY(proxy.listen());
+        ClientConfig config;
+        config.retryTimer = RetryTimer::fixed(20ms);
+        Client client(QStringLiteral("tcp://127.0.0.1:%1").arg(proxy.port()), config);
+        QVERIFY(client.waitForConnected(30s));
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientIds().size(), 1, 10000); // its side established too: a ledger to resume
+        const quint64 firstId = server.clientIds().first();
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(client.write(3, QByteArray(50, 'r')));
+        const int unconfirmed = client.unconfirmedMessageCount();
+        QVERIFY(unconfirmed > 0);
+        proxy.cut(); // before the proxy passed them on: none is confirmed
+        QTRY_COMPARE_WITH_TIMEOUT(got, 20, 30000);
+        QVERIFY(client.waitForDelivered(30s));
+        // The client's new connection: one resumption, the unconfirmed re-sent.
+        const auto resumed = [&] {
+            for (const auto &[connection, row] : collector.latestDelivery()) {
+                if (row.at(10).toInteger() == 1 && row.at(11).toInteger() == unconfirmed)
+                    return connection;
+            }
+            return qint64(0);
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(resumed() != 0, 10000);
+        QVERIFY(!server.clientIds().contains(quint64(resumed()))); // the client's side
+        QTRY_COMPARE_WITH_TIMEOUT(collector.latestDelivery()[resumed()].at(1).toInteger(), 0, 10000);
+        // The server's side of the client resumed too, under a new id.
+        QTRY_VERIFY_WITH_TIMEOUT(server.clientIds().size() == 1 && server.clientIds().first() != firstId, 10000);
+        const qint64 serverSide = qint64(server.clientIds().first());
+        QTRY_VERIFY_WITH_TIMEOUT(collector.latestDelivery()[serverSide].at(10).toInteger() == 1, 10000);
+        QCOMPARE(collector.latestDelivery()[serverSide].at(15).toBool(), true); // this connection resumed
+        QCOMPARE(got, 20);
+
+        // A goodbye, then a new connection: not a resumption.
+        client.disconnectFromServer();
+        QTRY_VERIFY_WITH_TIMEOUT(server.clientIds().isEmpty(), 10000);
+        client.connectToServer();
+        QVERIFY(client.waitForConnected(30s));
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientIds().size(), 1, 10000);
+        const qint64 fresh = qint64(server.clientIds().first());
+        QTRY_VERIFY_WITH_TIMEOUT(collector.latestDelivery().count(fresh) == 1, 10000);
+        QCOMPARE(collector.latestDelivery()[fresh].at(15).toBool(), false);
+        QVERIFY(collector.latestDelivery()[fresh].at(10).toInteger() <= 1); // no further resumption counted
+        QVERIFY(client.write(3, "after"));
+        QTRY_COMPARE_WITH_TIMEOUT(got, 21, 10000);
+    }
+
+    // A message queued while the server was away that the restarted server
+    // cannot take (its maximum size is smaller now): handed back, and the
+    // client's new connection reports it.
+    void deliveryStateCountsHandedBack()
+    {
+        Collector collector(monitorAddress);
+        QVERIFY(collector.listen());
+        const QString name = uniqueName("handback");
+        auto first = std::make_unique<Server>(name);
+        QVERIFY(first->listen());
+        QTRY_VERIFY_WITH_TIMEOUT(!collector.ofType(EventType::Hello).isEmpty(), 10000);
+        ClientConfig config;
+        config.retryTimer = RetryTimer::fixed(20ms);
+        Client client(name, config);
+        QVERIFY(client.waitForConnected(30s));
+        QSignalSpy dropped(&client, &Client::messagesDropped);
+        first.reset();
+        QTRY_VERIFY_WITH_TIMEOUT(!client.isConnected(), 10000);
+        QVERIFY(client.write(4, QByteArray(4096, 'h'))); // queued until a server is back
+        ServerConfig smaller;
+        smaller.maxMessageSize = 1024;
+        Server second(name, smaller);
+        QVERIFY(second.listen());
+        QVERIFY(client.waitForConnected(30s));
+        QTRY_COMPARE_WITH_TIMEOUT(dropped.size(), 1, 10000);
+        const auto handedBack = [&] {
+            for (const auto &[connection, row] : collector.latestDelivery()) {
+                if (row.at(12).toInteger() > 0)
+                    return row.at(12).toInteger();
+            }
+            return qint64(0);
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(handedBack(), qint64(1), 10000);
+        QCOMPARE(client.takeUndeliveredMessages().size(), 1);
     }
 
     // A monitor that stops reading (SIGSTOP): the application's traffic all

@@ -5,6 +5,7 @@
 #include "peerprocess.h"
 #include "connection_details.h"
 #include "connection_map.h"
+#include "delivery_view.h"
 #include "demo_thermostat.h"
 #include "event_json.h"
 #include "event_text.h"
@@ -527,6 +528,107 @@ private Q_SLOTS:
                  qint64(latencyBucketStart(s2)));
     }
 
+    // A client process that stops reading while a real Server writes to it
+    // in steps, a second of the monitor's history each: the Delivery tab
+    // shows the backlog growing, the tree highlights the connection as
+    // backing up and then as having a full queue, the details pane says why;
+    // let go, it drains and is highlighted no more.
+    void deliveryShowsAStalledPeer()
+    {
+        Traffic traffic; // ticked here, not by a window's timer: a second per step
+        Collector collector(m_address);
+        QVERIFY(collector.listen());
+        feed(collector, traffic);
+        ipc::ServerConfig config;
+        config.sendWindow = ipc::SendWindow{64, 1 << 20};
+        config.writeQueueLimit = 32;
+        const QString name = uniqueName("stalled");
+        ipc::Server server(name, config);
+        QVERIFY(server.listen());
+        QProcess peer;
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.remove(QStringLiteral("IPC_MONITOR")); // the server's side is the one watched
+        peer.setProcessEnvironment(environment);
+        peer.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        peer.start(peerPath(), {QStringLiteral("idle-client"), name});
+        QVERIFY(peer.waitForStarted(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(peer.canReadLine(), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(server.clientIds().size(), 1, 10000);
+        const quint64 id = server.clientIds().first();
+        const qint64 pid = QCoreApplication::applicationPid();
+        const auto delivery = [&]() -> DeliveryInfo {
+            const auto process = traffic.processes().find(pid);
+            if (process == traffic.processes().end())
+                return {};
+            const auto connection = process->second.connections.find(id);
+            return connection == process->second.connections.end() ? DeliveryInfo() : connection->second.delivery;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(delivery().known, 10000);
+        QCOMPARE(delivery().health(QDateTime::currentMSecsSinceEpoch()), DeliveryHealth::Fine);
+        QCOMPARE(::kill(pid_t(peer.processId()), SIGSTOP), 0); // our own child
+        traffic.tick();
+        for (int step = 1; step <= 4; ++step) {
+            for (int i = 0; i < 10; ++i)
+                QVERIFY(server.write(id, 6, QByteArray(100, 'd')));
+            QTRY_COMPARE_WITH_TIMEOUT(delivery().backlog(), qint64(step * 10), 10000);
+            traffic.tick();
+        }
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        QCOMPARE(delivery().unconfirmed, 40);
+        QVERIFY(delivery().windowFill() < 0.9); // highlighted for growing, not for a full window
+        QCOMPARE(delivery().health(now), DeliveryHealth::BackingUp);
+
+        TreeModel tree;
+        tree.refresh(traffic);
+        const auto connectionRow = [&]() -> QModelIndex {
+            const QModelIndexList found = tree.match(tree.index(0, 0), KeyRole, QStringLiteral("c%1").arg(id), 1,
+                                                     Qt::MatchExactly | Qt::MatchRecursive);
+            return found.isEmpty() ? QModelIndex() : found.first();
+        };
+        QVERIFY(connectionRow().isValid());
+        QCOMPARE(connectionRow().data(DeliveryHealthRole).toInt(), int(DeliveryHealth::BackingUp));
+        QVERIFY(connectionRow().siblingAtColumn(1).data().toString().contains(QStringLiteral("backing up")));
+        QCOMPARE(connectionRow().data(Qt::BackgroundRole).value<QBrush>().color(), healthColor(DeliveryHealth::BackingUp));
+        QVERIFY2(connectionRow().siblingAtColumn(1).data(Qt::ToolTipRole).toString().contains(
+                     QStringLiteral("backlog grew from 10 to 40")),
+                 qPrintable(connectionRow().siblingAtColumn(1).data(Qt::ToolTipRole).toString()));
+
+        DeliveryView view(&traffic);
+        view.refresh();
+        const int row = view.model()->rowOf(pid, id);
+        QVERIFY(row >= 0);
+        QCOMPARE(view.model()->index(row, DeliveryModel::State).data().toString(), QStringLiteral("backing up"));
+        QCOMPARE(view.model()->index(row, DeliveryModel::Unconfirmed).data(DeliveryModel::SortRole).toLongLong(), 40);
+        view.select(pid, id);
+        QCOMPARE(view.model()->rowAt(row)->delivery.history.size(), std::size_t(5));
+        QCOMPARE(view.model()->rowAt(row)->delivery.history.back().backlog, 40);
+        const QString details = connectionDetails(traffic, pid, id);
+        QVERIFY2(details.contains(QStringLiteral("40 message(s)")) && details.contains(QStringLiteral("backing up")),
+                 qPrintable(details));
+
+        // On until the queue is full: writes refused, and shown so.
+        int accepted = 0;
+        while (server.write(id, 6, QByteArray(100, 'd')))
+            ++accepted;
+        QCOMPARE(accepted, 24 + 32); // the rest of the window, then the queue
+        QTRY_COMPARE_WITH_TIMEOUT(delivery().health(QDateTime::currentMSecsSinceEpoch()), DeliveryHealth::QueueFull, 10000);
+        tree.refresh(traffic);
+        QVERIFY(connectionRow().siblingAtColumn(1).data().toString().contains(QStringLiteral("queue full")));
+        view.refresh();
+        QCOMPARE(view.model()->index(view.model()->rowOf(pid, id), DeliveryModel::Refused).data().toLongLong(), 1);
+
+        QCOMPARE(::kill(pid_t(peer.processId()), SIGCONT), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(delivery().backlog() == 0 && delivery().writable, 30000);
+        for (int i = 0; i < DeliveryInfo::GrowingSeconds; ++i)
+            traffic.tick();
+        QCOMPARE(delivery().health(QDateTime::currentMSecsSinceEpoch()), DeliveryHealth::Fine);
+        tree.refresh(traffic);
+        QCOMPARE(connectionRow().data(DeliveryHealthRole).toInt(), int(DeliveryHealth::Fine));
+        QVERIFY(!connectionRow().data(Qt::BackgroundRole).isValid()
+                || connectionRow().data(Qt::BackgroundRole).value<QBrush>().style() == Qt::NoBrush);
+        stopPeer(peer);
+    }
+
     // Selecting a connection in the tree shows everything known about it,
     // and what went wrong on it, newest first.
     void connectionDetailsPane()
@@ -843,9 +945,11 @@ private Q_SLOTS:
         const QStringList lines = summaryText(traffic, 0).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
         QVERIFY2(lines.at(0).contains(QStringLiteral("1 process(es), 1 open connection(s)")), qPrintable(lines.at(0)));
         const QStringList connection = lines.at(2).split(QLatin1Char(' '), Qt::SkipEmptyParts);
+        // No delivery state from this (version 1) reporter: "-".
         QCOMPARE(connection, (QStringList{QStringLiteral("app[42]"), QStringLiteral("5"), QStringLiteral("peer[43]"),
                                           QStringLiteral("authenticated"), QStringLiteral("10"), QStringLiteral("3.0"),
-                                          QStringLiteral("10"), QStringLiteral("3")}));
+                                          QStringLiteral("10"), QStringLiteral("3"), QStringLiteral("-"),
+                                          QStringLiteral("-")}));
         QCOMPARE(lines.at(5).split(QLatin1Char(' '), Qt::SkipEmptyParts),
                  (QStringList{QStringLiteral("2"), QStringLiteral("3.0"), QStringLiteral("3"), QStringLiteral("3000"),
                               QStringLiteral("500"), QStringLiteral("1500")}));
@@ -855,6 +959,19 @@ private Q_SLOTS:
         QCOMPARE(json.value(QStringLiteral("connections")).toArray().at(0).toObject().value(QStringLiteral("received")).toInteger(), 10);
         QCOMPARE(json.value(QStringLiteral("types")).toArray().size(), 2);
         QCOMPARE(json.value(QStringLiteral("types")).toArray().at(1).toObject().value(QStringLiteral("bytes")).toInteger(), 3000);
+
+        // With delivery state: 3 unconfirmed of a 64-message window and 2 queued.
+        traffic.apply(7, EventType::Delivery,
+                      map({{Key::Time, 0},
+                           {Key::Rows, QCborArray{QCborArray{5, 3, 300, 64, 1 << 20, 2, 200, 0, 0, 0, 0, 0, 0, true, true}}}}));
+        const QStringList withDelivery = summaryText(traffic, 0).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(withDelivery.at(2).split(QLatin1Char(' '), Qt::SkipEmptyParts).mid(8),
+                 (QStringList{QStringLiteral("5"), QStringLiteral("5%"), QStringLiteral("flowing")}));
+        const QJsonObject delivery = summaryJson(traffic, 77).value(QStringLiteral("connections")).toArray().at(0)
+                                         .toObject().value(QStringLiteral("delivery")).toObject();
+        QCOMPARE(delivery.value(QStringLiteral("unconfirmed")).toInteger(), 3);
+        QCOMPARE(delivery.value(QStringLiteral("queued")).toInteger(), 2);
+        QCOMPARE(delivery.value(QStringLiteral("state")).toString(), QStringLiteral("flowing"));
     }
 
     // The headless monitor with --summary --json, fed by real processes:
@@ -989,12 +1106,13 @@ private Q_SLOTS:
         const qint64 monitorPid = monitorProcess.processId();
         const QStringList sockets{QStringLiteral("/tmp/ipc-demo-%1-chat.sock").arg(monitorPid),
                                   QStringLiteral("/tmp/ipc-demo-%1-secure.sock").arg(monitorPid),
-                                  QStringLiteral("/tmp/ipc-demo-%1-legacy.sock").arg(monitorPid)};
+                                  QStringLiteral("/tmp/ipc-demo-%1-legacy.sock").arg(monitorPid),
+                                  QStringLiteral("/tmp/ipc-demo-%1-feed.sock").arg(monitorPid)};
         const auto socketsExist = [&] {
             return std::all_of(sockets.begin(), sockets.end(), [](const QString &path) { return QFile::exists(path); });
         };
         QList<qint64> peers;
-        QTRY_VERIFY_WITH_TIMEOUT((peers = childrenOf(monitorPid)).size() == 2 && socketsExist(), 15000);
+        QTRY_VERIFY_WITH_TIMEOUT((peers = childrenOf(monitorPid)).size() == 3 && socketsExist(), 15000);
         QVERIFY2(monitorProcess.state() == QProcess::Running, "the monitor ended before its helpers were up");
         const bool headless = how != QLatin1String("lost display");
         QByteArray output; // headless: what it printed; the demo's connections first, then the end

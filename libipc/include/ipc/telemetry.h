@@ -20,7 +20,7 @@
 /// member's name, such as "thermostat.setTarget(double)".
 namespace ipc::telemetry {
 
-/// The format version, sent as Key::Version in each Hello (2: Requests).
+/// The format version, sent as Key::Version in each Hello (2: Requests and Delivery).
 constexpr int FormatVersion = 2;
 
 /// The type of a telemetry message; each value lists the keys of its map.
@@ -37,6 +37,10 @@ enum class EventType : qint32 {
     MessageSamples = 10,       ///< time, rows: [time, connection, direction, type, size, payload?, name?, arguments?].
     Dropped = 11,              ///< samples and events not reported since the last Dropped.
     Requests = 12,             ///< time, rows: [endpoint, peer, type, outcome, count, sum, max, buckets, name?] (version 2).
+    /// time, rows: [connection, unconfirmed, unconfirmed bytes, window messages, window bytes, queued,
+    /// queued bytes, socket bytes, refused, back-pressure, resumptions, re-sent, handed back, writable,
+    /// acknowledging, resumed] (version 2): current values and running totals, sent when they change.
+    Delivery = 13,
 };
 
 /// How a request or an object call an endpoint made ended, in Requests rows.

@@ -11,6 +11,8 @@
 #include <QDateTime>
 #include <QThread>
 
+#include <utility>
+
 namespace ipc::telemetry {
 
 namespace {
@@ -127,6 +129,7 @@ void Reporter::sendSnapshot()
         send(EventType::ConnectionOpened, it->second.opened);
         if (!it->second.established.isEmpty())
             send(EventType::ConnectionEstablished, it->second.established);
+        it->second.deliveryDue = it->second.delivery.has_value();
         ++it;
     }
 }
@@ -144,6 +147,7 @@ void Reporter::flush()
     QCborArray samples;
     QCborArray requestRows;
     QCborArray correlations;
+    QCborArray deliveryRows;
     quint64 droppedSamples = 0;
     {
         std::lock_guard<std::mutex> guard(m_lock);
@@ -154,6 +158,8 @@ void Reporter::flush()
                 it->second.probe->collect(&rows, &samples, &correlations, &droppedSamples, [this, endpoint](quint64 label) {
                     return objectTrafficName(endpoint, label);
                 });
+                if (std::exchange(it->second.deliveryDue, false))
+                    deliveryRows.append(deliveryRow(it->first, *it->second.delivery));
             }
             // Without a monitor a live connection keeps counting in place; an
             // ended one has nobody to tell, which the drop count says.
@@ -188,6 +194,12 @@ void Reporter::flush()
         requests.insert(QLatin1String(Key::Time), now());
         requests.insert(QLatin1String(Key::Rows), requestRows);
         droppedEvents += send(EventType::Requests, requests) ? 0 : 1;
+    }
+    if (!deliveryRows.isEmpty()) {
+        QCborMap delivery;
+        delivery.insert(QLatin1String(Key::Time), now());
+        delivery.insert(QLatin1String(Key::Rows), deliveryRows);
+        droppedEvents += send(EventType::Delivery, delivery) ? 0 : 1;
     }
     if (!samples.isEmpty()) {
         QCborMap sampled;
@@ -328,6 +340,29 @@ void Reporter::connectionFinished(void *context, Error error, const QString &rea
     // Its last counts go out with the next collection, after this event.
     m_connections[id].finished = true;
     queue(EventType::ConnectionClosed, event);
+}
+
+void Reporter::deliveryChanged(void *context, const DeliveryState &state)
+{
+    const quint64 id = static_cast<Probe *>(context)->id();
+    std::lock_guard<std::mutex> guard(m_lock);
+    const auto it = m_connections.find(id);
+    if (it == m_connections.end() || it->second.delivery == state)
+        return;
+    it->second.delivery = state;
+    it->second.deliveryDue = true;
+}
+
+// Current values and running totals, not deltas: a row lost with a dropped
+// event leaves nothing wrong behind.
+QCborArray Reporter::deliveryRow(quint64 connection, const DeliveryState &state)
+{
+    const DeliveryLedger::Totals &totals = state.totals;
+    return QCborArray{qint64(connection), state.unconfirmed, state.unconfirmedBytes, state.windowMessages,
+                      state.windowBytes, state.queued, state.queuedBytes, state.socketBytes,
+                      qint64(totals.refused), qint64(totals.backPressure), qint64(totals.resumptions),
+                      qint64(totals.resent), qint64(totals.handedBack), totals.writable, state.acknowledging,
+                      state.resumed};
 }
 
 quint64 Reporter::requestLabel(qint32 type, const QByteArray &data, const wire::Correlation &tag)

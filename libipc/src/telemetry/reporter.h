@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <tuple>
 #include <vector>
 
@@ -70,6 +71,7 @@ public:
     }
     void errorOccurred(void *context, Error error, const QString &reason) override;
     void connectionFinished(void *context, Error error, const QString &reason) override;
+    void deliveryChanged(void *context, const DeliveryState &state) override;
     void objectNamed(quint64 endpoint, const ObjectNames &names) override;
     quint64 requestLabel(qint32 type, const QByteArray &data, const wire::Correlation &tag) override;
     void requestEnded(quint64 endpoint, quint64 peer, qint32 type, quint64 label, RequestOutcome outcome,
@@ -125,7 +127,10 @@ private:
         QCborMap opened;
         QCborMap established;
         bool finished = false;
+        std::optional<DeliveryState> delivery;
+        bool deliveryDue = false; // changed since the monitor last heard it
     };
+    static QCborArray deliveryRow(quint64 connection, const DeliveryState &state);
 
     const QString m_address;
     Client *m_client = nullptr; // created in the reporter's thread
