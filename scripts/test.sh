@@ -3,7 +3,7 @@
 # too, which fails on any Doxygen warning), runs every test, then runs them
 # again on the portable transport and under the address, undefined-behaviour
 # and leak sanitizers, the tests
-# that use threads under ThreadSanitizer, and each fuzz target for 30 seconds.
+# that use threads under ThreadSanitizer, and each fuzz target for 20 seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Each stage says how long it took, so the whole run's time can be kept in hand.
@@ -34,7 +34,7 @@ stage tests ctest --test-dir build --output-on-failure --parallel 2 --timeout 60
 stage portable bash scripts/portable.sh
 stage sanitizers bash scripts/sanitize.sh
 stage threads bash scripts/tsan.sh
-stage fuzz bash scripts/fuzz.sh 30
+stage fuzz bash scripts/fuzz.sh 20
 if ! $node_ready; then
     echo "== NOTE: the Node.js package's tests and benchmark smoke run were left out: node/node_modules is missing (npm ci failed; see the set-up output)"
 fi
