@@ -113,8 +113,8 @@ void Session::start()
 
 // What the handshake will need (an encrypted one's ephemeral key) is made
 // here, overlapping the peer's work instead of adding to the connection's
-// time: a server's with the client's answer to the preamble, which has just
-// left; a client's with the server accepting the connection.
+// time: a client's while the server accepts the connection; a server's for
+// its next connection once its part of this handshake has left.
 void Session::prepareAhead()
 {
     if (m_adapter)
@@ -131,8 +131,10 @@ void Session::onReadyRead()
         watchPartialMessage();
     // The handshake's bytes leave at the end of the read that made them,
     // all in one write, not on the event loop's next turn: the peer waits.
-    if (alive && std::exchange(m_handshakeWritten, false) && m_state != State::Finished)
+    if (alive && std::exchange(m_handshakeWritten, false) && m_state != State::Finished) {
         m_stream->flush();
+        prepareAhead(); // while the peer reads what just left
+    }
 }
 
 void Session::readAvailable(const QPointer<Session> &alive)

@@ -8,6 +8,9 @@
 
 #include <openssl/rand.h>
 
+#include <cstring>
+#include <thread>
+
 using namespace ipc::crypto;
 
 namespace {
@@ -87,6 +90,10 @@ private slots:
     void freshHandshake_data();
     void freshHandshake();
     void keysMadeAhead();
+    void ephemeralAhead_data();
+    void ephemeralAhead();
+    void ephemeralAheadMisuse();
+    void spareKeys();
     void tamperedRecord();
     void replayedRecord();
     void reflectedRecord();
@@ -203,6 +210,102 @@ void TestNoise::vectors()
     QCOMPARE(respRecv.nonce(), quint64(2));
     QCOMPARE(respSend.nonce(), quint64(2));
     QCOMPARE(initRecv.nonce(), quint64(2));
+}
+
+// The vectors again, each message's leading key written and read ahead of
+// the rest: the same bytes, the same payloads and the same handshake hash.
+void TestNoise::ephemeralAhead_data()
+{
+    QTest::addColumn<int>("index");
+    for (int i = 0; i < m_vectors.size(); ++i)
+        QTest::addRow("%s", m_vectors[i].name.constData()) << i;
+}
+
+void TestNoise::ephemeralAhead()
+{
+    QFETCH(int, index);
+    const Vector &v = m_vectors.at(index);
+    HandshakeState init(HandshakeState::Initiator, v.initPrologue, v.initPsk);
+    HandshakeState resp(HandshakeState::Responder, v.respPrologue, v.respPsk);
+    init.setFixedEphemeral(v.initE);
+    resp.setFixedEphemeral(v.respE);
+    for (int i = 0; i < 2; ++i) {
+        HandshakeState &writer = i == 0 ? init : resp;
+        HandshakeState &reader = i == 0 ? resp : init;
+        QByteArray key, rest, payload;
+        QVERIFY2(writer.writeEphemeralAhead(&key), qPrintable(writer.errorString()));
+        QCOMPARE(key.size(), KeySize);
+        QVERIFY(writer.isEphemeralAhead());
+        QVERIFY2(writer.writeMessage(v.payloads[i], &rest), qPrintable(writer.errorString()));
+        QVERIFY(!writer.isEphemeralAhead());
+        QCOMPARE((key + rest).toHex(), v.ciphertexts[i].toHex());
+        QVERIFY2(reader.readEphemeralAhead(v.ciphertexts[i].constData()), qPrintable(reader.errorString()));
+        QVERIFY2(reader.readMessage(v.ciphertexts[i].mid(KeySize), &payload), qPrintable(reader.errorString()));
+        QCOMPARE(payload, v.payloads[i]);
+    }
+    QCOMPARE(init.handshakeHash().toHex(), v.hash.toHex());
+    QCOMPARE(resp.handshakeHash().toHex(), v.hash.toHex());
+}
+
+// Ahead of its turn, twice, with a low-order key, or with the rest altered:
+// each fails and says why.
+void TestNoise::ephemeralAheadMisuse()
+{
+    HandshakeState init(HandshakeState::Initiator, "prologue");
+    HandshakeState resp(HandshakeState::Responder, "prologue");
+    QByteArray key, m0, m1, payload;
+    HandshakeState outOfTurn(HandshakeState::Responder, "prologue");
+    QVERIFY(!outOfTurn.writeEphemeralAhead(&key));
+    QCOMPARE(outOfTurn.errorString(), QStringLiteral("out of turn: expected to read a handshake message"));
+
+    HandshakeState twice(HandshakeState::Initiator, "prologue");
+    QVERIFY(twice.writeEphemeralAhead(&key));
+    QVERIFY(!twice.writeEphemeralAhead(&key));
+    QCOMPARE(twice.errorString(), QStringLiteral("the message's key was already written ahead"));
+
+    HandshakeState lowOrder(HandshakeState::Initiator, "prologue");
+    QVERIFY(lowOrder.writeMessage({}, &m0));
+    const QByteArray zero(KeySize, '\0');
+    QVERIFY(!lowOrder.readEphemeralAhead(zero.constData()));
+    QVERIFY2(lowOrder.errorString().startsWith(QLatin1String("key agreement failed")), qPrintable(lowOrder.errorString()));
+    QVERIFY(!lowOrder.readMessage(QByteArray(TagSize, 't'), &payload)); // the failure sticks
+
+    // A good key ahead, then a tag that does not belong to it.
+    QVERIFY(init.writeMessage({}, &m0));
+    QVERIFY(resp.readMessage(m0, &payload));
+    QVERIFY(resp.writeMessage({}, &m1));
+    QVERIFY(init.readEphemeralAhead(m1.constData()));
+    QVERIFY(!init.readEphemeralAhead(m1.constData()));
+    QCOMPARE(init.errorString(), QStringLiteral("the message's key was already read ahead"));
+    HandshakeState again(HandshakeState::Initiator, "prologue");
+    HandshakeState peer(HandshakeState::Responder, "prologue");
+    QVERIFY(again.writeMessage({}, &m0));
+    QVERIFY(peer.readMessage(m0, &payload));
+    QVERIFY(peer.writeMessage({}, &m1));
+    QVERIFY(again.readEphemeralAhead(m1.constData()));
+    QByteArray rest = m1.mid(KeySize);
+    rest[0] = char(rest.at(0) ^ 1);
+    QVERIFY(!again.readMessage(rest, &payload));
+    QVERIFY2(again.errorString().startsWith(QLatin1String("handshake decryption failed")), qPrintable(again.errorString()));
+}
+
+// A spare key is used once, and belongs to the thread that made it.
+void TestNoise::spareKeys()
+{
+    EphemeralKey::takeSpare(); // whatever an earlier test left
+    QVERIFY(!EphemeralKey::hasSpare());
+    EphemeralKey::makeSpare();
+    QVERIFY(EphemeralKey::hasSpare());
+    bool otherThreadHasOne = true;
+    std::thread([&] { otherThreadHasOne = EphemeralKey::hasSpare(); }).join();
+    QVERIFY(!otherThreadHasOne);
+    std::unique_ptr<EphemeralKey> first = EphemeralKey::takeSpare();
+    QVERIFY(first);
+    QVERIFY(!EphemeralKey::hasSpare());
+    std::unique_ptr<EphemeralKey> second = EphemeralKey::takeSpare(); // made on the spot
+    QVERIFY(second);
+    QVERIFY(!EphemeralKey::hasSpare());
+    QVERIFY(std::memcmp(first->publicKey(), second->publicKey(), KeySize) != 0);
 }
 
 void TestNoise::freshHandshake_data()

@@ -253,6 +253,151 @@ private Q_SLOTS:
         client.writeControl(out, protocol::Control::goodbye());
         QCOMPARE(out.contents().toHex(' '), QByteArray("00 00 00 0d 00 00 00 00 02 00 00 00 00 00 00 00 00"));
     }
+
+    // An encrypted server sends its ephemeral key with the preamble, as the
+    // start of its handshake answer's frame (48 bytes: key and tag), so the
+    // client makes its key agreement while the server makes its own. The
+    // bytes are those of the answer written whole: a client reading them in
+    // any pieces, or all at once, ends with the same channel.
+    void serverKeyComesWithThePreamble_data()
+    {
+        QTest::addColumn<QByteArray>("psk");
+        QTest::addColumn<int>("piece"); // bytes per read; 0: the whole stream at once
+        for (const QByteArray &psk : {QByteArray(), QByteArray(32, 'k')}) {
+            const char *mode = psk.isEmpty() ? "NN" : "NNpsk0";
+            QTest::addRow("%s, all at once", mode) << psk << 0;
+            QTest::addRow("%s, a byte at a time", mode) << psk << 1;
+            QTest::addRow("%s, 7 bytes at a time", mode) << psk << 7;
+        }
+    }
+    void serverKeyComesWithThePreamble()
+    {
+        QFETCH(QByteArray, psk);
+        QFETCH(int, piece);
+        protocol::Settings settings;
+        settings.preSharedKey = psk;
+        settings.role = Role::Server;
+        protocol::NativeAdapter server(settings);
+        settings.role = Role::Client;
+        protocol::NativeAdapter client(settings);
+        protocol::Output out;
+
+        QCOMPARE(server.start(out).kind, protocol::Event::Progress);
+        QByteArray serverStream = out.contents();
+        QCOMPARE(serverStream.size(), 2 + 4 + 32);
+        QCOMPARE(serverStream.left(6).toHex(' '), QByteArray(psk.isEmpty() ? "03 01 00 00 00 30" : "03 02 00 00 00 30"));
+        out.clear();
+
+        // The client answers the preamble: reply, its first handshake message.
+        wire::FrameReader clientIn;
+        QCOMPARE(client.start(out).kind, protocol::Event::Progress);
+        clientIn.append(serverStream.constData(), 2);
+        QCOMPARE(client.next(clientIn, out).kind, protocol::Event::Progress);
+        QVERIFY(out.flushRequested()); // it leaves before the client's agreement
+        const QByteArray clientAnswer = out.contents();
+        out.clear();
+        out.clearFlush();
+
+        // The server reads it and finishes its answer: the tag alone (the frame
+        // began with the preamble), then its hello.
+        wire::FrameReader serverIn;
+        serverIn.append(clientAnswer.constData(), clientAnswer.size());
+        protocol::Event event;
+        do
+            event = server.next(serverIn, out);
+        while (event.kind == protocol::Event::Progress);
+        QCOMPARE(event.kind, protocol::Event::NeedMore);
+        serverStream += out.contents();
+        out.clear();
+        // Read as frames after the preamble: the answer (key, tag), then the hello.
+        wire::FrameReader frames;
+        frames.append(serverStream.constData() + 2, serverStream.size() - 2);
+        char *body = nullptr;
+        qsizetype size = 0;
+        QCOMPARE(frames.next(&body, &size), wire::FrameReader::Result::Frame);
+        QCOMPARE(size, 48);
+        QCOMPARE(QByteArray(body, 32), serverStream.mid(6, 32));
+        QCOMPARE(frames.next(&body, &size), wire::FrameReader::Result::Frame);
+
+        // The client reads the rest of the server's stream in pieces.
+        qsizetype at = 2;
+        bool established = false;
+        while (!established) {
+            QVERIFY2(at < serverStream.size(), "the server's stream ended before the client was established");
+            const qsizetype n = piece == 0 ? serverStream.size() - at : qMin<qsizetype>(piece, serverStream.size() - at);
+            clientIn.append(serverStream.constData() + at, n);
+            at += n;
+            do {
+                event = client.next(clientIn, out);
+                QVERIFY2(event.kind != protocol::Event::Failed, qPrintable(event.reason));
+                established = event.kind == protocol::Event::Established;
+            } while (event.kind == protocol::Event::Progress);
+        }
+        QCOMPARE(at, serverStream.size());
+        // The client's hello reaches the server: both ends hold the same channel.
+        serverIn.append(out.data(), out.size());
+        out.clear();
+        do
+            event = server.next(serverIn, out);
+        while (event.kind == protocol::Event::Progress);
+        QCOMPARE(event.kind, protocol::Event::Established);
+        QCOMPARE(client.encryption().handshakeHash.size(), 32);
+        QCOMPARE(client.encryption().handshakeHash, server.encryption().handshakeHash);
+        QCOMPARE(client.writeMessage(7, "sealed", out).kind, protocol::Adapter::WriteResult::Written);
+        client.seal(out);
+        serverIn.append(out.data(), out.size());
+        out.clear();
+        event = server.next(serverIn, out);
+        QCOMPARE(event.kind, protocol::Event::Message);
+        QCOMPARE(event.data, QByteArray("sealed"));
+    }
+
+    // A server key that arrived ahead and was altered on the way: the
+    // client's early agreement is wrong, and the answer's tag says so.
+    void alteredServerKeyFailsTheHandshake_data()
+    {
+        QTest::addColumn<int>("flip"); // the key's byte to alter; -1: all zero, a low-order point
+        QTest::newRow("bit flipped") << 5;
+        QTest::newRow("low-order point") << -1;
+    }
+    void alteredServerKeyFailsTheHandshake()
+    {
+        QFETCH(int, flip);
+        protocol::Settings settings;
+        settings.role = Role::Server;
+        protocol::NativeAdapter server(settings);
+        settings.role = Role::Client;
+        protocol::NativeAdapter client(settings);
+        protocol::Output out;
+        QCOMPARE(server.start(out).kind, protocol::Event::Progress);
+        QByteArray greeting = out.contents();
+        out.clear();
+        if (flip >= 0)
+            greeting[6 + flip] = char(greeting.at(6 + flip) ^ 0x10);
+        else
+            greeting.replace(6, 32, QByteArray(32, '\0'));
+        wire::FrameReader clientIn;
+        clientIn.append(greeting.constData(), greeting.size());
+        QCOMPARE(client.next(clientIn, out).kind, protocol::Event::Progress);
+        protocol::Event event = client.next(clientIn, out);
+        if (flip < 0) { // refused as soon as it arrives
+            QCOMPARE(event.kind, protocol::Event::Failed);
+            QCOMPARE(event.error, Error::HandshakeFailed);
+            QVERIFY2(event.reason.contains(QLatin1String("key agreement failed")), qPrintable(event.reason));
+            return;
+        }
+        QCOMPARE(event.kind, protocol::Event::NeedMore);
+        wire::FrameReader serverIn;
+        serverIn.append(out.data(), out.size());
+        out.clear();
+        while (server.next(serverIn, out).kind == protocol::Event::Progress) {
+        }
+        clientIn.append(out.data(), out.size());
+        event = client.next(clientIn, out);
+        QCOMPARE(event.kind, protocol::Event::Failed);
+        QCOMPARE(event.error, Error::HandshakeFailed);
+        QVERIFY2(event.reason.contains(QLatin1String("altered or malformed handshake")), qPrintable(event.reason));
+    }
 };
 
 QTEST_MAIN(TestSession)

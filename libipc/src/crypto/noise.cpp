@@ -329,13 +329,21 @@ bool CipherState::decryptWithAd(const QByteArray &ad, const QByteArray &cipher, 
 
 // ------------------------------------------------------------ EphemeralKey
 
+// The agreement's context is made with the key, ahead of the handshake:
+// at agreement time only the peer's key is new.
 EphemeralKey::EphemeralKey(EVP_PKEY *key)
     : m_key(key)
+    , m_agreement(EVP_PKEY_CTX_new(key, nullptr))
 {
+    if (m_agreement && EVP_PKEY_derive_init(m_agreement) != 1) {
+        EVP_PKEY_CTX_free(m_agreement);
+        m_agreement = nullptr;
+    }
 }
 
 EphemeralKey::~EphemeralKey()
 {
+    EVP_PKEY_CTX_free(m_agreement);
     EVP_PKEY_free(m_key);
 }
 
@@ -363,15 +371,35 @@ std::unique_ptr<EphemeralKey> EphemeralKey::generate()
     return pair;
 }
 
+namespace {
+thread_local std::unique_ptr<EphemeralKey> spareKey;
+}
+
+void EphemeralKey::makeSpare()
+{
+    if (!spareKey)
+        spareKey = generate();
+}
+
+bool EphemeralKey::hasSpare()
+{
+    return spareKey != nullptr;
+}
+
+std::unique_ptr<EphemeralKey> EphemeralKey::takeSpare()
+{
+    return spareKey ? std::move(spareKey) : generate();
+}
+
 bool EphemeralKey::agree(const unsigned char *peerPublic, unsigned char *shared) const
 {
+    if (!m_agreement)
+        return false;
     EVP_PKEY *peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peerPublic, KeySize);
-    EVP_PKEY_CTX *ctx = peer ? EVP_PKEY_CTX_new(m_key, nullptr) : nullptr;
     size_t len = KeySize;
     // OpenSSL refuses low-order points (an all-zero result).
-    const bool ok = ctx && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer(ctx, peer) == 1
-        && EVP_PKEY_derive(ctx, shared, &len) == 1 && len == KeySize;
-    EVP_PKEY_CTX_free(ctx);
+    const bool ok = peer && EVP_PKEY_derive_set_peer(m_agreement, peer) == 1
+        && EVP_PKEY_derive(m_agreement, shared, &len) == 1 && len == KeySize;
     EVP_PKEY_free(peer);
     return ok;
 }
@@ -391,6 +419,8 @@ struct HandshakeState::Private
     unsigned char re[KeySize] = {};
     std::unique_ptr<EphemeralKey> e;
     CipherState cs;
+    bool eAhead = false;  // this message's leading e token is done
+    bool eeAhead = false; // and so is its agreement (a message read ahead)
 
     ~Private()
     {
@@ -460,8 +490,8 @@ struct HandshakeState::Private
         return ok;
     }
 
-    // Tokens of the current message: "psk, e" or "e" first, then "e, ee".
-    bool tokens(QByteArray *out, const char *in)
+    // The leading tokens of the current message: "psk, e" or "e".
+    bool leadingE(QByteArray *out, const char *in)
     {
         if (step == 0 && withPsk) {
             const bool ok = mixKey(psk, KeySize, true);
@@ -469,7 +499,16 @@ struct HandshakeState::Private
             if (!ok)
                 return false;
         }
-        return (out ? writeE(out) : readE(in)) && (step == 0 || ee());
+        return out ? writeE(out) : readE(in);
+    }
+
+    // Tokens of the current message: "psk, e" or "e" first, then "e, ee";
+    // what was done ahead is not done again.
+    bool tokens(QByteArray *out, const char *in)
+    {
+        const bool eDone = std::exchange(eAhead, false);
+        const bool eeDone = std::exchange(eeAhead, false);
+        return (eDone || leadingE(out, in)) && (step == 0 || eeDone || ee());
     }
 
     bool canProceed(bool writing)
@@ -576,7 +615,9 @@ bool HandshakeState::readMessage(const QByteArray &message, QByteArray *payload)
 {
     if (!d->canProceed(false))
         return false;
-    const qsizetype need = KeySize + (d->withPsk || d->step == 1 ? TagSize : 0);
+    // After readEphemeralAhead() the message's leading key is not in `message`.
+    const qsizetype keyBytes = d->eAhead ? 0 : KeySize;
+    const qsizetype need = keyBytes + (d->withPsk || d->step == 1 ? TagSize : 0);
     if (message.size() < need)
         return d->fail(QStringLiteral("handshake message too short (got %1 bytes, need %2)")
                            .arg(message.size())
@@ -585,7 +626,7 @@ bool HandshakeState::readMessage(const QByteArray &message, QByteArray *payload)
         return d->fail(QStringLiteral("handshake message too long (got %1 bytes, limit %2)")
                            .arg(message.size())
                            .arg(MaxMessageSize));
-    const QByteArray rest = message.mid(KeySize);
+    const QByteArray rest = message.mid(keyBytes);
     QByteArray plain;
     const bool ok = d->tokens(nullptr, message.constData())
         && (d->cs.decryptWithAd(view(d->h, HashSize), rest, &plain)
@@ -598,6 +639,37 @@ bool HandshakeState::readMessage(const QByteArray &message, QByteArray *payload)
         *payload = plain;
     ++d->step;
     return true;
+}
+
+bool HandshakeState::writeEphemeralAhead(QByteArray *publicKey)
+{
+    if (!d->canProceed(true))
+        return false;
+    if (d->eAhead)
+        return d->fail(QStringLiteral("the message's key was already written ahead"));
+    publicKey->clear();
+    if (!d->leadingE(publicKey, nullptr))
+        return false;
+    d->eAhead = true;
+    return true;
+}
+
+bool HandshakeState::readEphemeralAhead(const char *publicKey)
+{
+    if (!d->canProceed(false))
+        return false;
+    if (d->eAhead)
+        return d->fail(QStringLiteral("the message's key was already read ahead"));
+    if (!d->leadingE(nullptr, publicKey))
+        return false;
+    d->eAhead = true;
+    d->eeAhead = d->step == 1;
+    return !d->eeAhead || d->ee();
+}
+
+bool HandshakeState::isEphemeralAhead() const
+{
+    return d->eAhead;
 }
 
 bool HandshakeState::isFinished() const

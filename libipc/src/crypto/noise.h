@@ -11,6 +11,7 @@
 
 typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
 typedef struct evp_pkey_st EVP_PKEY;
+typedef struct evp_pkey_ctx_st EVP_PKEY_CTX;
 
 namespace ipc::crypto {
 
@@ -79,6 +80,12 @@ class EphemeralKey
 {
 public:
     static std::unique_ptr<EphemeralKey> generate(); // null if OpenSSL fails
+    // A server makes the next connection's key once a handshake is done,
+    // while its peer reads, so that a new connection does not wait for one.
+    // One spare per thread, used once.
+    static void makeSpare();                         // when there is none
+    static std::unique_ptr<EphemeralKey> takeSpare(); // the spare, else a new one
+    static bool hasSpare();
     // Test vectors only: the pair of a given private key (null unless 32 bytes).
     static std::unique_ptr<EphemeralKey> fromPrivateKey(const QByteArray &privateKey);
     ~EphemeralKey(); // OpenSSL clears the private key
@@ -92,6 +99,7 @@ public:
 private:
     explicit EphemeralKey(EVP_PKEY *key);
     EVP_PKEY *m_key;
+    EVP_PKEY_CTX *m_agreement; // derive_init() done: agree() sets the peer and derives
     unsigned char m_public[KeySize] = {};
 };
 
@@ -122,6 +130,22 @@ public:
     bool writeMessage(const QByteArray &payload, QByteArray *message);
     bool readMessage(const QByteArray &message, QByteArray *payload);
     bool isFinished() const;
+
+    // Every message starts with the sender's ephemeral public key ("e"), which
+    // needs no key agreement to write. Sent ahead of the rest, it lets the
+    // peer start its agreement while this side does its own, so the two run
+    // at once instead of one after the other. The bytes on the wire are the
+    // same; only when they leave changes.
+    //
+    // Writes the next message's leading token(s) and returns its KeySize
+    // bytes; writeMessage() then returns the rest of the message.
+    bool writeEphemeralAhead(QByteArray *publicKey);
+    // Reads the next message's leading KeySize bytes, and makes the key
+    // agreement the message calls for ("ee") now; readMessage() then takes
+    // the rest of the message.
+    bool readEphemeralAhead(const char *publicKey);
+    // Whether the next message's leading key was handled ahead.
+    bool isEphemeralAhead() const;
 
     QByteArray handshakeHash() const;   // h, valid once finished
     // Once finished: (sending, receiving) CipherStates for this role.

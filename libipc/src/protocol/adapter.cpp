@@ -86,12 +86,12 @@ void AdapterMaker::forget()
 }
 
 // An encrypted handshake's ephemeral key costs about as much as a key
-// agreement: made while the server accepts the connection, it adds nothing
-// to the connection's time.
+// agreement: taken from the spare the last handshake made, or made while the
+// server accepts the connection, it adds nothing to the connection's time.
 void AdapterMaker::prepareAhead()
 {
     if (m_settings.protocol == Protocol::Native && m_settings.encryption && !m_ephemeralKey)
-        m_ephemeralKey = crypto::EphemeralKey::generate();
+        m_ephemeralKey = crypto::EphemeralKey::takeSpare();
 }
 
 Adapter::WriteResult Adapter::writeDetachedMessage(qint32, const QByteArray &, Output &, const DataSink &)

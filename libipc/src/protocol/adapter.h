@@ -249,8 +249,10 @@ public:
     // connection's end is reported, given what was left unread in `in`.
     virtual Event endOfStream(const wire::FrameReader &in, Error error, const QString &reason) const = 0;
 
-    // Work the coming handshake will need, done now while the peer is busy
-    // (an encrypted handshake's ephemeral key). Default: none.
+    // Work the handshake will need, done while the peer is busy: called
+    // once the adapter's first bytes have left, and again each time the
+    // handshake's bytes have (an encrypted handshake's ephemeral key, and a
+    // server's key for its next connection). Default: none.
     virtual void prepareAhead();
     // Says what the engine asks on its own behalf (see Control). False: this
     // wire cannot say it (the default: a wire without control messages).

@@ -82,6 +82,18 @@ Event NativeAdapter::start(Output &out)
     // preamble, so that the client can answer with everything at once.
     if (security == Security::Plain)
         sendHello(out);
+    if (security == Security::NoiseNN || security == Security::NoiseNNpsk0) {
+        // Our answer to the client's first handshake message ("e, ee") starts
+        // with our ephemeral key, which depends on nothing the client says:
+        // it goes with the preamble, so that the client makes its key
+        // agreement while we make ours. The stream's bytes are those of the
+        // answer written whole; only when they leave differs.
+        if (!m_ephemeralKey && !(m_ephemeralKey = crypto::EphemeralKey::takeSpare()))
+            return fail(Error::HandshakeFailed,
+                        QStringLiteral("handshake failed: no ephemeral key: the random number generator or X25519 failed"));
+        qToBigEndian<quint32>(quint32(crypto::KeySize + crypto::TagSize), out.grow(wire::LengthSize));
+        out.append(reinterpret_cast<const char *>(m_ephemeralKey->publicKey()), crypto::KeySize);
+    }
     if (m_settings.rejectAsDenied)
         return fail(Error::PermissionDenied,
                     QStringLiteral("refused: the peer is another user's process and this server accepts only its own user"));
@@ -99,9 +111,11 @@ Event NativeAdapter::next(wire::FrameReader &in, Output &out)
     char *body = nullptr;
     qsizetype size = 0;
     const wire::FrameReader::Result result = in.next(&body, &size);
-    if (Q_UNLIKELY(result != wire::FrameReader::Result::Frame))
-        return result == wire::FrameReader::Result::NeedMore ? Event::needMore()
-                                                             : fail(Error::MessageTooLarge, in.errorString());
+    if (Q_UNLIKELY(result != wire::FrameReader::Result::Frame)) {
+        if (result != wire::FrameReader::Result::NeedMore)
+            return fail(Error::MessageTooLarge, in.errorString());
+        return Q_UNLIKELY(m_state == State::Handshake) ? readKeyAhead(in) : Event::needMore();
+    }
     if (Q_UNLIKELY(m_state == State::Handshake))
         return handleHandshakeMessage(body, size, in, out);
     if (Q_UNLIKELY(m_state == State::AwaitHello)) {
@@ -182,8 +196,9 @@ Event NativeAdapter::handlePreamble(const char *preamble, wire::FrameReader &in,
     beginHandshake(in);
     QByteArray message;
     if (!m_handshake->writeMessage(QByteArray(), &message))
-        return fail(Error::HandshakeFailed, QStringLiteral("handshake failed: %1").arg(m_handshake->errorString()));
+        return handshakeFailed();
     appendFrame(out, message);
+    out.requestFlush(); // before our agreement on the server's key (readKeyAhead())
     m_state = State::Handshake;
     return Event::progress();
 }
@@ -218,18 +233,26 @@ void NativeAdapter::beginHandshake(wire::FrameReader &in)
         m_handshake->setEphemeral(std::move(m_ephemeralKey));
 }
 
-// Made while the peer works on its answer, so that the handshake's own
-// critical path holds only the key agreement.
+// A server's ephemeral key is the one it made at the end of its last
+// handshake (start()); the next one is made once its part of this handshake
+// has left, while the client reads it and answers.
 void NativeAdapter::prepareAhead()
 {
-    if (settings().encryption && !m_ephemeralKey && !m_handshake)
-        m_ephemeralKey = crypto::EphemeralKey::generate();
+    if (m_settings.role == Role::Server && m_encrypted && m_state == State::AwaitHello)
+        crypto::EphemeralKey::makeSpare();
+}
+
+Event NativeAdapter::handshakeFailed()
+{
+    return fail(Error::HandshakeFailed, QStringLiteral("handshake failed: %1").arg(m_handshake->errorString()));
 }
 
 Event NativeAdapter::handleHandshakeMessage(char *body, qsizetype size, wire::FrameReader &in, Output &out)
 {
+    // A key read ahead (readKeyAhead()) is the frame's first KeySize bytes.
+    const qsizetype skip = m_handshake->isEphemeralAhead() ? crypto::KeySize : 0;
     QByteArray payload;
-    if (!m_handshake->readMessage(QByteArray::fromRawData(body, size), &payload)) {
+    if (!m_handshake->readMessage(QByteArray::fromRawData(body + skip, size - skip), &payload)) {
         const QString cause = m_handshake->usesPsk()
             ? QStringLiteral("wrong pre-shared key or altered handshake: %1")
             : QStringLiteral("altered or malformed handshake: %1");
@@ -237,14 +260,29 @@ Event NativeAdapter::handleHandshakeMessage(char *body, qsizetype size, wire::Fr
                     QStringLiteral("handshake failed: ") + cause.arg(m_handshake->errorString()));
     }
     if (!m_handshake->isFinished()) {
-        QByteArray message;
-        if (!m_handshake->writeMessage(QByteArray(), &message))
-            return fail(Error::HandshakeFailed, QStringLiteral("handshake failed: %1").arg(m_handshake->errorString()));
-        appendFrame(out, message);
+        // Our answer, "e, ee", whose key left with the preamble (start()).
+        QByteArray key;
+        QByteArray rest;
+        if (!m_handshake->writeEphemeralAhead(&key) || !m_handshake->writeMessage(QByteArray(), &rest))
+            return handshakeFailed();
+        out.append(rest);
     }
-    if (m_handshake->isFinished())
-        finishHandshake(in, out);
+    finishHandshake(in, out);
     return Event::progress();
+}
+
+// The server's answer comes in two parts, its key first (with the
+// preamble): with the key in, our agreement runs while the server makes its
+// own.
+Event NativeAdapter::readKeyAhead(const wire::FrameReader &in)
+{
+    if (m_settings.role != Role::Client || m_handshake->isEphemeralAhead()
+        || in.pendingBodyLength() < crypto::KeySize + crypto::TagSize || in.bufferedBodySize() < crypto::KeySize)
+        return Event::needMore();
+    if (!m_handshake->readEphemeralAhead(in.bufferedBody()))
+        return fail(Error::HandshakeFailed,
+                    QStringLiteral("handshake failed: altered or malformed handshake: %1").arg(m_handshake->errorString()));
+    return Event::needMore();
 }
 
 void NativeAdapter::finishHandshake(wire::FrameReader &in, Output &out)
@@ -763,7 +801,10 @@ bool NativeAdapter::pendingLargeMessage(const wire::FrameReader &in, qint32 *typ
 
 Event NativeAdapter::endOfStream(const wire::FrameReader &in, Error error, const QString &reason) const
 {
-    const QString truncated = in.truncationError();
+    // A client mid-handshake holds the start of the server's answer, whose
+    // key comes ahead of the rest (start()): no truncation to report.
+    const bool answerPending = m_state == State::Handshake && m_settings.role == Role::Client;
+    const QString truncated = answerPending ? QString() : in.truncationError();
     if (!truncated.isEmpty())
         return Event::failed(Error::ProtocolError, truncated);
     if (m_batches && (m_opened.available() > 0 || !m_largeBody.isNull()))

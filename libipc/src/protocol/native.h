@@ -44,6 +44,8 @@ private:
     Event handlePreamble(const char *preamble, wire::FrameReader &in, Output &out);
     Event handleReply(quint8 reply, wire::FrameReader &in);
     Event handleHandshakeMessage(char *body, qsizetype size, wire::FrameReader &in, Output &out);
+    Event readKeyAhead(const wire::FrameReader &in);
+    Event handshakeFailed();
     Event handleRecord(char *body, qsizetype size, Output &out);
     Event nextFromBatches(wire::FrameReader &in, Output &out);
     void takeOverLargeBody();
