@@ -1,19 +1,16 @@
 #!/usr/bin/env bash
-# The test suite again on the portable transport, in ./build-portable:
-# QLocalSocket and QTcpSocket alone, as macOS and Windows run it (no
-# UnixSocketStream, memory files, peer credentials or kernel liveness check;
-# the tests that need those skip and say so).
+# The test suite again on the portable transport: QLocalSocket and QTcpSocket
+# alone, as macOS and Windows run it (no UnixSocketStream, memory files,
+# peer credentials or kernel liveness check; the tests that need those skip
+# and say so). The same build as the main suite (./build, made if missing),
+# with IPC_PORTABLE_TRANSPORT=1 in the environment of every test and of the
+# processes they start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-# Unoptimised and without debug information: it compiles in half the time,
-# and what runs here is the transport's logic, not its speed. The monitor is
-# left out: it sits on the library's public API, which the tests here cover.
-cmake -S . -B build-portable -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0 \
-    -DLIBIPC_WARNINGS_AS_ERRORS=ON -DLIBIPC_PORTABLE_TRANSPORT=ON -DLIBIPC_BUILD_EXAMPLES=OFF \
-    -DLIBIPC_BUILD_MONITOR=OFF -DLIBIPC_BUILD_DOCS=OFF
-cmake --build build-portable --parallel 2
-export QT_QPA_PLATFORM=offscreen
-# The consumer and package-install tests build or install from source:
+[ -f build/build.ninja ] || bash scripts/build.sh
+cmake --build build --parallel 2
+export QT_QPA_PLATFORM=offscreen IPC_PORTABLE_TRANSPORT=1
+# The consumer and package-install tests build or install from source, and
+# the monitor sits on the library's public API, which the tests here cover:
 # nothing of the transport to learn there.
-ctest --test-dir build-portable --output-on-failure --parallel 2 --timeout 600 -E "consumer_|_install$"
+ctest --test-dir build --output-on-failure --parallel 2 --timeout 600 -E "consumer_|_install$|tst_monitor"

@@ -106,9 +106,10 @@ QString configurationError(const ServerConfig &config, const Address &address)
     if (config.sameUserOnly && address.kind == Address::Tcp)
         return QStringLiteral("invalid configuration: sameUserOnly needs a local socket; over TCP no one vouches for "
                               "the peer's user");
-    if (config.sameUserOnly && !transport::hasPeerCredentials)
-        return QStringLiteral("invalid configuration: sameUserOnly needs the peer's credentials, which this build's "
-                              "local sockets do not give (only Linux's own transport does)");
+    if (config.sameUserOnly && !transport::hasPeerCredentials())
+        return QStringLiteral("invalid configuration: sameUserOnly needs the peer's credentials, which this process's "
+                              "local sockets do not give (only Linux's own transport does, unless IPC_PORTABLE_TRANSPORT=1 "
+                              "turned it off)");
     return QString();
 }
 

@@ -1,13 +1,17 @@
-// What this build's local transport gives, for tests of the public API
+// What this process's local transport gives, for tests of the public API
 // (internal tests read transport/capabilities.h): Linux's own (peer
 // credentials, memory files, the kernel's liveness check), or Qt's sockets
-// alone, as other systems and a LIBIPC_PORTABLE_TRANSPORT build have.
+// alone, as other systems, a LIBIPC_PORTABLE_TRANSPORT build and a process
+// run with IPC_PORTABLE_TRANSPORT=1 have.
 #pragma once
 
 #include <QtGlobal>
 
+inline bool hasLinuxTransport()
+{
 #if defined(Q_OS_LINUX) && !defined(IPC_PORTABLE_TRANSPORT)
-constexpr bool hasLinuxTransport = true;
+    return qEnvironmentVariableIntValue("IPC_PORTABLE_TRANSPORT") == 0;
 #else
-constexpr bool hasLinuxTransport = false;
+    return false;
 #endif
+}

@@ -407,7 +407,7 @@ private Q_SLOTS:
     // it: the live server sees no connection, no error and logs nothing.
     void livenessCheckLeavesTheLiveServerAlone()
     {
-        if (!IPC_LINUX_TRANSPORT)
+        if (!transport::linuxTransport())
             QSKIP("the kernel's liveness check is Linux's own transport's; others probe with a connection");
         IdObserver observer;
         setDefaultSessionObserver(&observer);

@@ -342,7 +342,7 @@ private Q_SLOTS:
 
     void sharedMemoryMessages()
     {
-        if (!ipc::transport::hasMemoryFiles)
+        if (!ipc::transport::hasMemoryFiles())
             QSKIP("memory files travel only on Linux's own transport");
         QFETCH(bool, agreed);
         QFETCH(int, file);
@@ -392,7 +392,7 @@ private Q_SLOTS:
     // small number the connection ends, and all of them are closed.
     void descriptorsWithoutMessages()
     {
-        if (!ipc::transport::hasMemoryFiles)
+        if (!ipc::transport::hasMemoryFiles())
             QSKIP("descriptors travel only on Linux's own transport");
         Fixture f(false);
         QVERIFY(f.ready);

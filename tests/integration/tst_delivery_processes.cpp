@@ -294,7 +294,7 @@ private Q_SLOTS:
     void killedWorkerEndsItsRequests()
     {
         QFETCH(bool, tcp);
-        if (!tcp && !hasLinuxTransport)
+        if (!tcp && !hasLinuxTransport())
             QSKIP("the peer's pid comes from Linux's own transport; elsewhere the server waits resumeTimeout");
         ServerConfig config;
         config.resumeTimeout = tcp ? 1s : 10min; // a local worker's requests must not wait for this

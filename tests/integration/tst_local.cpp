@@ -270,7 +270,7 @@ private Q_SLOTS:
             return;
         for (const QByteArray &echo : std::as_const(echoes)) {
             // (Another allocator than glibc's, a sanitizer's, gets a copy.)
-            if (ipc::transport::hasMemoryFiles && encrypted && echo.size() >= (32 << 20) && mallocIsGlibcs())
+            if (ipc::transport::hasMemoryFiles() && encrypted && echo.size() >= (32 << 20) && mallocIsGlibcs())
                 QCOMPARE(mappedFromMemoryFile(echo.constData()), !batches);
         }
         QVERIFY(client.waitForDelivered(10s));

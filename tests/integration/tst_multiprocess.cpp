@@ -270,7 +270,7 @@ private Q_SLOTS:
         ipc::ServerConfig config;
         config.unmaskPermissions = unmask;
         config.sameUserOnly = sameUserOnly;
-        if (sameUserOnly && !hasLinuxTransport)
+        if (sameUserOnly && !hasLinuxTransport())
             QSKIP("sameUserOnly needs peer credentials: Linux's own transport (tst_security checks the refusal)");
         ipc::Server server(name, config);
         QSignalSpy clientErrors(&server, &ipc::Server::clientErrorOccurred);

@@ -89,7 +89,7 @@ private Q_SLOTS:
         ServerConfig config;
         config.sameUserOnly = true;
         Server server(name, config);
-        if (!hasLinuxTransport) { // said plainly, not a server that refuses everyone
+        if (!hasLinuxTransport()) { // said plainly, not a server that refuses everyone
             QVERIFY(!server.listen());
             QCOMPARE(server.error(), Error::InvalidConfiguration);
             QVERIFY2(server.errorString().contains(QLatin1String("peer's credentials")), qPrintable(server.errorString()));

@@ -289,7 +289,7 @@ private Q_SLOTS:
         for (const QCborMap &opened : collector.ofType(EventType::ConnectionOpened)) {
             if (opened.value(key(Key::Connection)).toInteger() != qint64(serverSide))
                 clientSide = opened.value(key(Key::Connection)).toInteger();
-            else if (transport::hasPeerCredentials) { // a local socket: the kernel names the peer
+            else if (transport::hasPeerCredentials()) { // a local socket: the kernel names the peer
                 QCOMPARE(opened.value(key(Key::PeerPid)).toInteger(), QCoreApplication::applicationPid());
                 QCOMPARE(opened.value(key(Key::PeerUid)).toInteger(), qint64(::getuid()));
             } else { // the portable transport: nobody says

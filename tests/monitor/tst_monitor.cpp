@@ -569,7 +569,7 @@ private Q_SLOTS:
         traffic.tick();
         for (int step = 1; step <= 4; ++step) {
             for (int i = 0; i < 10; ++i)
-                QVERIFY(server.write(id, 6, QByteArray(100, 'd')));
+                QVERIFY2(server.write(id, 6, QByteArray(100, 'd')), qPrintable(server.errorString()));
             QTRY_COMPARE_WITH_TIMEOUT(delivery().backlog(), qint64(step * 10), 10000);
             traffic.tick();
         }

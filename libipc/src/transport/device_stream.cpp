@@ -172,7 +172,7 @@ PeerCredentials DeviceStream::peerCredentials() const
 {
     PeerCredentials result;
 #if IPC_LINUX_TRANSPORT
-    if (!m_local || m_local->socketDescriptor() < 0)
+    if (!transport::hasPeerCredentials() || !m_local || m_local->socketDescriptor() < 0)
         return result;
     ucred credentials {};
     socklen_t size = sizeof credentials;

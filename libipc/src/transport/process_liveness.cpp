@@ -52,7 +52,7 @@ private:
 bool processIsGone(qint64 pid)
 {
 #if IPC_LINUX_TRANSPORT
-    return pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH; // EPERM: another user's, alive
+    return transport::linuxTransport() && pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH; // EPERM: another user's, alive
 #else
     Q_UNUSED(pid)
     return false;
@@ -62,7 +62,7 @@ bool processIsGone(qint64 pid)
 std::unique_ptr<QObject> watchProcessExit(qint64 pid, std::function<void()> onExit)
 {
 #if IPC_LINUX_TRANSPORT
-    if (pid <= 0)
+    if (pid <= 0 || !transport::linuxTransport())
         return nullptr;
     const int pidfd = int(::syscall(SYS_pidfd_open, pid_t(pid), 0));
     if (pidfd < 0)

@@ -87,6 +87,8 @@ std::optional<bool> listeningOn(dev_t device, ino_t inode)
 std::optional<bool> isListeningSocketFile(const QString &path)
 {
 #if IPC_LINUX_TRANSPORT
+    if (!transport::linuxTransport())
+        return std::nullopt;
     struct stat info;
     if (::lstat(QFile::encodeName(path).constData(), &info) != 0 || !S_ISSOCK(info.st_mode))
         return false;

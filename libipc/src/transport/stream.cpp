@@ -18,10 +18,10 @@ Stream *Stream::create(const Address &address, QObject *parent)
     if (address.kind == Address::Tcp)
         return new DeviceStream(new QTcpSocket, parent);
 #if IPC_LINUX_TRANSPORT
-    return new UnixSocketStream(parent);
-#else
-    return new DeviceStream(new QLocalSocket, parent);
+    if (transport::linuxTransport())
+        return new UnixSocketStream(parent);
 #endif
+    return new DeviceStream(new QLocalSocket, parent);
 }
 
 PeerCredentials Stream::peerCredentials() const

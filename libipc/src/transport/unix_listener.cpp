@@ -151,8 +151,11 @@ bool UnixListener::bindSocket()
 void UnixListener::onAccepted(int descriptor)
 {
 #if IPC_LINUX_TRANSPORT
-    Q_EMIT newStream(new UnixSocketStream(descriptor));
-#else
+    if (transport::linuxTransport()) {
+        Q_EMIT newStream(new UnixSocketStream(descriptor));
+        return;
+    }
+#endif
     auto *socket = new QLocalSocket;
     if (!socket->setSocketDescriptor(descriptor)) {
         ::close(descriptor);
@@ -160,7 +163,6 @@ void UnixListener::onAccepted(int descriptor)
         return;
     }
     Q_EMIT newStream(new DeviceStream(socket));
-#endif
 }
 
 // A file deleted under a running server (a cleanup script, a second
