@@ -3,6 +3,7 @@
 #include <QDateTime>
 #include <QFile>
 #include <QJsonDocument>
+#include <QMetaEnum>
 #include <QStringDecoder>
 #include <QTextStream>
 
@@ -140,6 +141,11 @@ std::unique_ptr<ipc::Client> connectClient(const QCommandLineParser &parser, con
     *exitCode = fail(client->error() == ipc::Error::NoError ? TimedOut : exitCodeFor(client->error()),
                      client->errorString());
     return nullptr;
+}
+
+QString errorName(ipc::Error error)
+{
+    return QString::fromLatin1(QMetaEnum::fromType<ipc::Error>().valueToKey(int(error)));
 }
 
 int exitCodeFor(ipc::Error error)

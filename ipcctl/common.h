@@ -59,6 +59,8 @@ std::unique_ptr<ipc::Client> connectClient(const QCommandLineParser &parser, con
                                            const std::function<void(ipc::Client &)> &prepare = {});
 
 int exitCodeFor(ipc::Error error);
+// The enum's own name for an error ("ConnectionLost"), as --json prints it.
+QString errorName(ipc::Error error);
 // Prints "ipcctl: WHAT" on stderr and returns the code.
 int fail(int code, const QString &what);
 

@@ -46,11 +46,6 @@ QVariant valueOf(const QString &text)
     return text;
 }
 
-QString errorName(ipc::Error error)
-{
-    return QString::fromLatin1(QMetaEnum::fromType<ipc::Error>().valueToKey(int(error)));
-}
-
 QString jsonText(const QVariant &value)
 {
     const QJsonValue json = QJsonValue::fromVariant(value);

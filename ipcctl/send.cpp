@@ -11,11 +11,6 @@ namespace ipcctl {
 
 namespace {
 
-QString errorName(ipc::Error error)
-{
-    return QString::fromLatin1(QMetaEnum::fromType<ipc::Error>().valueToKey(int(error)));
-}
-
 void print(const ipc::Message &message, const QCommandLineParser &parser, const Common &common, bool hex, bool isReply)
 {
     if (parser.isSet(common.json))

@@ -11,11 +11,6 @@ using namespace ipc::telemetry;
 
 namespace {
 
-QString key(const char *name)
-{
-    return QLatin1String(name);
-}
-
 QString direction(const QCborValue &value)
 {
     return value.toInteger() == int(Direction::Received) ? QStringLiteral("in") : QStringLiteral("out");

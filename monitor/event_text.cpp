@@ -9,11 +9,6 @@ using namespace ipc::telemetry;
 
 namespace {
 
-QString key(const char *name)
-{
-    return QLatin1String(name);
-}
-
 QString clock(qint64 ms)
 {
     return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm:ss.zzz"));

@@ -9,11 +9,6 @@ using namespace ipc::telemetry;
 
 namespace {
 
-QString key(const char *name)
-{
-    return QLatin1String(name);
-}
-
 quint64 idOf(const QCborMap &event, const char *name)
 {
     return quint64(event.value(key(name)).toInteger());

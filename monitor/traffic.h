@@ -21,6 +21,12 @@
 
 namespace monitor {
 
+// A telemetry key (ipc::telemetry::Key) as the QString a QCborMap is read with.
+inline QString key(const char *name)
+{
+    return QLatin1String(name);
+}
+
 using ipc::telemetry::EventType;
 
 // How a connection is protected, weakest first, as the views colour it.

@@ -103,6 +103,25 @@ struct Pair
     }
 };
 
+// A server's and a client's native adapter, encrypted, to feed by hand.
+struct EncryptedAdapters
+{
+    explicit EncryptedAdapters(const QByteArray &psk = {})
+        : server(settings(Role::Server, psk))
+        , client(settings(Role::Client, psk))
+    {
+    }
+    static protocol::Settings settings(Role role, const QByteArray &psk)
+    {
+        protocol::Settings settings;
+        settings.role = role;
+        settings.preSharedKey = psk;
+        return settings;
+    }
+    protocol::NativeAdapter server;
+    protocol::NativeAdapter client;
+};
+
 } // namespace
 
 class TestSession : public QObject
@@ -274,12 +293,9 @@ private Q_SLOTS:
     {
         QFETCH(QByteArray, psk);
         QFETCH(int, piece);
-        protocol::Settings settings;
-        settings.preSharedKey = psk;
-        settings.role = Role::Server;
-        protocol::NativeAdapter server(settings);
-        settings.role = Role::Client;
-        protocol::NativeAdapter client(settings);
+        EncryptedAdapters adapters(psk);
+        protocol::NativeAdapter &server = adapters.server;
+        protocol::NativeAdapter &client = adapters.client;
         protocol::Output out;
 
         QCOMPARE(server.start(out).kind, protocol::Event::Progress);
@@ -363,11 +379,9 @@ private Q_SLOTS:
     void alteredServerKeyFailsTheHandshake()
     {
         QFETCH(int, flip);
-        protocol::Settings settings;
-        settings.role = Role::Server;
-        protocol::NativeAdapter server(settings);
-        settings.role = Role::Client;
-        protocol::NativeAdapter client(settings);
+        EncryptedAdapters adapters;
+        protocol::NativeAdapter &server = adapters.server;
+        protocol::NativeAdapter &client = adapters.client;
         protocol::Output out;
         QCOMPARE(server.start(out).kind, protocol::Event::Progress);
         QByteArray greeting = out.contents();

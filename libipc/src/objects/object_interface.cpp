@@ -13,7 +13,6 @@ namespace {
 // Bounds on a peer's description: far beyond any real interface.
 constexpr qsizetype MaxMembers = 4096;
 constexpr qsizetype MaxParameters = 64;
-constexpr qsizetype MaxNameBytes = 1024;
 
 QString typeProblem(
     const char *what, const QByteArray &member, const QByteArray &type, const QString &why)

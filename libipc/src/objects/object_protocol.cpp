@@ -11,14 +11,6 @@ namespace {
 // Object names and member counts are small; a bound keeps a peer's
 // nonsense from becoming an enormous index.
 constexpr qint64 MaxIndex = 1 << 20;
-constexpr qsizetype MaxNameBytes = 1024;
-
-bool fail(QString *why, const QString &text)
-{
-    if (why)
-        *why = text;
-    return false;
-}
 
 bool readHandle(const QCborValue &value, quint64 *handle)
 {
@@ -76,12 +68,12 @@ bool decodeItem(const QByteArray &data, QCborValue *value, QString *why)
     if (value)
         *value = item;
     if (reader.lastError() != QCborError::NoError)
-        return fail(why,
+        return failBecause(why,
             QStringLiteral("malformed CBOR at byte %1: %2")
                 .arg(reader.currentOffset())
                 .arg(reader.lastError().toString()));
     if (reader.currentOffset() != data.size())
-        return fail(why,
+        return failBecause(why,
             QStringLiteral("%1 bytes after the CBOR item")
                 .arg(data.size() - reader.currentOffset()));
     return true;
@@ -91,7 +83,7 @@ bool decodeItem(const QByteArray &data, QCborValue *value, QString *why)
 bool decodeEmission(const QByteArray &data, Emitted *out, QString *why)
 {
     const auto shape = [why] {
-        return fail(
+        return failBecause(
             why, QStringLiteral("an emission is not [handle, signal, [arguments], {properties}]"));
     };
     // Not CBOR at all, or CBOR of another shape: the reason says which.
@@ -137,7 +129,7 @@ bool decodeEmission(const QByteArray &data, Emitted *out, QString *why)
         || !reader.leaveContainer())
         return malformed();
     if (reader.currentOffset() != data.size())
-        return fail(why,
+        return failBecause(why,
             QStringLiteral("%1 bytes after the CBOR item")
                 .arg(data.size() - reader.currentOffset()));
     return true;
@@ -152,7 +144,7 @@ bool decodeCall(const QByteArray &data, Invocation *out, bool oneValue, QString 
 {
     const auto malformed = [&] {
         return decodeItem(data, nullptr, why)
-            ? fail(why,
+            ? failBecause(why,
                 oneValue ? QStringLiteral("a property write is not [handle, property, value]")
                          : QStringLiteral("a call is not [handle, member, arguments]"))
             : false;
@@ -190,7 +182,7 @@ bool decodeCall(const QByteArray &data, Invocation *out, bool oneValue, QString 
     if (reader.lastError() != QCborError::NoError || !reader.leaveContainer())
         return malformed();
     if (reader.currentOffset() != data.size())
-        return fail(why,
+        return failBecause(why,
             QStringLiteral("%1 bytes after the CBOR item").arg(data.size() - reader.currentOffset()));
     return true;
 }
@@ -215,7 +207,7 @@ bool decodeWithdrawn(const QByteArray &data, quint64 *handle, QString *reason, Q
     const QCborArray array = item.toArray();
     if (!item.isArray() || array.size() != 2 || !readHandle(array[0], handle)
         || !array[1].isString())
-        return fail(why, QStringLiteral("a withdrawal is not [handle, reason]"));
+        return failBecause(why, QStringLiteral("a withdrawal is not [handle, reason]"));
     *reason = array[1].toString();
     return true;
 }
@@ -228,7 +220,7 @@ bool decodeMissed(const QByteArray &data, MissedEmissions *out, QString *why)
     const QCborArray array = item.toArray();
     if (!item.isArray() || array.size() != 3 || !readHandle(array[0], &out->handle)
         || !array[1].isInteger() || array[1].toInteger() < 0 || !array[2].isArray())
-        return fail(
+        return failBecause(
             why, QStringLiteral("a missed-emissions notice is not [handle, count, [properties]]"));
     out->count = quint64(array[1].toInteger());
     out->properties = array[2].toArray();
@@ -243,7 +235,7 @@ bool decodeName(const QByteArray &data, QString *name, QString *why)
     const QCborValue value = item[QStringLiteral("name")];
     if (!item.isMap() || !value.isString() || value.toString().isEmpty()
         || value.toString().size() > MaxNameBytes)
-        return fail(why, QStringLiteral("an acquire is not {\"name\": text}"));
+        return failBecause(why, QStringLiteral("an acquire is not {\"name\": text}"));
     *name = value.toString();
     return true;
 }
@@ -254,7 +246,7 @@ bool decodeHandle(const QByteArray &data, quint64 *handle, QString *why)
     if (!decodeItem(data, &item, why))
         return false;
     if (!item.isMap() || !readHandle(item[QStringLiteral("handle")], handle))
-        return fail(why, QStringLiteral("a release is not {\"handle\": number}"));
+        return failBecause(why, QStringLiteral("a release is not {\"handle\": number}"));
     return true;
 }
 

@@ -99,20 +99,13 @@ QString nameOf(QMetaType type)
                           : QStringLiteral("an unregistered type");
 }
 
-bool fail(QString *why, const QString &text)
-{
-    if (why)
-        *why = text;
-    return false;
-}
-
 bool canTravelAt(QMetaType type, int depth, QString *why)
 {
     if (depth > MaxDepth)
-        return fail(
+        return failBecause(
             why, QStringLiteral("%1 nests deeper than %2 levels").arg(nameOf(type)).arg(MaxDepth));
     if (!type.isValid())
-        return fail(why,
+        return failBecause(why,
             QStringLiteral(
                 "an unregistered type (declare it with Q_DECLARE_METATYPE or Q_GADGET)"));
     if (isPlain(type.id()) || isEnum(type))
@@ -123,7 +116,7 @@ bool canTravelAt(QMetaType type, int depth, QString *why)
             const QMetaProperty property = meta->property(i);
             QString inner;
             if (!canTravelAt(property.metaType(), depth + 1, &inner))
-                return fail(why,
+                return failBecause(why,
                     QStringLiteral("%1 (its property %2: %3)")
                         .arg(nameOf(type), QString::fromLatin1(property.name()), inner));
         }
@@ -135,20 +128,20 @@ bool canTravelAt(QMetaType type, int depth, QString *why)
             = empty.value<QSequentialIterable>().metaContainer().valueMetaType();
         QString inner;
         if (!canTravelAt(element, depth + 1, &inner))
-            return fail(why, QStringLiteral("%1 (its elements: %2)").arg(nameOf(type), inner));
+            return failBecause(why, QStringLiteral("%1 (its elements: %2)").arg(nameOf(type), inner));
         return true;
     }
     if (isAssociative(type)) {
         const QVariant empty(type);
         const QMetaAssociation association = empty.value<QAssociativeIterable>().metaContainer();
         if (association.keyMetaType().id() != QMetaType::QString)
-            return fail(why, QStringLiteral("%1 (map keys must be QString)").arg(nameOf(type)));
+            return failBecause(why, QStringLiteral("%1 (map keys must be QString)").arg(nameOf(type)));
         QString inner;
         if (!canTravelAt(association.mappedMetaType(), depth + 1, &inner))
-            return fail(why, QStringLiteral("%1 (its values: %2)").arg(nameOf(type), inner));
+            return failBecause(why, QStringLiteral("%1 (its values: %2)").arg(nameOf(type), inner));
         return true;
     }
-    return fail(why,
+    return failBecause(why,
         QStringLiteral("%1, which has no CBOR form (use a Q_GADGET, an enum, a container or a "
                        "type QCborValue::fromVariant() handles)")
             .arg(nameOf(type)));
@@ -160,7 +153,7 @@ QCborValue toCborAt(const QVariant &value, int depth, QString *why)
     if (!value.isValid() || type.id() == QMetaType::Nullptr)
         return QCborValue(QCborValue::Null);
     if (depth > MaxDepth) {
-        fail(why, QStringLiteral("a value nests deeper than %1 levels").arg(MaxDepth));
+        failBecause(why, QStringLiteral("a value nests deeper than %1 levels").arg(MaxDepth));
         return QCborValue(QCborValue::Invalid);
     }
     if (isEnum(type))
@@ -205,7 +198,7 @@ QCborValue toCborAt(const QVariant &value, int depth, QString *why)
     }
     if (isPlain(type.id()))
         return QCborValue::fromVariant(value);
-    fail(why, QStringLiteral("%1 cannot travel").arg(nameOf(type)));
+    failBecause(why, QStringLiteral("%1 cannot travel").arg(nameOf(type)));
     return QCborValue(QCborValue::Invalid);
 }
 
@@ -238,7 +231,7 @@ QString kindOf(const QCborValue &value)
 
 QVariant mismatch(QMetaType type, const QCborValue &value, QString *why)
 {
-    fail(why, QStringLiteral("expected %1, got %2").arg(nameOf(type), kindOf(value)));
+    failBecause(why, QStringLiteral("expected %1, got %2").arg(nameOf(type), kindOf(value)));
     return {};
 }
 
@@ -290,7 +283,7 @@ QVariant gadgetFrom(const QCborValue &value, QMetaType type, int depth, QString 
         QString inner;
         const QVariant converted = fromCborAt(field, property.metaType(), depth + 1, &inner);
         if (!converted.isValid()) {
-            fail(why,
+            failBecause(why,
                 QStringLiteral("%1.%2: %3")
                     .arg(nameOf(type), QString::fromLatin1(property.name()), inner));
             return {};
@@ -312,7 +305,7 @@ QVariant sequenceFrom(const QCborValue &value, QMetaType type, int depth, QStrin
         QString inner;
         const QVariant converted = fromCborAt(item, element, depth + 1, &inner);
         if (!converted.isValid()) {
-            fail(why, QStringLiteral("element %1: %2").arg(index).arg(inner));
+            failBecause(why, QStringLiteral("element %1: %2").arg(index).arg(inner));
             return {};
         }
         items.addValue(converted);
@@ -331,13 +324,13 @@ QVariant associativeFrom(const QCborValue &value, QMetaType type, int depth, QSt
     const QCborMap map = value.toMap();
     for (auto it = map.constBegin(); it != map.constEnd(); ++it) {
         if (!it.key().isString()) {
-            fail(why, QStringLiteral("a map key is %1, not a string").arg(kindOf(it.key())));
+            failBecause(why, QStringLiteral("a map key is %1, not a string").arg(kindOf(it.key())));
             return {};
         }
         QString inner;
         const QVariant converted = fromCborAt(it.value(), mapped, depth + 1, &inner);
         if (!converted.isValid()) {
-            fail(why, QStringLiteral("value of %1: %2").arg(it.key().toString(), inner));
+            failBecause(why, QStringLiteral("value of %1: %2").arg(it.key().toString(), inner));
             return {};
         }
         items.setValue(it.key().toString(), converted);
@@ -370,7 +363,7 @@ QVariant numberFrom(const QCborValue &value, QMetaType type, QString *why)
     }
     QVariant number(integer);
     if (!number.convert(type) || number.toLongLong() != integer) {
-        fail(why, QStringLiteral("%1 is out of the range of %2").arg(integer).arg(nameOf(type)));
+        failBecause(why, QStringLiteral("%1 is out of the range of %2").arg(integer).arg(nameOf(type)));
         return {};
     }
     return number;
@@ -379,7 +372,7 @@ QVariant numberFrom(const QCborValue &value, QMetaType type, QString *why)
 QVariant fromCborAt(const QCborValue &value, QMetaType type, int depth, QString *why)
 {
     if (depth > MaxDepth) {
-        fail(why, QStringLiteral("a value nests deeper than %1 levels").arg(MaxDepth));
+        failBecause(why, QStringLiteral("a value nests deeper than %1 levels").arg(MaxDepth));
         return {};
     }
     const int id = type.id();

@@ -13,6 +13,19 @@
 
 namespace ipc::objects {
 
+// The longest object, member or type name a peer may send: far beyond any
+// real one, and a bound on what a peer's nonsense can make us hold.
+constexpr qsizetype MaxNameBytes = 1024;
+
+// Every check here ends the same way when it fails: *why (when asked) says
+// what was wrong, and the answer is false.
+inline bool failBecause(QString *why, const QString &text)
+{
+    if (why)
+        *why = text;
+    return false;
+}
+
 // Whether values of `type` can travel; when not, *why names the type (and,
 // inside a gadget or a container, the part that cannot).
 bool canTravel(QMetaType type, QString *why);
