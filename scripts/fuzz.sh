@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 bash scripts/setup.sh
-cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# A unity build of the library, as in scripts/sanitize.sh.
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_UNITY_BUILD=ON \
     -DCMAKE_CXX_COMPILER=clang++ -DLIBIPC_FUZZ=ON -DLIBIPC_SANITIZE=address,undefined \
     -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined" \
     -DLIBIPC_BUILD_TESTS=OFF -DLIBIPC_BUILD_EXAMPLES=OFF -DLIBIPC_BUILD_MONITOR=OFF \

@@ -4,8 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# Line tables are all a report's stack needs (-g1): a third less to compile than -g.
-cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
+# Line tables are all a report's stack needs (-g1): a third less to compile
+# than -g. The library, monitor and tools compile as unity builds (a file
+# per eight sources; tests stay a file each): a quarter less time. The main
+# build compiles each file alone, which is where a missing include shows.
+cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DCMAKE_UNITY_BUILD=ON \
     -DLIBIPC_BUILD_EXAMPLES=OFF -DLIBIPC_WARNINGS_AS_ERRORS=ON \
     -DLIBIPC_SANITIZE=address,undefined -DCMAKE_CXX_FLAGS="-fno-sanitize-recover=undefined"
 cmake --build build-sanitize --parallel 2

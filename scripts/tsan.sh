@@ -9,7 +9,8 @@ bash scripts/setup.sh
 # uses moveToThread() would report Qt's hidden synchronisation.
 tests=(tst_threads)
 functions=(clientWritesFromFourThreads serverWritesFromOtherThreads foreignWritesAreBounded)
-cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DLIBIPC_BUILD_EXAMPLES=OFF \
+# A unity build of the library, as in scripts/sanitize.sh.
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DCMAKE_UNITY_BUILD=ON -DLIBIPC_BUILD_EXAMPLES=OFF \
     -DLIBIPC_WARNINGS_AS_ERRORS=ON -DLIBIPC_SANITIZE=thread > /dev/null
 cmake --build build-tsan --parallel 2 --target "${tests[@]}" ipc_test_peer
 logs=$(mktemp -d)
