@@ -132,8 +132,9 @@ void Session::onReadyRead()
     // The handshake's bytes leave at the end of the read that made them,
     // all in one write, not on the event loop's next turn: the peer waits.
     if (alive && std::exchange(m_handshakeWritten, false) && m_state != State::Finished) {
-        m_stream->flush();
-        prepareAhead(); // while the peer reads what just left
+        m_stream->flush(); // a failing flush may end the session here
+        if (alive && m_state != State::Finished)
+            prepareAhead(); // while the peer reads what just left
     }
 }
 

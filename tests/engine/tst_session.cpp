@@ -281,17 +281,20 @@ private Q_SLOTS:
     void serverKeyComesWithThePreamble_data()
     {
         QTest::addColumn<QByteArray>("psk");
-        QTest::addColumn<int>("piece"); // bytes per read; 0: the whole stream at once
+        QTest::addColumn<int>("firstRead"); // what the client has when it answers
+        QTest::addColumn<int>("piece");     // bytes per read after that; 0: the rest at once
         for (const QByteArray &psk : {QByteArray(), QByteArray(32, 'k')}) {
             const char *mode = psk.isEmpty() ? "NN" : "NNpsk0";
-            QTest::addRow("%s, all at once", mode) << psk << 0;
-            QTest::addRow("%s, a byte at a time", mode) << psk << 1;
-            QTest::addRow("%s, 7 bytes at a time", mode) << psk << 7;
+            QTest::addRow("%s, preamble alone, then the rest at once", mode) << psk << 2 << 0;
+            QTest::addRow("%s, preamble and key together, then the rest", mode) << psk << 38 << 0;
+            QTest::addRow("%s, then a byte at a time", mode) << psk << 2 << 1;
+            QTest::addRow("%s, then 7 bytes at a time", mode) << psk << 2 << 7;
         }
     }
     void serverKeyComesWithThePreamble()
     {
         QFETCH(QByteArray, psk);
+        QFETCH(int, firstRead);
         QFETCH(int, piece);
         EncryptedAdapters adapters(psk);
         protocol::NativeAdapter &server = adapters.server;
@@ -307,9 +310,11 @@ private Q_SLOTS:
         // The client answers the preamble: reply, its first handshake message.
         wire::FrameReader clientIn;
         QCOMPARE(client.start(out).kind, protocol::Event::Progress);
-        clientIn.append(serverStream.constData(), 2);
+        clientIn.append(serverStream.constData(), firstRead);
         QCOMPARE(client.next(clientIn, out).kind, protocol::Event::Progress);
         QVERIFY(out.flushRequested()); // it leaves before the client's agreement
+        // With the key in, the client agrees now; it then waits for the tag.
+        QCOMPARE(client.next(clientIn, out).kind, protocol::Event::NeedMore);
         const QByteArray clientAnswer = out.contents();
         out.clear();
         out.clearFlush();
@@ -336,7 +341,7 @@ private Q_SLOTS:
         QCOMPARE(frames.next(&body, &size), wire::FrameReader::Result::Frame);
 
         // The client reads the rest of the server's stream in pieces.
-        qsizetype at = 2;
+        qsizetype at = firstRead;
         bool established = false;
         while (!established) {
             QVERIFY2(at < serverStream.size(), "the server's stream ended before the client was established");
@@ -375,6 +380,27 @@ private Q_SLOTS:
         QTest::addColumn<int>("flip"); // the key's byte to alter; -1: all zero, a low-order point
         QTest::newRow("bit flipped") << 5;
         QTest::newRow("low-order point") << -1;
+    }
+
+    // An answer too short to hold a key and a tag is not read ahead, and
+    // fails whole, saying why.
+    void shortServerAnswerFailsTheHandshake()
+    {
+        EncryptedAdapters adapters;
+        protocol::NativeAdapter &client = adapters.client;
+        protocol::Output out;
+        QByteArray greeting = QByteArray::fromHex("0301" "00000028") + QByteArray(32, 'k');
+        wire::FrameReader clientIn;
+        clientIn.append(greeting.constData(), greeting.size());
+        QCOMPARE(client.start(out).kind, protocol::Event::Progress);
+        QCOMPARE(client.next(clientIn, out).kind, protocol::Event::Progress);
+        QCOMPARE(client.next(clientIn, out).kind, protocol::Event::NeedMore); // 32 of 40: nothing ahead
+        const QByteArray rest(8, 't');
+        clientIn.append(rest.constData(), rest.size());
+        const protocol::Event event = client.next(clientIn, out);
+        QCOMPARE(event.kind, protocol::Event::Failed);
+        QCOMPARE(event.error, Error::HandshakeFailed);
+        QVERIFY2(event.reason.contains(QLatin1String("too short (got 40 bytes, need 48)")), qPrintable(event.reason));
     }
     void alteredServerKeyFailsTheHandshake()
     {

@@ -1,5 +1,7 @@
 #include "noise.h"
 
+#include <QCoreApplication>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
@@ -372,23 +374,38 @@ std::unique_ptr<EphemeralKey> EphemeralKey::generate()
 }
 
 namespace {
-thread_local std::unique_ptr<EphemeralKey> spareKey;
-}
+
+// The spare, and the process that made it: a child forked without exec
+// holds a copy, which neither side may then use (a key is used once).
+struct Spare
+{
+    std::unique_ptr<EphemeralKey> key;
+    qint64 pid = 0;
+
+    bool isOurs() const { return key && pid == QCoreApplication::applicationPid(); }
+};
+thread_local Spare spare;
+
+} // namespace
 
 void EphemeralKey::makeSpare()
 {
-    if (!spareKey)
-        spareKey = generate();
+    if (!spare.isOurs()) {
+        spare.key = generate();
+        spare.pid = QCoreApplication::applicationPid();
+    }
 }
 
 bool EphemeralKey::hasSpare()
 {
-    return spareKey != nullptr;
+    return spare.isOurs();
 }
 
 std::unique_ptr<EphemeralKey> EphemeralKey::takeSpare()
 {
-    return spareKey ? std::move(spareKey) : generate();
+    if (!spare.isOurs())
+        return generate();
+    return std::move(spare.key);
 }
 
 bool EphemeralKey::agree(const unsigned char *peerPublic, unsigned char *shared) const
@@ -508,7 +525,10 @@ struct HandshakeState::Private
     {
         const bool eDone = std::exchange(eAhead, false);
         const bool eeDone = std::exchange(eeAhead, false);
-        return (eDone || leadingE(out, in)) && (step == 0 || eeDone || ee());
+        if (!(eDone || leadingE(out, in)) || !(step == 0 || eeDone || ee()))
+            return false;
+        // From "ee" on every payload is sealed: never let one through unchecked.
+        return step == 0 || cs.hasKey() || internalError();
     }
 
     bool canProceed(bool writing)
@@ -663,8 +683,8 @@ bool HandshakeState::readEphemeralAhead(const char *publicKey)
     if (!d->leadingE(nullptr, publicKey))
         return false;
     d->eAhead = true;
-    d->eeAhead = d->step == 1;
-    return !d->eeAhead || d->ee();
+    d->eeAhead = d->step == 1 && d->ee();
+    return d->step == 0 || d->eeAhead;
 }
 
 bool HandshakeState::isEphemeralAhead() const

@@ -86,12 +86,13 @@ void AdapterMaker::forget()
 }
 
 // An encrypted handshake's ephemeral key costs about as much as a key
-// agreement: taken from the spare the last handshake made, or made while the
-// server accepts the connection, it adds nothing to the connection's time.
+// agreement: made while the server accepts the connection, it adds nothing
+// to the connection's time. (The thread's spare is left to servers, which
+// need theirs before their first byte.)
 void AdapterMaker::prepareAhead()
 {
     if (m_settings.protocol == Protocol::Native && m_settings.encryption && !m_ephemeralKey)
-        m_ephemeralKey = crypto::EphemeralKey::takeSpare();
+        m_ephemeralKey = crypto::EphemeralKey::generate();
 }
 
 Adapter::WriteResult Adapter::writeDetachedMessage(qint32, const QByteArray &, Output &, const DataSink &)

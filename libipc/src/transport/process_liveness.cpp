@@ -52,7 +52,8 @@ private:
 bool processIsGone(qint64 pid)
 {
 #if IPC_LINUX_TRANSPORT
-    return transport::linuxTransport() && pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH; // EPERM: another user's, alive
+    // EPERM: another user's process, alive.
+    return transport::linuxTransport() && pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH;
 #else
     Q_UNUSED(pid)
     return false;
