@@ -565,11 +565,17 @@ private Q_SLOTS:
         };
         QTRY_VERIFY_WITH_TIMEOUT(delivery().known, 10000);
         QCOMPARE(delivery().health(QDateTime::currentMSecsSinceEpoch()), DeliveryHealth::Fine);
+        // A first message confirmed: acknowledgements flow before the peer stops.
+        QString clientError;
+        connect(&server, &ipc::Server::clientErrorOccurred, this,
+                [&](quint64, ipc::Error, const QString &reason) { clientError = reason; });
+        QVERIFY2(server.write(id, 6, "first"), qPrintable(clientError));
+        QTRY_COMPARE_WITH_TIMEOUT(server.unconfirmedMessageCount(id), 0, 10000);
         QCOMPARE(::kill(pid_t(peer.processId()), SIGSTOP), 0); // our own child
         traffic.tick();
         for (int step = 1; step <= 4; ++step) {
             for (int i = 0; i < 10; ++i)
-                QVERIFY2(server.write(id, 6, QByteArray(100, 'd')), qPrintable(server.errorString()));
+                QVERIFY2(server.write(id, 6, QByteArray(100, 'd')), qPrintable(clientError));
             QTRY_COMPARE_WITH_TIMEOUT(delivery().backlog(), qint64(step * 10), 10000);
             traffic.tick();
         }
